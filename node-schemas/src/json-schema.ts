@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { Graph, GraphNode } from './graph.ts';
+import { NODE_TYPE_IDS, NODE_TYPES } from './node-types.ts';
+import { PipelineManifest } from './pipeline-manifest.ts';
+import { ProjectManifest } from './project.ts';
+
+/** The graph with each node's data typed by its node type, for tools outside TypeScript. */
+function typedGraph() {
+  const [first, ...rest] = NODE_TYPE_IDS.map((t) =>
+    GraphNode.extend({ type: z.literal(t), data: NODE_TYPES[t].data as z.ZodType }),
+  );
+  return Graph.extend({ nodes: z.array(z.discriminatedUnion('type', [first!, ...rest])) });
+}
+
+/** JSON Schema (draft 2020-12) of the files other tools read and write. */
+export function jsonSchemas(): Record<string, unknown> {
+  return {
+    graph: z.toJSONSchema(typedGraph(), { io: 'input' }),
+    'pipeline-manifest': z.toJSONSchema(PipelineManifest, { io: 'input' }),
+    project: z.toJSONSchema(ProjectManifest, { io: 'input' }),
+  };
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+export const Quality = z.enum(['low', 'standard', 'high']);
+export type Quality = z.infer<typeof Quality>;
+
+export const ASPECT_RATIOS = ['16:9', '9:16', '4:3', '1:1', '21:9', '2.39:1', '1.85:1'] as const;
+export const AspectRatio = z.enum(ASPECT_RATIOS);
+export type AspectRatio = z.infer<typeof AspectRatio>;
+
+/** What the dispatcher does when no worker can hold the quality asked for (spec 7.2). */
+export const HardwarePolicy = z.enum(['queue', 'fallback']);
+export type HardwarePolicy = z.infer<typeof HardwarePolicy>;
+
+export const ProjectSettings = z.object({
+  aspect_ratio: AspectRatio.default('16:9'),
+  quality: Quality.default('standard'),
+  hardware_policy: HardwarePolicy.default('queue'),
+});
+export type ProjectSettings = z.infer<typeof ProjectSettings>;
+
+export const ProjectTitle = z
+  .string()
+  .trim()
+  .min(1, 'title must not be empty')
+  .max(200, 'title must be at most 200 characters');
+export const ProjectDescription = z.string().max(5000, 'description must be at most 5000 characters');
+
+/** project.json: the project's identity card (spec 2.3). */
+export const ProjectManifest = z.object({
+  uuid: z.uuid(),
+  title: ProjectTitle,
+  description: ProjectDescription.default(''),
+  canvas_path: z.literal('02_Source_Creative/Canvases/main_canvas.json'),
+  project_settings: ProjectSettings,
+  version: z.int().min(1),
+  created_at: z.iso.datetime().optional(),
+});
+export type ProjectManifest = z.infer<typeof ProjectManifest>;
+
+/** POST /api/v1/projects. `title` is accepted as an alias of `name`. */
+export const CreateProjectRequest = z
+  .object({
+    name: z.string().max(5000).optional(),
+    title: z.string().max(5000).optional(),
+    description: ProjectDescription.optional(),
+    quality: Quality.optional(),
+    aspect_ratio: AspectRatio.optional(),
+  })
+  .strict()
+  .refine((r) => (r.name ?? r.title) !== undefined, { message: 'name is required', path: ['name'] });
+export type CreateProjectRequest = z.infer<typeof CreateProjectRequest>;
+
+/** PATCH /api/v1/projects/:id. */
+export const UpdateProjectRequest = z
+  .object({
+    version: z.int().min(1),
+    title: ProjectTitle.optional(),
+    description: ProjectDescription.optional(),
+    quality: Quality.optional(),
+    aspect_ratio: AspectRatio.optional(),
+    hardware_policy: HardwarePolicy.optional(),
+  })
+  .strict();
+export type UpdateProjectRequest = z.infer<typeof UpdateProjectRequest>;
+
+export const ProjectSummary = z.object({
+  id: z.string(),
+  uuid: z.string(),
+  name: z.string(),
+  title: z.string(),
+  description: z.string(),
+  project_settings: ProjectSettings,
+  version: z.int(),
+  updated_at: z.string().nullable(),
+  latest_take: z.string().nullable(),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummary>;
+
+export const CommitEntry = z.object({
+  hash: z.string(),
+  message: z.string(),
+  time: z.string(),
+});
+export type CommitEntry = z.infer<typeof CommitEntry>;

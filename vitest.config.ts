@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['node-schemas/**/*.test.ts', 'engine/**/*.test.ts', 'web/src/**/*.test.ts', 'web/e2e/**/*.test.ts', 'pipelines/**/*.test.ts', 'scripts/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'workspace/**'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Integration tests start real git, redis, docker and chromium processes; on 2 cores, keep it sane.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
