@@ -22,7 +22,8 @@ export const ProjectTitle = z
   .string()
   .trim()
   .min(1, 'title must not be empty')
-  .max(200, 'title must be at most 200 characters');
+  .max(200, 'title must be at most 200 characters')
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'title must not contain control characters');
 export const ProjectDescription = z.string().max(5000, 'description must be at most 5000 characters');
 
 /** project.json: the project's identity card (spec 2.3). */
@@ -37,11 +38,11 @@ export const ProjectManifest = z.object({
 });
 export type ProjectManifest = z.infer<typeof ProjectManifest>;
 
-/** POST /api/v1/projects. `title` is accepted as an alias of `name`. */
+/** POST /api/v1/projects. `title` is accepted as an alias of `name`; names are trimmed. */
 export const CreateProjectRequest = z
   .object({
-    name: z.string().max(5000).optional(),
-    title: z.string().max(5000).optional(),
+    name: ProjectTitle.optional(),
+    title: ProjectTitle.optional(),
     description: ProjectDescription.optional(),
     quality: Quality.optional(),
     aspect_ratio: AspectRatio.optional(),

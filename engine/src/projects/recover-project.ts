@@ -1,0 +1,64 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TEMP_SUFFIX } from './atomic-write.ts';
+import { commitPaths, gitAt } from './git.ts';
+
+/** Lock files git leaves behind when a process holding them is killed. */
+const GIT_LOCKS = ['index.lock', 'HEAD.lock', 'config.lock', 'packed-refs.lock', 'shallow.lock', 'ORIG_HEAD.lock'];
+
+async function findLocks(dir: string, depth = 0): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && depth < 6) out.push(...(await findLocks(path, depth + 1)));
+    else if (entry.isFile() && entry.name.endsWith('.lock')) out.push(path);
+  }
+  return out;
+}
+
+async function findTempFiles(dir: string, depth = 0): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (entry.name === '.git') continue;
+    const path = join(dir, entry.name);
+    if (entry.name.endsWith(TEMP_SUFFIX)) out.push(path);
+    else if (entry.isDirectory() && depth < 8) out.push(...(await findTempFiles(path, depth + 1)));
+  }
+  return out;
+}
+
+export interface RecoveryReport {
+  removedLocks: string[];
+  removedTempFiles: string[];
+  recoveredCommit: string | null;
+}
+
+/**
+ * Brings a project back to a clean state after an unclean shutdown. Called at engine start, when
+ * no git process of ours can be running (the workspace lock ensures no other engine is), so any
+ * lock file is stale. Half-written temp files are deleted; whole files the engine wrote but did
+ * not commit are committed, so nothing written is lost.
+ */
+export async function recoverProject(projectDir: string): Promise<RecoveryReport> {
+  const gitDir = join(projectDir, '.git');
+  const locks = [
+    ...GIT_LOCKS.map((name) => join(gitDir, name)),
+    ...(await findLocks(join(gitDir, 'refs'))),
+  ];
+  const removedLocks: string[] = [];
+  for (const lock of locks) {
+    if (await stat(lock).then(() => true, () => false)) {
+      await rm(lock, { force: true });
+      removedLocks.push(lock);
+    }
+  }
+  const removedTempFiles = await findTempFiles(projectDir);
+  await Promise.all(removedTempFiles.map((f) => rm(f, { recursive: true, force: true })));
+
+  const status = await gitAt(projectDir).raw(['status', '--porcelain', '--untracked-files=all']);
+  let recoveredCommit: string | null = null;
+  if (status.trim()) {
+    recoveredCommit = await commitPaths(projectDir, 'Recover uncommitted changes after an unclean shutdown', 'all');
+  }
+  return { removedLocks, removedTempFiles, recoveredCommit };
+}

@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { isGuardedPath, presentedToken, TOKEN_COOKIE, TOKEN_QUERY, tokenMatches } from './auth.ts';
+import type { EngineContext } from './context.ts';
+import { handleError } from './error-handler.ts';
+import { metaRoutes } from './routes/meta.ts';
+import { projectRoutes } from './routes/projects.ts';
+
+/** The HTTP app: API routes, the token guard, and the built web app with an SPA fallback. */
+export async function buildApp(ctx: EngineContext, { logger = false }: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 200 } });
+  app.setErrorHandler(handleError);
+
+  if (ctx.token !== null) {
+    const token = ctx.token;
+    app.addHook('onRequest', async (request, reply) => {
+      const presented = presentedToken(request.headers, request.url);
+      if (isGuardedPath(request.url)) {
+        if (!tokenMatches(token, presented))
+          return reply.status(401).send({ error: 'a startup token is required: open the URL the engine printed', code: 'UNAUTHORIZED' });
+        return;
+      }
+      // A page opened from the printed URL: keep the token in a cookie so the app's requests carry it.
+      const url = new URL(request.url, 'http://x');
+      if (url.searchParams.has(TOKEN_QUERY) && tokenMatches(token, url.searchParams.get(TOKEN_QUERY))) {
+        url.searchParams.delete(TOKEN_QUERY);
+        reply.header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
+        return reply.redirect(url.pathname + url.search, 303);
+      }
+    });
+  }
+
+  metaRoutes(app);
+  projectRoutes(app, ctx);
+
+  const hasWeb = existsSync(join(ctx.webBuildDir, 'index.html'));
+  if (hasWeb) await app.register(fastifyStatic, { root: ctx.webBuildDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  app.setNotFoundHandler((request, reply) => {
+    if (isGuardedPath(request.url) || request.method !== 'GET')
+      return reply.status(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' });
+    if (hasWeb) return reply.sendFile('index.html');
+    return reply
+      .type('text/html')
+      .send('<!doctype html><title>Studio</title><p>The web app is not built yet. Run <code>npm start</code>, which builds it.</p>');
+  });
+  return app;
+}

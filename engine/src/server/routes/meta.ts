@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import { describeNodeTypes } from '@studio/node-schemas';
+import { toolReport } from '../../health/tool-versions.ts';
+
+const HEALTH_CACHE_MS = 5000;
+
+export function metaRoutes(app: FastifyInstance) {
+  let cached: { at: number; report: Awaited<ReturnType<typeof toolReport>> } | null = null;
+
+  app.get('/api/v1/health', async () => {
+    if (!cached || Date.now() - cached.at > HEALTH_CACHE_MS) cached = { at: Date.now(), report: await toolReport() };
+    const tools = cached.report;
+    return {
+      status: tools.git.present && tools['git-lfs'].present ? 'ok' : 'degraded',
+      tools,
+      runner: { backend: tools.docker.daemon ? 'docker' : 'process' },
+    };
+  });
+
+  const nodeTypes = describeNodeTypes();
+  app.get('/api/v1/node-types', async () => nodeTypes);
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { InvalidRequestError } from '../../errors.ts';
+import { createProject } from '../../projects/create-project.ts';
+import { getProject, projectResponse } from '../../projects/get-project.ts';
+import { listProjects } from '../../projects/list-projects.ts';
+import { projectHistory } from '../../projects/project-history.ts';
+import { saveGraph } from '../../projects/save-graph.ts';
+import { updateProject } from '../../projects/update-project.ts';
+import type { EngineContext } from '../context.ts';
+
+const IdParams = z.object({ id: z.string() });
+const HistoryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  skip: z.coerce.number().int().min(0).default(0),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
+  }
+  return result.data;
+}
+
+/** Graphs are big: up to 20,000 nodes. Everything else stays at Fastify's 1 MiB default. */
+const GRAPH_BODY_LIMIT = 32 * 1024 * 1024;
+
+export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
+  const { workspace, queue } = ctx;
+
+  app.get('/api/v1/projects', async () => listProjects({ workspace }));
+
+  app.post('/api/v1/projects', async (request, reply) => {
+    const created = await createProject({ workspace, templatesDir: ctx.templatesDir, request: request.body ?? {} });
+    return reply.status(201).send({ id: created.id, name: created.manifest.title, ...created.manifest });
+  });
+
+  app.get('/api/v1/projects/:id', async (request) => {
+    const { id } = parse(IdParams, request.params);
+    return projectResponse(await getProject({ workspace, id }));
+  });
+
+  app.put('/api/v1/projects/:id', { bodyLimit: GRAPH_BODY_LIMIT }, async (request) => {
+    const { id } = parse(IdParams, request.params);
+    const body = parse(z.object({ graph: z.unknown(), version: z.unknown() }).strict(), request.body ?? {});
+    const saved = await saveGraph({ workspace, queue, id, graph: body.graph, version: body.version });
+    return { status: 'success', version: saved.version };
+  });
+
+  app.patch('/api/v1/projects/:id', async (request) => {
+    const { id } = parse(IdParams, request.params);
+    const manifest = await updateProject({ workspace, queue, id, request: request.body ?? {} });
+    return { id, name: manifest.title, ...manifest };
+  });
+
+  app.get('/api/v1/projects/:id/history', async (request) => {
+    const { id } = parse(IdParams, request.params);
+    const { limit, skip } = parse(HistoryQuery, request.query);
+    return projectHistory({ workspace, id, limit, skip });
+  });
+}

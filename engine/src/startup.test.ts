@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEngineToExit, spawnEngine } from './testing/spawn-engine.ts';
+
+let home: string;
+beforeAll(async () => (home = await mkdtemp(join(tmpdir(), 'studio-startup-'))));
+afterAll(() => rm(home, { recursive: true, force: true }));
+
+describe('engine start-up', () => {
+  it('exits non-zero without git-lfs, naming the command that installs it', async () => {
+    const bin = await mkdtemp(join(tmpdir(), 'studio-nolfs-'));
+    await symlink(execFileSync('which', ['git'], { encoding: 'utf8' }).trim(), join(bin, 'git'));
+    const { code, output } = await runEngineToExit({ PATH: bin, STUDIO_HOME: join(home, 'nolfs'), HOME: home });
+    await rm(bin, { recursive: true, force: true });
+    expect(code).not.toBe(0);
+    expect(output).toContain('git-lfs is not installed');
+    expect(output).toContain('apt-get install -y git-lfs');
+  });
+
+  it('stays open on loopback', async () => {
+    const engine = await spawnEngine({ env: { STUDIO_HOME: join(home, 'loop'), HOST: '127.0.0.1' } });
+    try {
+      expect(engine.url).not.toContain('token=');
+      expect((await fetch(`${engine.baseUrl}/api/v1/projects`)).status).toBe(200);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('refuses a second engine on the same workspace', async () => {
+    const engine = await spawnEngine({ env: { STUDIO_HOME: join(home, 'locked') } });
+    try {
+      const second = await runEngineToExit({ ...process.env, PORT: '0', STUDIO_HOME: join(home, 'locked') } as Record<string, string>);
+      expect(second.code).not.toBe(0);
+      expect(second.output).toContain('another engine');
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('bound beyond loopback, prints a token URL and refuses /api and /ws without the token', async () => {
+    const engine = await spawnEngine({ env: { STUDIO_HOME: join(home, 'open'), HOST: '0.0.0.0' } });
+    try {
+      const token = new URL(engine.url).searchParams.get('token');
+      expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      const base = engine.baseUrl.replace('0.0.0.0', '127.0.0.1');
+      expect((await fetch(`${base}/api/v1/projects`)).status).toBe(401);
+      expect((await fetch(`${base}/api/v1/projects`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect((await fetch(`${base}/ws/some-project`)).status).toBe(401);
+      expect((await fetch(`${base}/api/v1/projects`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await fetch(`${base}/api/v1/projects?token=${token}`)).status).toBe(200);
+      expect((await fetch(`${base}/api/v1/health`, { headers: { cookie: `studio_token=${token}` } })).status).toBe(200);
+      // Opening the printed URL sets the cookie and drops the token from the address bar.
+      const page = await fetch(`${base}/?token=${token}`, { redirect: 'manual' });
+      expect(page.status).toBe(303);
+      expect(page.headers.get('set-cookie')).toContain(`studio_token=${token}`);
+      expect(page.headers.get('location')).toBe('/');
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('survives SIGKILL during commits: git fsck accepts the repository, the next start clears the lock and carries on', async () => {
+    const studioHome = join(home, 'crash');
+    let engine = await spawnEngine({ env: { STUDIO_HOME: studioHome } });
+    const created = (await (
+      await fetch(`${engine.baseUrl}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Crash"}' })
+    ).json()) as { id: string };
+    const dir = join(studioHome, 'Projects', created.id);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+
+    for (let round = 0; round < 4; round++) {
+      const current = (await (await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`)).json()) as { version: number };
+      let version = current.version;
+      let stop = false;
+      const writer = (async () => {
+        for (let i = 0; !stop; i++) {
+          const nodes = Array.from({ length: 200 }, (_, n) => ({
+            id: `n${n}`,
+            type: 'shot',
+            position: { x: n * 10 + i, y: round },
+            data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: `round ${round} save ${i}` },
+          }));
+          const res = await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ graph: { nodes, edges: [] }, version }),
+          }).catch(() => null);
+          if (!res) return;
+          if (res.ok) version = ((await res.json()) as { version: number }).version;
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 150 + round * 97));
+      await engine.killHard();
+      stop = true;
+      await writer;
+
+      if (round === 3) await writeFile(join(dir, '.git', 'index.lock'), ''); // as git leaves it when killed holding the lock
+      expect(() => git('fsck', '--full', '--no-progress')).not.toThrow();
+
+      engine = await spawnEngine({ env: { STUDIO_HOME: studioHome } });
+      expect(existsSync(join(dir, '.git', 'index.lock'))).toBe(false);
+      expect(git('status', '--porcelain')).toBe('');
+      const now = (await (await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`)).json()) as { version: number };
+      const res = await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ graph: { nodes: [], edges: [] }, version: now.version }),
+      });
+      expect(res.status).toBe(200);
+      if (round === 3) expect(engine.output()).toContain('removed stale git locks');
+    }
+    await engine.stop();
+    expect(() => git('fsck', '--full', '--no-progress')).not.toThrow();
+  });
+});

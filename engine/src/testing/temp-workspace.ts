@@ -1,0 +1,43 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { REPO_ROOT } from '../config.ts';
+import { GitQueue } from '../projects/git-queue.ts';
+import { ensureWorkspace, workspaceAt, type Workspace } from '../projects/workspace.ts';
+import { buildApp } from '../server/app.ts';
+import type { EngineContext } from '../server/context.ts';
+
+export async function tempWorkspace(): Promise<{ workspace: Workspace; cleanup: () => Promise<void> }> {
+  const home = await mkdtemp(join(tmpdir(), 'studio-test-'));
+  const workspace = workspaceAt(home);
+  await ensureWorkspace(workspace);
+  return { workspace, cleanup: () => rm(home, { recursive: true, force: true }) };
+}
+
+/** An engine app on a fresh temporary workspace, for app.inject() tests. */
+export async function testApp(overrides: Partial<EngineContext> = {}): Promise<{
+  app: FastifyInstance;
+  ctx: EngineContext;
+  cleanup: () => Promise<void>;
+}> {
+  const { workspace, cleanup } = await tempWorkspace();
+  const ctx: EngineContext = {
+    workspace,
+    queue: new GitQueue(),
+    templatesDir: join(REPO_ROOT, 'templates'),
+    webBuildDir: join(workspace.home, 'no-web-build'),
+    token: null,
+    ...overrides,
+  };
+  const app = await buildApp(ctx);
+  return {
+    app,
+    ctx,
+    cleanup: async () => {
+      await app.close();
+      await ctx.queue.idle();
+      await cleanup();
+    },
+  };
+}
