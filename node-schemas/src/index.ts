@@ -7,3 +7,4 @@ export * from './graph.ts';
 export * from './validate-graph.ts';
 export * from './pipeline-manifest.ts';
 export * from './ws-messages.ts';
+export * from './apply-edit.ts';

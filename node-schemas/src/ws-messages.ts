@@ -8,7 +8,12 @@ export const PROTOCOL_VERSION = 1;
 /** The most a client message may weigh, in bytes; the server closes nothing for more, it refuses it. */
 export const MAX_CLIENT_MESSAGE_BYTES = 1_000_000;
 
-export const NodeChanges = GraphNode.omit({ id: true, type: true }).partial().strict();
+/** Fields an update may change; `parentId: null` takes a node out of its scene group. */
+export const NodeChanges = GraphNode.omit({ id: true, type: true })
+  .partial()
+  .extend({ parentId: ElementId.nullable().optional() })
+  .strict();
+export type NodeChanges = z.infer<typeof NodeChanges>;
 
 export const GraphEditOp = z.discriminatedUnion('op', [
   z.object({ op: z.literal('add_node'), node: GraphNode }).strict(),
@@ -22,10 +27,13 @@ export type GraphEditOp = z.infer<typeof GraphEditOp>;
 const ClientClock = z.int().min(0);
 const ServerClock = z.int().min(0);
 
+/*
+ * Handshake: the client opens /ws/:projectId?protocol=<PROTOCOL_VERSION>&client=<clientId>&since=<lastServerClock>
+ * and the server answers server:welcome, then what the client missed (graph patches) or a full sync.
+ */
+export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'client id must be 8-64 url-safe characters');
+
 // Client -> server
-export const ClientHello = z
-  .object({ type: z.literal('client:hello'), protocolVersion: z.int(), lastServerClock: ServerClock.nullable() })
-  .strict();
 export const ClientGraphEdit = z
   .object({ type: z.literal('client:graph_edit'), clientClock: ClientClock, edits: z.array(GraphEditOp).min(1).max(500) })
   .strict();
@@ -56,7 +64,6 @@ export const ClientSyncRequest = z
 export const ClientPing = z.object({ type: z.literal('client:ping'), t: z.number() }).strict();
 
 export const ClientMessage = z.discriminatedUnion('type', [
-  ClientHello,
   ClientGraphEdit,
   ClientUpdateNodeData,
   ClientStartGeneration,
@@ -71,15 +78,30 @@ export type ClientMessage = z.infer<typeof ClientMessage>;
 export const NodeState = z.enum(['idle', 'queued', 'generating', 'done', 'failed', 'cancelled']);
 export type NodeState = z.infer<typeof NodeState>;
 
+/** `catchUp` says what follows: the patches after the client's clock, or a full sync. */
 export const ServerWelcome = z
-  .object({ type: z.literal('server:welcome'), protocolVersion: z.int(), projectId: z.string(), serverClock: ServerClock, clientId: z.string() })
+  .object({
+    type: z.literal('server:welcome'),
+    protocolVersion: z.int(),
+    projectId: z.string(),
+    serverClock: ServerClock,
+    clientId: z.string(),
+    catchUp: z.enum(['patches', 'full_sync']),
+  })
   .strict();
 export const ServerAck = z.object({ type: z.literal('server:ack'), clientClock: ClientClock, serverClock: ServerClock }).strict();
 export const ServerReject = z
   .object({ type: z.literal('server:reject'), clientClock: ClientClock, reason: z.string(), serverClock: ServerClock })
   .strict();
+/** `origin` and `clientClock` name the edit's author, so a reconnecting author recognises its own edits. */
 export const ServerGraphPatch = z
-  .object({ type: z.literal('server:graph_patch'), serverClock: ServerClock, edits: z.array(GraphEditOp), origin: z.string().optional() })
+  .object({
+    type: z.literal('server:graph_patch'),
+    serverClock: ServerClock,
+    edits: z.array(GraphEditOp),
+    origin: z.string().optional(),
+    clientClock: ClientClock.optional(),
+  })
   .strict();
 export const ServerFullSync = z
   .object({ type: z.literal('server:full_sync'), graph: Graph, serverClock: ServerClock })
