@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../src/config.ts';
 import { createProject } from '../src/projects/create-project.ts';
 import { GitQueue } from '../src/projects/git-queue.ts';
-import { saveGraph } from '../src/projects/save-graph.ts';
+import { ProjectRoom } from '../src/sync/project-room.ts';
 import { tempWorkspace } from '../src/testing/temp-workspace.ts';
 import { median, round, type BenchResult } from './bench-result.ts';
 
@@ -30,11 +30,13 @@ export async function benchProjects(): Promise<BenchResult[]> {
       creation.push(performance.now() - t);
     }
 
-    const { id } = await createProject({ workspace, templatesDir, request: { name: 'Save bench' } });
+    const { id, dir } = await createProject({ workspace, templatesDir, request: { name: 'Save bench' } });
+    const room = await ProjectRoom.load({ id, dir, queue });
     let version = 1;
+    // What PUT /projects/:id does: validate the whole graph, write it, commit.
     const save = async (salt: number) => {
       const t = performance.now();
-      ({ version } = await saveGraph({ workspace, queue, id, graph: graphOf(1000, salt), version }));
+      ({ version } = await room.replaceGraph(graphOf(1000, salt), version));
       return performance.now() - t;
     };
     const fresh: number[] = [];
@@ -42,6 +44,7 @@ export async function benchProjects(): Promise<BenchResult[]> {
     while (version < 1000) await save(version);
     const deep: number[] = [];
     for (let i = 0; i < 20; i++) deep.push(await save(version));
+    await room.close();
     const freshMs = median(fresh);
     const deepMs = median(deep);
     return [

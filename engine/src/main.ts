@@ -8,6 +8,7 @@ import { recoverWorkspace } from './projects/recover-workspace.ts';
 import { ensureWorkspace, workspaceAt } from './projects/workspace.ts';
 import { lockWorkspace } from './projects/workspace-lock.ts';
 import { buildApp } from './server/app.ts';
+import { RoomRegistry } from './sync/room-registry.ts';
 
 async function main() {
   const config = loadConfig();
@@ -20,9 +21,11 @@ async function main() {
   for (const line of recovered) console.log(line);
 
   const token = isLoopbackHost(config.host) ? null : randomBytes(24).toString('base64url');
+  const queue = new GitQueue();
   const app = await buildApp({
     workspace,
-    queue: new GitQueue(),
+    queue,
+    rooms: new RoomRegistry(workspace, queue),
     templatesDir: join(config.repoRoot, 'templates'),
     webBuildDir: join(config.repoRoot, 'web', 'build'),
     token,

@@ -87,6 +87,8 @@ export const ServerWelcome = z
     serverClock: ServerClock,
     clientId: z.string(),
     catchUp: z.enum(['patches', 'full_sync']),
+    /** The last batch of this client id the server processed (applied or refused): a reconnecting client resends only later ones. */
+    lastClientClock: ClientClock.nullable(),
   })
   .strict();
 export const ServerAck = z.object({ type: z.literal('server:ack'), clientClock: ClientClock, serverClock: ServerClock }).strict();

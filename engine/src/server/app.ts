@@ -7,11 +7,20 @@ import type { EngineContext } from './context.ts';
 import { handleError } from './error-handler.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { attachSyncServer, type GenerationHandlers } from '../sync/ws-server.ts';
 
 /** The HTTP app: API routes, the token guard, and the built web app with an SPA fallback. */
-export async function buildApp(ctx: EngineContext, { logger = false }: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  ctx: EngineContext,
+  { logger = false, generation }: { logger?: boolean; generation?: GenerationHandlers } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({ logger, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 200 } });
   app.setErrorHandler(handleError);
+  const sync = attachSyncServer({ server: app.server, rooms: ctx.rooms, token: ctx.token, generation });
+  app.addHook('onClose', async () => {
+    await sync.close();
+    await ctx.rooms.closeAll();
+  });
 
   if (ctx.token !== null) {
     const token = ctx.token;

@@ -6,6 +6,8 @@ import { REPO_ROOT } from '../config.ts';
 import { GitQueue } from '../projects/git-queue.ts';
 import { ensureWorkspace, workspaceAt, type Workspace } from '../projects/workspace.ts';
 import { buildApp } from '../server/app.ts';
+import { RoomRegistry } from '../sync/room-registry.ts';
+import type { RoomTiming } from '../sync/project-room.ts';
 import type { EngineContext } from '../server/context.ts';
 
 export async function tempWorkspace(): Promise<{ workspace: Workspace; cleanup: () => Promise<void> }> {
@@ -16,15 +18,17 @@ export async function tempWorkspace(): Promise<{ workspace: Workspace; cleanup: 
 }
 
 /** An engine app on a fresh temporary workspace, for app.inject() tests. */
-export async function testApp(overrides: Partial<EngineContext> = {}): Promise<{
+export async function testApp(overrides: Partial<EngineContext> = {}, timing?: RoomTiming): Promise<{
   app: FastifyInstance;
   ctx: EngineContext;
   cleanup: () => Promise<void>;
 }> {
   const { workspace, cleanup } = await tempWorkspace();
+  const queue = new GitQueue();
   const ctx: EngineContext = {
     workspace,
-    queue: new GitQueue(),
+    queue,
+    rooms: new RoomRegistry(workspace, queue, timing),
     templatesDir: join(REPO_ROOT, 'templates'),
     webBuildDir: join(workspace.home, 'no-web-build'),
     token: null,

@@ -2,11 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError } from '../../errors.ts';
 import { createProject } from '../../projects/create-project.ts';
-import { getProject, projectResponse } from '../../projects/get-project.ts';
 import { listProjects } from '../../projects/list-projects.ts';
 import { projectHistory } from '../../projects/project-history.ts';
-import { saveGraph } from '../../projects/save-graph.ts';
-import { updateProject } from '../../projects/update-project.ts';
 import type { EngineContext } from '../context.ts';
 
 const IdParams = z.object({ id: z.string() });
@@ -28,9 +25,14 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 const GRAPH_BODY_LIMIT = 32 * 1024 * 1024;
 
 export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
-  const { workspace, queue } = ctx;
+  const { workspace, rooms } = ctx;
 
-  app.get('/api/v1/projects', async () => listProjects({ workspace }));
+  app.get('/api/v1/projects', async () => {
+    const projects = await listProjects({ workspace });
+    // An open project's clock runs ahead of its last commit.
+    for (const p of projects) p.version = (await rooms.loaded(p.id))?.serverClock ?? p.version;
+    return projects;
+  });
 
   app.post('/api/v1/projects', async (request, reply) => {
     const created = await createProject({ workspace, templatesDir: ctx.templatesDir, request: request.body ?? {} });
@@ -39,19 +41,21 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
 
   app.get('/api/v1/projects/:id', async (request) => {
     const { id } = parse(IdParams, request.params);
-    return projectResponse(await getProject({ workspace, id }));
+    const room = await rooms.get(id);
+    const manifest = room.projectManifest;
+    return { id, name: manifest.title, ...manifest, graph: room.graph(), version: room.serverClock };
   });
 
   app.put('/api/v1/projects/:id', { bodyLimit: GRAPH_BODY_LIMIT }, async (request) => {
     const { id } = parse(IdParams, request.params);
     const body = parse(z.object({ graph: z.unknown(), version: z.unknown() }).strict(), request.body ?? {});
-    const saved = await saveGraph({ workspace, queue, id, graph: body.graph, version: body.version });
+    const saved = await (await rooms.get(id)).replaceGraph(body.graph, body.version);
     return { status: 'success', version: saved.version };
   });
 
   app.patch('/api/v1/projects/:id', async (request) => {
     const { id } = parse(IdParams, request.params);
-    const manifest = await updateProject({ workspace, queue, id, request: request.body ?? {} });
+    const manifest = await (await rooms.get(id)).updateProject(request.body ?? {});
     return { id, name: manifest.title, ...manifest };
   });
 

@@ -1,0 +1,59 @@
+import { StudioError } from '../../errors.ts';
+
+/** A timecode that cannot exist at the given rate, or a frame count outside the 24-hour clock. */
+export class TimecodeError extends StudioError {
+  override readonly code = 'EDL_TIMECODE';
+  override readonly status = 400;
+}
+
+/**
+ * A list that cannot be read, or whose event contradicts itself. `line` is 1-based;
+ * `reason` is a stable machine-readable cause (see EdlParseReason).
+ */
+export class EdlParseError extends StudioError {
+  override readonly code = 'EDL_PARSE';
+  override readonly status = 400;
+  readonly line: number;
+  readonly reason: EdlParseReason;
+  constructor(args: { line: number; reason: EdlParseReason; message: string; text?: string; data?: Record<string, unknown> }) {
+    super(`line ${args.line}: ${args.message}`, { line: args.line, reason: args.reason, text: args.text, ...args.data });
+    this.line = args.line;
+    this.reason = args.reason;
+  }
+}
+
+export type EdlParseReason =
+  | 'BAD_EVENT_LINE'
+  | 'BAD_TIMECODE'
+  | 'BAD_SOURCE_TIMECODE'
+  | 'BAD_SPEED_LINE'
+  | 'BAD_FCM_LINE'
+  | 'BAD_AUD_LINE'
+  | 'DROP_FRAME_RATE'
+  | 'SOURCE_OUT_BEFORE_IN'
+  | 'RECORD_OUT_BEFORE_IN'
+  | 'DURATION_MISMATCH';
+
+/** Record times on one track that go backwards or overlap: the renderer cannot lay them out. */
+export class EdlRecordOrderError extends StudioError {
+  override readonly code = 'EDL_RECORD_ORDER';
+  override readonly status = 400;
+  readonly eventNumber: number;
+  readonly line: number;
+  constructor(args: { eventNumber: number; line: number; message: string; data?: Record<string, unknown> }) {
+    super(`event ${args.eventNumber} (line ${args.line}): ${args.message}`, { eventNumber: args.eventNumber, line: args.line, ...args.data });
+    this.eventNumber = args.eventNumber;
+    this.line = args.line;
+  }
+}
+
+/** Writer input that cannot be expressed as a CMX3600 list. `index` is the offending input event. */
+export class EdlWriteError extends StudioError {
+  override readonly code = 'EDL_WRITE';
+  override readonly status = 400;
+  readonly index: number | null;
+  constructor(args: { index: number | null; message: string; data?: Record<string, unknown> }) {
+    super(args.index === null ? args.message : `event ${args.index}: ${args.message}`, { index: args.index, ...args.data });
+    this.index = args.index;
+  }
+}

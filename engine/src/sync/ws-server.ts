@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  CLOSE_CODES,
+  ClientId,
+  ClientMessage,
+  MAX_CLIENT_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  type ServerMessage,
+} from '@studio/node-schemas';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { presentedToken, tokenMatches } from '../server/auth.ts';
+import type { ProjectRoom, RoomClient } from './project-room.ts';
+import { TokenBucket } from './rate-limiter.ts';
+import type { RoomRegistry } from './room-registry.ts';
+
+/** Messages past this size are refused with server:error, connection kept; past the hard cap ws closes it. */
+const HARD_MAX_PAYLOAD = 32 * 1024 * 1024;
+/** A client this far behind in reading is dropped; it reconnects and catches up. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+const FLOOD_RATE = 2000;
+const FLOOD_BURST = 4000;
+/** Refused messages beyond which a flooding client is disconnected. */
+const FLOOD_CLOSE_AFTER = 20_000;
+
+export interface GenerationHandlers {
+  start(room: ProjectRoom, nodeId: string, idempotencyKey: string | undefined): Promise<ServerMessage[]>;
+  cancel(room: ProjectRoom, nodeId: string, taskId: string | undefined): Promise<ServerMessage[]>;
+  render(room: ProjectRoom, nodeId: string, backend: 'ffmpeg' | 'editly' | undefined): Promise<ServerMessage[]>;
+}
+
+class Connection implements RoomClient {
+  readonly bucket = new TokenBucket(FLOOD_RATE, FLOOD_BURST);
+  refused = 0;
+  #lastFloodNotice = 0;
+
+  constructor(
+    readonly id: string,
+    readonly socket: WebSocket,
+  ) {}
+
+  send(serialized: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.socket.close(CLOSE_CODES.flood, 'too far behind: reconnect to catch up');
+      return;
+    }
+    this.socket.send(serialized);
+  }
+
+  reply(message: ServerMessage): void {
+    this.send(JSON.stringify(message));
+  }
+
+  floodNotice(): void {
+    const now = Date.now();
+    if (now - this.#lastFloodNotice < 1000) return;
+    this.#lastFloodNotice = now;
+    this.reply({ type: 'server:error', error: `too many messages: at most ${FLOOD_RATE} a second`, code: 'FLOOD' });
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string) {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/**
+ * The per-project WebSocket endpoint /ws/:projectId (DESIGN 6). Validates every message with
+ * node-schemas; a bad message gets server:error or server:reject and nothing else changes.
+ */
+export function attachSyncServer({
+  server,
+  rooms,
+  token,
+  generation,
+}: {
+  server: Server;
+  rooms: RoomRegistry;
+  token: string | null;
+  generation?: GenerationHandlers;
+}) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://x');
+    const match = /^\/ws\/([^/]+)$/.exec(url.pathname);
+    if (!match) return refuseUpgrade(socket, 404, 'Not Found');
+    if (token !== null && !tokenMatches(token, presentedToken(request.headers, request.url ?? '/')))
+      return refuseUpgrade(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(request, socket, head, (ws) => void onConnection(ws, decodeURIComponent(match[1]!), url.searchParams));
+  });
+
+  async function onConnection(ws: WebSocket, projectId: string, params: URLSearchParams) {
+    // Listen at once: a client may send before its project's room has loaded. Those messages wait.
+    const early: Array<[Buffer, boolean]> = [];
+    let deliver = (raw: Buffer, isBinary: boolean) => void early.push([raw, isBinary]);
+    ws.on('message', (raw, isBinary) => deliver(raw as Buffer, isBinary));
+
+    const protocol = Number(params.get('protocol'));
+    if (protocol !== PROTOCOL_VERSION)
+      return ws.close(CLOSE_CODES.protocolMismatch, `protocol ${params.get('protocol')} is not ${PROTOCOL_VERSION}: reload the page`);
+    let room: ProjectRoom;
+    try {
+      room = await rooms.get(projectId);
+    } catch {
+      return ws.close(CLOSE_CODES.projectNotFound, `no project '${projectId.slice(0, 80)}'`);
+    }
+    if (ws.readyState !== ws.OPEN) return;
+    const asked = params.get('client');
+    const clientId = asked && ClientId.safeParse(asked).success ? asked : randomBytes(12).toString('base64url');
+    const conn = new Connection(clientId, ws);
+    const sinceParam = params.get('since');
+    const since = sinceParam !== null && /^\d+$/.test(sinceParam) ? Number(sinceParam) : null;
+
+    const missed = room.missedSince(since);
+    conn.reply({
+      type: 'server:welcome',
+      protocolVersion: PROTOCOL_VERSION,
+      projectId,
+      serverClock: room.serverClock,
+      clientId,
+      catchUp: missed ? 'patches' : 'full_sync',
+      lastClientClock: room.lastClientClock(clientId),
+    });
+    if (missed) for (const m of missed) conn.reply(m);
+    else conn.reply(room.fullSync());
+    room.clients.add(conn);
+    ws.on('close', () => room.clients.delete(conn));
+    ws.on('error', () => room.clients.delete(conn));
+
+    deliver = (raw, isBinary) => void onMessage(conn, room, raw, isBinary);
+    for (const [raw, isBinary] of early) deliver(raw, isBinary);
+  }
+
+  async function onMessage(conn: Connection, room: ProjectRoom, raw: Buffer, isBinary: boolean) {
+    if (!conn.bucket.take()) {
+      if (++conn.refused > FLOOD_CLOSE_AFTER) conn.socket.close(CLOSE_CODES.flood, 'flooding');
+      else conn.floodNotice();
+      return;
+    }
+    if (isBinary) return conn.reply({ type: 'server:error', error: 'binary messages are not accepted', code: 'BAD_MESSAGE' });
+    if (raw.length > MAX_CLIENT_MESSAGE_BYTES)
+      return conn.reply({ type: 'server:error', error: `message of ${raw.length} bytes refused: the limit is ${MAX_CLIENT_MESSAGE_BYTES}`, code: 'TOO_LARGE' });
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return conn.reply({ type: 'server:error', error: 'malformed JSON', code: 'BAD_JSON' });
+    }
+    const parsed = ClientMessage.safeParse(json);
+    if (!parsed.success) {
+      const clientClock = (json as { clientClock?: unknown })?.clientClock;
+      const issue = parsed.error.issues[0]!;
+      const reason = `invalid message: ${issue.path.join('.') || 'message'}: ${issue.message}`;
+      if ((json as { type?: unknown })?.type === 'client:graph_edit' && Number.isInteger(clientClock) && (clientClock as number) >= 0)
+        return conn.reply({ type: 'server:reject', clientClock: clientClock as number, reason, serverClock: room.serverClock });
+      return conn.reply({ type: 'server:error', error: reason, code: 'BAD_MESSAGE' });
+    }
+    const msg = parsed.data;
+    switch (msg.type) {
+      case 'client:graph_edit': {
+        const result = room.applyClientEdits(conn, msg.clientClock, msg.edits);
+        return conn.reply(
+          result.ok
+            ? { type: 'server:ack', clientClock: msg.clientClock, serverClock: result.serverClock }
+            : { type: 'server:reject', clientClock: msg.clientClock, reason: result.reason, serverClock: result.serverClock },
+        );
+      }
+      case 'client:update_node_data': {
+        const result = room.applyClientEdits(conn, msg.clientClock ?? 0, [{ op: 'update_node', id: msg.node_id, changes: { data: msg.data } }]);
+        if (msg.clientClock === undefined) {
+          if (!result.ok) conn.reply({ type: 'server:error', error: result.reason, code: 'EDIT_REJECTED' });
+          return;
+        }
+        return conn.reply(
+          result.ok
+            ? { type: 'server:ack', clientClock: msg.clientClock, serverClock: result.serverClock }
+            : { type: 'server:reject', clientClock: msg.clientClock, reason: result.reason, serverClock: result.serverClock },
+        );
+      }
+      case 'client:sync_request':
+        return conn.reply(room.fullSync());
+      case 'client:ping':
+        return conn.reply({ type: 'server:pong', t: msg.t });
+      case 'client:start_generation':
+      case 'client:cancel_generation':
+      case 'client:render_final_sequence': {
+        if (!generation) return conn.reply({ type: 'server:error', error: 'generation is not available on this engine', code: 'UNAVAILABLE' });
+        try {
+          const replies =
+            msg.type === 'client:start_generation'
+              ? await generation.start(room, msg.node_id, msg.idempotency_key)
+              : msg.type === 'client:cancel_generation'
+                ? await generation.cancel(room, msg.node_id, msg.task_id)
+                : await generation.render(room, msg.node_id, msg.backend);
+          for (const r of replies) conn.reply(r);
+        } catch (error) {
+          conn.reply({ type: 'server:error', error: (error as Error).message, code: (error as { code?: string }).code ?? 'FAILED' });
+        }
+        return;
+      }
+    }
+  }
+
+  return {
+    wss,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.close(CLOSE_CODES.serverShutdown, 'engine stopping');
+        wss.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,51 @@
+import { getContext, setContext } from 'svelte';
+import type { NodeState } from '@studio/node-schemas';
+
+/** The live job state of one node (generation, render), driven by server task events. */
+export interface NodeRuntime {
+  state: NodeState;
+  /** 0-100, or null when unknown. */
+  progress: number | null;
+  step: string | null;
+  error: string | null;
+  taskId: string | null;
+}
+
+export const IDLE_RUNTIME: NodeRuntime = { state: 'idle', progress: null, step: null, error: null, taskId: null };
+
+/** Actions a node can start; those a later part of the studio wires are disabled with a reason until then. */
+export type NodeAction = 'generate' | 'cancel' | 'render' | 'exportEdl' | 'train';
+
+/**
+ * What a node component may read and do. The canvas page provides it; node components get it with
+ * getCanvasContext() and never talk to the store or the socket themselves. Reads are reactive.
+ */
+export interface CanvasContext {
+  readonly projectId: string;
+  /** Zoomed far out: node components render a light body (title and type only). */
+  readonly lowDetail: boolean;
+  /** Changes fields of a node's data; optimistic, rolled back with a message if the server refuses. */
+  updateNodeData(nodeId: string, patch: Record<string, unknown>): void;
+  runtime(nodeId: string): NodeRuntime;
+  /** Why an action is unavailable right now, or null when it can run. */
+  disabledReason(action: NodeAction, nodeId: string): string | null;
+  act(action: NodeAction, nodeId: string): void;
+  /** Takes of a node, newest last, as project-relative paths. */
+  takes(nodeId: string): string[];
+  /** A URL the browser can load for a project-relative media path (range requests supported). */
+  mediaUrl(path: string): string;
+  /** Installed pipelines for the Pipeline node's dropdown. */
+  pipelines(): Array<{ id: string; title: string; taskType: string; vram: string }>;
+}
+
+const KEY = Symbol('canvas');
+
+export function setCanvasContext(context: CanvasContext): void {
+  setContext(KEY, context);
+}
+
+export function getCanvasContext(): CanvasContext {
+  const context = getContext<CanvasContext | undefined>(KEY);
+  if (!context) throw new Error('node components must be rendered inside the canvas');
+  return context;
+}

@@ -1,0 +1,26 @@
+import type { NodeTypes } from '@xyflow/svelte';
+import type { NodeTypeId } from '@studio/node-schemas';
+import ShotNode from './ShotNode.svelte';
+import AssetNode from './AssetNode.svelte';
+import PipelineNode from './PipelineNode.svelte';
+import SceneGroupNode from './SceneGroupNode.svelte';
+import MotionSourceNode from './MotionSourceNode.svelte';
+import AudioNode from './AudioNode.svelte';
+import SuperResolutionNode from './SuperResolutionNode.svelte';
+import VideoRestorationNode from './VideoRestorationNode.svelte';
+import VSEAssemblerNode from './VSEAssemblerNode.svelte';
+
+export { NODE_ACCENTS } from './node-accents';
+
+/** The `nodeTypes` map for <SvelteFlow>: one component per node type of spec table 2. */
+export const nodeComponents = {
+  shot: ShotNode,
+  asset: AssetNode,
+  pipeline: PipelineNode,
+  sceneGroup: SceneGroupNode,
+  motionSource: MotionSourceNode,
+  audio: AudioNode,
+  superResolution: SuperResolutionNode,
+  videoRestoration: VideoRestorationNode,
+  vseAssembler: VSEAssemblerNode,
+} satisfies Record<NodeTypeId, NodeTypes[string]>;
