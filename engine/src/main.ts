@@ -8,6 +8,7 @@ import { recoverWorkspace } from './projects/recover-workspace.ts';
 import { ensureWorkspace, workspaceAt } from './projects/workspace.ts';
 import { lockWorkspace } from './projects/workspace-lock.ts';
 import { buildApp } from './server/app.ts';
+import { NO_FEATURES } from './server/context.ts';
 import { RoomRegistry } from './sync/room-registry.ts';
 
 async function main() {
@@ -29,6 +30,7 @@ async function main() {
     templatesDir: join(config.repoRoot, 'templates'),
     webBuildDir: join(config.repoRoot, 'web', 'build'),
     token,
+    features: NO_FEATURES,
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();

@@ -41,7 +41,7 @@ export async function buildApp(
     });
   }
 
-  metaRoutes(app);
+  metaRoutes(app, ctx.features);
   projectRoutes(app, ctx);
 
   const hasWeb = existsSync(join(ctx.webBuildDir, 'index.html'));

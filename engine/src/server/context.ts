@@ -2,6 +2,16 @@ import type { GitQueue } from '../projects/git-queue.ts';
 import type { Workspace } from '../projects/workspace.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 
+/** What this engine can do; the web app disables (with a reason) what it cannot. */
+export interface EngineFeatures {
+  generation: boolean;
+  render: boolean;
+  edl: boolean;
+  training: boolean;
+}
+
+export const NO_FEATURES: EngineFeatures = { generation: false, render: false, edl: false, training: false };
+
 /** What route handlers need; built once at start-up. */
 export interface EngineContext {
   workspace: Workspace;
@@ -10,6 +20,7 @@ export interface EngineContext {
   rooms: RoomRegistry;
   templatesDir: string;
   webBuildDir: string;
+  features: EngineFeatures;
   /** Startup token when bound beyond loopback, otherwise null (open). */
   token: string | null;
 }

@@ -8,7 +8,7 @@ import { ensureWorkspace, workspaceAt, type Workspace } from '../projects/worksp
 import { buildApp } from '../server/app.ts';
 import { RoomRegistry } from '../sync/room-registry.ts';
 import type { RoomTiming } from '../sync/project-room.ts';
-import type { EngineContext } from '../server/context.ts';
+import { NO_FEATURES, type EngineContext } from '../server/context.ts';
 
 export async function tempWorkspace(): Promise<{ workspace: Workspace; cleanup: () => Promise<void> }> {
   const home = await mkdtemp(join(tmpdir(), 'studio-test-'));
@@ -32,6 +32,7 @@ export async function testApp(overrides: Partial<EngineContext> = {}, timing?: R
     templatesDir: join(REPO_ROOT, 'templates'),
     webBuildDir: join(workspace.home, 'no-web-build'),
     token: null,
+    features: NO_FEATURES,
     ...overrides,
   };
   const app = await buildApp(ctx);

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { describeNodeTypes } from '@studio/node-schemas';
 import { toolReport } from '../../health/tool-versions.ts';
+import type { EngineFeatures } from '../context.ts';
 
 const HEALTH_CACHE_MS = 5000;
 
-export function metaRoutes(app: FastifyInstance) {
+export function metaRoutes(app: FastifyInstance, features: EngineFeatures) {
   let cached: { at: number; report: Awaited<ReturnType<typeof toolReport>> } | null = null;
 
   app.get('/api/v1/health', async () => {
@@ -14,6 +15,7 @@ export function metaRoutes(app: FastifyInstance) {
       status: tools.git.present && tools['git-lfs'].present ? 'ok' : 'degraded',
       tools,
       runner: { backend: tools.docker.daemon ? 'docker' : 'process' },
+      features,
     };
   });
 

@@ -26,6 +26,8 @@ export interface CanvasContext {
   readonly lowDetail: boolean;
   /** Changes fields of a node's data; optimistic, rolled back with a message if the server refuses. */
   updateNodeData(nodeId: string, patch: Record<string, unknown>): void;
+  /** Persists a new size (scene groups, after a resize ends). */
+  resizeNode(nodeId: string, size: { x: number; y: number; width: number; height: number }): void;
   runtime(nodeId: string): NodeRuntime;
   /** Why an action is unavailable right now, or null when it can run. */
   disabledReason(action: NodeAction, nodeId: string): string | null;

@@ -1,0 +1,273 @@
+import type { Connection, Edge, Node } from '@xyflow/svelte';
+import {
+  defaultNodeData,
+  type GraphEditOp,
+  type GraphNode,
+  type NodeTypeId,
+  type ProjectManifest,
+  type ServerMessage,
+} from '@studio/node-schemas';
+import { invertEdits, SyncClient, UndoHistory, type SyncStatus, type WebSocketLike } from '@studio/node-schemas/sync';
+import { api } from '$lib/api';
+import { IDLE_RUNTIME, type NodeRuntime } from './canvas-context';
+import { connectionProblem } from './connection-check';
+import { deletionEdits } from './deletion-edits';
+import { toFlowEdges, toFlowNodes } from './flow-nodes';
+import { newElementId, nextShotName } from './node-ids';
+
+export interface Notice {
+  id: number;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+/**
+ * projectStore (spec 4.1): the client's single source of truth for one open project. Edits apply
+ * at once and go to the engine with a client clock; refused ones roll back with the reason.
+ */
+export class ProjectStore {
+  nodes = $state.raw<Node[]>([]);
+  edges = $state.raw<Edge[]>([]);
+  manifest = $state<ProjectManifest | null>(null);
+  status = $state<SyncStatus>('connecting');
+  statusDetail = $state<string | null>(null);
+  serverClock = $state<number | null>(null);
+  notices = $state<Notice[]>([]);
+  runtimes = $state<Record<string, NodeRuntime>>({});
+  canUndo = $state(false);
+  canRedo = $state(false);
+  loaded = $state(false);
+
+  readonly #client: SyncClient;
+  readonly #history = new UndoHistory();
+  #undoInFlight = new WeakSet<GraphEditOp[]>();
+  #frame = 0;
+  #noticeId = 0;
+
+  constructor(
+    readonly projectId: string,
+    createSocket: (url: string) => WebSocketLike = (url) => new WebSocket(url) as unknown as WebSocketLike,
+  ) {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.#client = new SyncClient({
+      url: `${scheme}//${location.host}/ws/${encodeURIComponent(projectId)}`,
+      createSocket,
+      onChange: (cause) => {
+        this.serverClock = this.#client.serverClock;
+        if (cause === 'sync') this.loaded = true;
+        if (cause !== 'local') this.#scheduleRefresh();
+      },
+      onStatus: (status, detail) => {
+        this.status = status;
+        this.statusDetail = detail ?? null;
+      },
+      onReject: (reason, edits) => {
+        if (this.#undoInFlight.delete(edits)) {
+          this.#history.discardLastRedo();
+          this.notify('warning', `Cannot undo: ${reason}`);
+        } else this.notify('warning', `Edit refused: ${reason}`);
+        this.#syncHistoryFlags();
+      },
+      onMessage: (message) => this.#onServerMessage(message),
+    });
+  }
+
+  async open(): Promise<void> {
+    this.#client.connect();
+    try {
+      const project = await api.getProject(this.projectId);
+      const { graph: _graph, id: _id, name: _name, ...manifest } = project;
+      this.manifest = manifest as ProjectManifest;
+    } catch (error) {
+      this.notify('error', `Cannot load the project: ${(error as Error).message}`);
+    }
+  }
+
+  close(): void {
+    this.#client.close();
+    cancelAnimationFrame(this.#frame);
+  }
+
+  get view() {
+    return this.#client.view;
+  }
+
+  notify(level: Notice['level'], message: string): void {
+    const notice = { id: ++this.#noticeId, level, message };
+    this.notices = [...this.notices.slice(-4), notice];
+    setTimeout(() => (this.notices = this.notices.filter((n) => n !== notice)), level === 'error' ? 12_000 : 6000);
+  }
+
+  #scheduleRefresh(): void {
+    if (this.#frame) return;
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = 0;
+      this.refresh();
+    });
+  }
+
+  /** Rebuilds Svelte Flow's arrays from the synced graph. */
+  refresh(): void {
+    this.nodes = toFlowNodes(this.#client.view, this.nodes);
+    this.edges = toFlowEdges(this.#client.view, this.edges);
+  }
+
+  #syncHistoryFlags(): void {
+    this.canUndo = this.#history.canUndo;
+    this.canRedo = this.#history.canRedo;
+  }
+
+  /** Applies and sends edits, recording their inverse for undo. False (with a notice) when refused locally. */
+  edit(edits: GraphEditOp[], { record = true, refresh = true }: { record?: boolean; refresh?: boolean } = {}): boolean {
+    if (!edits.length) return true;
+    const inverse = record ? invertEdits(this.#client.view, edits) : null;
+    const result = this.#client.edit(edits);
+    if (!result.ok) {
+      this.notify('warning', result.reason);
+      if (refresh) this.refresh();
+      return false;
+    }
+    if (inverse) this.#history.record(edits, inverse);
+    this.#syncHistoryFlags();
+    if (refresh) this.refresh();
+    return true;
+  }
+
+  addNode(type: NodeTypeId, position: { x: number; y: number }): string | null {
+    const id = newElementId(type);
+    const extra =
+      type === 'shot' ? { scene: 'SCENE_01', shot: nextShotName(this.#client.view, 'SCENE_01') } : {};
+    const node: GraphNode = {
+      id,
+      type,
+      position: { x: Math.round(position.x), y: Math.round(position.y) },
+      data: defaultNodeData(type, extra) as Record<string, unknown>,
+      ...(type === 'sceneGroup' ? { width: 640, height: 360 } : {}),
+    };
+    return this.edit([{ op: 'add_node', node }]) ? id : null;
+  }
+
+  updateNodeData(id: string, patch: Record<string, unknown>): void {
+    this.edit([{ op: 'update_node', id, changes: { data: patch } }]);
+  }
+
+  resizeNode(id: string, size: { x: number; y: number; width: number; height: number }): void {
+    this.edit([
+      { op: 'update_node', id, changes: { position: { x: Math.round(size.x), y: Math.round(size.y) }, width: Math.round(size.width), height: Math.round(size.height) } },
+    ]);
+  }
+
+  beginDrag(): void {
+    this.#history.beginGroup(`drag-${Date.now()}`);
+  }
+
+  /** Positions from a drag in progress: Svelte Flow already shows them, so no rebuild. */
+  dragTo(nodes: readonly Node[], final: boolean): void {
+    const edits: GraphEditOp[] = [];
+    for (const n of nodes) {
+      const current = this.#client.view.nodes.get(n.id);
+      if (!current) continue;
+      const position = { x: Math.round(n.position.x), y: Math.round(n.position.y) };
+      if (current.position.x !== position.x || current.position.y !== position.y)
+        edits.push({ op: 'update_node', id: n.id, changes: { position } });
+    }
+    this.edit(edits, { refresh: final });
+    if (final) this.#history.endGroup();
+  }
+
+  /** Puts a dropped node into the scene group under it, or takes it out of its group when dropped outside. */
+  regroup(node: Node, group: Node | null): void {
+    const graphNode = this.#client.view.nodes.get(node.id);
+    if (!graphNode || graphNode.type === 'sceneGroup') return;
+    const parent = graphNode.parentId ? this.#client.view.nodes.get(graphNode.parentId) : undefined;
+    if ((group?.id ?? null) === (parent?.id ?? null)) return;
+    const absolute = parent ? { x: graphNode.position.x + parent.position.x, y: graphNode.position.y + parent.position.y } : graphNode.position;
+    const position = group ? { x: absolute.x - group.position.x, y: absolute.y - group.position.y } : absolute;
+    this.edit([{ op: 'update_node', id: node.id, changes: { parentId: group?.id ?? null, position } }]);
+  }
+
+  remove(nodeIds: Iterable<string>, edgeIds: Iterable<string>): void {
+    this.edit(deletionEdits(this.#client.view, nodeIds, edgeIds));
+  }
+
+  connectionProblem(c: Connection | Edge): string | null {
+    return connectionProblem(this.#client.view, c);
+  }
+
+  connect(c: Connection): void {
+    const problem = this.connectionProblem(c);
+    if (problem) return this.notify('warning', `Cannot connect: ${problem}`);
+    this.edit([
+      {
+        op: 'add_edge',
+        edge: { id: newElementId('edge'), source: c.source, sourceHandle: c.sourceHandle ?? '', target: c.target, targetHandle: c.targetHandle ?? '' },
+      },
+    ]);
+  }
+
+  undo(): void {
+    const edits = this.#history.takeUndo();
+    if (!edits) return;
+    this.#undoInFlight.add(edits);
+    if (!this.edit(edits, { record: false })) this.#history.discardLastRedo();
+    this.#syncHistoryFlags();
+  }
+
+  redo(): void {
+    const edits = this.#history.takeRedo();
+    if (edits) this.edit(edits, { record: false });
+    this.#syncHistoryFlags();
+  }
+
+  async updateSettings(changes: Partial<{ title: string; quality: string; aspect_ratio: string; description: string }>): Promise<void> {
+    try {
+      const updated = await api.updateProject(this.projectId, { version: this.#client.serverClock, ...changes });
+      const { id: _id, name: _name, ...manifest } = updated as ProjectManifest & { id: string; name: string };
+      this.manifest = manifest;
+    } catch (error) {
+      this.notify('warning', `Settings not saved: ${(error as Error).message}`);
+    }
+  }
+
+  runtime(nodeId: string): NodeRuntime {
+    return this.runtimes[nodeId] ?? IDLE_RUNTIME;
+  }
+
+  /** Sends a job request over the socket (generation, render). */
+  send(message: Parameters<SyncClient['send']>[0]): boolean {
+    const sent = this.#client.send(message);
+    if (!sent) this.notify('warning', 'Not connected: try again when the canvas is back online');
+    return sent;
+  }
+
+  #setRuntime(nodeId: string, patch: Partial<NodeRuntime>): void {
+    this.runtimes = { ...this.runtimes, [nodeId]: { ...this.runtime(nodeId), ...patch } };
+  }
+
+  #onServerMessage(message: ServerMessage): void {
+    switch (message.type) {
+      case 'server:project_updated': {
+        const { id: _id, ...manifest } = message.project as ProjectManifest & { id: string };
+        this.manifest = manifest as ProjectManifest;
+        return;
+      }
+      case 'server:node_state_updated':
+        return this.#setRuntime(message.node_id, {
+          state: message.state,
+          ...(message.task_id ? { taskId: message.task_id } : {}),
+          ...(message.state === 'queued' || message.state === 'generating' ? { error: null } : {}),
+        });
+      case 'server:task_progress':
+        return this.#setRuntime(message.node_id, { state: 'generating', progress: message.progress, step: message.step, taskId: message.task_id });
+      case 'server:task_success':
+        return this.#setRuntime(message.node_id, { state: 'done', progress: 100, step: null, error: null, taskId: message.task_id });
+      case 'server:task_failed':
+        this.#setRuntime(message.node_id, { state: 'failed', error: message.error, step: null, taskId: message.task_id });
+        return this.notify('error', message.error);
+      case 'server:notice':
+        return this.notify(message.level, message.message);
+      case 'server:error':
+        return this.notify('warning', message.error);
+    }
+  }
+}
