@@ -22,8 +22,10 @@ export type NodeAction = 'generate' | 'cancel' | 'render' | 'exportEdl' | 'train
  */
 export interface CanvasContext {
   readonly projectId: string;
-  /** Zoomed far out: node components render a light body (title and type only). */
+  /** Zoomed out: node components render a light body (no controls). */
   readonly lowDetail: boolean;
+  /** How much a node draws: everything, its header only, or (very far out) a plain coloured block. */
+  readonly detail: 'full' | 'header' | 'block';
   /** Changes fields of a node's data; optimistic, rolled back with a message if the server refuses. */
   updateNodeData(nodeId: string, patch: Record<string, unknown>): void;
   /** Persists a new size (scene groups, after a resize ends). */

@@ -54,7 +54,10 @@ export class ProjectStore {
       createSocket,
       onChange: (cause) => {
         this.serverClock = this.#client.serverClock;
-        if (cause === 'sync') this.loaded = true;
+        if (cause === 'sync' && !this.loaded) {
+          this.loaded = true;
+          performance.mark('studio:first-sync');
+        }
         if (cause !== 'local') this.#scheduleRefresh();
       },
       onStatus: (status, detail) => {
