@@ -137,8 +137,9 @@ export const ServerTaskFailed = z
 export const ServerNotice = z
   .object({ type: z.literal('server:notice'), level: z.enum(['info', 'warning']), message: z.string(), node_id: z.string().optional(), task_id: z.string().optional() })
   .strict();
+/** Title or settings changed; the change took a server clock tick, so clients move their clock on. */
 export const ServerProjectUpdated = z
-  .object({ type: z.literal('server:project_updated'), project: z.record(z.string(), z.unknown()) })
+  .object({ type: z.literal('server:project_updated'), project: z.record(z.string(), z.unknown()), serverClock: ServerClock })
   .strict();
 export const ServerPong = z.object({ type: z.literal('server:pong'), t: z.number() }).strict();
 

@@ -191,7 +191,7 @@ export class ProjectRoom {
     const clock = ++this.clock;
     this.#record({ c: clock, m: { title: after.title, description: after.description, project_settings: after.project_settings } });
     this.#log.push({ clock, kind: 'project' });
-    this.broadcast({ type: 'server:project_updated', project: { id: this.id, ...this.projectManifest } });
+    this.broadcast({ type: 'server:project_updated', project: { id: this.id, ...this.projectManifest }, serverClock: clock });
     await this.persistNow(`Update project: ${described.join(', ')}`);
     return this.projectManifest;
   }

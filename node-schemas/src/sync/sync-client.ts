@@ -243,6 +243,10 @@ export class SyncClient {
         this.#checkSettled();
         return;
       }
+      case 'server:project_updated':
+        this.#serverClock = message.serverClock;
+        this.options.onMessage?.(message);
+        return;
       default:
         this.options.onMessage?.(message);
     }

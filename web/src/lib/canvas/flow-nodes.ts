@@ -4,7 +4,7 @@ import type { GraphDoc, GraphNode } from '@studio/node-schemas';
 const SOURCE = Symbol('graph-node');
 type FlowNode = Node & { [SOURCE]?: GraphNode };
 
-const COLLAPSED_HEIGHT = 72;
+const COLLAPSED_HEIGHT = 84;
 
 /** Ids of nodes inside a collapsed scene group (hidden on the canvas, not in the saved graph). */
 function hiddenByCollapse(doc: GraphDoc): Set<string> {

@@ -8,7 +8,7 @@ import {
   type ServerMessage,
 } from '@studio/node-schemas';
 import { invertEdits, SyncClient, UndoHistory, type SyncStatus, type WebSocketLike } from '@studio/node-schemas/sync';
-import { api } from '$lib/api';
+import { api, ApiError } from '$lib/api';
 import { IDLE_RUNTIME, type NodeRuntime } from './canvas-context';
 import { connectionProblem } from './connection-check';
 import { deletionEdits } from './deletion-edits';
@@ -222,9 +222,14 @@ export class ProjectStore {
     this.#syncHistoryFlags();
   }
 
+  /** Settings are last-write-wins per field: a stale version is retried once at the current one. */
   async updateSettings(changes: Partial<{ title: string; quality: string; aspect_ratio: string; description: string }>): Promise<void> {
+    const patch = (version: number | null) => api.updateProject(this.projectId, { version, ...changes });
     try {
-      const updated = await api.updateProject(this.projectId, { version: this.#client.serverClock, ...changes });
+      const updated = await patch(this.#client.serverClock).catch((error) => {
+        if (error instanceof ApiError && error.code === 'STALE_VERSION') return patch(error.data.current_version as number);
+        throw error;
+      });
       const { id: _id, name: _name, ...manifest } = updated as ProjectManifest & { id: string; name: string };
       this.manifest = manifest;
     } catch (error) {
