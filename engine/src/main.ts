@@ -10,6 +10,14 @@ import { lockWorkspace } from './projects/workspace-lock.ts';
 import { buildApp } from './server/app.ts';
 import { NO_FEATURES } from './server/context.ts';
 import { RoomRegistry } from './sync/room-registry.ts';
+import { startJobSystem } from './jobs/job-system.ts';
+import { jobSettings } from './jobs/job-settings.ts';
+import { startPrivateRedis } from './jobs/private-redis.ts';
+import { redisOptions } from './jobs/redis-connection.ts';
+import { generationHandlers } from './jobs/ws-generation.ts';
+import { DockerBackend } from './runner/docker-backend.ts';
+import { PipelineCatalogue } from './runner/pipeline-catalogue.ts';
+import { ProcessBackend } from './runner/process-backend.ts';
 
 async function main() {
   const config = loadConfig();
@@ -23,15 +31,39 @@ async function main() {
 
   const token = isLoopbackHost(config.host) ? null : randomBytes(24).toString('base64url');
   const queue = new GitQueue();
-  const app = await buildApp({
+  const rooms = new RoomRegistry(workspace, queue);
+  const settings = jobSettings(process.env, config.repoRoot);
+  const catalogue = new PipelineCatalogue(settings.pipelineRoots);
+  for (const problem of catalogue.problems) console.warn(`pipeline ${problem.dir} skipped: ${problem.message}`);
+  const backends = [new DockerBackend(), new ProcessBackend()];
+  const redis = settings.redisUrl ? null : await startPrivateRedis(workspace.home);
+  const jobs = await startJobSystem({
     workspace,
     queue,
-    rooms: new RoomRegistry(workspace, queue),
-    templatesDir: join(config.repoRoot, 'templates'),
-    webBuildDir: join(config.repoRoot, 'web', 'build'),
-    token,
-    features: NO_FEATURES,
+    rooms,
+    catalogue,
+    backends,
+    redis: redisOptions(redis ? { socketPath: redis.socketPath } : { url: settings.redisUrl }),
+    inProcessWorker: settings.inProcessWorker,
+    preference: settings.backend,
+    concurrency: settings.concurrency,
+    lockDurationMs: settings.lockDurationMs,
   });
+  const app = await buildApp(
+    {
+      workspace,
+      queue,
+      rooms,
+      templatesDir: join(config.repoRoot, 'templates'),
+      webBuildDir: join(config.repoRoot, 'web', 'build'),
+      token,
+      features: { ...NO_FEATURES, generation: true },
+      catalogue,
+      backends,
+      tasks: jobs.tasks,
+    },
+    { generation: generationHandlers(jobs.tasks) },
+  );
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -47,6 +79,8 @@ async function main() {
     stopping = true;
     console.log(`${signal}: stopping`);
     await app.close();
+    await jobs.close();
+    await redis?.stop();
     await unlock();
     process.exit(0);
   };

@@ -7,6 +7,10 @@ import type { EngineContext } from './context.ts';
 import { handleError } from './error-handler.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { mediaRoutes } from './routes/media.ts';
+import { pipelineRoutes } from './routes/pipelines.ts';
+import { takeRoutes } from './routes/takes.ts';
+import { taskRoutes } from './routes/tasks.ts';
 import { attachSyncServer, type GenerationHandlers } from '../sync/ws-server.ts';
 
 /** The HTTP app: API routes, the token guard, and the built web app with an SPA fallback. */
@@ -43,6 +47,10 @@ export async function buildApp(
 
   metaRoutes(app, ctx.features);
   projectRoutes(app, ctx);
+  mediaRoutes(app, ctx);
+  pipelineRoutes(app, ctx);
+  takeRoutes(app, ctx);
+  taskRoutes(app, ctx);
 
   const hasWeb = existsSync(join(ctx.webBuildDir, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: ctx.webBuildDir, prefix: '/', wildcard: false, index: ['index.html'] });

@@ -1,6 +1,9 @@
 import type { GitQueue } from '../projects/git-queue.ts';
 import type { Workspace } from '../projects/workspace.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
+import type { TaskService } from '../jobs/task-service.ts';
+import type { RunnerBackend } from '../runner/backend.ts';
+import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 
 /** What this engine can do; the web app disables (with a reason) what it cannot. */
 export interface EngineFeatures {
@@ -21,6 +24,11 @@ export interface EngineContext {
   templatesDir: string;
   webBuildDir: string;
   features: EngineFeatures;
+  /** Installed pipelines and the backends that can run them. */
+  catalogue: PipelineCatalogue;
+  backends: RunnerBackend[];
+  /** Generation tasks; absent when the engine runs without a job queue. */
+  tasks?: TaskService;
   /** Startup token when bound beyond loopback, otherwise null (open). */
   token: string | null;
 }

@@ -45,6 +45,8 @@ export class ProjectRoom {
   readonly clients = new Set<RoomClient>();
   readonly #log = new PatchLog();
   readonly #summary = new EditSummary();
+  /** The last task state of each node, replayed to a client that (re)connects. */
+  readonly #runtime = new Map<string, ServerMessage>();
   /** Per client id, the last batch applied or refused: a reconnecting client resends only later ones. */
   readonly #lastClientClock = new Map<string, number>();
   #unpersisted: JournalEntry[] = [];
@@ -146,6 +148,30 @@ export class ProjectRoom {
     this.broadcast({ type: 'server:graph_patch', serverClock: clock, edits, origin: client.id, clientClock }, client);
     this.#schedulePersist();
     return { ok: true, serverClock: clock };
+  }
+
+  /** Edits the engine itself makes (a new take becomes a shot's active take), sent to every client. */
+  applyServerEdits(edits: GraphEditOp[], origin = 'engine'): boolean {
+    const result = applyEdits(this.doc, edits);
+    if (!result.ok) return false;
+    const clock = ++this.clock;
+    this.#record({ c: clock, e: edits });
+    this.#log.push({ clock, kind: 'edits', edits, origin });
+    this.#summary.record(edits);
+    this.broadcast({ type: 'server:graph_patch', serverClock: clock, edits, origin });
+    this.#schedulePersist();
+    return true;
+  }
+
+  /** Sends a task event to every client and remembers it as the node's current state. */
+  taskEvent(message: Extract<ServerMessage, { node_id: string }>): void {
+    this.#runtime.set(message.node_id, message);
+    this.broadcast(message);
+  }
+
+  /** The task states a newly connected client needs. */
+  runtimeMessages(): ServerMessage[] {
+    return [...this.#runtime.values()];
   }
 
   /** PUT /projects/:id: replaces the whole graph when `version` is current, and commits. */

@@ -125,6 +125,7 @@ export function attachSyncServer({
     });
     if (missed) for (const m of missed) conn.reply(m);
     else conn.reply(room.fullSync());
+    for (const m of room.runtimeMessages()) conn.reply(m);
     room.clients.add(conn);
     ws.on('close', () => room.clients.delete(conn));
     ws.on('error', () => room.clients.delete(conn));

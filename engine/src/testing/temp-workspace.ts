@@ -7,6 +7,8 @@ import { GitQueue } from '../projects/git-queue.ts';
 import { ensureWorkspace, workspaceAt, type Workspace } from '../projects/workspace.ts';
 import { buildApp } from '../server/app.ts';
 import { RoomRegistry } from '../sync/room-registry.ts';
+import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import { ProcessBackend } from '../runner/process-backend.ts';
 import type { RoomTiming } from '../sync/project-room.ts';
 import { NO_FEATURES, type EngineContext } from '../server/context.ts';
 
@@ -33,6 +35,8 @@ export async function testApp(overrides: Partial<EngineContext> = {}, timing?: R
     webBuildDir: join(workspace.home, 'no-web-build'),
     token: null,
     features: NO_FEATURES,
+    catalogue: new PipelineCatalogue([join(REPO_ROOT, 'pipelines')]),
+    backends: [new ProcessBackend()],
     ...overrides,
   };
   const app = await buildApp(ctx);

@@ -1,0 +1,130 @@
+import { createHash, randomInt } from 'node:crypto';
+import type { Graph, GraphNode, ProjectManifest, Quality } from '@studio/node-schemas';
+import { InvalidRequestError } from '../errors.ts';
+import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import { takeSubject } from '../projects/takes/take-subject.ts';
+import type { GenerateJobData } from './job-types.ts';
+
+/** Long side in pixels for each quality level; the short side follows the aspect ratio. */
+const LONG_SIDE: Record<Quality, number> = { low: 768, standard: 1280, high: 1920 };
+const FPS = 24;
+
+export function frameSize(aspectRatio: string, quality: Quality): { width: number; height: number } {
+  const [w, h] = aspectRatio.split(':').map(Number) as [number, number];
+  const ratio = w / h;
+  const long = LONG_SIDE[quality];
+  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+  return ratio >= 1 ? { width: long, height: even(long / ratio) } : { width: even(long * ratio), height: long };
+}
+
+/** The task a node asks for, for picking a pipeline when none is wired to it. */
+const NODE_TASK: Record<string, string> = {
+  audio: 'text-to-speech',
+  superResolution: 'super-resolution',
+  videoRestoration: 'video-restoration',
+};
+
+class GenerationRefused extends InvalidRequestError {}
+
+function incoming(graph: Graph, node: GraphNode, socket: string): GraphNode | null {
+  const edge = graph.edges.find((e) => e.target === node.id && e.targetHandle === socket);
+  return edge ? (graph.nodes.find((n) => n.id === edge.source) ?? null) : null;
+}
+
+function nodeName(node: GraphNode): string {
+  if (node.type === 'shot') return `${node.data.scene}/${node.data.shot}`;
+  return String(node.data.label ?? `${node.type} ${node.id}`);
+}
+
+/**
+ * Turns a node of the graph into a generation request: its pipeline (the Pipeline node wired to it,
+ * or the installed one for its task), its inputs (the active takes of the nodes wired to it), and
+ * what the project settings make of size and quality. Refuses, saying why, what cannot run.
+ */
+export function buildGenerationRequest({
+  projectId,
+  graph,
+  manifest,
+  nodeId,
+  catalogue,
+  pickPipeline,
+}: {
+  projectId: string;
+  graph: Graph;
+  manifest: ProjectManifest;
+  nodeId: string;
+  catalogue: PipelineCatalogue;
+  /** The pipeline for a task at a quality when the node has none wired (spec table 4). */
+  pickPipeline: (taskType: string, quality: Quality) => string | null;
+}): GenerateJobData {
+  const node = graph.nodes.find((n) => n.id === nodeId);
+  if (!node) throw new GenerationRefused(`no node ${nodeId} in this project`, { node_id: nodeId });
+  if (!['shot', 'audio', 'superResolution', 'videoRestoration'].includes(node.type))
+    throw new GenerationRefused(`a ${node.type} node does not generate`, { node_id: nodeId });
+  const quality = manifest.project_settings.quality;
+  const data = node.data;
+
+  const pipelineNode = node.type === 'shot' ? incoming(graph, node, 'pipeline') : null;
+  const taskType = node.type === 'shot' ? String(data.taskType) : NODE_TASK[node.type]!;
+  const pipelineId = (pipelineNode?.data.pipelineId as string | null | undefined) ?? pickPipeline(taskType, quality);
+  if (!pipelineId)
+    throw new GenerationRefused(
+      node.type === 'shot' ? `${nodeName(node)} has no pipeline: connect a Pipeline node and choose one` : `no installed pipeline does ${taskType}`,
+      { node_id: nodeId },
+    );
+  const { manifest: pipeline } = catalogue.get(pipelineId);
+
+  const inputs: Record<string, string> = {};
+  for (const input of pipeline.inputs) {
+    const socket = node.type === 'shot' ? input.name : 'input';
+    const source = incoming(graph, node, socket) ?? (node.type !== 'shot' ? incoming(graph, node, 'source') : null);
+    const take = source ? ((source.data.activeTake ?? source.data.source) as string | null | undefined) : null;
+    if (take) inputs[input.name] = take;
+    else if (input.required)
+      throw new GenerationRefused(
+        source
+          ? `${nodeName(source)} has no active take yet: generate it first`
+          : `${pipeline.title} needs ${input.label ?? input.name}: connect it to ${nodeName(node)}`,
+        { node_id: nodeId },
+      );
+  }
+
+  const prompt = String(node.type === 'audio' ? (data.text ?? '') : (data.prompt ?? ''));
+  if (['generate-image', 'generate-video', 'text-to-speech'].includes(pipeline.taskType) && !prompt.trim())
+    throw new GenerationRefused(node.type === 'audio' ? 'type the text to speak first' : `${nodeName(node)} has no prompt yet`, { node_id: nodeId });
+
+  const pinned = (pipelineNode?.data.params ?? {}) as Record<string, unknown>;
+  const params: Record<string, unknown> = {
+    ...Object.fromEntries(pipeline.params.filter((p) => p.default !== undefined).map((p) => [p.name, p.default])),
+    ...pinned,
+    ...((data.params as Record<string, unknown> | undefined) ?? {}),
+    ...(node.type === 'superResolution' ? { scale: data.scale } : {}),
+    ...(node.type === 'videoRestoration' ? { strength: data.strength } : {}),
+    ...(node.type === 'audio' && data.voice ? { voice: data.voice } : {}),
+  };
+  const negativePrompt = String(data.negativePrompt ?? '');
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ pipelineId, taskType: pipeline.taskType, prompt, negativePrompt, params, inputs }))
+    .digest('hex')
+    .slice(0, 16);
+  return {
+    projectId,
+    nodeId,
+    nodeType: node.type,
+    subject: takeSubject(graph, node),
+    pipelineId,
+    taskType: pipeline.taskType,
+    quality,
+    seed: typeof data.seed === 'number' ? data.seed : randomInt(0, 2 ** 31),
+    prompt,
+    negativePrompt,
+    params,
+    ...frameSize(manifest.project_settings.aspect_ratio, quality),
+    aspectRatio: manifest.project_settings.aspect_ratio,
+    fps: FPS,
+    duration: typeof data.duration === 'number' ? data.duration : 4,
+    inputs,
+    fingerprint,
+    requestedAt: new Date().toISOString(),
+  };
+}

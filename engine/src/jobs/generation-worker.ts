@@ -1,0 +1,143 @@
+import { hostname } from 'node:os';
+import { link, mkdir, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
+import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
+import { StudioError } from '../errors.ts';
+import { projectPath, type Workspace } from '../projects/workspace.ts';
+import type { RunnerBackend } from '../runner/backend.ts';
+import { chooseBackend, type BackendPreference } from '../runner/choose-backend.ts';
+import { PipelineCancelledError } from '../runner/errors.ts';
+import { makeJobFolder } from '../runner/job-folder.ts';
+import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import { CANCEL_CHANNEL, GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobData } from './job-types.ts';
+
+export interface GenerationWorkerOptions {
+  workspace: Workspace;
+  redis: RedisOptions;
+  catalogue: PipelineCatalogue;
+  backends: RunnerBackend[];
+  preference?: BackendPreference;
+  concurrency?: number;
+  /** How long a job's lock lasts without renewal: a killed worker's job is taken up again after this. */
+  lockDurationMs?: number;
+  /** A name for this worker in provenance and logs. */
+  name?: string;
+}
+
+/** Where a job's attempts run: under the workspace, so the output can be linked into the project. */
+export function jobsDir(workspace: Workspace): string {
+  return join(workspace.home, '.jobs');
+}
+
+/**
+ * A generation worker: takes jobs from the generate queue, runs the pipeline on a backend in a
+ * fresh attempt folder, and hands the output to the engine through the takes queue (workers never
+ * write a project repository). A failed pipeline is not retried; a worker that dies mid-job has
+ * its job taken up again by BullMQ's stalled-job check. Cancels arrive on a Redis channel, since
+ * only the worker holding a job can abort it.
+ */
+export async function startGenerationWorker(options: GenerationWorkerOptions) {
+  const { workspace, catalogue, backends } = options;
+  const name = options.name ?? `${hostname()}:${process.pid}`;
+  const takes = new Queue<TakeJobData>(TAKES_QUEUE, { connection: options.redis });
+  const lockDuration = options.lockDurationMs ?? 30_000;
+
+  const processor = async (job: Job<GenerateJobData>, _token?: string, signal?: AbortSignal) => {
+    const data = job.data;
+    const startedAt = new Date();
+    const attemptDir = join(jobsDir(workspace), job.id!, `attempt-${job.attemptsMade + 1}-${process.pid}-${Date.now()}`);
+    try {
+      const pipeline = catalogue.get(data.pipelineId);
+      const backend = await chooseBackend(pipeline, backends, options.preference);
+      const projectDir = projectPath(workspace, data.projectId);
+      await job.updateProgress({ progress: 0, step: `starting on ${backend.name}` });
+      const folder = await makeJobFolder({
+        dir: attemptDir,
+        manifest: pipeline.manifest,
+        inputFiles: Object.fromEntries(Object.entries(data.inputs).map(([k, rel]) => [k, join(projectDir, rel)])),
+        request: {
+          job_id: job.id!,
+          pipeline: data.pipelineId,
+          task_type: data.taskType,
+          quality: data.quality,
+          seed: data.seed,
+          prompt: data.prompt,
+          negative_prompt: data.negativePrompt,
+          params: data.params,
+          width: data.width,
+          height: data.height,
+          aspect_ratio: data.aspectRatio,
+          fps: data.fps,
+          duration: data.duration,
+        },
+      });
+      let lastReport = 0;
+      const result = await backend.run({
+        pipeline,
+        job: folder,
+        signal,
+        onProgress: ({ progress, step }) => {
+          const now = Date.now();
+          if (now - lastReport < 100 && progress < 1) return;
+          lastReport = now;
+          void job.updateProgress({ progress: Math.round(progress * 1000) / 10, step }).catch(() => undefined);
+        },
+      });
+      const [output] = Object.values(result.outputs);
+      // One result file per job, whichever attempt made it: the engine links it into the project.
+      const resultPath = join(jobsDir(workspace), job.id!, `result-${job.attemptsMade + 1}${extname(output!)}`);
+      await link(output!, resultPath);
+      const finishedAt = new Date();
+      await takes.add(
+        'commit',
+        {
+          generateJobId: job.id!,
+          request: data,
+          outputPath: resultPath,
+          backend: result.backend,
+          imageDigest: result.imageDigest,
+          worker: name,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          runMs: result.durationMs,
+        },
+        // One take per generation, however often the job ran: a duplicate commit job is ignored.
+        { jobId: `take-${job.id}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 7 * 86400 } },
+      );
+      return { backend: result.backend, runMs: result.durationMs, worker: name };
+    } catch (error) {
+      if (error instanceof PipelineCancelledError) throw new UnrecoverableError('cancelled');
+      // The pipeline's own failure will not change on a retry; infrastructure hiccups may.
+      if (error instanceof StudioError && error.status < 500 + 10 && error.code !== 'GIT_FAILED') throw new UnrecoverableError(error.message);
+      throw error;
+    } finally {
+      await rm(attemptDir, { recursive: true, force: true });
+    }
+  };
+
+  const worker = new Worker<GenerateJobData>(GENERATE_QUEUE, processor, {
+    connection: options.redis,
+    concurrency: options.concurrency ?? 2,
+    lockDuration,
+    stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+    maxStalledCount: 3,
+    name,
+  });
+  worker.on('error', () => undefined);
+
+  const subscriber = new Redis(options.redis as IORedisOptions);
+  await subscriber.subscribe(CANCEL_CHANNEL);
+  subscriber.on('message', (_channel, jobId: string) => void worker.cancelJob(jobId, 'cancelled by the user'));
+
+  await worker.waitUntilReady();
+  return {
+    worker,
+    name,
+    close: async () => {
+      await worker.close();
+      await takes.close();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { RedisOptions } from 'bullmq';
+import type { GitQueue } from '../projects/git-queue.ts';
+import type { Workspace } from '../projects/workspace.ts';
+import type { RunnerBackend } from '../runner/backend.ts';
+import type { BackendPreference } from '../runner/choose-backend.ts';
+import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import type { RoomRegistry } from '../sync/room-registry.ts';
+import { startGenerationWorker } from './generation-worker.ts';
+import { pipelineForTask } from './pick-pipeline.ts';
+import { startTakeWorker } from './take-worker.ts';
+import { TaskService } from './task-service.ts';
+
+export interface JobSystemOptions {
+  workspace: Workspace;
+  queue: GitQueue;
+  rooms: RoomRegistry;
+  catalogue: PipelineCatalogue;
+  backends: RunnerBackend[];
+  redis: RedisOptions;
+  /** Run a generation worker inside the engine (the embedded default). */
+  inProcessWorker: boolean;
+  preference?: BackendPreference;
+  concurrency?: number;
+  lockDurationMs?: number;
+}
+
+/** The engine's side of the jobs: the task service, the take committer, and (embedded) a worker. */
+export async function startJobSystem(options: JobSystemOptions) {
+  const tasks = new TaskService(options.rooms, options.catalogue, pipelineForTask(options.catalogue), options.redis);
+  await tasks.ready();
+  const takeWorker = startTakeWorker({ workspace: options.workspace, queue: options.queue, rooms: options.rooms, redis: options.redis });
+  const worker = options.inProcessWorker
+    ? await startGenerationWorker({
+        workspace: options.workspace,
+        redis: options.redis,
+        catalogue: options.catalogue,
+        backends: options.backends,
+        preference: options.preference,
+        concurrency: options.concurrency,
+        lockDurationMs: options.lockDurationMs,
+        name: `engine:${process.pid}`,
+      })
+    : null;
+  return {
+    tasks,
+    close: async () => {
+      await worker?.close();
+      await takeWorker.close();
+      await tasks.close();
+    },
+  };
+}

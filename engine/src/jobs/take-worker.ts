@@ -1,0 +1,75 @@
+import { Worker, type Job, type RedisOptions } from 'bullmq';
+import { fileUrl } from '../projects/file-url.ts';
+import { projectPath, type Workspace } from '../projects/workspace.ts';
+import { TakeCommitter } from '../projects/takes/commit-takes.ts';
+import { ensureThumbnail } from '../projects/takes/thumbnail.ts';
+import type { GitQueue } from '../projects/git-queue.ts';
+import type { RoomRegistry } from '../sync/room-registry.ts';
+import { TAKES_QUEUE, type TakeJobData, type TakeJobResult } from './job-types.ts';
+
+/**
+ * The engine's half of a generation: commits each finished output as a take (the engine is the only
+ * writer of a project), makes it the node's active take, and tells every client. Runs many jobs at
+ * once so takes that finish together share a commit.
+ */
+export function startTakeWorker({
+  workspace,
+  queue,
+  rooms,
+  redis,
+}: {
+  workspace: Workspace;
+  queue: GitQueue;
+  rooms: RoomRegistry;
+  redis: RedisOptions;
+}) {
+  const committer = new TakeCommitter(queue);
+  const worker = new Worker<TakeJobData, TakeJobResult>(
+    TAKES_QUEUE,
+    async (job: Job<TakeJobData>) => {
+      const { request, generateJobId } = job.data;
+      const projectDir = projectPath(workspace, request.projectId);
+      const committed = await committer.commit({
+        projectId: request.projectId,
+        projectDir,
+        subject: request.subject,
+        sourcePath: job.data.outputPath,
+        fingerprint: request.fingerprint,
+        pipeline: request.pipelineId,
+        seed: request.seed,
+        provenance: {
+          task_id: generateJobId,
+          node_id: request.nodeId,
+          pipeline: request.pipelineId,
+          task_type: request.taskType,
+          image_digest: job.data.imageDigest,
+          backend: job.data.backend,
+          quality: request.quality,
+          ...(request.params.fallback_from ? { fallback_from: request.params.fallback_from } : {}),
+          prompt: request.prompt,
+          negative_prompt: request.negativePrompt,
+          params: request.params,
+          seed: request.seed,
+          size: { width: request.width, height: request.height, fps: request.fps, duration: request.duration },
+          inputs: request.inputs,
+          worker: job.data.worker,
+          timings: { requested_at: request.requestedAt, started_at: job.data.startedAt, finished_at: job.data.finishedAt, run_ms: job.data.runMs },
+        },
+      });
+      await ensureThumbnail(projectDir, committed.path).catch(() => null);
+      const room = await rooms.get(request.projectId);
+      room.applyServerEdits([{ op: 'update_node', id: request.nodeId, changes: { data: { activeTake: committed.path } } }]);
+      room.taskEvent({ type: 'server:node_state_updated', node_id: request.nodeId, state: 'done', task_id: generateJobId });
+      room.broadcast({
+        type: 'server:task_success',
+        task_id: generateJobId,
+        node_id: request.nodeId,
+        result: { output_url: fileUrl(request.projectId, committed.path), take: committed.path, version: committed.version, number: committed.take },
+      });
+      return { take: committed.path, sidecar: committed.sidecar, version: committed.version, number: committed.take };
+    },
+    { connection: redis, concurrency: 64 },
+  );
+  worker.on('error', () => undefined);
+  return worker;
+}

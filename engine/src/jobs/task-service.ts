@@ -1,0 +1,185 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Queue, QueueEvents, type Job, type RedisOptions } from 'bullmq';
+import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
+import type { Quality, ServerMessage } from '@studio/node-schemas';
+import { InvalidRequestError, StudioError } from '../errors.ts';
+import { fileUrl } from '../projects/file-url.ts';
+import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import type { ProjectRoom } from '../sync/project-room.ts';
+import type { RoomRegistry } from '../sync/room-registry.ts';
+import { buildGenerationRequest } from './generation-request.ts';
+import { CANCEL_CHANNEL, GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobResult } from './job-types.ts';
+
+export class TaskNotFoundError extends StudioError {
+  override readonly code = 'TASK_NOT_FOUND';
+  override readonly status = 404;
+}
+
+export interface TaskStatus {
+  task_id: string;
+  project_id: string;
+  node_id: string;
+  pipeline: string;
+  status: 'queued' | 'running' | 'committing' | 'succeeded' | 'failed' | 'cancelled';
+  progress: number;
+  step: string | null;
+  result: (TakeJobResult & { output_url: string }) | null;
+  error: string | null;
+}
+
+const TASK_ID = /^gen-[A-Za-z0-9_-]{8,80}$/;
+
+/**
+ * Generation tasks as the API and the WebSocket see them: submit (idempotent by key), status,
+ * cancel, and the events that keep every client of the project up to date.
+ */
+export class TaskService {
+  readonly generate: Queue<GenerateJobData>;
+  readonly #takes: Queue;
+  readonly #events: QueueEvents;
+  readonly #publisher: Redis;
+  /** task id -> project and node, to route events without a Redis round trip. */
+  readonly #routes = new Map<string, { projectId: string; nodeId: string }>();
+
+  constructor(
+    private readonly rooms: RoomRegistry,
+    private readonly catalogue: PipelineCatalogue,
+    private readonly pickPipeline: (taskType: string, quality: Quality) => string | null,
+    redis: RedisOptions,
+  ) {
+    this.generate = new Queue<GenerateJobData>(GENERATE_QUEUE, { connection: redis });
+    this.#takes = new Queue(TAKES_QUEUE, { connection: redis });
+    this.#events = new QueueEvents(GENERATE_QUEUE, { connection: redis });
+    this.#publisher = new Redis(redis as IORedisOptions);
+    this.#events.on('active', ({ jobId }) => void this.#emit(jobId, (r) => ({ type: 'server:node_state_updated', node_id: r.nodeId, state: 'generating', task_id: jobId })));
+    this.#events.on('progress', ({ jobId, data }) => {
+      const { progress = 0, step = '' } = (data ?? {}) as { progress?: number; step?: string };
+      void this.#emit(jobId, (r) => ({ type: 'server:task_progress', task_id: jobId, node_id: r.nodeId, progress, step }));
+    });
+    this.#events.on('failed', ({ jobId, failedReason }) => {
+      const cancelled = failedReason === 'cancelled';
+      void this.#emit(jobId, (r) =>
+        cancelled
+          ? { type: 'server:node_state_updated', node_id: r.nodeId, state: 'cancelled', task_id: jobId }
+          : { type: 'server:task_failed', task_id: jobId, node_id: r.nodeId, error: failedReason },
+      );
+    });
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all([this.generate.waitUntilReady(), this.#events.waitUntilReady()]);
+  }
+
+  async #route(jobId: string) {
+    let route = this.#routes.get(jobId);
+    if (!route) {
+      const job = await this.generate.getJob(jobId);
+      if (!job) return null;
+      route = { projectId: job.data.projectId, nodeId: job.data.nodeId };
+      this.#routes.set(jobId, route);
+    }
+    return route;
+  }
+
+  async #emit(jobId: string, make: (route: { projectId: string; nodeId: string }) => Extract<ServerMessage, { node_id: string }>) {
+    const route = await this.#route(jobId);
+    if (!route) return;
+    const room = await this.rooms.get(route.projectId).catch(() => null);
+    room?.taskEvent(make(route));
+  }
+
+  /** Queues a generation of a node. The same idempotency key gives the same task and runs nothing twice. */
+  async submit({ projectId, nodeId, idempotencyKey }: { projectId: string; nodeId: string; idempotencyKey?: string }) {
+    if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !idempotencyKey || idempotencyKey.length > 128))
+      throw new InvalidRequestError('idempotency_key must be 1-128 characters', { field: 'idempotency_key' });
+    const room = await this.rooms.get(projectId);
+    const taskId = idempotencyKey
+      ? `gen-${createHash('sha256').update(`${projectId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}`
+      : `gen-${randomUUID()}`;
+    const existing = idempotencyKey ? await this.generate.getJob(taskId) : undefined;
+    if (existing) return { task_id: taskId, deduplicated: true };
+    const data = buildGenerationRequest({
+      projectId,
+      graph: room.graph(),
+      manifest: room.projectManifest,
+      nodeId,
+      catalogue: this.catalogue,
+      pickPipeline: this.pickPipeline,
+    });
+    this.#routes.set(taskId, { projectId, nodeId });
+    await this.generate.add('generate', data, {
+      jobId: taskId,
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 7 * 86400 },
+      removeOnFail: { age: 7 * 86400 },
+    });
+    room.taskEvent({ type: 'server:node_state_updated', node_id: nodeId, state: 'queued', task_id: taskId });
+    return { task_id: taskId, deduplicated: false };
+  }
+
+  async #job(taskId: string): Promise<Job<GenerateJobData>> {
+    const job = TASK_ID.test(taskId) ? await this.generate.getJob(taskId) : undefined;
+    if (!job) throw new TaskNotFoundError(`no task '${taskId.slice(0, 100)}'`, { task_id: taskId.slice(0, 100) });
+    return job;
+  }
+
+  async status(taskId: string): Promise<TaskStatus> {
+    const job = await this.#job(taskId);
+    const state = await job.getState();
+    const progress = (job.progress ?? {}) as { progress?: number; step?: string };
+    const base = {
+      task_id: taskId,
+      project_id: job.data.projectId,
+      node_id: job.data.nodeId,
+      pipeline: job.data.pipelineId,
+      progress: progress.progress ?? 0,
+      step: progress.step ?? null,
+      result: null,
+      error: null,
+    };
+    if (state === 'failed')
+      return { ...base, status: job.failedReason === 'cancelled' ? 'cancelled' : 'failed', error: job.failedReason ?? 'failed' };
+    if (state === 'completed') {
+      const take = await this.#takes.getJob(`take-${taskId}`);
+      const takeState = take ? await take.getState() : 'unknown';
+      if (take && takeState === 'completed') {
+        const result = take.returnvalue as TakeJobResult;
+        return { ...base, status: 'succeeded', progress: 100, result: { ...result, output_url: fileUrl(job.data.projectId, result.take) } };
+      }
+      if (take && takeState === 'failed') return { ...base, status: 'failed', error: `the take could not be committed: ${take.failedReason}` };
+      return { ...base, status: 'committing', progress: 100 };
+    }
+    return { ...base, status: state === 'active' ? 'running' : 'queued' };
+  }
+
+  /** Cancels a task: a queued one is removed, a running one is aborted by the worker that holds it. */
+  async cancel({ taskId, projectId, nodeId }: { taskId?: string; projectId?: string; nodeId?: string }): Promise<{ task_id: string; status: string }> {
+    let job: Job<GenerateJobData> | undefined;
+    if (taskId) job = await this.#job(taskId);
+    else if (projectId && nodeId) {
+      const candidates = await this.generate.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 1000);
+      job = candidates.find((j) => j.data.projectId === projectId && j.data.nodeId === nodeId);
+      if (!job) throw new TaskNotFoundError(`node ${nodeId} has no running task`, { node_id: nodeId });
+    } else throw new InvalidRequestError('say which task to cancel');
+    const state = await job.getState();
+    if (state === 'active') {
+      await this.#publisher.publish(CANCEL_CHANNEL, job.id!);
+      return { task_id: job.id!, status: 'cancelling' };
+    }
+    if (['waiting', 'delayed', 'prioritized', 'waiting-children'].includes(state)) {
+      await job.remove();
+      const room: ProjectRoom | null = await this.rooms.get(job.data.projectId).catch(() => null);
+      room?.taskEvent({ type: 'server:node_state_updated', node_id: job.data.nodeId, state: 'cancelled', task_id: job.id! });
+      return { task_id: job.id!, status: 'cancelled' };
+    }
+    return { task_id: job.id!, status: state };
+  }
+
+  async close(): Promise<void> {
+    await this.#events.close();
+    await this.generate.close();
+    await this.#takes.close();
+    this.#publisher.disconnect();
+  }
+}

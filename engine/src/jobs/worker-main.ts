@@ -1,0 +1,41 @@
+// `npm run worker`: a standalone generation worker joining the studio through REDIS_URL
+// (the distributed shape). It needs the workspace the engine uses (STUDIO_HOME, shared storage).
+import { hostname } from 'node:os';
+import { loadConfig } from '../config.ts';
+import { workspaceAt } from '../projects/workspace.ts';
+import { DockerBackend } from '../runner/docker-backend.ts';
+import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import { ProcessBackend } from '../runner/process-backend.ts';
+import { startGenerationWorker } from './generation-worker.ts';
+import { jobSettings } from './job-settings.ts';
+import { redisOptions } from './redis-connection.ts';
+
+async function main() {
+  const config = loadConfig();
+  const settings = jobSettings(process.env, config.repoRoot);
+  if (!settings.redisUrl) throw new Error('set REDIS_URL to the Redis the engine uses (e.g. redis://studio-host:6379 or unix:///path/redis.sock)');
+  const catalogue = new PipelineCatalogue(settings.pipelineRoots);
+  for (const problem of catalogue.problems) console.warn(`pipeline ${problem.dir} skipped: ${problem.message}`);
+  const worker = await startGenerationWorker({
+    workspace: workspaceAt(config.studioHome),
+    redis: redisOptions({ url: settings.redisUrl }),
+    catalogue,
+    backends: [new DockerBackend(), new ProcessBackend()],
+    preference: settings.backend,
+    concurrency: settings.concurrency,
+    lockDurationMs: settings.lockDurationMs,
+    name: process.env.WORKER_NAME ?? `${hostname()}:${process.pid}`,
+  });
+  console.log(`Studio worker ${worker.name} ready: ${catalogue.all().length} pipelines, backend ${settings.backend}, concurrency ${settings.concurrency}`);
+  const stop = async () => {
+    await worker.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error) => {
+  console.error(`Studio worker cannot start: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+import type { ServerMessage } from '@studio/node-schemas';
+import type { GenerationHandlers } from '../sync/ws-server.ts';
+import type { TaskService } from './task-service.ts';
+
+/** client:start_generation and client:cancel_generation, answered the way the REST API answers. */
+export function generationHandlers(tasks: TaskService): GenerationHandlers {
+  return {
+    async start(room, nodeId, idempotencyKey): Promise<ServerMessage[]> {
+      try {
+        await tasks.submit({ projectId: room.id, nodeId, idempotencyKey });
+        return [];
+      } catch (error) {
+        return [{ type: 'server:task_failed', task_id: '', node_id: nodeId, error: (error as Error).message }];
+      }
+    },
+    async cancel(room, nodeId, taskId): Promise<ServerMessage[]> {
+      await tasks.cancel(taskId ? { taskId } : { projectId: room.id, nodeId });
+      return [];
+    },
+    async render(): Promise<ServerMessage[]> {
+      return [{ type: 'server:error', error: 'rendering the final video is not available on this engine yet', code: 'UNAVAILABLE' }];
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseTakeFileName, type TakeSubject } from './take-subject.ts';
+
+/** The takes of a subject, read from its render folder (spec 3.3), oldest first, as project paths. */
+export async function listTakes(projectDir: string, subject: TakeSubject): Promise<string[]> {
+  let files: string[];
+  try {
+    files = await readdir(join(projectDir, subject.folder));
+  } catch {
+    return [];
+  }
+  return files
+    .map((file) => ({ file, parsed: parseTakeFileName(subject.name, file) }))
+    .filter((f): f is { file: string; parsed: NonNullable<typeof f.parsed> } => f.parsed !== null)
+    .sort((a, b) => a.parsed.take - b.parsed.take)
+    .map((f) => `${subject.folder}/${f.file}`);
+}
+
+/** The highest take number present on disk for a subject (0 when none). */
+export async function highestTakeOnDisk(projectDir: string, subject: TakeSubject): Promise<number> {
+  let files: string[];
+  try {
+    files = await readdir(join(projectDir, subject.folder));
+  } catch {
+    return 0;
+  }
+  let max = 0;
+  for (const file of files) max = Math.max(max, parseTakeFileName(subject.name, file)?.take ?? 0);
+  return max;
+}

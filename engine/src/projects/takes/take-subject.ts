@@ -1,0 +1,63 @@
+import type { Graph, GraphNode } from '@studio/node-schemas';
+import { RENDERS_DIR } from '../layout.ts';
+
+/** Whose takes a node makes: the folder they live in and the name their files start with. */
+export interface TakeSubject {
+  /** Project-relative folder, e.g. 03_Renders/SCENE_01/SHOT_010. */
+  folder: string;
+  /** File-name stem, e.g. SHOT-010 or SHOT-010_SR. */
+  name: string;
+}
+
+const SUFFIX: Record<string, string> = { audio: 'AUDIO', superResolution: 'SR', videoRestoration: 'VR', motionSource: 'MOTION' };
+const safeId = (id: string) => id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+
+/** The shot upstream of a post-processing node (following its input edges), if any. */
+function upstreamShot(graph: Graph, node: GraphNode, depth = 0): GraphNode | null {
+  if (node.type === 'shot') return node;
+  if (depth > 16) return null;
+  for (const edge of graph.edges) {
+    if (edge.target !== node.id) continue;
+    const source = graph.nodes.find((n) => n.id === edge.source);
+    const shot = source ? upstreamShot(graph, source, depth + 1) : null;
+    if (shot) return shot;
+  }
+  return null;
+}
+
+/**
+ * DESIGN 8: a shot's takes are 03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take03.<ext>. Dialogue
+ * and post-processing of a shot live beside it with a suffix (SHOT-010_AUDIO, SHOT-010_SR); an
+ * audio or post node tied to no shot gets its own folder.
+ */
+export function takeSubject(graph: Graph, node: GraphNode): TakeSubject {
+  if (node.type === 'shot') {
+    const scene = String(node.data.scene);
+    const shot = String(node.data.shot);
+    return { folder: `${RENDERS_DIR}/${scene}/${shot}`, name: shot.replace('_', '-') };
+  }
+  const suffix = SUFFIX[node.type] ?? node.type.toUpperCase();
+  const anchor =
+    node.type === 'audio' && node.data.scene && node.data.shot
+      ? { scene: String(node.data.scene), shot: String(node.data.shot) }
+      : (() => {
+          const shot = node.type === 'audio' ? null : upstreamShot(graph, node);
+          return shot ? { scene: String(shot.data.scene), shot: String(shot.data.shot) } : null;
+        })();
+  if (anchor) return { folder: `${RENDERS_DIR}/${anchor.scene}/${anchor.shot}`, name: `${anchor.shot.replace('_', '-')}_${suffix}` };
+  return { folder: `${RENDERS_DIR}/${suffix}/${safeId(node.id)}`, name: `${suffix}-${safeId(node.id)}` };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+export function takeFileName(subject: string, version: number, take: number, ext: string): string {
+  return `${subject}_v${pad(version)}_take${pad(take)}.${ext}`;
+}
+
+/** Parses `SHOT-010_v01_take03.png` for a subject; null for other files (sidecars, other subjects). */
+export function parseTakeFileName(subject: string, file: string): { version: number; take: number; ext: string } | null {
+  if (!file.startsWith(`${subject}_v`)) return null;
+  const match = /^_v(\d+)_take(\d+)\.([a-z0-9]+)$/.exec(file.slice(subject.length));
+  if (!match || match[3] === 'json') return null;
+  return { version: Number(match[1]), take: Number(match[2]), ext: match[3]! };
+}

@@ -1,0 +1,112 @@
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { collectOutputs, failureMessage, type RunnerBackend, type RunOptions, type RunResult } from './backend.ts';
+import { PipelineCancelledError, PipelineFailedError, PipelineTimeoutError } from './errors.ts';
+import type { InstalledPipeline } from './pipeline-catalogue.ts';
+import { lineSplitter, parseProgressLine } from './progress-lines.ts';
+
+const STDERR_KEEP = 8192;
+
+/**
+ * Runs a pipeline's container with dockerode: the job folder mounted at /job, weights read-only at
+ * /models, no network, GPUs by device request. stdout lines are progress; a timeout or a cancel
+ * kills the container; the container is always removed.
+ */
+export class DockerBackend implements RunnerBackend {
+  readonly name = 'docker' as const;
+  readonly docker: Docker;
+
+  constructor(
+    options: { socketPath?: string; modelsDir?: string } = {},
+  ) {
+    this.docker = new Docker({ socketPath: options.socketPath ?? process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
+    this.modelsDir = options.modelsDir ?? process.env.STUDIO_MODELS;
+  }
+
+  private readonly modelsDir: string | undefined;
+
+  async daemonAnswers(): Promise<boolean> {
+    try {
+      await this.docker.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async unavailableReason({ manifest }: InstalledPipeline): Promise<string | null> {
+    if (!manifest.backends.includes('docker')) return `${manifest.id} has no container`;
+    if (!(await this.daemonAnswers())) return 'no Docker daemon answers';
+    try {
+      await this.docker.getImage(manifest.image).inspect();
+    } catch {
+      return `the image ${manifest.image} is not built (run scripts/build-pipeline-images)`;
+    }
+    return null;
+  }
+
+  async run({ pipeline, job, signal, onProgress, gpus = [] }: RunOptions): Promise<RunResult> {
+    const { manifest } = pipeline;
+    if (signal?.aborted) throw new PipelineCancelledError('cancelled before it started');
+    const started = Date.now();
+    const image = await this.docker.getImage(manifest.image).inspect();
+    const container = await this.docker.createContainer({
+      Image: manifest.image,
+      Cmd: [...manifest.command],
+      User: typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined,
+      Env: ['LANG=C.UTF-8'],
+      Labels: { 'studio.job': job.request.job_id, 'studio.pipeline': manifest.id },
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      HostConfig: {
+        Binds: [`${job.dir}:/job`, ...(this.modelsDir ? [`${this.modelsDir}:/models:ro`] : [])],
+        NetworkMode: 'none',
+        AutoRemove: false,
+        ...(manifest.gpu.required || gpus.length
+          ? { DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: gpus.length ? gpus : undefined, Count: gpus.length ? undefined : -1, Capabilities: [['gpu']] }] }
+          : {}),
+      },
+    });
+    let stderr = '';
+    let errorLine: string | null = null;
+    let ending: 'timeout' | 'cancel' | null = null;
+    const kill = () => container.kill().catch(() => undefined);
+    const onAbort = () => ((ending = 'cancel'), void kill());
+    const timer = setTimeout(() => ((ending = 'timeout'), void kill()), manifest.timeoutSeconds * 1000);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const out = new PassThrough();
+      const err = new PassThrough();
+      this.docker.modem.demuxStream(stream, out, err);
+      const lines = lineSplitter((line) => {
+        const progress = parseProgressLine(line);
+        if (progress) return onProgress?.(progress);
+        if (line.startsWith('{"error"')) {
+          try {
+            errorLine = String((JSON.parse(line) as { error: unknown }).error).slice(0, 1000);
+          } catch {
+            // not JSON after all
+          }
+        }
+      });
+      out.on('data', (d: Buffer) => lines.push(d));
+      err.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-STDERR_KEEP)));
+      const streamEnded = new Promise<void>((resolve) => stream.on('end', resolve));
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 1000))]);
+      lines.end();
+      if (ending === 'cancel') throw new PipelineCancelledError('cancelled');
+      if (ending === 'timeout') throw new PipelineTimeoutError(`${manifest.id} ran past its ${manifest.timeoutSeconds} s limit`);
+      if (StatusCode !== 0) throw new PipelineFailedError(failureMessage(StatusCode, null, errorLine, stderr), { exitCode: StatusCode });
+      const outputs = await collectOutputs(job);
+      return { backend: 'docker', outputs, durationMs: Date.now() - started, imageDigest: image.Id };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+}

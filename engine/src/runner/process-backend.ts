@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { collectOutputs, failureMessage, type RunnerBackend, type RunOptions, type RunResult } from './backend.ts';
+import { PipelineCancelledError, PipelineFailedError, PipelineTimeoutError } from './errors.ts';
+import type { InstalledPipeline } from './pipeline-catalogue.ts';
+import { lineSplitter, parseProgressLine } from './progress-lines.ts';
+
+const STDERR_KEEP = 8192;
+
+/**
+ * Runs a host-runnable pipeline's entrypoint as a child process (in its own process group, so a
+ * cancel or timeout kills everything it started), with the job folder as its last argument.
+ */
+export class ProcessBackend implements RunnerBackend {
+  readonly name = 'process' as const;
+
+  constructor(private readonly env: Record<string, string> = {}) {}
+
+  async unavailableReason({ manifest }: InstalledPipeline): Promise<string | null> {
+    if (!manifest.backends.includes('process') || !manifest.processCommand) return `${manifest.id} cannot run on the host`;
+    if (manifest.gpu.required) return `${manifest.id} needs a GPU`;
+    return null;
+  }
+
+  run({ pipeline, job, signal, onProgress }: RunOptions): Promise<RunResult> {
+    const { manifest, dir } = pipeline;
+    const [command, ...args] = manifest.processCommand!;
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new PipelineCancelledError('cancelled before it started'));
+      const child = spawn(command!, [...args, job.dir], {
+        cwd: dir,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/tmp',
+          LANG: 'C.UTF-8',
+          ...(process.env.STUDIO_MODELS ? { STUDIO_MODELS: process.env.STUDIO_MODELS } : {}),
+          ...this.env,
+        },
+      });
+      let stderr = '';
+      let errorLine: string | null = null;
+      let ending: 'timeout' | 'cancel' | null = null;
+      const killGroup = () => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      const lines = lineSplitter((line) => {
+        const progress = parseProgressLine(line);
+        if (progress) return onProgress?.(progress);
+        if (line.startsWith('{"error"')) {
+          try {
+            errorLine = String((JSON.parse(line) as { error: unknown }).error).slice(0, 1000);
+          } catch {
+            // not JSON after all
+          }
+        }
+      });
+      child.stdout.on('data', (d) => lines.push(d));
+      child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-STDERR_KEEP)));
+      const timer = setTimeout(() => ((ending = 'timeout'), killGroup()), manifest.timeoutSeconds * 1000);
+      const onAbort = () => ((ending = 'cancel'), killGroup());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        reject(new PipelineFailedError(`cannot start ${command}: ${error.message}`));
+      });
+      child.on('close', (code, sig) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        lines.end();
+        if (ending === 'cancel') return reject(new PipelineCancelledError('cancelled'));
+        if (ending === 'timeout') return reject(new PipelineTimeoutError(`${manifest.id} ran past its ${manifest.timeoutSeconds} s limit`));
+        if (code !== 0) return reject(new PipelineFailedError(failureMessage(code, sig, errorLine, stderr), { exitCode: code }));
+        collectOutputs(job).then(
+          (outputs) => resolve({ backend: 'process', outputs, durationMs: Date.now() - started, imageDigest: null }),
+          reject,
+        );
+      });
+    });
+  }
+}

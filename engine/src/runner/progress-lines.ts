@@ -1,0 +1,38 @@
+/** A progress report parsed from one stdout line of a pipeline. */
+export interface PipelineProgress {
+  progress: number;
+  step: string;
+}
+
+/** `{"progress":0.42,"step":"denoising"}` -> progress; anything else -> null (other output is ignored). */
+export function parseProgressLine(line: string): PipelineProgress | null {
+  const text = line.trim();
+  if (!text.startsWith('{')) return null;
+  try {
+    const value = JSON.parse(text) as { progress?: unknown; step?: unknown };
+    if (typeof value.progress !== 'number' || !Number.isFinite(value.progress)) return null;
+    return { progress: Math.min(1, Math.max(0, value.progress)), step: typeof value.step === 'string' ? value.step.slice(0, 200) : '' };
+  } catch {
+    return null;
+  }
+}
+
+/** Splits a byte stream into lines, calling `onLine` for each complete one. */
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {
+  let rest = '';
+  return {
+    push(chunk) {
+      rest += chunk.toString();
+      let i: number;
+      while ((i = rest.indexOf('\n')) !== -1) {
+        onLine(rest.slice(0, i));
+        rest = rest.slice(i + 1);
+      }
+      if (rest.length > 1_000_000) rest = rest.slice(-100_000);
+    },
+    end() {
+      if (rest) onLine(rest);
+      rest = '';
+    },
+  };
+}

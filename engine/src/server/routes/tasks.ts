@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { InvalidRequestError, StudioError } from '../../errors.ts';
+import type { EngineContext } from '../context.ts';
+
+class NoJobQueueError extends StudioError {
+  override readonly code = 'NO_JOB_QUEUE';
+  override readonly status = 503;
+}
+
+const GenerateBody = z
+  .object({ project_id: z.string().max(80), node_id: z.string().max(128), idempotency_key: z.string().min(1).max(128).optional() })
+  .strict();
+
+export function taskRoutes(app: FastifyInstance, ctx: EngineContext) {
+  const tasks = () => {
+    if (!ctx.tasks) throw new NoJobQueueError('this engine runs no job queue');
+    return ctx.tasks;
+  };
+
+  app.post('/api/v1/tasks/generate_shot', async (request, reply) => {
+    const parsed = GenerateBody.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
+    }
+    const { project_id, node_id, idempotency_key } = parsed.data;
+    const { task_id, deduplicated } = await tasks().submit({ projectId: project_id, nodeId: node_id, idempotencyKey: idempotency_key });
+    return reply.status(deduplicated ? 200 : 202).send({ task_id });
+  });
+
+  app.get('/api/v1/tasks/:id', async (request) => tasks().status((request.params as { id: string }).id));
+
+  app.post('/api/v1/tasks/:id/cancel', async (request) => tasks().cancel({ taskId: (request.params as { id: string }).id }));
+}
