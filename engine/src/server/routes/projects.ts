@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { InvalidRequestError } from '../../errors.ts';
 import { createProject } from '../../projects/create-project.ts';
+import { fileUrl } from '../../projects/file-url.ts';
 import { listProjects } from '../../projects/list-projects.ts';
+import { latestTakeThumbnail } from '../../projects/takes/latest-take.ts';
 import { projectHistory } from '../../projects/project-history.ts';
 import type { EngineContext } from '../context.ts';
 
@@ -28,7 +30,13 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
   const { workspace, rooms } = ctx;
 
   app.get('/api/v1/projects', async () => {
-    const projects = await listProjects({ workspace });
+    const projects = await listProjects({
+      workspace,
+      latestTake: async (dir) => {
+        const thumb = await latestTakeThumbnail(dir);
+        return thumb ? fileUrl(dir.split('/').pop()!, thumb) : null;
+      },
+    });
     // An open project's clock runs ahead of its last commit.
     for (const p of projects) p.version = (await rooms.loaded(p.id))?.serverClock ?? p.version;
     return projects;

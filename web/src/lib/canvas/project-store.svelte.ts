@@ -34,6 +34,8 @@ export class ProjectStore {
   serverClock = $state<number | null>(null);
   notices = $state<Notice[]>([]);
   runtimes = $state<Record<string, NodeRuntime>>({});
+  /** Each generating node's takes, read from its render folder, oldest first. */
+  takes = $state<Record<string, string[]>>({});
   canUndo = $state(false);
   canRedo = $state(false);
   loaded = $state(false);
@@ -77,6 +79,7 @@ export class ProjectStore {
 
   async open(): Promise<void> {
     this.#client.connect();
+    void this.loadTakes();
     try {
       const project = await api.getProject(this.projectId);
       const { graph: _graph, id: _id, name: _name, ...manifest } = project;
@@ -237,6 +240,14 @@ export class ProjectStore {
     }
   }
 
+  async loadTakes(): Promise<void> {
+    try {
+      this.takes = await api.takes(this.projectId);
+    } catch {
+      // takes show up with the next generation
+    }
+  }
+
   runtime(nodeId: string): NodeRuntime {
     return this.runtimes[nodeId] ?? IDLE_RUNTIME;
   }
@@ -267,8 +278,11 @@ export class ProjectStore {
         });
       case 'server:task_progress':
         return this.#setRuntime(message.node_id, { state: 'generating', progress: message.progress, step: message.step, taskId: message.task_id });
-      case 'server:task_success':
+      case 'server:task_success': {
+        const known = this.takes[message.node_id] ?? [];
+        if (!known.includes(message.result.take)) this.takes = { ...this.takes, [message.node_id]: [...known, message.result.take] };
         return this.#setRuntime(message.node_id, { state: 'done', progress: 100, step: null, error: null, taskId: message.task_id });
+      }
       case 'server:task_failed':
         this.#setRuntime(message.node_id, { state: 'failed', error: message.error, step: null, taskId: message.task_id });
         return this.notify('error', message.error);
