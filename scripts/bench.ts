@@ -1,6 +1,7 @@
 // `npm run bench [-- suite ...]` (the web app must be built: `npm start` or `npm test` builds it): runs benchmark suites and prints one JSON object per line (DESIGN 11).
 import { benchProjects } from '../engine/bench/projects.bench.ts';
 import { benchSync } from '../engine/bench/sync.bench.ts';
+import { benchGeneration } from '../engine/bench/generation.bench.ts';
 import { benchEdl } from '../engine/src/assembly/edl/bench-edl.ts';
 import { benchCanvas } from '../web/bench/canvas.bench.ts';
 import type { BenchResult } from '../engine/bench/bench-result.ts';
@@ -8,6 +9,7 @@ import type { BenchResult } from '../engine/bench/bench-result.ts';
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   projects: benchProjects,
   sync: benchSync,
+  generation: benchGeneration,
   edl: benchEdl,
   canvas: benchCanvas,
 };

@@ -29,6 +29,19 @@ export function startTakeWorker({
     async (job: Job<TakeJobData>) => {
       const { request, generateJobId } = job.data;
       const projectDir = projectPath(workspace, request.projectId);
+      const room = await rooms.get(request.projectId);
+      // The user sees the take as soon as it is on disk; the commit (shared with takes that finish
+      // at the same time) follows.
+      const announce = (take: { path: string; version: number; take: number }) => {
+        room.applyServerEdits([{ op: 'update_node', id: request.nodeId, changes: { data: { activeTake: take.path } } }]);
+        room.taskEvent({ type: 'server:node_state_updated', node_id: request.nodeId, state: 'done', task_id: generateJobId });
+        room.broadcast({
+          type: 'server:task_success',
+          task_id: generateJobId,
+          node_id: request.nodeId,
+          result: { output_url: fileUrl(request.projectId, take.path), take: take.path, version: take.version, number: take.take },
+        });
+      };
       const committed = await committer.commit({
         projectId: request.projectId,
         projectDir,
@@ -37,6 +50,7 @@ export function startTakeWorker({
         fingerprint: request.fingerprint,
         pipeline: request.pipelineId,
         seed: request.seed,
+        onPlaced: announce,
         provenance: {
           task_id: generateJobId,
           node_id: request.nodeId,
@@ -56,16 +70,7 @@ export function startTakeWorker({
           timings: { requested_at: request.requestedAt, started_at: job.data.startedAt, finished_at: job.data.finishedAt, run_ms: job.data.runMs },
         },
       });
-      await ensureThumbnail(projectDir, committed.path).catch(() => null);
-      const room = await rooms.get(request.projectId);
-      room.applyServerEdits([{ op: 'update_node', id: request.nodeId, changes: { data: { activeTake: committed.path } } }]);
-      room.taskEvent({ type: 'server:node_state_updated', node_id: request.nodeId, state: 'done', task_id: generateJobId });
-      room.broadcast({
-        type: 'server:task_success',
-        task_id: generateJobId,
-        node_id: request.nodeId,
-        result: { output_url: fileUrl(request.projectId, committed.path), take: committed.path, version: committed.version, number: committed.take },
-      });
+      void ensureThumbnail(projectDir, committed.path).catch(() => null);
       return { take: committed.path, sidecar: committed.sidecar, version: committed.version, number: committed.take };
     },
     { connection: redis, concurrency: 64 },

@@ -24,6 +24,17 @@ export class DockerBackend implements RunnerBackend {
   }
 
   private readonly modelsDir: string | undefined;
+  readonly #images = new Map<string, { at: number; info: Promise<{ Id: string }> }>();
+
+  /** Image metadata, cached a few seconds: a burst of jobs need not ask the daemon each time. */
+  #inspect(image: string): Promise<{ Id: string }> {
+    const cached = this.#images.get(image);
+    if (cached && Date.now() - cached.at < 5000) return cached.info;
+    const info = this.docker.getImage(image).inspect() as Promise<{ Id: string }>;
+    this.#images.set(image, { at: Date.now(), info });
+    info.catch(() => this.#images.delete(image));
+    return info;
+  }
 
   async daemonAnswers(): Promise<boolean> {
     try {
@@ -49,7 +60,7 @@ export class DockerBackend implements RunnerBackend {
     const { manifest } = pipeline;
     if (signal?.aborted) throw new PipelineCancelledError('cancelled before it started');
     const started = Date.now();
-    const image = await this.docker.getImage(manifest.image).inspect();
+    const image = await this.#inspect(manifest.image);
     const container = await this.docker.createContainer({
       Image: manifest.image,
       Cmd: [...manifest.command],
@@ -71,6 +82,7 @@ export class DockerBackend implements RunnerBackend {
     let stderr = '';
     let errorLine: string | null = null;
     let ending: 'timeout' | 'cancel' | null = null;
+    let succeeded = false;
     const kill = () => container.kill().catch(() => undefined);
     const onAbort = () => ((ending = 'cancel'), void kill());
     const timer = setTimeout(() => ((ending = 'timeout'), void kill()), manifest.timeoutSeconds * 1000);
@@ -102,11 +114,14 @@ export class DockerBackend implements RunnerBackend {
       if (ending === 'timeout') throw new PipelineTimeoutError(`${manifest.id} ran past its ${manifest.timeoutSeconds} s limit`);
       if (StatusCode !== 0) throw new PipelineFailedError(failureMessage(StatusCode, null, errorLine, stderr), { exitCode: StatusCode });
       const outputs = await collectOutputs(job);
+      succeeded = true;
       return { backend: 'docker', outputs, durationMs: Date.now() - started, imageDigest: image.Id };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      await container.remove({ force: true }).catch(() => undefined);
+      // Always removed; after a success nobody needs to wait for it.
+      const removal = container.remove({ force: true }).catch(() => undefined);
+      if (!succeeded) await removal;
     }
   }
 }

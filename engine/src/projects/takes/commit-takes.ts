@@ -1,7 +1,7 @@
-import { mkdir, link, unlink } from 'node:fs/promises';
+import { link, mkdir, unlink, utimes } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { atomicWriteJson } from '../atomic-write.ts';
-import { commitPaths } from '../git.ts';
+import { commitStaged, gitAt } from '../git.ts';
 import type { GitQueue } from '../git-queue.ts';
 import { COUNTER_FILE, allocateTake, readCounters, writeCounters, type TakeCounters } from './take-counter.ts';
 import { highestTakeOnDisk } from './list-takes.ts';
@@ -20,6 +20,11 @@ export interface PendingTake {
   /** For the commit message. */
   pipeline: string;
   seed: number;
+  /**
+   * Called once the take is in place on disk (file, sidecar, counter), before its commit: the take
+   * is durable from here (start-up recovery commits what a crash left uncommitted).
+   */
+  onPlaced?: (take: CommittedTake) => void;
 }
 
 export interface CommittedTake {
@@ -30,88 +35,124 @@ export interface CommittedTake {
   take: number;
 }
 
-interface Waiting {
+interface Placed {
+  take: CommittedTake;
   item: PendingTake;
   resolve: (take: CommittedTake) => void;
   reject: (error: Error) => void;
 }
 
+/** Take files are backdated so git never finds them "racily clean" and re-runs the LFS filter on commit. */
+const BACKDATE_MS = 60_000;
+
 /**
- * Turns finished outputs into takes: a fresh take number per subject, the file moved into place
- * without ever replacing one (link fails if the name exists), the provenance sidecar, and a commit
- * through LFS. Takes that arrive while a commit is running go together in the next commit, so a
- * burst of generations costs a few commits, not one each.
+ * Turns finished outputs into takes, in two steps. Placing (per project, one at a time): a fresh
+ * take number, the file moved into place without ever replacing one (link fails if the name exists),
+ * the provenance sidecar and the counter; the take is then visible and durable. Committing (in the
+ * project's git queue): every take placed since the last commit goes into one commit through LFS,
+ * so a burst of generations costs a few commits and nobody waits for git to see their take.
  */
 export class TakeCommitter {
-  readonly #waiting = new Map<string, Waiting[]>();
+  readonly #toPlace = new Map<string, Array<{ item: PendingTake; resolve: (t: CommittedTake) => void; reject: (e: Error) => void }>>();
+  readonly #placed = new Map<string, Placed[]>();
 
   constructor(private readonly queue: GitQueue) {}
 
   commit(item: PendingTake): Promise<CommittedTake> {
     return new Promise((resolve, reject) => {
-      const list = this.#waiting.get(item.projectId);
-      if (list) return void list.push({ item, resolve, reject });
-      this.#waiting.set(item.projectId, [{ item, resolve, reject }]);
-      void this.queue.run(item.projectId, () => this.#flush(item.projectId));
+      const waiting = this.#toPlace.get(item.projectId);
+      if (waiting) return void waiting.push({ item, resolve, reject });
+      this.#toPlace.set(item.projectId, [{ item, resolve, reject }]);
+      void this.#placeAll(item.projectId);
     });
   }
 
-  async #flush(projectId: string): Promise<void> {
-    const batch = this.#waiting.get(projectId) ?? [];
-    this.#waiting.delete(projectId);
-    if (!batch.length) return;
-    const projectDir = batch[0]!.item.projectDir;
-    const counters = new Map<string, TakeCounters>();
-    const placed: Array<{ waiting: Waiting; take: CommittedTake }> = [];
-    const paths: string[] = [];
-    for (const waiting of batch) {
-      const { item } = waiting;
-      try {
-        const folderAbs = join(projectDir, item.subject.folder);
-        await mkdir(folderAbs, { recursive: true });
-        let folderCounters = counters.get(item.subject.folder);
-        if (!folderCounters) counters.set(item.subject.folder, (folderCounters = await readCounters(folderAbs)));
-        const onDisk = folderCounters[item.subject.name] ? 0 : await highestTakeOnDisk(projectDir, item.subject);
-        const ext = extname(item.sourcePath).slice(1).toLowerCase() || 'bin';
-        let take!: CommittedTake;
-        for (let attempt = 0; ; attempt++) {
-          const { version, take: number } = allocateTake(folderCounters, item.subject.name, item.fingerprint, onDisk);
-          const file = takeFileName(item.subject.name, version, number, ext);
-          try {
-            await link(item.sourcePath, join(folderAbs, file));
-          } catch (error) {
-            // A file of that name exists (left by hand): take the next number, never overwrite.
-            if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 1000) continue;
-            throw error;
-          }
-          const stem = file.slice(0, -(ext.length + 1));
-          take = { path: `${item.subject.folder}/${file}`, sidecar: `${item.subject.folder}/${stem}.json`, version, take: number };
-          break;
+  /** Places every take waiting for a project, in order; those that arrive meanwhile go in the next round. */
+  async #placeAll(projectId: string): Promise<void> {
+    for (;;) {
+      const batch = this.#toPlace.get(projectId) ?? [];
+      if (!batch.length) return void this.#toPlace.delete(projectId);
+      this.#toPlace.set(projectId, []);
+      const counters = new Map<string, TakeCounters>();
+      const placed: Placed[] = [];
+      for (const { item, resolve, reject } of batch) {
+        try {
+          placed.push({ take: await this.#place(item, counters), item, resolve, reject });
+        } catch (error) {
+          reject(error as Error);
         }
-        await unlink(item.sourcePath).catch(() => undefined);
-        await atomicWriteJson(join(projectDir, take.sidecar), { take: take.path, version: take.version, number: take.take, ...item.provenance });
-        paths.push(take.path, take.sidecar);
-        placed.push({ waiting, take });
+      }
+      try {
+        for (const [folder, value] of counters) await writeCounters(join(batch[0]!.item.projectDir, folder), value);
       } catch (error) {
-        waiting.reject(error as Error);
+        for (const p of placed) p.reject(error as Error);
+        continue;
+      }
+      for (const p of placed) {
+        p.item.onPlaced?.(p.take);
+        this.#enqueueCommit(p);
       }
     }
-    if (!placed.length) return;
-    try {
-      for (const [folder, value] of counters) {
-        await writeCounters(join(projectDir, folder), value);
-        paths.push(`${folder}/${COUNTER_FILE}`);
+  }
+
+  async #place(item: PendingTake, counters: Map<string, TakeCounters>): Promise<CommittedTake> {
+    const folderAbs = join(item.projectDir, item.subject.folder);
+    let folderCounters = counters.get(item.subject.folder);
+    if (!folderCounters) {
+      await mkdir(folderAbs, { recursive: true });
+      counters.set(item.subject.folder, (folderCounters = await readCounters(folderAbs)));
+    }
+    const onDisk = folderCounters[item.subject.name] ? 0 : await highestTakeOnDisk(item.projectDir, item.subject);
+    const ext = extname(item.sourcePath).slice(1).toLowerCase() || 'bin';
+    for (let attempt = 0; ; attempt++) {
+      const { version, take } = allocateTake(folderCounters, item.subject.name, item.fingerprint, onDisk);
+      const file = takeFileName(item.subject.name, version, take, ext);
+      const target = join(folderAbs, file);
+      try {
+        await link(item.sourcePath, target);
+      } catch (error) {
+        // A file of that name exists (left by hand): take the next number, never overwrite.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 1000) continue;
+        throw error;
       }
-      const describe = ({ waiting, take }: (typeof placed)[number]) =>
-        `${take.path.split('/').pop()} (${waiting.item.subject.folder.split('/').slice(1).join('/')}, pipeline ${waiting.item.pipeline}, seed ${waiting.item.seed})`;
-      const message =
-        placed.length === 1
-          ? `Take ${describe(placed[0]!)}`
-          : `${placed.length} takes:\n\n${placed.map((p) => `- ${describe(p)}`).join('\n')}`;
-      await commitPaths(projectDir, message, paths);
-      for (const { waiting, take } of placed) waiting.resolve(take);
+      const past = new Date(Date.now() - BACKDATE_MS);
+      await utimes(target, past, past);
+      await unlink(item.sourcePath).catch(() => undefined);
+      const stem = file.slice(0, -(ext.length + 1));
+      const committed = { path: `${item.subject.folder}/${file}`, sidecar: `${item.subject.folder}/${stem}.json`, version, take };
+      await atomicWriteJson(join(item.projectDir, committed.sidecar), { take: committed.path, version, number: take, ...item.provenance }, { durable: false });
+      return committed;
+    }
+  }
+
+  #enqueueCommit(placed: Placed): void {
+    const { projectId } = placed.item;
+    const list = this.#placed.get(projectId);
+    if (list) return void list.push(placed);
+    this.#placed.set(projectId, [placed]);
+    void this.queue.run(projectId, () => this.#commit(projectId));
+  }
+
+  async #commit(projectId: string): Promise<void> {
+    const batch = this.#placed.get(projectId) ?? [];
+    this.#placed.delete(projectId);
+    if (!batch.length) return;
+    const paths = new Set<string>();
+    for (const { take } of batch) {
+      paths.add(take.path);
+      paths.add(take.sidecar);
+      paths.add(`${take.path.slice(0, take.path.lastIndexOf('/'))}/${COUNTER_FILE}`);
+    }
+    const describe = ({ item, take }: Placed) =>
+      `${take.path.split('/').pop()} (${item.subject.folder.split('/').slice(1).join('/')}, pipeline ${item.pipeline}, seed ${item.seed})`;
+    const message = batch.length === 1 ? `Take ${describe(batch[0]!)}` : `${batch.length} takes:\n\n${batch.map((p) => `- ${describe(p)}`).join('\n')}`;
+    try {
+      const dir = batch[0]!.item.projectDir;
+      await gitAt(dir).raw(['add', '--verbose', '--', ...paths]);
+      await commitStaged(dir, message);
+      for (const p of batch) p.resolve(p.take);
     } catch (error) {
-      for (const { waiting } of placed) waiting.reject(error as Error);
+      for (const p of batch) p.reject(error as Error);
     }
   }
 }

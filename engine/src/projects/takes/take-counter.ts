@@ -23,7 +23,8 @@ export async function readCounters(folderAbs: string): Promise<TakeCounters> {
 }
 
 export async function writeCounters(folderAbs: string, counters: TakeCounters): Promise<void> {
-  await atomicWriteJson(join(folderAbs, COUNTER_FILE), counters);
+  // Not fsynced: like the take files themselves, it is made durable by its commit.
+  await atomicWriteJson(join(folderAbs, COUNTER_FILE), counters, { durable: false });
 }
 
 /**
