@@ -7,6 +7,7 @@ import type { EngineContext } from './context.ts';
 import { handleError } from './error-handler.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { assemblyRoutes } from './routes/assembly.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { takeRoutes } from './routes/takes.ts';
@@ -51,6 +52,7 @@ export async function buildApp(
   pipelineRoutes(app, ctx);
   takeRoutes(app, ctx);
   taskRoutes(app, ctx);
+  assemblyRoutes(app, ctx);
 
   const hasWeb = existsSync(join(ctx.webBuildDir, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: ctx.webBuildDir, prefix: '/', wildcard: false, index: ['index.html'] });

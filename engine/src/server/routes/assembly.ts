@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { FrameRate, Timecode } from '@studio/node-schemas';
+import { InvalidRequestError } from '../../errors.ts';
+import { compileFromRoom, saveEdl } from '../../assembly/export-edl.ts';
+import { fileUrl } from '../../projects/file-url.ts';
+import type { EngineContext } from '../context.ts';
+
+const Overrides = z
+  .object({
+    assembler: z.string().min(1).max(128),
+    fps: FrameRate.optional(),
+    drop_frame: z.enum(['true', 'false']).or(z.boolean()).optional(),
+    record_start: Timecode.optional(),
+    title: z.string().max(70).regex(/^[^\r\n]*$/).optional(),
+    part: z.coerce.number().int().min(1).optional(),
+  })
+  .strict();
+
+function parseOverrides(input: unknown) {
+  const parsed = Overrides.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
+  }
+  const { assembler, fps, drop_frame, record_start, title, part } = parsed.data;
+  return {
+    assemblerId: assembler,
+    part,
+    overrides: {
+      ...(fps ? { rate: fps } : {}),
+      ...(drop_frame !== undefined ? { dropFrame: drop_frame === true || drop_frame === 'true' } : {}),
+      ...(record_start ? { recordStart: record_start } : {}),
+      ...(title !== undefined ? { title } : {}),
+    },
+  };
+}
+
+/** The cut as a CMX3600 EDL: GET compiles it (with overrides), POST also saves and commits it. */
+export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
+  app.get('/api/v1/projects/:id/edl', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const { assemblerId, overrides, part = 1 } = parseOverrides(request.query);
+    const { lists, sequence } = await compileFromRoom({ room: await ctx.rooms.get(id), assemblerId, overrides });
+    if (part > lists.length) throw new InvalidRequestError(`the list has ${lists.length} part(s)`, { field: 'part' });
+    const name = `${sequence.settings.title.replace(/[^A-Za-z0-9._-]+/g, '_') || 'Sequence'}${lists.length > 1 ? `_part${part}` : ''}.edl`;
+    return reply
+      .header('content-type', 'text/plain; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .header('x-edl-parts', String(lists.length))
+      .send(lists[part - 1]);
+  });
+
+  app.post('/api/v1/projects/:id/edl', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const { assemblerId, overrides } = parseOverrides(request.body);
+    const room = await ctx.rooms.get(id);
+    const { lists, sequence } = await compileFromRoom({ room, assemblerId, overrides });
+    const paths = await saveEdl({ room, queue: ctx.queue, sequence, lists });
+    return reply.status(201).send({
+      files: paths.map((path) => ({ path, url: fileUrl(id, path) })),
+      shots: sequence.shots.length,
+      frames: sequence.frames,
+      fps: sequence.settings.rate,
+    });
+  });
+}
