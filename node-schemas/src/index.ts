@@ -8,3 +8,4 @@ export * from './validate-graph.ts';
 export * from './pipeline-manifest.ts';
 export * from './ws-messages.ts';
 export * from './apply-edit.ts';
+export * from './sequence-shots.ts';

@@ -1,4 +1,4 @@
-import type { Graph, GraphNode } from '@studio/node-schemas';
+import { sequenceShots, type Graph, type SequenceShot } from '@studio/node-schemas';
 import type { WriteEdlEvent } from './edl/index.ts';
 import type { FrameRate } from './edl/index.ts';
 import { InvalidRequestError } from '../errors.ts';
@@ -10,17 +10,6 @@ export interface SequenceSettings {
   recordStart: string;
 }
 
-/** One shot of the cut, in running order, and where its media comes from. */
-export interface SequenceShot {
-  nodeId: string;
-  scene: string;
-  shot: string;
-  /** The node whose active take is used (the shot, or the last post-processing node of its chain). */
-  sourceNodeId: string;
-  take: string | null;
-  frames: number;
-}
-
 export interface CompiledSequence {
   settings: SequenceSettings;
   shots: SequenceShot[];
@@ -29,17 +18,6 @@ export interface CompiledSequence {
   events: WriteEdlEvent[];
   /** Record duration in frames (dissolves overlap their clips). */
   frames: number;
-}
-
-const num = (s: string) => Number(s.replace(/\D/g, '')) || 0;
-
-/** Follows a node's input edges back to its shot (through VideoRestoration, SuperResolution...). */
-function upstreamShot(nodes: Map<string, GraphNode>, incoming: Map<string, string[]>, node: GraphNode): GraphNode | null {
-  for (let current: GraphNode | undefined = node, depth = 0; current && depth < 32; depth++) {
-    if (current.type === 'shot') return current;
-    current = nodes.get(incoming.get(current.id)?.[0] ?? '');
-  }
-  return null;
 }
 
 /**
@@ -72,47 +50,25 @@ export function compileSequence({
     recordStart: overrides.recordStart ?? data.recordStart,
   };
   const fps = Number(settings.rate);
-  const incoming = new Map<string, string[]>();
-  for (const e of graph.edges) if (e.target !== assemblerId) incoming.set(e.target, [...(incoming.get(e.target) ?? []), e.source]);
+  const { shots, missing, frames: total } = sequenceShots(graph, assemblerId, fps);
   const into = (handle: string) => graph.edges.filter((e) => e.target === assemblerId && e.targetHandle === handle).map((e) => nodes.get(e.source)!).filter(Boolean);
-
-  const shots: SequenceShot[] = [];
-  const missing: CompiledSequence['missing'] = [];
-  for (const source of into('sequence')) {
-    const shot = upstreamShot(nodes, incoming, source);
-    if (!shot) continue;
-    const d = shot.data as { scene: string; shot: string; duration: number; inPoint?: number; outPoint?: number };
-    const inFrames = Math.round((d.inPoint ?? 0) * fps);
-    const outFrames = Math.round(Math.min(d.outPoint ?? d.duration, d.duration) * fps);
-    const take = (source.data.activeTake as string | null) ?? null;
-    if (!take) missing.push({ nodeId: source.id, name: source === shot ? `${d.scene}/${d.shot}` : `${d.scene}/${d.shot} (${source.type} ${source.id})` });
-    shots.push({ nodeId: shot.id, scene: d.scene, shot: d.shot, sourceNodeId: source.id, take, frames: Math.max(1, outFrames - inFrames) });
-  }
-  shots.sort((a, b) => num(a.scene) - num(b.scene) || num(a.shot) - num(b.shot));
 
   const events: WriteEdlEvent[] = [];
   const recordInOf = new Map<string, number>();
   let record = 0;
-  shots.forEach((s, i) => {
-    const node = nodes.get(s.nodeId)!;
-    const d = node.data as { inPoint?: number; transition?: { type: 'cut' | 'dissolve'; frames: number } };
-    const prev = i > 0 ? (nodes.get(shots[i - 1]!.nodeId)!.data as { transition?: { type: string; frames: number } }) : null;
-    // A shot's transition is the one into the next shot; in the EDL it belongs to the next event.
-    const dissolve = prev?.transition?.type === 'dissolve' && prev.transition.frames > 0 ? Math.min(prev.transition.frames, s.frames - 1, shots[i - 1]!.frames - 1) : 0;
-    const sourceIn = Math.round((d.inPoint ?? 0) * fps);
-    record -= dissolve;
+  for (const s of shots) {
+    record -= s.dissolveFrames;
     recordInOf.set(`${s.scene}/${s.shot}`, record);
     events.push({
       clipName: (s.take ?? `${s.shot}_MISSING`).split('/').pop()!,
       sourceFile: s.take ?? '',
       channels: 'V',
-      sourceIn,
-      sourceOut: sourceIn + s.frames,
-      ...(dissolve ? { transition: { type: 'dissolve' as const, frames: dissolve } } : {}),
+      sourceIn: s.inFrames,
+      sourceOut: s.inFrames + s.frames,
+      ...(s.dissolveFrames ? { transition: { type: 'dissolve' as const, frames: s.dissolveFrames } } : {}),
     });
     record += s.frames;
-  });
-  const total = record;
+  }
 
   // Dialogue: each Audio node on its own track (A, A2, ...), starting under its shot.
   into('audio').forEach((audio, trackIndex) => {

@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { link, mkdir, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
-import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import { StudioError } from '../errors.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
 import type { RunnerBackend } from '../runner/backend.ts';
@@ -10,7 +9,8 @@ import { chooseBackend, type BackendPreference } from '../runner/choose-backend.
 import { PipelineCancelledError } from '../runner/errors.ts';
 import { makeJobFolder } from '../runner/job-folder.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
-import { CANCEL_CHANNEL, GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobData } from './job-types.ts';
+import { listenForCancels } from './cancel-listener.ts';
+import { GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobData } from './job-types.ts';
 
 export interface GenerationWorkerOptions {
   workspace: Workspace;
@@ -126,9 +126,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
   });
   worker.on('error', () => undefined);
 
-  const subscriber = new Redis(options.redis as IORedisOptions);
-  await subscriber.subscribe(CANCEL_CHANNEL);
-  subscriber.on('message', (_channel, jobId: string) => void worker.cancelJob(jobId, 'cancelled by the user'));
+  const stopListening = await listenForCancels(options.redis, [worker]);
 
   await worker.waitUntilReady();
   return {
@@ -137,7 +135,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
     close: async () => {
       await worker.close();
       await takes.close();
-      subscriber.disconnect();
+      stopListening();
     },
   };
 }

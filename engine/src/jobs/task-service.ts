@@ -9,6 +9,10 @@ import type { ProjectRoom } from '../sync/project-room.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 import { buildGenerationRequest } from './generation-request.ts';
 import { CANCEL_CHANNEL, GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobResult } from './job-types.ts';
+import { RENDER_QUEUE, type RenderJobData, type RenderJobResult } from './render-job.ts';
+import { compileFromRoom } from '../assembly/export-edl.ts';
+import { frameSize } from './generation-request.ts';
+import type { FrameRate } from '@studio/node-schemas';
 
 export class TaskNotFoundError extends StudioError {
   override readonly code = 'TASK_NOT_FOUND';
@@ -28,6 +32,7 @@ export interface TaskStatus {
 }
 
 const TASK_ID = /^gen-[A-Za-z0-9_-]{8,80}$/;
+const RENDER_ID = /^render-[A-Za-z0-9_-]{8,80}$/;
 
 /**
  * Generation tasks as the API and the WebSocket see them: submit (idempotent by key), status,
@@ -36,7 +41,9 @@ const TASK_ID = /^gen-[A-Za-z0-9_-]{8,80}$/;
 export class TaskService {
   readonly generate: Queue<GenerateJobData>;
   readonly #takes: Queue;
+  readonly render: Queue<RenderJobData, RenderJobResult>;
   readonly #events: QueueEvents;
+  readonly #renderEvents: QueueEvents;
   readonly #publisher: Redis;
   /** task id -> project and node, to route events without a Redis round trip. */
   readonly #routes = new Map<string, { projectId: string; nodeId: string }>();
@@ -50,6 +57,9 @@ export class TaskService {
     this.generate = new Queue<GenerateJobData>(GENERATE_QUEUE, { connection: redis });
     this.#takes = new Queue(TAKES_QUEUE, { connection: redis });
     this.#events = new QueueEvents(GENERATE_QUEUE, { connection: redis });
+    this.render = new Queue<RenderJobData, RenderJobResult>(RENDER_QUEUE, { connection: redis });
+    this.#renderEvents = new QueueEvents(RENDER_QUEUE, { connection: redis });
+    this.#watchRenders();
     this.#publisher = new Redis(redis as IORedisOptions);
     this.#events.on('active', ({ jobId }) => void this.#emit(jobId, (r) => ({ type: 'server:node_state_updated', node_id: r.nodeId, state: 'generating', task_id: jobId })));
     this.#events.on('progress', ({ jobId, data }) => {
@@ -67,7 +77,72 @@ export class TaskService {
   }
 
   async ready(): Promise<void> {
-    await Promise.all([this.generate.waitUntilReady(), this.#events.waitUntilReady()]);
+    await Promise.all([this.generate.waitUntilReady(), this.#events.waitUntilReady(), this.render.waitUntilReady(), this.#renderEvents.waitUntilReady()]);
+  }
+
+  /** Render jobs report on their assembler node; the finished movie becomes the node's last export. */
+  #watchRenders(): void {
+    const route = async (jobId: string) => {
+      const job = await this.render.getJob(jobId);
+      if (!job) return null;
+      const room = await this.rooms.get(job.data.projectId).catch(() => null);
+      return room ? { job, room } : null;
+    };
+    this.#renderEvents.on('active', ({ jobId }) =>
+      void route(jobId).then((r) => r?.room.taskEvent({ type: 'server:node_state_updated', node_id: r.job.data.nodeId, state: 'generating', task_id: jobId })),
+    );
+    this.#renderEvents.on('progress', ({ jobId, data }) => {
+      const { progress = 0, step = '' } = (data ?? {}) as { progress?: number; step?: string };
+      void route(jobId).then((r) => r?.room.taskEvent({ type: 'server:task_progress', task_id: jobId, node_id: r.job.data.nodeId, progress, step }));
+    });
+    this.#renderEvents.on('completed', ({ jobId, returnvalue }) =>
+      void route(jobId).then((r) => {
+        if (!r) return;
+        const result = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as RenderJobResult;
+        r.room.applyServerEdits([{ op: 'update_node', id: r.job.data.nodeId, changes: { data: { lastExport: result.output } } }]);
+        r.room.taskEvent({ type: 'server:node_state_updated', node_id: r.job.data.nodeId, state: 'done', task_id: jobId });
+        r.room.broadcast({
+          type: 'server:task_success',
+          task_id: jobId,
+          node_id: r.job.data.nodeId,
+          result: { output_url: fileUrl(r.job.data.projectId, result.output), take: result.output, method: result.method },
+        });
+      }),
+    );
+    this.#renderEvents.on('failed', ({ jobId, failedReason }) =>
+      void route(jobId).then((r) =>
+        r?.room.taskEvent(
+          failedReason === 'cancelled'
+            ? { type: 'server:node_state_updated', node_id: r.job.data.nodeId, state: 'cancelled', task_id: jobId }
+            : { type: 'server:task_failed', task_id: jobId, node_id: r.job.data.nodeId, error: failedReason },
+        ),
+      ),
+    );
+  }
+
+  /** Queues the final render of an assembler's cut: compiled to an EDL now, rendered from it by a worker. */
+  async submitRender({ projectId, assemblerId, fps, backend = 'ffmpeg' }: { projectId: string; assemblerId: string; fps?: FrameRate; backend?: 'ffmpeg' | 'editly' }) {
+    const room = await this.rooms.get(projectId);
+    const { sequence, lists } = await compileFromRoom({ room, assemblerId, overrides: fps ? { rate: fps, dropFrame: false } : {} });
+    const size = frameSize(room.projectManifest.project_settings.aspect_ratio, room.projectManifest.project_settings.quality);
+    const taskId = `render-${randomUUID()}`;
+    await this.render.add(
+      'render',
+      {
+        projectId,
+        nodeId: assemblerId,
+        title: sequence.settings.title,
+        edlText: lists.join(''),
+        rate: sequence.settings.rate,
+        dropFrame: sequence.settings.dropFrame,
+        ...size,
+        backend,
+        frames: sequence.frames,
+      },
+      { jobId: taskId, attempts: 1, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 7 * 86400 } },
+    );
+    room.taskEvent({ type: 'server:node_state_updated', node_id: assemblerId, state: 'queued', task_id: taskId });
+    return { task_id: taskId };
   }
 
   async #route(jobId: string) {
@@ -125,6 +200,7 @@ export class TaskService {
   }
 
   async status(taskId: string): Promise<TaskStatus> {
+    if (RENDER_ID.test(taskId)) return this.#renderStatus(taskId);
     const job = await this.#job(taskId);
     const state = await job.getState();
     const progress = (job.progress ?? {}) as { progress?: number; step?: string };
@@ -153,8 +229,23 @@ export class TaskService {
     return { ...base, status: state === 'active' ? 'running' : 'queued' };
   }
 
+  async #renderStatus(taskId: string): Promise<TaskStatus> {
+    const job = await this.render.getJob(taskId);
+    if (!job) throw new TaskNotFoundError(`no task '${taskId.slice(0, 100)}'`, { task_id: taskId.slice(0, 100) });
+    const state = await job.getState();
+    const progress = (job.progress ?? {}) as { progress?: number; step?: string };
+    const base = { task_id: taskId, project_id: job.data.projectId, node_id: job.data.nodeId, pipeline: `render:${job.data.backend}`, progress: progress.progress ?? 0, step: progress.step ?? null, result: null, error: null };
+    if (state === 'completed') {
+      const r = job.returnvalue;
+      return { ...base, status: 'succeeded', progress: 100, result: { take: r.output, sidecar: '', version: 0, number: 0, output_url: fileUrl(job.data.projectId, r.output) } };
+    }
+    if (state === 'failed') return { ...base, status: job.failedReason === 'cancelled' ? 'cancelled' : 'failed', error: job.failedReason ?? 'failed' };
+    return { ...base, status: state === 'active' ? 'running' : 'queued' };
+  }
+
   /** Cancels a task: a queued one is removed, a running one is aborted by the worker that holds it. */
   async cancel({ taskId, projectId, nodeId }: { taskId?: string; projectId?: string; nodeId?: string }): Promise<{ task_id: string; status: string }> {
+    if (taskId && RENDER_ID.test(taskId)) return this.#cancelRender(taskId);
     let job: Job<GenerateJobData> | undefined;
     if (taskId) job = await this.#job(taskId);
     else if (projectId && nodeId) {
@@ -176,7 +267,25 @@ export class TaskService {
     return { task_id: job.id!, status: state };
   }
 
+  async #cancelRender(taskId: string) {
+    const job = await this.render.getJob(taskId);
+    if (!job) throw new TaskNotFoundError(`no task '${taskId.slice(0, 100)}'`, { task_id: taskId.slice(0, 100) });
+    const state = await job.getState();
+    if (state === 'active') {
+      await this.#publisher.publish(CANCEL_CHANNEL, taskId);
+      return { task_id: taskId, status: 'cancelling' };
+    }
+    if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
+      await job.remove();
+      (await this.rooms.get(job.data.projectId).catch(() => null))?.taskEvent({ type: 'server:node_state_updated', node_id: job.data.nodeId, state: 'cancelled', task_id: taskId });
+      return { task_id: taskId, status: 'cancelled' };
+    }
+    return { task_id: taskId, status: state };
+  }
+
   async close(): Promise<void> {
+    await this.#renderEvents.close();
+    await this.render.close();
     await this.#events.close();
     await this.generate.close();
     await this.#takes.close();

@@ -17,8 +17,13 @@ export function generationHandlers(tasks: TaskService): GenerationHandlers {
       await tasks.cancel(taskId ? { taskId } : { projectId: room.id, nodeId });
       return [];
     },
-    async render(): Promise<ServerMessage[]> {
-      return [{ type: 'server:error', error: 'rendering the final video is not available on this engine yet', code: 'UNAVAILABLE' }];
+    async render(room, nodeId, backend): Promise<ServerMessage[]> {
+      try {
+        await tasks.submitRender({ projectId: room.id, assemblerId: nodeId, backend });
+        return [];
+      } catch (error) {
+        return [{ type: 'server:task_failed', task_id: '', node_id: nodeId, error: (error as Error).message }];
+      }
     },
   };
 }

@@ -36,6 +36,8 @@ export const api = {
   getProject: (id: string) => call<ProjectDetail>('GET', `/api/v1/projects/${encodeURIComponent(id)}`),
   updateProject: (id: string, body: Record<string, unknown>) =>
     call<ProjectManifest & { id: string }>('PATCH', `/api/v1/projects/${encodeURIComponent(id)}`, body),
+  exportEdl: (id: string, assembler: string) =>
+    call<{ files: Array<{ path: string; url: string }> }>('POST', `/api/v1/projects/${encodeURIComponent(id)}/edl`, { assembler }),
   takes: (id: string) => call<Record<string, string[]>>('GET', `/api/v1/projects/${encodeURIComponent(id)}/takes`),
   history: (id: string) => call<Array<{ hash: string; message: string; time: string }>>('GET', `/api/v1/projects/${encodeURIComponent(id)}/history`),
 };

@@ -36,6 +36,10 @@ function parseOverrides(input: unknown) {
   };
 }
 
+const RenderBody = z
+  .object({ assembler: z.string().min(1).max(128), fps: FrameRate.optional(), backend: z.enum(['ffmpeg', 'editly']).optional() })
+  .strict();
+
 /** The cut as a CMX3600 EDL: GET compiles it (with overrides), POST also saves and commits it. */
 export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
   app.get('/api/v1/projects/:id/edl', async (request, reply) => {
@@ -49,6 +53,18 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
       .header('content-disposition', `attachment; filename="${name}"`)
       .header('x-edl-parts', String(lists.length))
       .send(lists[part - 1]);
+  });
+
+  app.post('/api/v1/projects/:id/render', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const parsed = RenderBody.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
+    }
+    if (!ctx.tasks) throw new InvalidRequestError('this engine runs no job queue');
+    const { task_id } = await ctx.tasks.submitRender({ projectId: id, assemblerId: parsed.data.assembler, fps: parsed.data.fps, backend: parsed.data.backend });
+    return reply.status(202).send({ task_id });
   });
 
   app.post('/api/v1/projects/:id/edl', async (request, reply) => {

@@ -38,6 +38,8 @@ export interface CanvasContext {
   takes(nodeId: string): string[];
   /** A URL the browser can load for a project-relative media path (range requests supported). */
   mediaUrl(path: string): string;
+  /** An assembler's cut: running order, total length, and what lacks an active take. */
+  sequence(nodeId: string): { order: string[]; seconds: number; missing: string[] };
   /** Installed pipelines for the Pipeline node's dropdown. */
   pipelines(): Array<{ id: string; title: string; taskType: string; vram: string }>;
 }

@@ -248,6 +248,24 @@ export class ProjectStore {
     }
   }
 
+  /** Export EDL: the engine saves and commits the list; the browser downloads it. */
+  async exportEdl(nodeId: string): Promise<string[] | null> {
+    try {
+      const { files } = await api.exportEdl(this.projectId, nodeId);
+      for (const file of files) {
+        const link = document.createElement('a');
+        link.href = file.url;
+        link.download = file.path.split('/').pop()!;
+        link.click();
+      }
+      this.notify('info', `EDL saved to ${files.map((f) => f.path).join(', ')}`);
+      return files.map((f) => f.path);
+    } catch (error) {
+      this.notify('warning', `EDL not exported: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
   runtime(nodeId: string): NodeRuntime {
     return this.runtimes[nodeId] ?? IDLE_RUNTIME;
   }

@@ -1,0 +1,100 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
+import { StudioError } from '../errors.ts';
+import { EXPORTS_DIR } from '../projects/layout.ts';
+import { projectPath, type Workspace } from '../projects/workspace.ts';
+
+export const RENDER_QUEUE = 'render';
+
+export interface RenderJobData {
+  projectId: string;
+  /** The VSE Assembler node. */
+  nodeId: string;
+  title: string;
+  edlText: string;
+  rate: string;
+  dropFrame: boolean;
+  width: number;
+  height: number;
+  backend: 'ffmpeg' | 'editly';
+  frames: number;
+}
+
+export interface RenderJobResult {
+  output: string;
+  method: string;
+  frames: number;
+  seconds: number;
+}
+
+/** The part of a renderer a render job needs (see assembly/render). */
+export interface SequenceRenderer {
+  render(request: {
+    edlText: string;
+    rate: string;
+    dropFrame: boolean;
+    projectDir: string;
+    outputPath: string;
+    width: number;
+    height: number;
+    signal?: AbortSignal;
+    onProgress?: (fraction: number, step: string) => void;
+  }): Promise<{ outputPath: string; frames: number; method: string; seconds: number }>;
+}
+
+const safeName = (title: string) => title.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'Sequence';
+
+/**
+ * Renders a cut from its EDL into 06_Exports/<title>_<timestamp>.mp4 (exports are deliverables,
+ * not history: never committed). The renderer writes to a temporary name and renames into place,
+ * so a render killed midway leaves nothing there.
+ */
+export function startRenderWorker({
+  workspace,
+  redis,
+  renderer,
+  concurrency = 1,
+}: {
+  workspace: Workspace;
+  redis: RedisOptions;
+  renderer: (backend: 'ffmpeg' | 'editly') => SequenceRenderer;
+  concurrency?: number;
+}) {
+  const worker = new Worker<RenderJobData, RenderJobResult>(
+    RENDER_QUEUE,
+    async (job: Job<RenderJobData>, _token?: string, signal?: AbortSignal) => {
+      const data = job.data;
+      const projectDir = projectPath(workspace, data.projectId);
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+      const output = `${EXPORTS_DIR}/${safeName(data.title)}_${stamp}.mp4`;
+      await mkdir(join(projectDir, EXPORTS_DIR), { recursive: true });
+      let last = 0;
+      try {
+        const result = await renderer(data.backend).render({
+          edlText: data.edlText,
+          rate: data.rate,
+          dropFrame: data.dropFrame,
+          projectDir,
+          outputPath: join(projectDir, output),
+          width: data.width,
+          height: data.height,
+          signal,
+          onProgress: (fraction, step) => {
+            if (Date.now() - last < 200 && fraction < 1) return;
+            last = Date.now();
+            void job.updateProgress({ progress: Math.round(fraction * 1000) / 10, step }).catch(() => undefined);
+          },
+        });
+        return { output, method: result.method, frames: result.frames, seconds: result.seconds };
+      } catch (error) {
+        if (signal?.aborted) throw new UnrecoverableError('cancelled');
+        if (error instanceof StudioError) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    },
+    { connection: redis, concurrency },
+  );
+  worker.on('error', () => undefined);
+  return worker;
+}
