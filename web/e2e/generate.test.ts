@@ -67,7 +67,7 @@ describe('spec 9.2: generate a shot in the browser (docker backend)', () => {
     const thumb = shot$(page).locator('img');
     await thumb.waitFor({ timeout: 60_000 });
     expect(await thumb.getAttribute('src')).toContain('SHOT-010_v01_take01.png');
-    expect(await thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1280);
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1280);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'generate-first-take.png') });
 
     // 3. Generate again: take02 appears in the list; choose take01, reload: it is still the active one.
