@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""a2v-fantasy-talking: a talking portrait from an image and speech, with FantasyTalking on Wan2.1.
+
+https://github.com/Fantasy-AMAP/fantasy-talking. Needs a GPU. Calls upstream's infer.py functions
+(load_models, then main) with the arguments its command line takes. Quality sets the portrait
+size and how much of the 14B DiT stays in GPU memory (upstream's num_persistent_param_in_dit:
+0 about 5 GB, 7e9 about 20 GB, all about 40 GB, trading speed for memory). Weights in
+/models/a2v-fantasy-talking/: Wan2.1-I2V-14B-720P/ (the Wan-AI snapshot), wav2vec2-base-960h/ and
+fantasytalking_model.ckpt. Unverified: written without a GPU or the weights.
+Job-folder contract: pipelines/README.md.
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+PIPELINE_ID = "a2v-fantasy-talking"
+FT_DIR = "/opt/fantasy-talking"
+WEIGHT_FILES = ("Wan2.1-I2V-14B-720P/Wan2.1_VAE.pth", "wav2vec2-base-960h", "fantasytalking_model.ckpt")
+# Quality -> (--image_size, --num_persistent_param_in_dit).
+SETTINGS = {"low": (512, 0), "standard": (512, 7 * 10**9), "high": (720, None)}
+FPS = 23  # upstream's default
+MAX_FRAMES = 321
+
+
+# --- job helpers: the same block in every GPU pipeline (pipelines/catalogue.test.ts keeps them equal) ---
+QUALITIES = ("low", "standard", "high")
+
+
+def fail(message, code=1):
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def refuse(message):
+    """Refuses the input (pipelines/README.md): exit 3 with {"error": ...} on stdout."""
+    print(json.dumps({"error": message}), flush=True)
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(3)
+
+
+def progress(value, step):
+    print(json.dumps({"progress": round(min(max(value, 0.0), 1.0), 3), "step": step}), flush=True)
+
+
+def load_request(argv):
+    if len(argv) < 2:
+        fail("usage: entrypoint.py <job-folder>", 2)
+    job = Path(argv[1]).resolve()
+    try:
+        request = json.loads((job / "request.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"no request.json in {job}", 2)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        fail(f"cannot read {job / 'request.json'}: {e}", 2)
+    if not isinstance(request, dict):
+        fail("request.json must hold a JSON object", 2)
+    return job, request
+
+
+def output_path(job, request, name):
+    outputs = request.get("outputs")
+    rel = outputs.get(name) if isinstance(outputs, dict) else None
+    if not isinstance(rel, str) or not rel:
+        fail(f"request.outputs.{name} is missing", 2)
+    path = (job / rel).resolve()
+    if (job / "out").resolve() not in path.parents:
+        fail(f"request.outputs.{name} must name a file under out/: {rel}", 2)
+    return path
+
+
+def input_path(job, request, name, required=True):
+    inputs = request.get("inputs")
+    rel = inputs.get(name) if isinstance(inputs, dict) else None
+    if rel is None or rel == "":
+        if required:
+            fail(f"request.inputs.{name} is missing", 2)
+        return None
+    if not isinstance(rel, str):
+        fail(f"request.inputs.{name} must be a path", 2)
+    path = (job / rel).resolve()
+    if job not in path.parents:
+        fail(f"request.inputs.{name} must name a file in the job folder: {rel}", 2)
+    if not path.is_file():
+        fail(f"request.inputs.{name} not found: {rel}", 2)
+    return path
+
+
+def params_of(request):
+    params = request.get("params")
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        fail("params must be an object", 2)
+    return params
+
+
+def number(source, key, default, lo, hi, integer=False):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or (integer and value != int(value)) or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        fail(f"{key} must be {kind} from {lo} to {hi}, got {value!r}", 2)
+    return int(value) if integer else float(value)
+
+
+def text(source, key, default="", required=False, max_length=20_000):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        fail(f"{key} must be a string", 2)
+    value = value.strip()
+    if required and not value:
+        fail(f"{key} is empty: {PIPELINE_ID} needs it", 2)
+    if len(value) > max_length:
+        fail(f"{key} is longer than {max_length} characters", 2)
+    return value
+
+
+def choice(source, key, default, options):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if value not in options:
+        fail(f"{key} must be one of {', '.join(map(str, options))}, got {value!r}", 2)
+    return value
+
+
+def flag(source, key, default):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, bool):
+        fail(f"{key} must be true or false, got {value!r}", 2)
+    return value
+
+
+def pick_quality(request, offered):
+    """The requested quality, or the nearest one offered when a Pipeline node pins this pipeline."""
+    wanted = request.get("quality", "standard")
+    if wanted not in QUALITIES:
+        fail(f"quality must be one of {', '.join(QUALITIES)}, got {wanted!r}", 2)
+    if wanted in offered:
+        return wanted
+    rank = QUALITIES.index
+    nearest = min(offered, key=lambda q: (abs(rank(q) - rank(wanted)), rank(q)))
+    print(f"{PIPELINE_ID} does not offer {wanted} quality; running at {nearest}", file=sys.stderr, flush=True)
+    return nearest
+
+
+def seed_of(request):
+    return number(request, "seed", 0, 0, 2**32 - 1, integer=True)
+
+
+def weights_dir(*required):
+    """/models/<id> in the container ($STUDIO_MODELS/<id> on a host), checked before anything loads."""
+    root = Path(os.environ.get("STUDIO_MODELS") or "/models") / PIPELINE_ID
+    for rel in ("", *required):
+        if not (root / rel).exists():
+            fail(f"weights not found at {root / rel}: mount the {PIPELINE_ID} weights there "
+                 f"(the layout is in its pipeline.json description and Dockerfile)", 2)
+    return root
+
+
+def scratch_paths(out):
+    """A work folder and a temporary file beside the output, so the result lands with one os.replace."""
+    return out.parent / f".{out.stem}.work", out.parent / f".{out.stem}.tmp{out.suffix}"
+
+
+def clean(*paths):
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+# --- end of job helpers ---
+
+
+def generate(args, tmp):
+    sys.path.insert(0, FT_DIR)
+    from infer import load_models, main as render
+
+    progress(0.05, "loading Wan2.1 I2V-14B and FantasyTalking")
+    models = load_models(args)
+    progress(0.2, "denoising")
+    video = render(args, *models)  # renders, then muxes the audio in with ffmpeg
+    progress(0.98, "writing")
+    os.replace(video, tmp)
+
+
+def main():
+    job, request = load_request(sys.argv)
+    out = output_path(job, request, "output")
+    image = input_path(job, request, "image")
+    audio = input_path(job, request, "audio")
+    prompt = text(request, "prompt") or "A person is talking."
+    params = params_of(request)
+    audio_scale = number(params, "audio_scale", 1.0, 0, 3)
+    prompt_cfg = number(params, "prompt_cfg", 5.0, 1, 15)
+    audio_cfg = number(params, "audio_cfg", 5.0, 1, 15)
+    duration = number(request, "duration", 81 / FPS, 0.1, 600)
+    seed = seed_of(request)
+    image_size, persistent = SETTINGS[pick_quality(request, SETTINGS)]
+    weights = weights_dir(*WEIGHT_FILES)
+
+    work, tmp = scratch_paths(out)
+    args = argparse.Namespace(
+        wan_model_dir=str(weights / "Wan2.1-I2V-14B-720P"),
+        fantasytalking_model_path=str(weights / "fantasytalking_model.ckpt"),
+        wav2vec_model_dir=str(weights / "wav2vec2-base-960h"),
+        image_path=str(image),
+        audio_path=str(audio),
+        prompt=prompt,
+        output_dir=str(work),
+        image_size=image_size,
+        audio_scale=audio_scale,
+        prompt_cfg_scale=prompt_cfg,
+        audio_cfg_scale=audio_cfg,
+        # Upstream stops at the audio's end or max_num_frames, whichever is first; frames are 4n+1.
+        max_num_frames=max(5, min(MAX_FRAMES, 4 * round(duration * FPS / 4) + 1)),
+        fps=FPS,
+        num_persistent_param_in_dit=persistent,
+        seed=seed,
+    )
+    try:
+        generate(args, tmp)
+        os.replace(tmp, out)
+    finally:
+        clean(work, tmp)
+    progress(1.0, "done")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""edit-omnigen2: edits an image by an instruction with OmniGen2 (https://github.com/VectorSpaceLab/OmniGen2).
+
+Needs a GPU. Loads and calls OmniGen2Pipeline as upstream's inference.py does (load_pipeline, then
+run) with the source image as its input image. Quality: low 30 steps and standard 50 with
+upstream's --enable_model_cpu_offload, high 50 with everything on the GPU (upstream: about 17 GB).
+The output keeps the source's aspect, within 1024x1024 pixels. Weights: /models/edit-omnigen2/
+holds the OmniGen2/OmniGen2 snapshot. Unverified: written without a GPU or the weights.
+Job-folder contract: pipelines/README.md.
+"""
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+PIPELINE_ID = "edit-omnigen2"
+OMNIGEN2_DIR = "/opt/OmniGen2"
+WEIGHT_FILES = ("model_index.json", "transformer", "mllm", "vae")
+# Quality -> (sampling steps, CPU offload).
+SETTINGS = {"low": (30, True), "standard": (50, True), "high": (50, False)}
+MAX_PIXELS = 1024 * 1024
+# Upstream inference.py's default negative prompt.
+NEGATIVE = ("(((deformed))), blurry, over saturation, bad anatomy, disfigured, poorly drawn face, mutation, mutated, "
+            "(extra_limb), (ugly), (poorly drawn hands), fused fingers, messy drawing, broken legs censor, censored, "
+            "censor_bar")
+
+
+# --- job helpers: the same block in every GPU pipeline (pipelines/catalogue.test.ts keeps them equal) ---
+QUALITIES = ("low", "standard", "high")
+
+
+def fail(message, code=1):
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def refuse(message):
+    """Refuses the input (pipelines/README.md): exit 3 with {"error": ...} on stdout."""
+    print(json.dumps({"error": message}), flush=True)
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(3)
+
+
+def progress(value, step):
+    print(json.dumps({"progress": round(min(max(value, 0.0), 1.0), 3), "step": step}), flush=True)
+
+
+def load_request(argv):
+    if len(argv) < 2:
+        fail("usage: entrypoint.py <job-folder>", 2)
+    job = Path(argv[1]).resolve()
+    try:
+        request = json.loads((job / "request.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"no request.json in {job}", 2)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        fail(f"cannot read {job / 'request.json'}: {e}", 2)
+    if not isinstance(request, dict):
+        fail("request.json must hold a JSON object", 2)
+    return job, request
+
+
+def output_path(job, request, name):
+    outputs = request.get("outputs")
+    rel = outputs.get(name) if isinstance(outputs, dict) else None
+    if not isinstance(rel, str) or not rel:
+        fail(f"request.outputs.{name} is missing", 2)
+    path = (job / rel).resolve()
+    if (job / "out").resolve() not in path.parents:
+        fail(f"request.outputs.{name} must name a file under out/: {rel}", 2)
+    return path
+
+
+def input_path(job, request, name, required=True):
+    inputs = request.get("inputs")
+    rel = inputs.get(name) if isinstance(inputs, dict) else None
+    if rel is None or rel == "":
+        if required:
+            fail(f"request.inputs.{name} is missing", 2)
+        return None
+    if not isinstance(rel, str):
+        fail(f"request.inputs.{name} must be a path", 2)
+    path = (job / rel).resolve()
+    if job not in path.parents:
+        fail(f"request.inputs.{name} must name a file in the job folder: {rel}", 2)
+    if not path.is_file():
+        fail(f"request.inputs.{name} not found: {rel}", 2)
+    return path
+
+
+def params_of(request):
+    params = request.get("params")
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        fail("params must be an object", 2)
+    return params
+
+
+def number(source, key, default, lo, hi, integer=False):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or (integer and value != int(value)) or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        fail(f"{key} must be {kind} from {lo} to {hi}, got {value!r}", 2)
+    return int(value) if integer else float(value)
+
+
+def text(source, key, default="", required=False, max_length=20_000):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        fail(f"{key} must be a string", 2)
+    value = value.strip()
+    if required and not value:
+        fail(f"{key} is empty: {PIPELINE_ID} needs it", 2)
+    if len(value) > max_length:
+        fail(f"{key} is longer than {max_length} characters", 2)
+    return value
+
+
+def choice(source, key, default, options):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if value not in options:
+        fail(f"{key} must be one of {', '.join(map(str, options))}, got {value!r}", 2)
+    return value
+
+
+def flag(source, key, default):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, bool):
+        fail(f"{key} must be true or false, got {value!r}", 2)
+    return value
+
+
+def pick_quality(request, offered):
+    """The requested quality, or the nearest one offered when a Pipeline node pins this pipeline."""
+    wanted = request.get("quality", "standard")
+    if wanted not in QUALITIES:
+        fail(f"quality must be one of {', '.join(QUALITIES)}, got {wanted!r}", 2)
+    if wanted in offered:
+        return wanted
+    rank = QUALITIES.index
+    nearest = min(offered, key=lambda q: (abs(rank(q) - rank(wanted)), rank(q)))
+    print(f"{PIPELINE_ID} does not offer {wanted} quality; running at {nearest}", file=sys.stderr, flush=True)
+    return nearest
+
+
+def seed_of(request):
+    return number(request, "seed", 0, 0, 2**32 - 1, integer=True)
+
+
+def weights_dir(*required):
+    """/models/<id> in the container ($STUDIO_MODELS/<id> on a host), checked before anything loads."""
+    root = Path(os.environ.get("STUDIO_MODELS") or "/models") / PIPELINE_ID
+    for rel in ("", *required):
+        if not (root / rel).exists():
+            fail(f"weights not found at {root / rel}: mount the {PIPELINE_ID} weights there "
+                 f"(the layout is in its pipeline.json description and Dockerfile)", 2)
+    return root
+
+
+def scratch_paths(out):
+    """A work folder and a temporary file beside the output, so the result lands with one os.replace."""
+    return out.parent / f".{out.stem}.work", out.parent / f".{out.stem}.tmp{out.suffix}"
+
+
+def clean(*paths):
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+# --- end of job helpers ---
+
+
+def generate(weights, source, instruction, negative, steps, offload, text_guidance, image_guidance, scheduler, seed, tmp):
+    sys.path.insert(0, OMNIGEN2_DIR)
+    import torch
+    from PIL import Image, ImageOps
+    from omnigen2.models.transformers.transformer_omnigen2 import OmniGen2Transformer2DModel
+    from omnigen2.pipelines.omnigen2.pipeline_omnigen2 import OmniGen2Pipeline
+
+    with Image.open(source) as image:
+        image = ImageOps.exif_transpose(image).convert("RGB")
+    scale = min(1.0, (MAX_PIXELS / (image.width * image.height)) ** 0.5)
+    width, height = max(16, round(image.width * scale / 16) * 16), max(16, round(image.height * scale / 16) * 16)
+
+    progress(0.05, "loading OmniGen2")
+    pipe = OmniGen2Pipeline.from_pretrained(str(weights), torch_dtype=torch.bfloat16, trust_remote_code=True)
+    pipe.transformer = OmniGen2Transformer2DModel.from_pretrained(str(weights), subfolder="transformer",
+                                                                  torch_dtype=torch.bfloat16)
+    if scheduler == "dpmsolver++":
+        from omnigen2.schedulers.scheduling_dpmsolver_multistep import DPMSolverMultistepScheduler
+
+        pipe.scheduler = DPMSolverMultistepScheduler(algorithm_type="dpmsolver++", solver_type="midpoint",
+                                                     solver_order=2, prediction_type="flow_prediction")
+    if offload:
+        pipe.enable_model_cpu_offload()
+    else:
+        pipe = pipe.to("cuda")
+    progress(0.2, "editing")
+    result = pipe(
+        prompt=instruction,
+        input_images=[image],
+        width=width,
+        height=height,
+        num_inference_steps=steps,
+        max_sequence_length=1024,
+        text_guidance_scale=text_guidance,
+        image_guidance_scale=image_guidance,
+        cfg_range=(0.0, 1.0),
+        negative_prompt=negative,
+        num_images_per_prompt=1,
+        generator=torch.Generator(device="cuda").manual_seed(seed),
+        output_type="pil",
+    )
+    result.images[0].save(tmp, format="PNG")
+
+
+def main():
+    job, request = load_request(sys.argv)
+    out = output_path(job, request, "output")
+    source = input_path(job, request, "image")
+    instruction = text(request, "prompt", required=True)
+    negative = text(request, "negative_prompt") or NEGATIVE
+    params = params_of(request)
+    default_steps, offload = SETTINGS[pick_quality(request, SETTINGS)]
+    steps = number(params, "steps", default_steps, 1, 100, integer=True)
+    text_guidance = number(params, "text_guidance", 5.0, 1, 10)
+    image_guidance = number(params, "image_guidance", 2.0, 1, 5)
+    scheduler = choice(params, "scheduler", "euler", ("euler", "dpmsolver++"))
+    seed = seed_of(request)
+    weights = weights_dir(*WEIGHT_FILES)
+
+    work, tmp = scratch_paths(out)
+    try:
+        generate(weights, source, instruction, negative, steps, offload, text_guidance, image_guidance, scheduler,
+                 seed, tmp)
+        os.replace(tmp, out)
+    finally:
+        clean(work, tmp)
+    progress(1.0, "done")
+
+
+if __name__ == "__main__":
+    main()

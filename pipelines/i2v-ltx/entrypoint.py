@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""i2v-ltx: animates a still image from a text prompt with LTX-Video (https://github.com/Lightricks/LTX-Video).
+
+Needs a GPU. Calls upstream's inference.infer() the way its inference.py command line does for
+image-to-video (`--conditioning_media_paths IMAGE --conditioning_start_frames 0`), with upstream's
+config for the quality pointed at the mounted weights: low ltxv-2b-0.9.6-distilled (8 steps),
+standard ltxv-2b-0.9.6-dev, high ltxv-13b-0.9.7-dev (multi-scale, CPU offload as upstream does on
+GPUs under 30 GB). Weights in /models/i2v-ltx/: ltxv-2b-0.9.6-distilled-04-25.safetensors,
+ltxv-2b-0.9.6-dev-04-25.safetensors, ltxv-13b-0.9.7-dev.safetensors,
+ltxv-spatial-upscaler-0.9.7.safetensors and PixArt-XL-2-1024-MS/ (text_encoder/ and tokenizer/).
+Unverified: written without a GPU or the weights. Job-folder contract: pipelines/README.md.
+"""
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+PIPELINE_ID = "i2v-ltx"
+LTX_DIR = "/opt/LTX-Video"
+TEXT_ENCODER = "PixArt-XL-2-1024-MS"
+# Quality -> (upstream config, checkpoint, largest frame in pixels).
+MODELS = {
+    "low": ("ltxv-2b-0.9.6-distilled.yaml", "ltxv-2b-0.9.6-distilled-04-25.safetensors", 768 * 512),
+    "standard": ("ltxv-2b-0.9.6-dev.yaml", "ltxv-2b-0.9.6-dev-04-25.safetensors", 1216 * 704),
+    "high": ("ltxv-13b-0.9.7-dev.yaml", "ltxv-13b-0.9.7-dev.safetensors", 1280 * 720),
+}
+UPSCALER = "ltxv-spatial-upscaler-0.9.7.safetensors"  # used by the multi-scale 13B config only
+MAX_FRAMES = 257  # upstream's MAX_NUM_FRAMES
+NEGATIVE = "worst quality, inconsistent motion, blurry, jittery, distorted"  # upstream's default
+
+
+# --- job helpers: the same block in every GPU pipeline (pipelines/catalogue.test.ts keeps them equal) ---
+QUALITIES = ("low", "standard", "high")
+
+
+def fail(message, code=1):
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def refuse(message):
+    """Refuses the input (pipelines/README.md): exit 3 with {"error": ...} on stdout."""
+    print(json.dumps({"error": message}), flush=True)
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(3)
+
+
+def progress(value, step):
+    print(json.dumps({"progress": round(min(max(value, 0.0), 1.0), 3), "step": step}), flush=True)
+
+
+def load_request(argv):
+    if len(argv) < 2:
+        fail("usage: entrypoint.py <job-folder>", 2)
+    job = Path(argv[1]).resolve()
+    try:
+        request = json.loads((job / "request.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"no request.json in {job}", 2)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        fail(f"cannot read {job / 'request.json'}: {e}", 2)
+    if not isinstance(request, dict):
+        fail("request.json must hold a JSON object", 2)
+    return job, request
+
+
+def output_path(job, request, name):
+    outputs = request.get("outputs")
+    rel = outputs.get(name) if isinstance(outputs, dict) else None
+    if not isinstance(rel, str) or not rel:
+        fail(f"request.outputs.{name} is missing", 2)
+    path = (job / rel).resolve()
+    if (job / "out").resolve() not in path.parents:
+        fail(f"request.outputs.{name} must name a file under out/: {rel}", 2)
+    return path
+
+
+def input_path(job, request, name, required=True):
+    inputs = request.get("inputs")
+    rel = inputs.get(name) if isinstance(inputs, dict) else None
+    if rel is None or rel == "":
+        if required:
+            fail(f"request.inputs.{name} is missing", 2)
+        return None
+    if not isinstance(rel, str):
+        fail(f"request.inputs.{name} must be a path", 2)
+    path = (job / rel).resolve()
+    if job not in path.parents:
+        fail(f"request.inputs.{name} must name a file in the job folder: {rel}", 2)
+    if not path.is_file():
+        fail(f"request.inputs.{name} not found: {rel}", 2)
+    return path
+
+
+def params_of(request):
+    params = request.get("params")
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        fail("params must be an object", 2)
+    return params
+
+
+def number(source, key, default, lo, hi, integer=False):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or (integer and value != int(value)) or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        fail(f"{key} must be {kind} from {lo} to {hi}, got {value!r}", 2)
+    return int(value) if integer else float(value)
+
+
+def text(source, key, default="", required=False, max_length=20_000):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        fail(f"{key} must be a string", 2)
+    value = value.strip()
+    if required and not value:
+        fail(f"{key} is empty: {PIPELINE_ID} needs it", 2)
+    if len(value) > max_length:
+        fail(f"{key} is longer than {max_length} characters", 2)
+    return value
+
+
+def choice(source, key, default, options):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if value not in options:
+        fail(f"{key} must be one of {', '.join(map(str, options))}, got {value!r}", 2)
+    return value
+
+
+def flag(source, key, default):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, bool):
+        fail(f"{key} must be true or false, got {value!r}", 2)
+    return value
+
+
+def pick_quality(request, offered):
+    """The requested quality, or the nearest one offered when a Pipeline node pins this pipeline."""
+    wanted = request.get("quality", "standard")
+    if wanted not in QUALITIES:
+        fail(f"quality must be one of {', '.join(QUALITIES)}, got {wanted!r}", 2)
+    if wanted in offered:
+        return wanted
+    rank = QUALITIES.index
+    nearest = min(offered, key=lambda q: (abs(rank(q) - rank(wanted)), rank(q)))
+    print(f"{PIPELINE_ID} does not offer {wanted} quality; running at {nearest}", file=sys.stderr, flush=True)
+    return nearest
+
+
+def seed_of(request):
+    return number(request, "seed", 0, 0, 2**32 - 1, integer=True)
+
+
+def weights_dir(*required):
+    """/models/<id> in the container ($STUDIO_MODELS/<id> on a host), checked before anything loads."""
+    root = Path(os.environ.get("STUDIO_MODELS") or "/models") / PIPELINE_ID
+    for rel in ("", *required):
+        if not (root / rel).exists():
+            fail(f"weights not found at {root / rel}: mount the {PIPELINE_ID} weights there "
+                 f"(the layout is in its pipeline.json description and Dockerfile)", 2)
+    return root
+
+
+def scratch_paths(out):
+    """A work folder and a temporary file beside the output, so the result lands with one os.replace."""
+    return out.parent / f".{out.stem}.work", out.parent / f".{out.stem}.tmp{out.suffix}"
+
+
+def clean(*paths):
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+# --- end of job helpers ---
+
+
+def frame_size(width, height, max_pixels):
+    """The request's aspect within max_pixels, in multiples of 32 (what LTX-Video works on)."""
+    scale = min(1.0, (max_pixels / (width * height)) ** 0.5)
+    return max(64, round(width * scale / 32) * 32), max(64, round(height * scale / 32) * 32)
+
+
+def generate(weights, config_name, checkpoint, prompt, negative, size, frames, fps, seed, image, work):
+    sys.path.insert(0, LTX_DIR)
+    import yaml
+    from inference import infer
+
+    with open(os.path.join(LTX_DIR, "configs", config_name), encoding="utf-8") as fh:
+        config = yaml.safe_load(fh)
+    config["checkpoint_path"] = str(weights / checkpoint)
+    if config.get("spatial_upscaler_model_path"):
+        config["spatial_upscaler_model_path"] = str(weights / UPSCALER)
+    config["text_encoder_model_name_or_path"] = str(weights / TEXT_ENCODER)
+    # Upstream rewrites short prompts with Florence-2 and Llama 3.2, which are not mounted: prompts run as written.
+    config["prompt_enhancement_words_threshold"] = 0
+    work.mkdir(parents=True, exist_ok=True)
+    config_file = work / "pipeline.yaml"
+    config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    progress(0.05, "loading LTX-Video")
+    width, height = size
+    infer(
+        output_path=str(work),
+        seed=seed,
+        pipeline_config=str(config_file),
+        image_cond_noise_scale=0.15,
+        height=height,
+        width=width,
+        num_frames=frames,
+        frame_rate=fps,
+        prompt=prompt,
+        negative_prompt=negative,
+        offload_to_cpu=True,
+        conditioning_media_paths=[str(image)] if image else None,
+        conditioning_start_frames=[0] if image else None,
+    )
+    videos = sorted(work.glob("video_output_*.mp4"))
+    if not videos:
+        fail("LTX-Video wrote no video")
+    progress(0.98, "writing")
+    return videos[0]
+
+
+def main():
+    job, request = load_request(sys.argv)
+    out = output_path(job, request, "output")
+    image = input_path(job, request, "image")
+    prompt = text(request, "prompt", required=True)
+    negative = text(request, "negative_prompt") or NEGATIVE
+    quality = pick_quality(request, MODELS)
+    config_name, checkpoint, max_pixels = MODELS[quality]
+    size = frame_size(number(request, "width", 1216, 16, 8192, integer=True),
+                      number(request, "height", 704, 16, 8192, integer=True), max_pixels)
+    fps = round(number(request, "fps", 24, 1, 60))
+    frames = max(9, min(MAX_FRAMES, round(number(request, "duration", 4.0, 0.1, 600) * fps)))
+    seed = seed_of(request)
+    params_of(request)
+    upscaler = (UPSCALER,) if quality == "high" else ()
+    weights = weights_dir(checkpoint, *upscaler, f"{TEXT_ENCODER}/text_encoder", f"{TEXT_ENCODER}/tokenizer")
+
+    work, tmp = scratch_paths(out)
+    try:
+        video = generate(weights, config_name, checkpoint, prompt, negative, size, frames, fps, seed, image, work)
+        os.replace(video, out)
+    finally:
+        clean(work, tmp)
+    progress(1.0, "done")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""ip-dreamo: a new image that keeps the identity of a reference (character, face, object or style).
+
+DreamO on FLUX.1-dev (https://github.com/bytedance/DreamO). Needs a GPU. Uses upstream's
+dreamo_generator.Generator and calls its pipeline as app.py's generate_image does, int8-quantised
+as upstream recommends for 24 GB cards, with its CPU offload for 16 GB ones (low and standard).
+Weights in /models/ip-dreamo/: models/ as upstream's own ./models folder is after one online run
+(models/black-forest-labs/FLUX.1-dev/, the DreamO and Turbo LoRAs, BEN2_Base.pth, with the
+.cache/huggingface/ metadata hf_hub_download keeps there) and facexlib/ (detection_Resnet50_Final.pth,
+parsing_parsenet.pth), which the image links facexlib's weights folder to. Unverified: written
+without a GPU or the weights. Job-folder contract: pipelines/README.md.
+"""
+import inspect
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+PIPELINE_ID = "ip-dreamo"
+DREAMO_DIR = "/opt/DreamO"
+WEIGHT_FILES = ("models/black-forest-labs/FLUX.1-dev/model_index.json", "models/BEN2_Base.pth",
+                "facexlib/detection_Resnet50_Final.pth", "facexlib/parsing_parsenet.pth")
+# Quality -> CPU offload (upstream: `--int8 --offload` for 16 GB, `--int8` for 24 GB).
+OFFLOAD = {"low": True, "standard": True, "high": False}
+STYLE_PREFIX = "generate a same style image."  # upstream's trigger for the style task
+
+
+# --- job helpers: the same block in every GPU pipeline (pipelines/catalogue.test.ts keeps them equal) ---
+QUALITIES = ("low", "standard", "high")
+
+
+def fail(message, code=1):
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def refuse(message):
+    """Refuses the input (pipelines/README.md): exit 3 with {"error": ...} on stdout."""
+    print(json.dumps({"error": message}), flush=True)
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(3)
+
+
+def progress(value, step):
+    print(json.dumps({"progress": round(min(max(value, 0.0), 1.0), 3), "step": step}), flush=True)
+
+
+def load_request(argv):
+    if len(argv) < 2:
+        fail("usage: entrypoint.py <job-folder>", 2)
+    job = Path(argv[1]).resolve()
+    try:
+        request = json.loads((job / "request.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"no request.json in {job}", 2)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        fail(f"cannot read {job / 'request.json'}: {e}", 2)
+    if not isinstance(request, dict):
+        fail("request.json must hold a JSON object", 2)
+    return job, request
+
+
+def output_path(job, request, name):
+    outputs = request.get("outputs")
+    rel = outputs.get(name) if isinstance(outputs, dict) else None
+    if not isinstance(rel, str) or not rel:
+        fail(f"request.outputs.{name} is missing", 2)
+    path = (job / rel).resolve()
+    if (job / "out").resolve() not in path.parents:
+        fail(f"request.outputs.{name} must name a file under out/: {rel}", 2)
+    return path
+
+
+def input_path(job, request, name, required=True):
+    inputs = request.get("inputs")
+    rel = inputs.get(name) if isinstance(inputs, dict) else None
+    if rel is None or rel == "":
+        if required:
+            fail(f"request.inputs.{name} is missing", 2)
+        return None
+    if not isinstance(rel, str):
+        fail(f"request.inputs.{name} must be a path", 2)
+    path = (job / rel).resolve()
+    if job not in path.parents:
+        fail(f"request.inputs.{name} must name a file in the job folder: {rel}", 2)
+    if not path.is_file():
+        fail(f"request.inputs.{name} not found: {rel}", 2)
+    return path
+
+
+def params_of(request):
+    params = request.get("params")
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        fail("params must be an object", 2)
+    return params
+
+
+def number(source, key, default, lo, hi, integer=False):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or (integer and value != int(value)) or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        fail(f"{key} must be {kind} from {lo} to {hi}, got {value!r}", 2)
+    return int(value) if integer else float(value)
+
+
+def text(source, key, default="", required=False, max_length=20_000):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        fail(f"{key} must be a string", 2)
+    value = value.strip()
+    if required and not value:
+        fail(f"{key} is empty: {PIPELINE_ID} needs it", 2)
+    if len(value) > max_length:
+        fail(f"{key} is longer than {max_length} characters", 2)
+    return value
+
+
+def choice(source, key, default, options):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if value not in options:
+        fail(f"{key} must be one of {', '.join(map(str, options))}, got {value!r}", 2)
+    return value
+
+
+def flag(source, key, default):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, bool):
+        fail(f"{key} must be true or false, got {value!r}", 2)
+    return value
+
+
+def pick_quality(request, offered):
+    """The requested quality, or the nearest one offered when a Pipeline node pins this pipeline."""
+    wanted = request.get("quality", "standard")
+    if wanted not in QUALITIES:
+        fail(f"quality must be one of {', '.join(QUALITIES)}, got {wanted!r}", 2)
+    if wanted in offered:
+        return wanted
+    rank = QUALITIES.index
+    nearest = min(offered, key=lambda q: (abs(rank(q) - rank(wanted)), rank(q)))
+    print(f"{PIPELINE_ID} does not offer {wanted} quality; running at {nearest}", file=sys.stderr, flush=True)
+    return nearest
+
+
+def seed_of(request):
+    return number(request, "seed", 0, 0, 2**32 - 1, integer=True)
+
+
+def weights_dir(*required):
+    """/models/<id> in the container ($STUDIO_MODELS/<id> on a host), checked before anything loads."""
+    root = Path(os.environ.get("STUDIO_MODELS") or "/models") / PIPELINE_ID
+    for rel in ("", *required):
+        if not (root / rel).exists():
+            fail(f"weights not found at {root / rel}: mount the {PIPELINE_ID} weights there "
+                 f"(the layout is in its pipeline.json description and Dockerfile)", 2)
+    return root
+
+
+def scratch_paths(out):
+    """A work folder and a temporary file beside the output, so the result lands with one os.replace."""
+    return out.parent / f".{out.stem}.work", out.parent / f".{out.stem}.tmp{out.suffix}"
+
+
+def clean(*paths):
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+# --- end of job helpers ---
+
+
+def frame_size(width, height):
+    """The request's aspect with the long side 1024 and the short side at least 768, in multiples of 16 (app.py's range)."""
+    scale = 1024 / max(width, height)
+    snap = lambda v: max(768, min(1024, round(v * scale / 16) * 16))
+    return snap(width), snap(height)
+
+
+def generate(weights, reference, task, prompt, negative, size, steps, guidance, ref_res, offload, seed, tmp):
+    # Upstream loads ./models/... relative to the working directory (hf_hub_download local_dir='models').
+    cwd = Path(tempfile.mkdtemp(prefix="dreamo-"))
+    (cwd / "models").symlink_to(weights / "models", target_is_directory=True)
+    os.chdir(cwd)
+    sys.path.insert(0, DREAMO_DIR)
+    import numpy as np
+    import torch
+    from PIL import Image
+    from dreamo_generator import Generator
+
+    progress(0.05, "loading FLUX.1-dev with DreamO")
+    generator = Generator(version="v1.1", offload=offload, no_turbo=False, quant="int8", device="cuda")
+    progress(0.3, "preparing the reference")
+    ref_conds, _, seed = generator.pre_condition(
+        ref_images=[np.array(Image.open(reference).convert("RGB"))], ref_tasks=[task], ref_res=ref_res, seed=seed)
+    width, height = size
+    steps_done = [0]
+
+    def on_step(pipe, step, timestep, kwargs):
+        steps_done[0] += 1
+        progress(0.35 + 0.6 * steps_done[0] / steps, "denoising")
+        return kwargs
+
+    progress(0.35, "denoising")
+    call = dict(
+        prompt=prompt,
+        width=width,
+        height=height,
+        num_inference_steps=steps,
+        guidance_scale=guidance,
+        ref_conds=ref_conds,
+        generator=torch.Generator(device="cpu").manual_seed(seed),
+        true_cfg_scale=1,
+        true_cfg_start_step=0,
+        true_cfg_end_step=0,
+        negative_prompt=negative,
+        neg_guidance_scale=3.5,
+        first_step_guidance_scale=guidance,
+    )
+    if "callback_on_step_end" in inspect.signature(generator.dreamo_pipeline.__call__).parameters:
+        call["callback_on_step_end"] = on_step
+    image = generator.dreamo_pipeline(**call).images[0]
+    image.save(tmp, format="PNG")
+
+
+def main():
+    job, request = load_request(sys.argv)
+    out = output_path(job, request, "output")
+    reference = input_path(job, request, "image")
+    prompt = text(request, "prompt", required=True)
+    negative = text(request, "negative_prompt")
+    params = params_of(request)
+    task = choice(params, "task", "ip", ("ip", "id", "style"))
+    if task == "style" and not prompt.lower().startswith(STYLE_PREFIX):
+        prompt = f"{STYLE_PREFIX} {prompt}"
+    steps = number(params, "steps", 12, 4, 50, integer=True)
+    guidance = number(params, "guidance", 4.5, 1, 10)
+    ref_res = number(params, "ref_res", 512, 512, 1024, integer=True)
+    size = frame_size(number(request, "width", 1024, 16, 8192, integer=True),
+                      number(request, "height", 1024, 16, 8192, integer=True))
+    seed = seed_of(request)
+    offload = OFFLOAD[pick_quality(request, OFFLOAD)]
+    weights = weights_dir(*WEIGHT_FILES)
+
+    work, tmp = scratch_paths(out)
+    try:
+        generate(weights, reference, task, prompt, negative, size, steps, guidance, ref_res, offload, seed, tmp)
+        os.replace(tmp, out)
+    finally:
+        clean(work, tmp)
+    progress(1.0, "done")
+
+
+if __name__ == "__main__":
+    main()

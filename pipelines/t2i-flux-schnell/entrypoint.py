@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""t2i-flux-schnell: 768-1024 px images in 4 steps with FLUX.1 [schnell] (https://github.com/black-forest-labs/flux).
+
+Needs a GPU. Runs the model through diffusers' FluxPipeline as its model card shows (guidance 0,
+4 steps, max_sequence_length 256), with the transformer loaded in 8-bit (bitsandbytes) and model
+CPU offload so it fits spec table 4's 16 GB tier. Weights: /models/t2i-flux-schnell/ holds the
+black-forest-labs/FLUX.1-schnell snapshot in diffusers format (model_index.json, transformer/,
+text_encoder/, text_encoder_2/, tokenizer/, tokenizer_2/, vae/, scheduler/). Unverified: written
+without a GPU or the weights. Job-folder contract: pipelines/README.md.
+"""
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+PIPELINE_ID = "t2i-flux-schnell"
+WEIGHT_FILES = ("model_index.json", "transformer", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "vae")
+QUALITY_OFFERED = ("standard",)  # spec table 4: generate-image at standard quality
+PIXELS = 1024 * 1024
+
+
+# --- job helpers: the same block in every GPU pipeline (pipelines/catalogue.test.ts keeps them equal) ---
+QUALITIES = ("low", "standard", "high")
+
+
+def fail(message, code=1):
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def refuse(message):
+    """Refuses the input (pipelines/README.md): exit 3 with {"error": ...} on stdout."""
+    print(json.dumps({"error": message}), flush=True)
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(3)
+
+
+def progress(value, step):
+    print(json.dumps({"progress": round(min(max(value, 0.0), 1.0), 3), "step": step}), flush=True)
+
+
+def load_request(argv):
+    if len(argv) < 2:
+        fail("usage: entrypoint.py <job-folder>", 2)
+    job = Path(argv[1]).resolve()
+    try:
+        request = json.loads((job / "request.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"no request.json in {job}", 2)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        fail(f"cannot read {job / 'request.json'}: {e}", 2)
+    if not isinstance(request, dict):
+        fail("request.json must hold a JSON object", 2)
+    return job, request
+
+
+def output_path(job, request, name):
+    outputs = request.get("outputs")
+    rel = outputs.get(name) if isinstance(outputs, dict) else None
+    if not isinstance(rel, str) or not rel:
+        fail(f"request.outputs.{name} is missing", 2)
+    path = (job / rel).resolve()
+    if (job / "out").resolve() not in path.parents:
+        fail(f"request.outputs.{name} must name a file under out/: {rel}", 2)
+    return path
+
+
+def input_path(job, request, name, required=True):
+    inputs = request.get("inputs")
+    rel = inputs.get(name) if isinstance(inputs, dict) else None
+    if rel is None or rel == "":
+        if required:
+            fail(f"request.inputs.{name} is missing", 2)
+        return None
+    if not isinstance(rel, str):
+        fail(f"request.inputs.{name} must be a path", 2)
+    path = (job / rel).resolve()
+    if job not in path.parents:
+        fail(f"request.inputs.{name} must name a file in the job folder: {rel}", 2)
+    if not path.is_file():
+        fail(f"request.inputs.{name} not found: {rel}", 2)
+    return path
+
+
+def params_of(request):
+    params = request.get("params")
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        fail("params must be an object", 2)
+    return params
+
+
+def number(source, key, default, lo, hi, integer=False):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or (integer and value != int(value)) or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        fail(f"{key} must be {kind} from {lo} to {hi}, got {value!r}", 2)
+    return int(value) if integer else float(value)
+
+
+def text(source, key, default="", required=False, max_length=20_000):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        fail(f"{key} must be a string", 2)
+    value = value.strip()
+    if required and not value:
+        fail(f"{key} is empty: {PIPELINE_ID} needs it", 2)
+    if len(value) > max_length:
+        fail(f"{key} is longer than {max_length} characters", 2)
+    return value
+
+
+def choice(source, key, default, options):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if value not in options:
+        fail(f"{key} must be one of {', '.join(map(str, options))}, got {value!r}", 2)
+    return value
+
+
+def flag(source, key, default):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, bool):
+        fail(f"{key} must be true or false, got {value!r}", 2)
+    return value
+
+
+def pick_quality(request, offered):
+    """The requested quality, or the nearest one offered when a Pipeline node pins this pipeline."""
+    wanted = request.get("quality", "standard")
+    if wanted not in QUALITIES:
+        fail(f"quality must be one of {', '.join(QUALITIES)}, got {wanted!r}", 2)
+    if wanted in offered:
+        return wanted
+    rank = QUALITIES.index
+    nearest = min(offered, key=lambda q: (abs(rank(q) - rank(wanted)), rank(q)))
+    print(f"{PIPELINE_ID} does not offer {wanted} quality; running at {nearest}", file=sys.stderr, flush=True)
+    return nearest
+
+
+def seed_of(request):
+    return number(request, "seed", 0, 0, 2**32 - 1, integer=True)
+
+
+def weights_dir(*required):
+    """/models/<id> in the container ($STUDIO_MODELS/<id> on a host), checked before anything loads."""
+    root = Path(os.environ.get("STUDIO_MODELS") or "/models") / PIPELINE_ID
+    for rel in ("", *required):
+        if not (root / rel).exists():
+            fail(f"weights not found at {root / rel}: mount the {PIPELINE_ID} weights there "
+                 f"(the layout is in its pipeline.json description and Dockerfile)", 2)
+    return root
+
+
+def scratch_paths(out):
+    """A work folder and a temporary file beside the output, so the result lands with one os.replace."""
+    return out.parent / f".{out.stem}.work", out.parent / f".{out.stem}.tmp{out.suffix}"
+
+
+def clean(*paths):
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+# --- end of job helpers ---
+
+
+def frame_size(width, height, pixels, multiple):
+    """The request's aspect at about `pixels` pixels, in multiples of `multiple`."""
+    scale = (pixels / (width * height)) ** 0.5
+    return (max(multiple, round(width * scale / multiple) * multiple),
+            max(multiple, round(height * scale / multiple) * multiple))
+
+
+def step_progress(steps, lo, hi):
+    """A diffusers callback_on_step_end that reports each step as progress from lo to hi."""
+    def on_step(pipe, step, timestep, kwargs):
+        progress(lo + (hi - lo) * (step + 1) / steps, "denoising")
+        return kwargs
+    return on_step
+
+
+def generate(weights, prompt, size, steps, seed, tmp):
+    import torch
+    from diffusers import BitsAndBytesConfig, FluxPipeline, FluxTransformer2DModel
+
+    progress(0.05, "loading FLUX.1 [schnell]")
+    transformer = FluxTransformer2DModel.from_pretrained(
+        str(weights), subfolder="transformer", torch_dtype=torch.bfloat16,
+        quantization_config=BitsAndBytesConfig(load_in_8bit=True))
+    pipe = FluxPipeline.from_pretrained(str(weights), transformer=transformer, torch_dtype=torch.bfloat16)
+    pipe.enable_model_cpu_offload()
+    width, height = size
+    image = pipe(
+        prompt,
+        width=width,
+        height=height,
+        guidance_scale=0.0,
+        num_inference_steps=steps,
+        max_sequence_length=256,
+        generator=torch.Generator(device="cpu").manual_seed(seed),
+        callback_on_step_end=step_progress(steps, 0.2, 0.95),
+    ).images[0]
+    image.save(tmp, format="PNG")
+
+
+def main():
+    job, request = load_request(sys.argv)
+    out = output_path(job, request, "output")
+    prompt = text(request, "prompt", required=True)
+    params = params_of(request)
+    steps = number(params, "steps", 4, 1, 8, integer=True)
+    size = frame_size(number(request, "width", 1024, 16, 8192, integer=True),
+                      number(request, "height", 1024, 16, 8192, integer=True), PIXELS, 16)
+    seed = seed_of(request)
+    pick_quality(request, QUALITY_OFFERED)
+    weights = weights_dir(*WEIGHT_FILES)
+
+    work, tmp = scratch_paths(out)
+    try:
+        generate(weights, prompt, size, steps, seed, tmp)
+        os.replace(tmp, out)
+    finally:
+        clean(work, tmp)
+    progress(1.0, "done")
+
+
+if __name__ == "__main__":
+    main()

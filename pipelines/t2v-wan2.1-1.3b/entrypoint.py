@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""t2v-wan2.1-1.3b: fast text-to-video drafts with Wan2.1 T2V-1.3B (https://github.com/Wan-Video/Wan2.1).
+
+Needs a GPU. Does what upstream's generate.py does for `--task t2v-1.3B --size 832*480
+--offload_model True --t5_cpu --sample_shift 8 --sample_guide_scale 6` (its README's example for
+consumer GPUs), reading the job folder instead of command-line flags. Weights:
+/models/t2v-wan2.1-1.3b/ holds the Wan-AI/Wan2.1-T2V-1.3B snapshot. Unverified: written without a
+GPU or the weights. Job-folder contract: pipelines/README.md.
+"""
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+PIPELINE_ID = "t2v-wan2.1-1.3b"
+WAN_DIR = "/opt/Wan2.1"
+TASK = "t2v-1.3B"
+WEIGHT_FILES = ("config.json", "models_t5_umt5-xxl-enc-bf16.pth", "Wan2.1_VAE.pth", "google/umt5-xxl")
+# The 1.3B model is trained for 480P; quality changes the number of sampling steps.
+SIZES = ("832*480", "480*832")
+STEPS = {"low": 30, "standard": 50}
+FPS = 16  # Wan2.1's sample_fps: frame counts are 4n+1 at 16 fps
+MAX_FRAMES = 81
+
+
+# --- job helpers: the same block in every GPU pipeline (pipelines/catalogue.test.ts keeps them equal) ---
+QUALITIES = ("low", "standard", "high")
+
+
+def fail(message, code=1):
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def refuse(message):
+    """Refuses the input (pipelines/README.md): exit 3 with {"error": ...} on stdout."""
+    print(json.dumps({"error": message}), flush=True)
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(3)
+
+
+def progress(value, step):
+    print(json.dumps({"progress": round(min(max(value, 0.0), 1.0), 3), "step": step}), flush=True)
+
+
+def load_request(argv):
+    if len(argv) < 2:
+        fail("usage: entrypoint.py <job-folder>", 2)
+    job = Path(argv[1]).resolve()
+    try:
+        request = json.loads((job / "request.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"no request.json in {job}", 2)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        fail(f"cannot read {job / 'request.json'}: {e}", 2)
+    if not isinstance(request, dict):
+        fail("request.json must hold a JSON object", 2)
+    return job, request
+
+
+def output_path(job, request, name):
+    outputs = request.get("outputs")
+    rel = outputs.get(name) if isinstance(outputs, dict) else None
+    if not isinstance(rel, str) or not rel:
+        fail(f"request.outputs.{name} is missing", 2)
+    path = (job / rel).resolve()
+    if (job / "out").resolve() not in path.parents:
+        fail(f"request.outputs.{name} must name a file under out/: {rel}", 2)
+    return path
+
+
+def input_path(job, request, name, required=True):
+    inputs = request.get("inputs")
+    rel = inputs.get(name) if isinstance(inputs, dict) else None
+    if rel is None or rel == "":
+        if required:
+            fail(f"request.inputs.{name} is missing", 2)
+        return None
+    if not isinstance(rel, str):
+        fail(f"request.inputs.{name} must be a path", 2)
+    path = (job / rel).resolve()
+    if job not in path.parents:
+        fail(f"request.inputs.{name} must name a file in the job folder: {rel}", 2)
+    if not path.is_file():
+        fail(f"request.inputs.{name} not found: {rel}", 2)
+    return path
+
+
+def params_of(request):
+    params = request.get("params")
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        fail("params must be an object", 2)
+    return params
+
+
+def number(source, key, default, lo, hi, integer=False):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or (integer and value != int(value)) or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        fail(f"{key} must be {kind} from {lo} to {hi}, got {value!r}", 2)
+    return int(value) if integer else float(value)
+
+
+def text(source, key, default="", required=False, max_length=20_000):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        fail(f"{key} must be a string", 2)
+    value = value.strip()
+    if required and not value:
+        fail(f"{key} is empty: {PIPELINE_ID} needs it", 2)
+    if len(value) > max_length:
+        fail(f"{key} is longer than {max_length} characters", 2)
+    return value
+
+
+def choice(source, key, default, options):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if value not in options:
+        fail(f"{key} must be one of {', '.join(map(str, options))}, got {value!r}", 2)
+    return value
+
+
+def flag(source, key, default):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, bool):
+        fail(f"{key} must be true or false, got {value!r}", 2)
+    return value
+
+
+def pick_quality(request, offered):
+    """The requested quality, or the nearest one offered when a Pipeline node pins this pipeline."""
+    wanted = request.get("quality", "standard")
+    if wanted not in QUALITIES:
+        fail(f"quality must be one of {', '.join(QUALITIES)}, got {wanted!r}", 2)
+    if wanted in offered:
+        return wanted
+    rank = QUALITIES.index
+    nearest = min(offered, key=lambda q: (abs(rank(q) - rank(wanted)), rank(q)))
+    print(f"{PIPELINE_ID} does not offer {wanted} quality; running at {nearest}", file=sys.stderr, flush=True)
+    return nearest
+
+
+def seed_of(request):
+    return number(request, "seed", 0, 0, 2**32 - 1, integer=True)
+
+
+def weights_dir(*required):
+    """/models/<id> in the container ($STUDIO_MODELS/<id> on a host), checked before anything loads."""
+    root = Path(os.environ.get("STUDIO_MODELS") or "/models") / PIPELINE_ID
+    for rel in ("", *required):
+        if not (root / rel).exists():
+            fail(f"weights not found at {root / rel}: mount the {PIPELINE_ID} weights there "
+                 f"(the layout is in its pipeline.json description and Dockerfile)", 2)
+    return root
+
+
+def scratch_paths(out):
+    """A work folder and a temporary file beside the output, so the result lands with one os.replace."""
+    return out.parent / f".{out.stem}.work", out.parent / f".{out.stem}.tmp{out.suffix}"
+
+
+def clean(*paths):
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+# --- end of job helpers ---
+
+
+def frame_count(duration):
+    """generate.py wants 4n+1 frames; 81 (about 5 s) is what the model was trained on."""
+    frames = round(duration * FPS)
+    return max(5, min(MAX_FRAMES, 4 * round((frames - 1) / 4) + 1))
+
+
+def generate(weights, prompt, negative, size, frames, steps, guidance, shift, solver, seed, tmp):
+    sys.path.insert(0, WAN_DIR)
+    import wan
+    from wan.configs import SIZE_CONFIGS, WAN_CONFIGS
+    from wan.utils.utils import cache_video
+
+    config = WAN_CONFIGS[TASK]
+    progress(0.05, "loading Wan2.1 T2V-1.3B")
+    model = wan.WanT2V(config=config, checkpoint_dir=str(weights), device_id=0, rank=0, t5_cpu=True)
+    progress(0.15, "denoising")
+    video = model.generate(
+        prompt,
+        size=SIZE_CONFIGS[size],
+        frame_num=frames,
+        shift=shift,
+        sample_solver=solver,
+        sampling_steps=steps,
+        guide_scale=guidance,
+        n_prompt=negative,
+        seed=seed,
+        offload_model=True,
+    )
+    progress(0.95, "encoding")
+    cache_video(tensor=video[None], save_file=str(tmp), fps=config.sample_fps, nrow=1, normalize=True, value_range=(-1, 1))
+    if not tmp.is_file():
+        fail("Wan2.1 produced no video (cache_video failed)")
+
+
+def main():
+    job, request = load_request(sys.argv)
+    out = output_path(job, request, "output")
+    prompt = text(request, "prompt", required=True)
+    negative = text(request, "negative_prompt")
+    params = params_of(request)
+    quality = pick_quality(request, STEPS)
+    steps = number(params, "steps", STEPS[quality], 1, 200, integer=True)
+    guidance = number(params, "guidance", 6.0, 0, 20)
+    shift = number(params, "shift", 8.0, 0, 20)
+    solver = choice(params, "solver", "unipc", ("unipc", "dpm++"))
+    width = number(request, "width", 832, 16, 8192, integer=True)
+    height = number(request, "height", 480, 16, 8192, integer=True)
+    frames = frame_count(number(request, "duration", 5.0, 0.1, 600))
+    seed = seed_of(request)
+    size = SIZES[0] if width >= height else SIZES[1]
+    weights = weights_dir(*WEIGHT_FILES)
+
+    work, tmp = scratch_paths(out)
+    try:
+        generate(weights, prompt, negative, size, frames, steps, guidance, shift, solver, seed, tmp)
+        os.replace(tmp, out)
+    finally:
+        clean(work, tmp)
+    progress(1.0, "done")
+
+
+if __name__ == "__main__":
+    main()

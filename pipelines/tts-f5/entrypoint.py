@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""tts-f5: speech from text with F5-TTS (https://github.com/SWivid/F5-TTS), cloning a reference voice.
+
+Needs a GPU. Uses upstream's Python API (f5_tts.api.F5TTS with the F5TTS_v1_Base model, then
+infer()). The voice comes from the optional reference audio, whose transcript must be given in
+params.ref_text (upstream would otherwise transcribe it with Whisper, which is not mounted);
+without a reference it is upstream's own example voice. Quality sets the number of flow steps
+(nfe_step 16, 32, 64). Weights in /models/tts-f5/: F5TTS_v1_Base/model_1250000.safetensors and
+vocab.txt (from SWivid/F5-TTS) and vocos-mel-24khz/ (config.yaml, pytorch_model.bin, from
+charactr/vocos-mel-24khz). Unverified: written without a GPU or the weights.
+Job-folder contract: pipelines/README.md.
+"""
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+PIPELINE_ID = "tts-f5"
+MODEL = "F5TTS_v1_Base"
+CHECKPOINT = "F5TTS_v1_Base/model_1250000.safetensors"
+VOCAB = "F5TTS_v1_Base/vocab.txt"
+VOCODER = "vocos-mel-24khz"
+NFE_STEPS = {"low": 16, "standard": 32, "high": 64}
+# Upstream's example voice (src/f5_tts/infer/examples/basic) and its transcript.
+DEFAULT_VOICE = ("infer/examples/basic/basic_ref_en.wav", "Some call me nature, others call me mother nature.")
+
+
+# --- job helpers: the same block in every GPU pipeline (pipelines/catalogue.test.ts keeps them equal) ---
+QUALITIES = ("low", "standard", "high")
+
+
+def fail(message, code=1):
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def refuse(message):
+    """Refuses the input (pipelines/README.md): exit 3 with {"error": ...} on stdout."""
+    print(json.dumps({"error": message}), flush=True)
+    print(message, file=sys.stderr, flush=True)
+    sys.exit(3)
+
+
+def progress(value, step):
+    print(json.dumps({"progress": round(min(max(value, 0.0), 1.0), 3), "step": step}), flush=True)
+
+
+def load_request(argv):
+    if len(argv) < 2:
+        fail("usage: entrypoint.py <job-folder>", 2)
+    job = Path(argv[1]).resolve()
+    try:
+        request = json.loads((job / "request.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"no request.json in {job}", 2)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        fail(f"cannot read {job / 'request.json'}: {e}", 2)
+    if not isinstance(request, dict):
+        fail("request.json must hold a JSON object", 2)
+    return job, request
+
+
+def output_path(job, request, name):
+    outputs = request.get("outputs")
+    rel = outputs.get(name) if isinstance(outputs, dict) else None
+    if not isinstance(rel, str) or not rel:
+        fail(f"request.outputs.{name} is missing", 2)
+    path = (job / rel).resolve()
+    if (job / "out").resolve() not in path.parents:
+        fail(f"request.outputs.{name} must name a file under out/: {rel}", 2)
+    return path
+
+
+def input_path(job, request, name, required=True):
+    inputs = request.get("inputs")
+    rel = inputs.get(name) if isinstance(inputs, dict) else None
+    if rel is None or rel == "":
+        if required:
+            fail(f"request.inputs.{name} is missing", 2)
+        return None
+    if not isinstance(rel, str):
+        fail(f"request.inputs.{name} must be a path", 2)
+    path = (job / rel).resolve()
+    if job not in path.parents:
+        fail(f"request.inputs.{name} must name a file in the job folder: {rel}", 2)
+    if not path.is_file():
+        fail(f"request.inputs.{name} not found: {rel}", 2)
+    return path
+
+
+def params_of(request):
+    params = request.get("params")
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        fail("params must be an object", 2)
+    return params
+
+
+def number(source, key, default, lo, hi, integer=False):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not ok or (integer and value != int(value)) or not lo <= value <= hi:
+        kind = "an integer" if integer else "a number"
+        fail(f"{key} must be {kind} from {lo} to {hi}, got {value!r}", 2)
+    return int(value) if integer else float(value)
+
+
+def text(source, key, default="", required=False, max_length=20_000):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        fail(f"{key} must be a string", 2)
+    value = value.strip()
+    if required and not value:
+        fail(f"{key} is empty: {PIPELINE_ID} needs it", 2)
+    if len(value) > max_length:
+        fail(f"{key} is longer than {max_length} characters", 2)
+    return value
+
+
+def choice(source, key, default, options):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if value not in options:
+        fail(f"{key} must be one of {', '.join(map(str, options))}, got {value!r}", 2)
+    return value
+
+
+def flag(source, key, default):
+    value = source.get(key, default)
+    if value is None:
+        value = default
+    if not isinstance(value, bool):
+        fail(f"{key} must be true or false, got {value!r}", 2)
+    return value
+
+
+def pick_quality(request, offered):
+    """The requested quality, or the nearest one offered when a Pipeline node pins this pipeline."""
+    wanted = request.get("quality", "standard")
+    if wanted not in QUALITIES:
+        fail(f"quality must be one of {', '.join(QUALITIES)}, got {wanted!r}", 2)
+    if wanted in offered:
+        return wanted
+    rank = QUALITIES.index
+    nearest = min(offered, key=lambda q: (abs(rank(q) - rank(wanted)), rank(q)))
+    print(f"{PIPELINE_ID} does not offer {wanted} quality; running at {nearest}", file=sys.stderr, flush=True)
+    return nearest
+
+
+def seed_of(request):
+    return number(request, "seed", 0, 0, 2**32 - 1, integer=True)
+
+
+def weights_dir(*required):
+    """/models/<id> in the container ($STUDIO_MODELS/<id> on a host), checked before anything loads."""
+    root = Path(os.environ.get("STUDIO_MODELS") or "/models") / PIPELINE_ID
+    for rel in ("", *required):
+        if not (root / rel).exists():
+            fail(f"weights not found at {root / rel}: mount the {PIPELINE_ID} weights there "
+                 f"(the layout is in its pipeline.json description and Dockerfile)", 2)
+    return root
+
+
+def scratch_paths(out):
+    """A work folder and a temporary file beside the output, so the result lands with one os.replace."""
+    return out.parent / f".{out.stem}.work", out.parent / f".{out.stem}.tmp{out.suffix}"
+
+
+def clean(*paths):
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+# --- end of job helpers ---
+
+
+def speak(weights, text_to_say, reference, ref_text, nfe_step, cfg_strength, speed, remove_silence, seed, tmp):
+    from importlib.resources import files
+
+    from f5_tts.api import F5TTS
+
+    if reference is None:
+        reference = files("f5_tts").joinpath(DEFAULT_VOICE[0])
+        ref_text = DEFAULT_VOICE[1]
+    progress(0.05, "loading F5-TTS")
+    tts = F5TTS(model=MODEL, ckpt_file=str(weights / CHECKPOINT), vocab_file=str(weights / VOCAB),
+                vocoder_local_path=str(weights / VOCODER), device="cuda")
+    progress(0.3, "speaking")
+    tts.infer(ref_file=str(reference), ref_text=ref_text, gen_text=text_to_say, nfe_step=nfe_step,
+              cfg_strength=cfg_strength, speed=speed, remove_silence=remove_silence, file_wave=str(tmp), seed=seed)
+
+
+def main():
+    job, request = load_request(sys.argv)
+    out = output_path(job, request, "output")
+    reference = input_path(job, request, "audio", required=False)
+    text_to_say = text(request, "prompt", required=True)
+    params = params_of(request)
+    ref_text = text(params, "ref_text", max_length=2000)
+    if reference is not None and not ref_text:
+        fail("params.ref_text is empty: give the transcript of the reference audio "
+             "(automatic transcription needs Whisper weights, which this pipeline does not mount)", 2)
+    quality = pick_quality(request, NFE_STEPS)
+    nfe_step = number(params, "nfe_step", NFE_STEPS[quality], 4, 128, integer=True)
+    cfg_strength = number(params, "cfg_strength", 2.0, 0, 10)
+    speed = number(params, "speed", 1.0, 0.3, 3)
+    remove_silence = flag(params, "remove_silence", False)
+    seed = seed_of(request)
+    weights = weights_dir(CHECKPOINT, VOCAB, f"{VOCODER}/config.yaml", f"{VOCODER}/pytorch_model.bin")
+
+    work, tmp = scratch_paths(out)
+    try:
+        speak(weights, text_to_say, reference, ref_text, nfe_step, cfg_strength, speed, remove_silence, seed, tmp)
+        os.replace(tmp, out)
+    finally:
+        clean(work, tmp)
+    progress(1.0, "done")
+
+
+if __name__ == "__main__":
+    main()
