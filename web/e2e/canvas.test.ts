@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnEngine, type SpawnedEngine } from '../../engine/src/testing/spawn-engine.ts';
 import { ARTIFACTS_DIR, launchChromium } from './browser.ts';
+import { dragBetween } from './canvas-actions.ts';
 import { mkdir } from 'node:fs/promises';
 
 let home: string;
@@ -44,15 +45,6 @@ async function openCanvas(id: string): Promise<Page> {
   await page.goto(`${engine.baseUrl}/projects/${id}`);
   await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
   return page;
-}
-
-async function dragBetween(page: Page, from: string, to: string) {
-  const a = (await page.locator(from).boundingBox())!;
-  const b = (await page.locator(to).boundingBox())!;
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
 }
 
 async function serverGraph(id: string) {

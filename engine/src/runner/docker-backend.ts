@@ -3,7 +3,7 @@ import Docker from 'dockerode';
 import { collectOutputs, failureMessage, type RunnerBackend, type RunOptions, type RunResult } from './backend.ts';
 import { PipelineCancelledError, PipelineFailedError, PipelineTimeoutError } from './errors.ts';
 import type { InstalledPipeline } from './pipeline-catalogue.ts';
-import { lineSplitter, parseProgressLine } from './progress-lines.ts';
+import { pipelineStdout } from './progress-lines.ts';
 
 const STDERR_KEEP = 8192;
 
@@ -80,7 +80,6 @@ export class DockerBackend implements RunnerBackend {
       },
     });
     let stderr = '';
-    let errorLine: string | null = null;
     let ending: 'timeout' | 'cancel' | null = null;
     let succeeded = false;
     const kill = () => container.kill().catch(() => undefined);
@@ -92,17 +91,7 @@ export class DockerBackend implements RunnerBackend {
       const out = new PassThrough();
       const err = new PassThrough();
       this.docker.modem.demuxStream(stream, out, err);
-      const lines = lineSplitter((line) => {
-        const progress = parseProgressLine(line);
-        if (progress) return onProgress?.(progress);
-        if (line.startsWith('{"error"')) {
-          try {
-            errorLine = String((JSON.parse(line) as { error: unknown }).error).slice(0, 1000);
-          } catch {
-            // not JSON after all
-          }
-        }
-      });
+      const lines = pipelineStdout(onProgress);
       out.on('data', (d: Buffer) => lines.push(d));
       err.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-STDERR_KEEP)));
       const streamEnded = new Promise<void>((resolve) => stream.on('end', resolve));
@@ -112,7 +101,7 @@ export class DockerBackend implements RunnerBackend {
       lines.end();
       if (ending === 'cancel') throw new PipelineCancelledError('cancelled');
       if (ending === 'timeout') throw new PipelineTimeoutError(`${manifest.id} ran past its ${manifest.timeoutSeconds} s limit`);
-      if (StatusCode !== 0) throw new PipelineFailedError(failureMessage(StatusCode, null, errorLine, stderr), { exitCode: StatusCode });
+      if (StatusCode !== 0) throw new PipelineFailedError(failureMessage(StatusCode, null, lines.errorLine(), stderr), { exitCode: StatusCode });
       const outputs = await collectOutputs(job);
       succeeded = true;
       return { backend: 'docker', outputs, durationMs: Date.now() - started, imageDigest: image.Id };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { collectOutputs, failureMessage, type RunnerBackend, type RunOptions, type RunResult } from './backend.ts';
 import { PipelineCancelledError, PipelineFailedError, PipelineTimeoutError } from './errors.ts';
 import type { InstalledPipeline } from './pipeline-catalogue.ts';
-import { lineSplitter, parseProgressLine } from './progress-lines.ts';
+import { pipelineStdout } from './progress-lines.ts';
 
 const STDERR_KEEP = 8192;
 
@@ -40,8 +40,7 @@ export class ProcessBackend implements RunnerBackend {
         },
       });
       let stderr = '';
-      let errorLine: string | null = null;
-      let ending: 'timeout' | 'cancel' | null = null;
+        let ending: 'timeout' | 'cancel' | null = null;
       const killGroup = () => {
         try {
           process.kill(-child.pid!, 'SIGKILL');
@@ -49,17 +48,7 @@ export class ProcessBackend implements RunnerBackend {
           // already gone
         }
       };
-      const lines = lineSplitter((line) => {
-        const progress = parseProgressLine(line);
-        if (progress) return onProgress?.(progress);
-        if (line.startsWith('{"error"')) {
-          try {
-            errorLine = String((JSON.parse(line) as { error: unknown }).error).slice(0, 1000);
-          } catch {
-            // not JSON after all
-          }
-        }
-      });
+      const lines = pipelineStdout(onProgress);
       child.stdout.on('data', (d) => lines.push(d));
       child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-STDERR_KEEP)));
       const timer = setTimeout(() => ((ending = 'timeout'), killGroup()), manifest.timeoutSeconds * 1000);
@@ -75,7 +64,7 @@ export class ProcessBackend implements RunnerBackend {
         lines.end();
         if (ending === 'cancel') return reject(new PipelineCancelledError('cancelled'));
         if (ending === 'timeout') return reject(new PipelineTimeoutError(`${manifest.id} ran past its ${manifest.timeoutSeconds} s limit`));
-        if (code !== 0) return reject(new PipelineFailedError(failureMessage(code, sig, errorLine, stderr), { exitCode: code }));
+        if (code !== 0) return reject(new PipelineFailedError(failureMessage(code, sig, lines.errorLine(), stderr), { exitCode: code }));
         collectOutputs(job).then(
           (outputs) => resolve({ backend: 'process', outputs, durationMs: Date.now() - started, imageDigest: null }),
           reject,

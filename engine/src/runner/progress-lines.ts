@@ -36,3 +36,22 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buff
     },
   };
 }
+
+/**
+ * Reads a pipeline's stdout: progress objects go to `onProgress`, an `{"error": ...}` line is kept
+ * as the failure message, everything else is ignored.
+ */
+export function pipelineStdout(onProgress?: (progress: PipelineProgress) => void) {
+  let errorLine: string | null = null;
+  const lines = lineSplitter((line) => {
+    const progress = parseProgressLine(line);
+    if (progress) return onProgress?.(progress);
+    if (!line.startsWith('{"error"')) return;
+    try {
+      errorLine = String((JSON.parse(line) as { error: unknown }).error).slice(0, 1000);
+    } catch {
+      // not JSON after all
+    }
+  });
+  return { push: lines.push, end: lines.end, errorLine: () => errorLine };
+}
