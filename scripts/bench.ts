@@ -2,6 +2,7 @@
 import { benchProjects } from '../engine/bench/projects.bench.ts';
 import { benchSync } from '../engine/bench/sync.bench.ts';
 import { benchGeneration } from '../engine/bench/generation.bench.ts';
+import { benchAssembly } from '../engine/bench/assembly.bench.ts';
 import { benchEdl } from '../engine/src/assembly/edl/bench-edl.ts';
 import { benchCanvas } from '../web/bench/canvas.bench.ts';
 import type { BenchResult } from '../engine/bench/bench-result.ts';
@@ -11,6 +12,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   sync: benchSync,
   generation: benchGeneration,
   edl: benchEdl,
+  assembly: benchAssembly,
   canvas: benchCanvas,
 };
 
