@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
-import type { Graph, GraphNode, ProjectManifest, Quality } from '@studio/node-schemas';
+import type { Graph, GraphNode, PipelineManifest, ProjectManifest, Quality } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { takeSubject } from '../projects/takes/take-subject.ts';
@@ -25,6 +25,13 @@ const NODE_TASK: Record<string, string> = {
 };
 
 class GenerationRefused extends InvalidRequestError {}
+
+/** VRAM a pipeline needs at a quality (0 for CPU pipelines; its largest figure if the quality is unlisted). */
+export function pipelineNeeds(pipeline: PipelineManifest, quality: Quality): { vramGB: number; shareable: boolean } {
+  if (!pipeline.gpu.required) return { vramGB: 0, shareable: false };
+  const listed = pipeline.gpu.vramGB[quality] ?? Math.max(0, ...Object.values(pipeline.gpu.vramGB).filter((v): v is number => v !== undefined));
+  return { vramGB: listed, shareable: pipeline.gpu.shareable };
+}
 
 function incoming(graph: Graph, node: GraphNode, socket: string): GraphNode | null {
   const edge = graph.edges.find((e) => e.target === node.id && e.targetHandle === socket);
@@ -125,6 +132,7 @@ export function buildGenerationRequest({
     duration: typeof data.duration === 'number' ? data.duration : 4,
     inputs,
     fingerprint,
+    ...pipelineNeeds(pipeline, quality),
     requestedAt: new Date().toISOString(),
   };
 }

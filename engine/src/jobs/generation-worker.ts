@@ -10,9 +10,14 @@ import { PipelineCancelledError } from '../runner/errors.ts';
 import { makeJobFolder } from '../runner/job-folder.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { listenForCancels } from './cancel-listener.ts';
+import { startGpuSlots } from './gpu-slots.ts';
+import type { GpuInfo } from './worker-capacity.ts';
+import { WorkerHeartbeat, type GpuState } from './worker-registry.ts';
 import { GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobData } from './job-types.ts';
 
 export interface GenerationWorkerOptions {
+  /** This worker's GPUs (from detectGpus); none: it takes CPU jobs only. */
+  gpus?: GpuInfo[];
   workspace: Workspace;
   redis: RedisOptions;
   catalogue: PipelineCatalogue;
@@ -43,7 +48,10 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
   const takes = new Queue<TakeJobData>(TAKES_QUEUE, { connection: options.redis });
   const lockDuration = options.lockDurationMs ?? 30_000;
 
-  const processor = async (job: Job<GenerateJobData>, _token?: string, signal?: AbortSignal) => {
+  const gpuStates: GpuState[] = (options.gpus ?? []).map((g) => ({ ...g, jobs: [] }));
+  const cpuJobs = new Set<string>();
+
+  const runJob = async (job: Job<GenerateJobData>, signal: AbortSignal | undefined, gpu: GpuState | null) => {
     const data = job.data;
     const startedAt = new Date();
     const attemptDir = join(jobsDir(workspace), job.id!, `attempt-${job.attemptsMade + 1}-${process.pid}-${Date.now()}`);
@@ -77,6 +85,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         pipeline,
         job: folder,
         signal,
+        gpus: gpu ? [gpu.id] : [],
         onProgress: ({ progress, step }) => {
           const now = Date.now();
           if (now - lastReport < 100 && progress < 1) return;
@@ -105,7 +114,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         // One take per generation, however often the job ran: a duplicate commit job is ignored.
         { jobId: `take-${job.id}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 7 * 86400 } },
       );
-      return { backend: result.backend, runMs: result.durationMs, worker: name };
+      return { backend: result.backend, runMs: result.durationMs, worker: name, gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null, needGB: data.vramGB };
     } catch (error) {
       if (error instanceof PipelineCancelledError) throw new UnrecoverableError('cancelled');
       // The pipeline's own failure will not change on a retry; infrastructure hiccups may.
@@ -116,26 +125,62 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
     }
   };
 
-  const worker = new Worker<GenerateJobData>(GENERATE_QUEUE, processor, {
+  const worker = new Worker<GenerateJobData>(
+    GENERATE_QUEUE,
+    async (job, _token, signal) => {
+      cpuJobs.add(job.id!);
+      void heartbeat.beat();
+      try {
+        return await runJob(job, signal, null);
+      } finally {
+        cpuJobs.delete(job.id!);
+        void heartbeat.beat();
+      }
+    },
+    {
     connection: options.redis,
     concurrency: options.concurrency ?? 2,
     lockDuration,
     stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
     maxStalledCount: 3,
     name,
-  });
+    },
+  );
   worker.on('error', () => undefined);
 
-  const stopListening = await listenForCancels(options.redis, [worker]);
+  const startedAt = new Date().toISOString();
+  const heartbeat = new WorkerHeartbeat(options.redis, () => ({
+    name,
+    host: hostname(),
+    pid: process.pid,
+    gpus: gpuStates,
+    cpuSlots: options.concurrency ?? 2,
+    cpuJobs: [...cpuJobs],
+    startedAt,
+    heartbeatAt: '',
+  }));
+  await heartbeat.start();
+  const slots = gpuStates.length
+    ? await startGpuSlots({
+        redis: options.redis,
+        gpus: gpuStates,
+        lockDurationMs: lockDuration,
+        run: (job, gpu, signal) => runJob(job, signal, gpu),
+        onChange: () => void heartbeat.beat(),
+      })
+    : null;
+  const stopListening = await listenForCancels(options.redis, [worker], (jobId) => slots?.cancel(jobId));
 
   await worker.waitUntilReady();
   return {
     worker,
     name,
     close: async () => {
+      await slots?.close();
       await worker.close();
       await takes.close();
       stopListening();
+      await heartbeat.stop();
     },
   };
 }

@@ -6,7 +6,7 @@ import type { BackendPreference } from '../runner/choose-backend.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 import { startGenerationWorker } from './generation-worker.ts';
-import { pipelineForTask } from './pick-pipeline.ts';
+import { detectGpus } from './worker-capacity.ts';
 import { startTakeWorker } from './take-worker.ts';
 import { TaskService } from './task-service.ts';
 
@@ -26,11 +26,12 @@ export interface JobSystemOptions {
 
 /** The engine's side of the jobs: the task service, the take committer, and (embedded) a worker. */
 export async function startJobSystem(options: JobSystemOptions) {
-  const tasks = new TaskService(options.rooms, options.catalogue, pipelineForTask(options.catalogue), options.redis);
+  const tasks = new TaskService(options.rooms, options.catalogue, options.redis);
   await tasks.ready();
   const takeWorker = startTakeWorker({ workspace: options.workspace, queue: options.queue, rooms: options.rooms, redis: options.redis });
   const worker = options.inProcessWorker
     ? await startGenerationWorker({
+        gpus: await detectGpus(),
         workspace: options.workspace,
         redis: options.redis,
         catalogue: options.catalogue,

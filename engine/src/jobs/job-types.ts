@@ -26,6 +26,11 @@ export interface GenerateJobData {
   inputs: Record<string, string>;
   /** What the take is made from, for its version number. */
   fingerprint: string;
+  /** VRAM the pipeline needs at this quality (0 for CPU pipelines), and whether it may share a GPU. */
+  vramGB: number;
+  shareable: boolean;
+  /** Set when the dispatcher dropped to a lower quality than the project asked for (spec 7.2). */
+  fallbackFrom?: { quality: string; pipelineId: string; reason: string };
   requestedAt: string;
 }
 

@@ -59,7 +59,7 @@ export function startTakeWorker({
           image_digest: job.data.imageDigest,
           backend: job.data.backend,
           quality: request.quality,
-          ...(request.params.fallback_from ? { fallback_from: request.params.fallback_from } : {}),
+          ...(request.fallbackFrom ? { fallback_from: request.fallbackFrom } : {}),
           prompt: request.prompt,
           negative_prompt: request.negativePrompt,
           params: request.params,

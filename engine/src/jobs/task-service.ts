@@ -7,7 +7,9 @@ import { fileUrl } from '../projects/file-url.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { ProjectRoom } from '../sync/project-room.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
+import { dispatch, tablePipeline } from './dispatch.ts';
 import { buildGenerationRequest } from './generation-request.ts';
+import { liveWorkers, type WorkerState } from './worker-registry.ts';
 import { CANCEL_CHANNEL, GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobResult } from './job-types.ts';
 import { RENDER_QUEUE, type RenderJobData, type RenderJobResult } from './render-job.ts';
 import { compileFromRoom } from '../assembly/export-edl.ts';
@@ -32,6 +34,8 @@ export interface TaskStatus {
 }
 
 const TASK_ID = /^gen-[A-Za-z0-9_-]{8,80}$/;
+/** Redis hash: task id -> the queue it went to. */
+const TASK_QUEUES = 'studio:task-queues';
 const RENDER_ID = /^render-[A-Za-z0-9_-]{8,80}$/;
 
 /**
@@ -40,6 +44,10 @@ const RENDER_ID = /^render-[A-Za-z0-9_-]{8,80}$/;
  */
 export class TaskService {
   readonly generate: Queue<GenerateJobData>;
+  /** Generation queues by name: the CPU queue and the GPU tier queues, made when first used. */
+  readonly #queues = new Map<string, Queue<GenerateJobData>>();
+  readonly #tierEvents = new Map<string, QueueEvents>();
+  #watchdog: NodeJS.Timeout | null = null;
   readonly #takes: Queue;
   readonly render: Queue<RenderJobData, RenderJobResult>;
   readonly #events: QueueEvents;
@@ -51,22 +59,27 @@ export class TaskService {
   constructor(
     private readonly rooms: RoomRegistry,
     private readonly catalogue: PipelineCatalogue,
-    private readonly pickPipeline: (taskType: string, quality: Quality) => string | null,
-    redis: RedisOptions,
+    private readonly redis: RedisOptions,
   ) {
     this.generate = new Queue<GenerateJobData>(GENERATE_QUEUE, { connection: redis });
+    this.#queues.set(GENERATE_QUEUE, this.generate);
     this.#takes = new Queue(TAKES_QUEUE, { connection: redis });
     this.#events = new QueueEvents(GENERATE_QUEUE, { connection: redis });
     this.render = new Queue<RenderJobData, RenderJobResult>(RENDER_QUEUE, { connection: redis });
     this.#renderEvents = new QueueEvents(RENDER_QUEUE, { connection: redis });
     this.#watchRenders();
     this.#publisher = new Redis(redis as IORedisOptions);
-    this.#events.on('active', ({ jobId }) => void this.#emit(jobId, (r) => ({ type: 'server:node_state_updated', node_id: r.nodeId, state: 'generating', task_id: jobId })));
-    this.#events.on('progress', ({ jobId, data }) => {
+    this.#listen(this.#events);
+  }
+
+  /** Task events of a generation queue, to the clients of the task's project. */
+  #listen(events: QueueEvents): void {
+    events.on('active', ({ jobId }) => void this.#emit(jobId, (r) => ({ type: 'server:node_state_updated', node_id: r.nodeId, state: 'generating', task_id: jobId })));
+    events.on('progress', ({ jobId, data }) => {
       const { progress = 0, step = '' } = (data ?? {}) as { progress?: number; step?: string };
       void this.#emit(jobId, (r) => ({ type: 'server:task_progress', task_id: jobId, node_id: r.nodeId, progress, step }));
     });
-    this.#events.on('failed', ({ jobId, failedReason }) => {
+    events.on('failed', ({ jobId, failedReason }) => {
       const cancelled = failedReason === 'cancelled';
       void this.#emit(jobId, (r) =>
         cancelled
@@ -76,8 +89,54 @@ export class TaskService {
     });
   }
 
+  #queue(name: string): Queue<GenerateJobData> {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue<GenerateJobData>(name, { connection: this.redis });
+      this.#queues.set(name, queue);
+      const events = new QueueEvents(name, { connection: this.redis });
+      this.#listen(events);
+      this.#tierEvents.set(name, events);
+    }
+    return queue;
+  }
+
+  /** The queue a task went to (recorded at submission), or the CPU queue. */
+  async #queueOf(taskId: string): Promise<Queue<GenerateJobData>> {
+    const name = await this.#publisher.hget(TASK_QUEUES, taskId);
+    return this.#queue(name ?? GENERATE_QUEUE);
+  }
+
+  async workers(): Promise<WorkerState[]> {
+    return liveWorkers(this.#publisher);
+  }
+
+  /**
+   * GPU jobs still waiting when no live worker could ever hold them any more (the only big
+   * enough worker died or left) fail with a clear message instead of waiting forever.
+   */
+  async checkWaitingJobs(): Promise<void> {
+    const workers = await this.workers();
+    const biggest = Math.max(0, ...workers.flatMap((w) => w.gpus.map((g) => g.vramGB)));
+    for (const [name, queue] of this.#queues) {
+      if (name === GENERATE_QUEUE) continue;
+      for (const job of await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, 500)) {
+        if (job.data.vramGB <= biggest) continue;
+        await job.remove().catch(() => undefined);
+        const room = await this.rooms.get(job.data.projectId).catch(() => null);
+        room?.taskEvent({
+          type: 'server:task_failed',
+          task_id: job.id!,
+          node_id: job.data.nodeId,
+          error: `No live worker can run this any more: ${job.data.pipelineId} needs ${job.data.vramGB} GB and ${biggest ? `the largest live GPU has ${biggest} GB` : 'no GPU worker is running'}.`,
+        });
+      }
+    }
+  }
+
   async ready(): Promise<void> {
     await Promise.all([this.generate.waitUntilReady(), this.#events.waitUntilReady(), this.render.waitUntilReady(), this.#renderEvents.waitUntilReady()]);
+    this.#watchdog = setInterval(() => void this.checkWaitingJobs().catch(() => undefined), 5000);
   }
 
   /** Render jobs report on their assembler node; the finished movie becomes the node's last export. */
@@ -148,7 +207,7 @@ export class TaskService {
   async #route(jobId: string) {
     let route = this.#routes.get(jobId);
     if (!route) {
-      const job = await this.generate.getJob(jobId);
+      const job = await (await this.#queueOf(jobId)).getJob(jobId);
       if (!job) return null;
       route = { projectId: job.data.projectId, nodeId: job.data.nodeId };
       this.#routes.set(jobId, route);
@@ -164,37 +223,61 @@ export class TaskService {
   }
 
   /** Queues a generation of a node. The same idempotency key gives the same task and runs nothing twice. */
-  async submit({ projectId, nodeId, idempotencyKey }: { projectId: string; nodeId: string; idempotencyKey?: string }) {
+  async submit({
+    projectId,
+    nodeId,
+    idempotencyKey,
+    policy,
+  }: {
+    projectId: string;
+    nodeId: string;
+    idempotencyKey?: string;
+    /** Overrides the project's hardware policy for this job. */
+    policy?: 'queue' | 'fallback';
+  }) {
     if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !idempotencyKey || idempotencyKey.length > 128))
       throw new InvalidRequestError('idempotency_key must be 1-128 characters', { field: 'idempotency_key' });
     const room = await this.rooms.get(projectId);
     const taskId = idempotencyKey
       ? `gen-${createHash('sha256').update(`${projectId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}`
       : `gen-${randomUUID()}`;
-    const existing = idempotencyKey ? await this.generate.getJob(taskId) : undefined;
-    if (existing) return { task_id: taskId, deduplicated: true };
+    if (idempotencyKey && (await (await this.#queueOf(taskId)).getJob(taskId))) return { task_id: taskId, deduplicated: true };
+    const workers = await this.workers();
+    const gpuWorkers = workers.some((w) => w.gpus.length > 0);
+    const graph = room.graph();
     const data = buildGenerationRequest({
       projectId,
-      graph: room.graph(),
+      graph,
       manifest: room.projectManifest,
       nodeId,
       catalogue: this.catalogue,
-      pickPipeline: this.pickPipeline,
+      pickPipeline: (taskType, quality) => tablePipeline(this.catalogue, taskType, quality, gpuWorkers),
+    });
+    const pipelineNode = graph.edges.find((e) => e.target === nodeId && e.targetHandle === 'pipeline');
+    const pinnedPolicy = pipelineNode ? (graph.nodes.find((n) => n.id === pipelineNode.source)?.data.hardwarePolicy as 'queue' | 'fallback' | undefined) : undefined;
+    const decided = dispatch({
+      data,
+      policy: policy ?? pinnedPolicy ?? room.projectManifest.project_settings.hardware_policy,
+      workers,
+      catalogue: this.catalogue,
+      pinned: Boolean(pipelineNode),
     });
     this.#routes.set(taskId, { projectId, nodeId });
-    await this.generate.add('generate', data, {
+    await this.#publisher.hset(TASK_QUEUES, taskId, decided.queue);
+    await this.#queue(decided.queue).add('generate', decided.data, {
       jobId: taskId,
       attempts: 3,
       backoff: { type: 'exponential', delay: 2000 },
       removeOnComplete: { age: 7 * 86400 },
       removeOnFail: { age: 7 * 86400 },
     });
+    if (decided.notice) room.broadcast({ type: 'server:notice', level: 'warning', message: decided.notice, node_id: nodeId, task_id: taskId });
     room.taskEvent({ type: 'server:node_state_updated', node_id: nodeId, state: 'queued', task_id: taskId });
-    return { task_id: taskId, deduplicated: false };
+    return { task_id: taskId, deduplicated: false, queue: decided.queue, fallback: decided.data.fallbackFrom ?? null };
   }
 
   async #job(taskId: string): Promise<Job<GenerateJobData>> {
-    const job = TASK_ID.test(taskId) ? await this.generate.getJob(taskId) : undefined;
+    const job = TASK_ID.test(taskId) ? await (await this.#queueOf(taskId)).getJob(taskId) : undefined;
     if (!job) throw new TaskNotFoundError(`no task '${taskId.slice(0, 100)}'`, { task_id: taskId.slice(0, 100) });
     return job;
   }
@@ -249,8 +332,11 @@ export class TaskService {
     let job: Job<GenerateJobData> | undefined;
     if (taskId) job = await this.#job(taskId);
     else if (projectId && nodeId) {
-      const candidates = await this.generate.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 1000);
-      job = candidates.find((j) => j.data.projectId === projectId && j.data.nodeId === nodeId);
+      for (const queue of this.#queues.values()) {
+        const candidates = await queue.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 1000);
+        job = candidates.find((j) => j.data.projectId === projectId && j.data.nodeId === nodeId);
+        if (job) break;
+      }
       if (!job) throw new TaskNotFoundError(`node ${nodeId} has no running task`, { node_id: nodeId });
     } else throw new InvalidRequestError('say which task to cancel');
     const state = await job.getState();
@@ -284,6 +370,9 @@ export class TaskService {
   }
 
   async close(): Promise<void> {
+    if (this.#watchdog) clearInterval(this.#watchdog);
+    for (const events of this.#tierEvents.values()) await events.close();
+    for (const [name, queue] of this.#queues) if (name !== GENERATE_QUEUE) await queue.close();
     await this.#renderEvents.close();
     await this.render.close();
     await this.#events.close();

@@ -9,6 +9,7 @@ import { ProcessBackend } from '../runner/process-backend.ts';
 import { startGenerationWorker } from './generation-worker.ts';
 import { jobSettings } from './job-settings.ts';
 import { redisOptions } from './redis-connection.ts';
+import { detectGpus } from './worker-capacity.ts';
 
 async function main() {
   const config = loadConfig();
@@ -16,17 +17,20 @@ async function main() {
   if (!settings.redisUrl) throw new Error('set REDIS_URL to the Redis the engine uses (e.g. redis://studio-host:6379 or unix:///path/redis.sock)');
   const catalogue = new PipelineCatalogue(settings.pipelineRoots);
   for (const problem of catalogue.problems) console.warn(`pipeline ${problem.dir} skipped: ${problem.message}`);
+  const gpus = await detectGpus();
   const worker = await startGenerationWorker({
+    gpus,
     workspace: workspaceAt(config.studioHome),
     redis: redisOptions({ url: settings.redisUrl }),
     catalogue,
-    backends: [new DockerBackend(), new ProcessBackend()],
+    backends: [new DockerBackend(), new ProcessBackend({ gpus: gpus.length > 0 })],
     preference: settings.backend,
     concurrency: settings.concurrency,
     lockDurationMs: settings.lockDurationMs,
     name: process.env.WORKER_NAME ?? `${hostname()}:${process.pid}`,
   });
-  console.log(`Studio worker ${worker.name} ready: ${catalogue.all().length} pipelines, backend ${settings.backend}, concurrency ${settings.concurrency}`);
+  const gpuText = gpus.length ? gpus.map((g) => `${g.id}:${g.vramGB} GB`).join(', ') : 'none (CPU only)';
+  console.log(`Studio worker ${worker.name} ready: GPUs ${gpuText}; ${catalogue.all().length} pipelines, backend ${settings.backend}, CPU slots ${settings.concurrency}`);
   const stop = async () => {
     await worker.close();
     process.exit(0);

@@ -13,15 +13,15 @@ const STDERR_KEEP = 8192;
 export class ProcessBackend implements RunnerBackend {
   readonly name = 'process' as const;
 
-  constructor(private readonly env: Record<string, string> = {}) {}
+  constructor(private readonly options: { gpus?: boolean; env?: Record<string, string> } = {}) {}
 
   async unavailableReason({ manifest }: InstalledPipeline): Promise<string | null> {
     if (!manifest.backends.includes('process') || !manifest.processCommand) return `${manifest.id} cannot run on the host`;
-    if (manifest.gpu.required) return `${manifest.id} needs a GPU`;
+    if (manifest.gpu.required && !this.options.gpus) return `${manifest.id} needs a GPU and this worker has none`;
     return null;
   }
 
-  run({ pipeline, job, signal, onProgress }: RunOptions): Promise<RunResult> {
+  run({ pipeline, job, signal, onProgress, gpus = [] }: RunOptions): Promise<RunResult> {
     const { manifest, dir } = pipeline;
     const [command, ...args] = manifest.processCommand!;
     const started = Date.now();
@@ -36,7 +36,9 @@ export class ProcessBackend implements RunnerBackend {
           HOME: process.env.HOME ?? '/tmp',
           LANG: 'C.UTF-8',
           ...(process.env.STUDIO_MODELS ? { STUDIO_MODELS: process.env.STUDIO_MODELS } : {}),
-          ...this.env,
+          // The GPU slot the job holds, and no other.
+          ...(gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {}),
+          ...this.options.env,
         },
       });
       let stderr = '';

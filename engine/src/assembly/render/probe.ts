@@ -1,0 +1,68 @@
+import { RenderError } from './errors.ts';
+import { runTool } from './run-tool.ts';
+
+interface ProbeStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  pix_fmt?: string;
+  sample_rate?: string;
+  channels?: number;
+  duration?: string;
+  nb_read_packets?: string;
+}
+
+async function ffprobe(path: string, extra: string[], signal?: AbortSignal): Promise<ProbeStream[]> {
+  const { stdout } = await runTool({ command: 'ffprobe', args: ['-v', 'error', ...extra, '-of', 'json', path], signal });
+  return (JSON.parse(stdout.toString('utf8')) as { streams?: ProbeStream[] }).streams ?? [];
+}
+
+export interface MediaStreams {
+  hasVideo: boolean;
+  hasAudio: boolean;
+}
+
+/** Which kinds of stream a file has (for sources the MP4 reader cannot index). */
+export async function probeStreams(path: string, signal?: AbortSignal): Promise<MediaStreams> {
+  const streams = await ffprobe(path, ['-show_entries', 'stream=codec_type'], signal);
+  return { hasVideo: streams.some((s) => s.codec_type === 'video'), hasAudio: streams.some((s) => s.codec_type === 'audio') };
+}
+
+export interface OutputCheck {
+  frames: number;
+  width: number;
+  height: number;
+  audioSeconds: number | null;
+}
+
+/**
+ * Reads back a written file, counting its video packets, and refuses one whose frame count is not
+ * the list's record duration, whose size is wrong, or whose audio is missing or off by more than
+ * one AAC frame (1024 samples).
+ */
+export async function verifyOutput(args: { path: string; frames: number; width: number; height: number; seconds: number; signal?: AbortSignal | undefined }): Promise<OutputCheck> {
+  const streams = await ffprobe(
+    args.path,
+    ['-count_packets', '-show_entries', 'stream=codec_type,codec_name,width,height,pix_fmt,sample_rate,channels,duration,nb_read_packets'],
+    args.signal,
+  );
+  const video = streams.find((s) => s.codec_type === 'video');
+  const audio = streams.find((s) => s.codec_type === 'audio');
+  const check: OutputCheck = {
+    frames: Number(video?.nb_read_packets ?? 0),
+    width: video?.width ?? 0,
+    height: video?.height ?? 0,
+    audioSeconds: audio?.duration === undefined ? null : Number(audio.duration),
+  };
+  const problems: string[] = [];
+  if (!video || video.codec_name !== 'h264' || video.pix_fmt !== 'yuv420p') problems.push(`video is ${video ? `${video.codec_name} ${video.pix_fmt}` : 'missing'}, not h264 yuv420p`);
+  if (check.frames !== args.frames) problems.push(`it has ${check.frames} video frames, the list ${args.frames}`);
+  if (check.width !== args.width || check.height !== args.height) problems.push(`it is ${check.width}x${check.height}, not ${args.width}x${args.height}`);
+  if (!audio || audio.codec_name !== 'aac' || audio.sample_rate !== '48000' || audio.channels !== 2) problems.push('audio is not AAC 48 kHz stereo');
+  else if (check.audioSeconds === null || Math.abs(check.audioSeconds - args.seconds) > 1024 / 48_000 + 1e-6) {
+    problems.push(`audio lasts ${check.audioSeconds} s, the list ${args.seconds.toFixed(6)} s`);
+  }
+  if (problems.length) throw new RenderError(`the render does not match the list: ${problems.join('; ')}`, { ...check, expectedFrames: args.frames });
+  return check;
+}

@@ -1,0 +1,159 @@
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { adtsHeader, silentFrame, splitAdts } from './adts.ts';
+import { FilterGraph } from './filter-graph.ts';
+import { frameToSample } from './frame-rate.ts';
+import { buildProgramAudio } from './graph-audio.ts';
+import type { MediaLookup } from './graph-video.ts';
+import { runFfmpeg } from './run-tool.ts';
+import type { SourceMedia } from './source-media.ts';
+import type { Timeline, VideoSegment } from './timeline-types.ts';
+
+const FRAME = 1024;
+
+/** Output AAC frames [first, last) re-encoded from samples [from, to), which start one frame early and run two late. */
+export interface AudioWindow {
+  first: number;
+  last: number;
+  from: number;
+  to: number;
+}
+
+type FrameSource = { kind: 'copy'; source: SourceMedia; packet: number } | { kind: 'silence' } | { kind: 'window'; window: number; index: number };
+
+export interface AudioPlan {
+  frames: FrameSource[];
+  windows: AudioWindow[];
+  /** Per segment, how many samples its sound sits later in its source, so its AAC frames land on the output's frame grid. */
+  shift: (segment: VideoSegment) => number;
+  bitrate: number;
+}
+
+/**
+ * The sound as a run of 1024-sample AAC frames, each copied from a source packet, re-encoded in
+ * a window around each dissolve (a linear crossfade), or silent. Every segment's sound is shifted
+ * by less than half a frame (10.7 ms at 48 kHz) so its packets fall on the output grid: nothing
+ * accumulates, so there is no drift, and no frame is missing, so there are no gaps.
+ */
+export function planAudio(timeline: Timeline, sources: ReadonlyMap<string, SourceMedia | null>): AudioPlan {
+  const s = (frame: number) => frameToSample(frame, timeline.fps);
+  const total = s(timeline.frames);
+  const count = Math.ceil(total / FRAME);
+  const audioOf = (segment: VideoSegment) => (segment.source ? (sources.get(segment.source.path)?.audio ?? null) : null);
+  const shifts = new Map<VideoSegment, number>();
+  for (const segment of timeline.video) {
+    const audio = audioOf(segment);
+    const residue = (((s(segment.recordIn) - s(segment.sourceIn) - (audio?.mediaTime ?? 0)) % FRAME) + FRAME) % FRAME;
+    shifts.set(segment, audio ? (residue >= FRAME / 2 ? residue - FRAME : residue) : 0);
+  }
+  const shift = (segment: VideoSegment) => shifts.get(segment) ?? 0;
+
+  const windows: AudioWindow[] = [];
+  for (const segment of timeline.video.filter((v) => v.dissolveIn > 0)) {
+    const first = Math.floor(s(segment.recordIn) / FRAME);
+    const last = Math.ceil(s(segment.recordIn + segment.dissolveIn) / FRAME);
+    const window = { first, last, from: (first - 1) * FRAME, to: (last + 2) * FRAME };
+    const previous = windows.at(-1);
+    if (previous && window.from < previous.to) {
+      previous.last = Math.max(previous.last, window.last);
+      previous.to = Math.max(previous.to, window.to);
+    } else windows.push(window);
+  }
+
+  const frames: FrameSource[] = new Array(count);
+  let w = 0;
+  let segmentAt = 0;
+  for (let j = 0; j < count; j++) {
+    while (w < windows.length && windows[w]!.last <= j) w++;
+    const window = windows[w];
+    if (window && j >= window.first) {
+      frames[j] = { kind: 'window', window: w, index: j - window.first };
+      continue;
+    }
+    const centre = j * FRAME + FRAME / 2;
+    while (segmentAt + 1 < timeline.video.length && s(timeline.video[segmentAt]!.recordOut) <= centre) segmentAt++;
+    const segment = timeline.video[segmentAt]!;
+    const audio = audioOf(segment);
+    if (!audio) {
+      frames[j] = { kind: 'silence' };
+      continue;
+    }
+    const packet = (j * FRAME - s(segment.recordIn) + s(segment.sourceIn) + shift(segment) + audio.mediaTime) / FRAME;
+    frames[j] = packet >= 0 && packet < audio.track.sizes.length ? { kind: 'copy', source: sources.get(segment.source!.path)!, packet } : { kind: 'silence' };
+  }
+  const rates = [...sources.values()].flatMap((m) => (m?.audio ? [m.audio.bitrate] : []));
+  const bitrate = Math.round((rates.length ? Math.max(...rates) : 128_000) / 8000) * 8000;
+  return { frames, windows, shift, bitrate };
+}
+
+/** Re-encodes one window: the program sound over its samples, with the same shifts as the copied frames around it. */
+export async function encodeWindow(args: { timeline: Timeline; plan: AudioPlan; window: AudioWindow; media: MediaLookup; workDir: string; name: string; signal?: AbortSignal | undefined }): Promise<Buffer[]> {
+  const { timeline, plan, window } = args;
+  const total = frameToSample(timeline.frames, timeline.fps);
+  const graph = new FilterGraph();
+  const from = Math.max(0, window.from);
+  const to = Math.min(total, window.to);
+  const program = buildProgramAudio({ graph, timeline, from, to, media: args.media, shift: plan.shift });
+  const length = window.to - window.from;
+  const lead = from - window.from;
+  const padded = graph.chain([program.label], `${lead > 0 ? `adelay=delays=${lead}S:all=1,` : ''}apad=whole_len=${length},atrim=end_sample=${length}`, 'w');
+  const out = join(args.workDir, `${args.name}.aac`);
+  await runFfmpeg({
+    args: [...(await graph.args(args.workDir, args.name)), '-map', `[${padded}]`, '-c:a', 'aac', '-b:a', String(plan.bitrate), '-ar', '48000', '-ac', '2', '-f', 'adts', out],
+    signal: args.signal,
+  });
+  const frames = splitAdts(await readFile(out));
+  // Frame 0 is the encoder's priming, frame 1 the warm-up before the window.
+  const wanted = frames.slice(2, 2 + (window.last - window.first));
+  if (wanted.length !== window.last - window.first) throw new Error(`audio window ${args.name}: ${frames.length} frames encoded, ${window.last - window.first + 2} needed`);
+  return wanted;
+}
+
+/** Writes the planned frames as one ADTS stream. */
+export async function writeAudio(args: { plan: AudioPlan; windows: Buffer[][]; path: string; signal?: AbortSignal | undefined }): Promise<void> {
+  const { plan } = args;
+  const needsSilence = plan.frames.some((f) => f.kind === 'silence');
+  const silent = needsSilence ? await silentFrame({ bitrate: plan.bitrate, signal: args.signal }) : null;
+  const payloads: Buffer[] = new Array(plan.frames.length);
+  const bySource = new Map<SourceMedia, Array<{ j: number; packet: number }>>();
+  plan.frames.forEach((frame, j) => {
+    if (frame.kind === 'silence') payloads[j] = silent!;
+    else if (frame.kind === 'window') payloads[j] = args.windows[frame.window]![frame.index]!;
+    else {
+      const list = bySource.get(frame.source) ?? [];
+      list.push({ j, packet: frame.packet });
+      bySource.set(frame.source, list);
+    }
+  });
+  for (const [source, wanted] of bySource) {
+    args.signal?.throwIfAborted();
+    await readPackets(source, wanted, payloads);
+  }
+  const chunks: Buffer[] = [];
+  for (const payload of payloads) chunks.push(adtsHeader(payload.length), payload);
+  await writeFile(args.path, Buffer.concat(chunks));
+}
+
+/** Reads packets in runs of adjacent bytes, one read per run. */
+async function readPackets(source: SourceMedia, wanted: Array<{ j: number; packet: number }>, into: Buffer[]): Promise<void> {
+  const { offsets, sizes } = source.audio!.track;
+  const sorted = [...wanted].sort((a, b) => offsets[a.packet]! - offsets[b.packet]!);
+  const handle = await open(source.path, 'r');
+  try {
+    for (let i = 0; i < sorted.length; ) {
+      let end = i + 1;
+      while (end < sorted.length && offsets[sorted[end]!.packet] === offsets[sorted[end - 1]!.packet]! + sizes[sorted[end - 1]!.packet]!) end++;
+      const start = offsets[sorted[i]!.packet]!;
+      const last = sorted[end - 1]!.packet;
+      const bytes = Buffer.alloc(offsets[last]! + sizes[last]! - start);
+      await handle.read(bytes, 0, bytes.length, start);
+      for (let k = i; k < end; k++) {
+        const { j, packet } = sorted[k]!;
+        into[j] = bytes.subarray(offsets[packet]! - start, offsets[packet]! - start + sizes[packet]!);
+      }
+      i = end;
+    }
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,69 @@
+import type { RedisOptions } from 'bullmq';
+import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
+import type { GpuInfo } from './worker-capacity.ts';
+
+const PREFIX = 'studio:worker:';
+const TTL_MS = 15_000;
+export const HEARTBEAT_MS = 3_000;
+
+export interface GpuState extends GpuInfo {
+  /** Jobs running on it now (several only when they are all shareable). */
+  jobs: Array<{ jobId: string; pipeline: string; vramGB: number; since: string }>;
+}
+
+export interface WorkerState {
+  name: string;
+  host: string;
+  pid: number;
+  gpus: GpuState[];
+  cpuSlots: number;
+  cpuJobs: string[];
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+/** A worker's presence in Redis: rewritten every few seconds and on every job change, gone when it stops beating. */
+export class WorkerHeartbeat {
+  readonly #redis: Redis;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    redis: RedisOptions,
+    private readonly state: () => WorkerState,
+  ) {
+    this.#redis = new Redis(redis as IORedisOptions);
+  }
+
+  async beat(): Promise<void> {
+    const state = { ...this.state(), heartbeatAt: new Date().toISOString() };
+    await this.#redis.set(PREFIX + state.name, JSON.stringify(state), 'PX', TTL_MS).catch(() => undefined);
+  }
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.#timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#redis.del(PREFIX + this.state().name).catch(() => undefined);
+    this.#redis.disconnect();
+  }
+}
+
+/** The live workers (those whose heartbeat has not expired). */
+export async function liveWorkers(redis: Redis): Promise<WorkerState[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 200);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  if (!keys.length) return [];
+  const values = await redis.mget(keys);
+  return values
+    .filter((v): v is string => v !== null)
+    .map((v) => JSON.parse(v) as WorkerState)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
