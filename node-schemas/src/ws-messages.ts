@@ -50,6 +50,8 @@ export const ClientStartGeneration = z
     type: z.literal('client:start_generation'),
     node_id: ElementId,
     idempotency_key: z.string().max(128).optional(),
+    /** Overrides the project's hardware policy for this job (spec 7.2). */
+    policy: z.enum(['queue', 'fallback']).optional(),
   })
   .strict();
 export const ClientCancelGeneration = z

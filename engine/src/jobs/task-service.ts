@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Queue, QueueEvents, type Job, type RedisOptions } from 'bullmq';
+import { Queue, QueueEvents, Worker, type Job, type RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import type { Quality, ServerMessage } from '@studio/node-schemas';
 import { InvalidRequestError, StudioError } from '../errors.ts';
@@ -47,6 +47,8 @@ export class TaskService {
   /** Generation queues by name: the CPU queue and the GPU tier queues, made when first used. */
   readonly #queues = new Map<string, Queue<GenerateJobData>>();
   readonly #tierEvents = new Map<string, QueueEvents>();
+  /** Stalled-job checks on the GPU queues: the only worker able to hold a tier may be the one that died. */
+  readonly #stalledChecks: Worker[] = [];
   #watchdog: NodeJS.Timeout | null = null;
   readonly #takes: Queue;
   readonly render: Queue<RenderJobData, RenderJobResult>;
@@ -60,6 +62,7 @@ export class TaskService {
     private readonly rooms: RoomRegistry,
     private readonly catalogue: PipelineCatalogue,
     private readonly redis: RedisOptions,
+    private readonly lockDurationMs = 30_000,
   ) {
     this.generate = new Queue<GenerateJobData>(GENERATE_QUEUE, { connection: redis });
     this.#queues.set(GENERATE_QUEUE, this.generate);
@@ -97,6 +100,10 @@ export class TaskService {
       const events = new QueueEvents(name, { connection: this.redis });
       this.#listen(events);
       this.#tierEvents.set(name, events);
+      const checker = new Worker(name, null, { connection: this.redis, lockDuration: this.lockDurationMs, stalledInterval: Math.max(1000, Math.floor(this.lockDurationMs / 2)), maxStalledCount: 3 });
+      checker.on('error', () => undefined);
+      void checker.startStalledCheckTimer().catch(() => undefined);
+      this.#stalledChecks.push(checker);
     }
     return queue;
   }
@@ -136,7 +143,7 @@ export class TaskService {
 
   async ready(): Promise<void> {
     await Promise.all([this.generate.waitUntilReady(), this.#events.waitUntilReady(), this.render.waitUntilReady(), this.#renderEvents.waitUntilReady()]);
-    this.#watchdog = setInterval(() => void this.checkWaitingJobs().catch(() => undefined), 5000);
+    this.#watchdog = setInterval(() => void this.checkWaitingJobs().catch(() => undefined), Number(process.env.DISPATCH_WATCHDOG_MS ?? 5000));
   }
 
   /** Render jobs report on their assembler node; the finished movie becomes the node's last export. */
@@ -372,6 +379,7 @@ export class TaskService {
   async close(): Promise<void> {
     if (this.#watchdog) clearInterval(this.#watchdog);
     for (const events of this.#tierEvents.values()) await events.close();
+    for (const checker of this.#stalledChecks) await checker.close();
     for (const [name, queue] of this.#queues) if (name !== GENERATE_QUEUE) await queue.close();
     await this.#renderEvents.close();
     await this.render.close();

@@ -3,8 +3,9 @@ import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import type { GpuInfo } from './worker-capacity.ts';
 
 const PREFIX = 'studio:worker:';
-const TTL_MS = 15_000;
-export const HEARTBEAT_MS = 3_000;
+/** A worker that has not beaten for this long is gone (WORKER_HEARTBEAT_TTL_MS). */
+const TTL_MS = Number(process.env.WORKER_HEARTBEAT_TTL_MS ?? 15_000);
+export const HEARTBEAT_MS = Math.max(250, Math.floor(TTL_MS / 5));
 
 export interface GpuState extends GpuInfo {
   /** Jobs running on it now (several only when they are all shareable). */

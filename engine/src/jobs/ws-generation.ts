@@ -5,9 +5,9 @@ import type { TaskService } from './task-service.ts';
 /** client:start_generation and client:cancel_generation, answered the way the REST API answers. */
 export function generationHandlers(tasks: TaskService): GenerationHandlers {
   return {
-    async start(room, nodeId, idempotencyKey): Promise<ServerMessage[]> {
+    async start(room, nodeId, idempotencyKey, policy): Promise<ServerMessage[]> {
       try {
-        await tasks.submit({ projectId: room.id, nodeId, idempotencyKey });
+        await tasks.submit({ projectId: room.id, nodeId, idempotencyKey, policy });
         return [];
       } catch (error) {
         return [{ type: 'server:task_failed', task_id: '', node_id: nodeId, error: (error as Error).message }];

@@ -12,6 +12,7 @@ import { mediaRoutes } from './routes/media.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { takeRoutes } from './routes/takes.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { workerRoutes } from './routes/workers.ts';
 import { attachSyncServer, type GenerationHandlers } from '../sync/ws-server.ts';
 
 /** The HTTP app: API routes, the token guard, and the built web app with an SPA fallback. */
@@ -53,6 +54,7 @@ export async function buildApp(
   takeRoutes(app, ctx);
   taskRoutes(app, ctx);
   assemblyRoutes(app, ctx);
+  workerRoutes(app, ctx);
 
   const hasWeb = existsSync(join(ctx.webBuildDir, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: ctx.webBuildDir, prefix: '/', wildcard: false, index: ['index.html'] });

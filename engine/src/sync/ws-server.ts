@@ -25,7 +25,7 @@ const FLOOD_BURST = 4000;
 const FLOOD_CLOSE_AFTER = 20_000;
 
 export interface GenerationHandlers {
-  start(room: ProjectRoom, nodeId: string, idempotencyKey: string | undefined): Promise<ServerMessage[]>;
+  start(room: ProjectRoom, nodeId: string, idempotencyKey: string | undefined, policy?: 'queue' | 'fallback'): Promise<ServerMessage[]>;
   cancel(room: ProjectRoom, nodeId: string, taskId: string | undefined): Promise<ServerMessage[]>;
   render(room: ProjectRoom, nodeId: string, backend: 'ffmpeg' | 'editly' | undefined): Promise<ServerMessage[]>;
 }
@@ -191,7 +191,7 @@ export function attachSyncServer({
         try {
           const replies =
             msg.type === 'client:start_generation'
-              ? await generation.start(room, msg.node_id, msg.idempotency_key)
+              ? await generation.start(room, msg.node_id, msg.idempotency_key, msg.policy)
               : msg.type === 'client:cancel_generation'
                 ? await generation.cancel(room, msg.node_id, msg.task_id)
                 : await generation.render(room, msg.node_id, msg.backend);

@@ -44,8 +44,11 @@ export function buildVideo(args: { graph: FilterGraph; timeline: Timeline; from:
     graph,
     items,
     kind: 'video',
-    crossfade: (left, right, join) =>
-      graph.chain([left.label, right.label], `xfade=transition=fade:duration=${secondsArg(framesToSeconds(join, fps))}:offset=${secondsArg(framesToSeconds(left.length - join, fps))}`, 'x'),
+    crossfade: (left, right, join) => {
+      // concat hands on microsecond timestamps; xfade wants both sides in one time base.
+      const [l, r] = [left, right].map((s) => graph.chain([s.label], `settb=${fps.den}/${fps.num}`, 't'));
+      return graph.chain([l!, r!], `xfade=transition=fade:duration=${secondsArg(framesToSeconds(join, fps))}:offset=${secondsArg(framesToSeconds(left.length - join, fps))}`, 'x');
+    },
   });
 }
 

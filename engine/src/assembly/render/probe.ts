@@ -34,14 +34,15 @@ export interface OutputCheck {
   width: number;
   height: number;
   audioSeconds: number | null;
+  problems: string[];
 }
 
 /**
- * Reads back a written file, counting its video packets, and refuses one whose frame count is not
- * the list's record duration, whose size is wrong, or whose audio is missing or off by more than
- * one AAC frame (1024 samples).
+ * Reads back a written file, counting its video packets, and lists what differs from the list:
+ * the frame count (the record duration), the size, the codecs, or sound missing or off by more
+ * than one AAC frame (1024 samples).
  */
-export async function verifyOutput(args: { path: string; frames: number; width: number; height: number; seconds: number; signal?: AbortSignal | undefined }): Promise<OutputCheck> {
+export async function measureOutput(args: { path: string; frames: number; width: number; height: number; seconds: number; signal?: AbortSignal | undefined }): Promise<OutputCheck> {
   const streams = await ffprobe(
     args.path,
     ['-count_packets', '-show_entries', 'stream=codec_type,codec_name,width,height,pix_fmt,sample_rate,channels,duration,nb_read_packets'],
@@ -54,8 +55,9 @@ export async function verifyOutput(args: { path: string; frames: number; width: 
     width: video?.width ?? 0,
     height: video?.height ?? 0,
     audioSeconds: audio?.duration === undefined ? null : Number(audio.duration),
+    problems: [],
   };
-  const problems: string[] = [];
+  const { problems } = check;
   if (!video || video.codec_name !== 'h264' || video.pix_fmt !== 'yuv420p') problems.push(`video is ${video ? `${video.codec_name} ${video.pix_fmt}` : 'missing'}, not h264 yuv420p`);
   if (check.frames !== args.frames) problems.push(`it has ${check.frames} video frames, the list ${args.frames}`);
   if (check.width !== args.width || check.height !== args.height) problems.push(`it is ${check.width}x${check.height}, not ${args.width}x${args.height}`);
@@ -63,6 +65,12 @@ export async function verifyOutput(args: { path: string; frames: number; width: 
   else if (check.audioSeconds === null || Math.abs(check.audioSeconds - args.seconds) > 1024 / 48_000 + 1e-6) {
     problems.push(`audio lasts ${check.audioSeconds} s, the list ${args.seconds.toFixed(6)} s`);
   }
-  if (problems.length) throw new RenderError(`the render does not match the list: ${problems.join('; ')}`, { ...check, expectedFrames: args.frames });
+  return check;
+}
+
+/** measureOutput, throwing a RenderError naming every difference. */
+export async function verifyOutput(args: Parameters<typeof measureOutput>[0]): Promise<OutputCheck> {
+  const check = await measureOutput(args);
+  if (check.problems.length) throw new RenderError(`the render does not match the list: ${check.problems.join('; ')}`, { ...check, expectedFrames: args.frames });
   return check;
 }

@@ -10,7 +10,11 @@ export interface RunToolArgs {
   cwd?: string;
   /** Each complete stdout line (ffmpeg -progress pipe:1 writes key=value lines there). */
   onLine?: (line: string) => void;
+  /** Raw stdout, for tools that report progress without newlines. */
+  onData?: (chunk: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Start it in its own process group and kill the whole group on abort (wrappers like xvfb-run). */
+  group?: boolean;
 }
 
 /**
@@ -21,7 +25,7 @@ export function runTool(args: RunToolArgs): Promise<{ stdout: Buffer }> {
   const { command, signal } = args;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const child = spawn(command, args.args, { cwd: args.cwd, env: args.env, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    const child = spawn(command, args.args, { cwd: args.cwd, env: args.env, stdio: ['ignore', 'pipe', 'pipe'], detached: args.group === true });
     let stderr = '';
     const stdout: Buffer[] = [];
     let pending = '';
@@ -29,6 +33,7 @@ export function runTool(args: RunToolArgs): Promise<{ stdout: Buffer }> {
       stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
     });
     child.stdout.on('data', (chunk: Buffer) => {
+      args.onData?.(chunk.toString('utf8'));
       if (!args.onLine) {
         stdout.push(chunk);
         return;
@@ -38,7 +43,15 @@ export function runTool(args: RunToolArgs): Promise<{ stdout: Buffer }> {
       pending = lines.pop()!;
       for (const line of lines) args.onLine(line.trim());
     });
-    const onAbort = () => child.kill('SIGKILL');
+    const onAbort = () => {
+      if (args.group && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      } else child.kill('SIGKILL');
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     child.once('error', (error: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', onAbort);

@@ -9,7 +9,13 @@ class NoJobQueueError extends StudioError {
 }
 
 const GenerateBody = z
-  .object({ project_id: z.string().max(80), node_id: z.string().max(128), idempotency_key: z.string().min(1).max(128).optional() })
+  .object({
+    project_id: z.string().max(80),
+    node_id: z.string().max(128),
+    idempotency_key: z.string().min(1).max(128).optional(),
+    /** Overrides the project's hardware policy for this job (spec 7.2). */
+    policy: z.enum(['queue', 'fallback']).optional(),
+  })
   .strict();
 
 export function taskRoutes(app: FastifyInstance, ctx: EngineContext) {
@@ -24,9 +30,9 @@ export function taskRoutes(app: FastifyInstance, ctx: EngineContext) {
       const issue = parsed.error.issues[0]!;
       throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
     }
-    const { project_id, node_id, idempotency_key } = parsed.data;
-    const { task_id, deduplicated } = await tasks().submit({ projectId: project_id, nodeId: node_id, idempotencyKey: idempotency_key });
-    return reply.status(deduplicated ? 200 : 202).send({ task_id });
+    const { project_id, node_id, idempotency_key, policy } = parsed.data;
+    const submitted = await tasks().submit({ projectId: project_id, nodeId: node_id, idempotencyKey: idempotency_key, policy });
+    return reply.status(submitted.deduplicated ? 200 : 202).send({ task_id: submitted.task_id, ...('queue' in submitted ? { queue: submitted.queue, fallback: submitted.fallback } : {}) });
   });
 
   app.get('/api/v1/tasks/:id', async (request) => tasks().status((request.params as { id: string }).id));
