@@ -3,6 +3,7 @@ import { benchProjects } from '../engine/bench/projects.bench.ts';
 import { benchSync } from '../engine/bench/sync.bench.ts';
 import { benchGeneration } from '../engine/bench/generation.bench.ts';
 import { benchAssembly } from '../engine/bench/assembly.bench.ts';
+import { benchDispatch } from '../engine/bench/dispatch.bench.ts';
 import { benchEdl } from '../engine/src/assembly/edl/bench-edl.ts';
 import { benchCanvas } from '../web/bench/canvas.bench.ts';
 import type { BenchResult } from '../engine/bench/bench-result.ts';
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   generation: benchGeneration,
   edl: benchEdl,
   assembly: benchAssembly,
+  dispatch: benchDispatch,
   canvas: benchCanvas,
 };
 

@@ -41,7 +41,7 @@ export interface CanvasContext {
   /** An assembler's cut: running order, total length, and what lacks an active take. */
   sequence(nodeId: string): { order: string[]; seconds: number; missing: string[] };
   /** Installed pipelines for the Pipeline node's dropdown. */
-  pipelines(): Array<{ id: string; title: string; taskType: string; vram: string }>;
+  pipelines(): Array<{ id: string; title: string; taskType: string; vram: string; problem: string | null }>;
 }
 
 const KEY = Symbol('canvas');

@@ -1,0 +1,153 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
+import { REPO_ROOT } from '../src/config.ts';
+import { dispatch } from '../src/jobs/dispatch.ts';
+import type { GenerateJobData } from '../src/jobs/job-types.ts';
+import { redisOptions } from '../src/jobs/redis-connection.ts';
+import { liveWorkers } from '../src/jobs/worker-registry.ts';
+import { PipelineCatalogue } from '../src/runner/pipeline-catalogue.ts';
+import { TEST_PIPELINES } from '../src/testing/job-app.ts';
+import { projectWithShot } from '../src/testing/project-fixture.ts';
+import { spawnEngine } from '../src/testing/spawn-engine.ts';
+import { spawnWorker } from '../src/testing/spawn-worker.ts';
+import { round, type BenchResult } from './bench-result.ts';
+
+/** Table 4's work in a day: share of jobs, VRAM the table gives, and a typical run time (seconds) on such a GPU. */
+const MIX = [
+  { kind: 'image low (SD 1.5)', share: 0.25, vramGB: 12, quality: 'low', seconds: 4 },
+  { kind: 'image standard (FLUX schnell)', share: 0.3, vramGB: 16, quality: 'standard', seconds: 10 },
+  { kind: 'image high (FLUX dev fp16)', share: 0.15, vramGB: 24, quality: 'high', seconds: 25 },
+  { kind: 'video low (Wan2.1 1.3B)', share: 0.15, vramGB: 12, quality: 'low', seconds: 60 },
+  { kind: 'video standard (Wan2.1 1.3B)', share: 0.1, vramGB: 12, quality: 'low', seconds: 90 },
+  { kind: 'video high (LTX 13B)', share: 0.05, vramGB: 24, quality: 'high', seconds: 240 },
+] as const;
+const JOBS = 2000;
+const SCALE = 1 / 100;
+const WORKERS = [
+  { name: 'gpu12', vramGB: 12 },
+  { name: 'gpu16', vramGB: 16 },
+  { name: 'gpu24', vramGB: 24 },
+];
+const GPUS_PER_WORKER = 2;
+
+/** A seeded log-normal spread around a typical run time, as recorded run times scatter. */
+function sampler(seed: number) {
+  let s = seed;
+  const uniform = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) + 1) / 2 ** 31;
+  return (typical: number) => {
+    const normal = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+    return typical * Math.exp(0.35 * normal - 0.06);
+  };
+}
+
+export async function benchDispatch(): Promise<BenchResult[]> {
+  const home = await mkdtemp(join(tmpdir(), 'studio-bench-dispatch-'));
+  const env = { PIPELINES_PATH: TEST_PIPELINES, RUNNER_BACKEND: 'process', WORKER_HEARTBEAT_TTL_MS: '5000' };
+  const engine = await spawnEngine({ env: { ...env, STUDIO_HOME: home, STUDIO_LOCAL_WORKER: '0' } });
+  const redisUrl = `unix://${join(home, '.redis', 'redis.sock')}`;
+  const workers = await Promise.all(
+    WORKERS.map((w) =>
+      spawnWorker({ ...env, STUDIO_HOME: home, REDIS_URL: redisUrl, WORKER_NAME: w.name, WORKER_VRAM_GB: String(w.vramGB), WORKER_GPUS: String(GPUS_PER_WORKER), WORKER_CONCURRENCY: '1' }),
+    ),
+  );
+  const connection = redisOptions({ url: redisUrl });
+  const redis = new Redis(connection as IORedisOptions);
+  const queues = new Map<string, Queue<GenerateJobData>>();
+  try {
+    const projectId = await projectWithShot(engine.baseUrl, { name: 'Studio day', pipelineId: 'test-gpu-sleep' });
+    const catalogue = new PipelineCatalogue([join(REPO_ROOT, 'pipelines'), TEST_PIPELINES]);
+    const live = await liveWorkers(redis);
+    const sample = sampler(20261121);
+    const jobs = Array.from({ length: JOBS }, (_, i) => {
+      let pick = (i * 0.6180339887) % 1;
+      const kind = MIX.find((m) => (pick -= m.share) < 0) ?? MIX[0];
+      return { ...kind, ms: Math.max(5, Math.round(sample(kind.seconds) * 1000 * SCALE)) };
+    });
+
+    const started = Date.now();
+    const ids: Array<{ id: string; queue: string; vramGB: number; ms: number }> = [];
+    for (const [i, job] of jobs.entries()) {
+      const data: GenerateJobData = {
+        projectId,
+        nodeId: 'shot-1',
+        nodeType: 'shot',
+        subject: { folder: '03_Renders/SCENE_01/SHOT_010', name: 'SHOT-010' },
+        pipelineId: 'test-gpu-sleep',
+        taskType: 'generate-image',
+        quality: job.quality,
+        seed: i,
+        prompt: job.kind,
+        negativePrompt: '',
+        params: { sleep_ms: job.ms },
+        width: 64,
+        height: 64,
+        aspectRatio: '16:9',
+        fps: 24,
+        duration: 1,
+        inputs: {},
+        fingerprint: 'day',
+        vramGB: job.vramGB,
+        shareable: false,
+        requestedAt: new Date().toISOString(),
+      };
+      const routed = dispatch({ data, policy: 'queue', workers: live, catalogue, pinned: true });
+      let queue = queues.get(routed.queue);
+      if (!queue) queues.set(routed.queue, (queue = new Queue<GenerateJobData>(routed.queue, { connection })));
+      await queue.add('generate', routed.data, { jobId: `gen-day-${i}-${started}`, removeOnComplete: false, removeOnFail: false });
+      ids.push({ id: `gen-day-${i}-${started}`, queue: routed.queue, vramGB: job.vramGB, ms: job.ms });
+    }
+
+    // Wait for all, then read when each started and finished and where it ran.
+    const done = new Map<string, { processedOn: number; finishedOn: number; gpuVram: number; timestamp: number }>();
+    while (done.size < ids.length) {
+      for (const { id, queue } of ids) {
+        if (done.has(id)) continue;
+        const job = await queues.get(queue)!.getJob(id);
+        if (!job?.finishedOn) continue;
+        if (job.failedReason) throw new Error(`job ${id} failed: ${job.failedReason}`);
+        done.set(id, { processedOn: job.processedOn!, finishedOn: job.finishedOn, timestamp: job.timestamp, gpuVram: (job.returnvalue as { gpu: { vramGB: number } }).gpu.vramGB });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
+    const records = ids.map((j) => ({ ...j, ...done.get(j.id)! }));
+    const makespan = Math.max(...records.map((r) => r.finishedOn)) - Math.min(...records.map((r) => r.timestamp));
+    const slots = WORKERS.flatMap((w) => Array.from({ length: GPUS_PER_WORKER }, () => w.vramGB));
+    // Lower bound: the work that needs at least T GB can only run on GPUs of at least T GB.
+    const bound = Math.max(...[12, 16, 24].map((tier) => records.filter((r) => r.vramGB >= tier).reduce((s, r) => s + r.ms, 0) / slots.filter((v) => v >= tier).length));
+    const misplacements = records.filter((r) => r.gpuVram < r.vramGB).length;
+    const work = records.reduce((s, r) => s + r.ms, 0);
+    const waits = (tier: number) => {
+      const list = records.filter((r) => r.vramGB === tier).map((r) => r.processedOn - r.timestamp);
+      return list.reduce((a, b) => a + b, 0) / Math.max(1, list.length);
+    };
+    // The same jobs in submission order on the first free GPU, VRAM-blind.
+    const free = slots.map(() => 0);
+    let blind = 0;
+    for (const r of records) {
+      const slot = free.indexOf(Math.min(...free));
+      if (slots[slot]! < r.vramGB) blind++;
+      free[slot]! += r.ms;
+    }
+    return [
+      { bench: 'dispatch', metric: 'jobs', value: JOBS, unit: 'jobs', target: '2000 shaped like table 4' },
+      { bench: 'dispatch', metric: 'misplacements', value: misplacements, unit: 'jobs', target: '0' },
+      { bench: 'dispatch', metric: 'makespan', value: round(makespan / 1000, 1), unit: 's', target: '' },
+      { bench: 'dispatch', metric: 'makespan_vs_bound', value: round(makespan / bound, 3), unit: 'ratio', target: '<= 1.15' },
+      { bench: 'dispatch', metric: 'gpu_utilisation', value: round(work / (makespan * slots.length), 3), unit: 'fraction', target: '' },
+      { bench: 'dispatch', metric: 'mean_wait_12gb_jobs', value: round(waits(12) / 1000, 2), unit: 's', target: '' },
+      { bench: 'dispatch', metric: 'mean_wait_16gb_jobs', value: round(waits(16) / 1000, 2), unit: 's', target: '' },
+      { bench: 'dispatch', metric: 'mean_wait_24gb_jobs', value: round(waits(24) / 1000, 2), unit: 's', target: '' },
+      { bench: 'dispatch', metric: 'vram_blind_fifo_misplacements', value: blind, unit: 'jobs', target: 'for comparison' },
+    ];
+  } finally {
+    for (const q of queues.values()) await q.close();
+    redis.disconnect();
+    for (const w of workers) await w.stop().catch(() => undefined);
+    await engine.stop();
+    await rm(home, { recursive: true, force: true });
+  }
+}
