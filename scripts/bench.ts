@@ -4,6 +4,7 @@ import { benchSync } from '../engine/bench/sync.bench.ts';
 import { benchGeneration } from '../engine/bench/generation.bench.ts';
 import { benchAssembly } from '../engine/bench/assembly.bench.ts';
 import { benchDispatch } from '../engine/bench/dispatch.bench.ts';
+import { benchRender } from '../engine/bench/render.bench.ts';
 import { benchEdl } from '../engine/src/assembly/edl/bench-edl.ts';
 import { benchCanvas } from '../web/bench/canvas.bench.ts';
 import type { BenchResult } from '../engine/bench/bench-result.ts';
@@ -15,6 +16,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   edl: benchEdl,
   assembly: benchAssembly,
   dispatch: benchDispatch,
+  render: benchRender,
   canvas: benchCanvas,
 };
 

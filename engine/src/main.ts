@@ -57,7 +57,7 @@ async function main() {
       templatesDir: join(config.repoRoot, 'templates'),
       webBuildDir: join(config.repoRoot, 'web', 'build'),
       token,
-      features: { ...NO_FEATURES, generation: true, edl: true },
+      features: { ...NO_FEATURES, generation: true, edl: true, render: true },
       catalogue,
       backends,
       tasks: jobs.tasks,

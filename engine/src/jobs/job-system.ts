@@ -6,6 +6,8 @@ import type { BackendPreference } from '../runner/choose-backend.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 import { startGenerationWorker } from './generation-worker.ts';
+import { startRenderWorker } from './render-job.ts';
+import { chooseRenderer } from '../assembly/render/index.ts';
 import { detectGpus } from './worker-capacity.ts';
 import { startTakeWorker } from './take-worker.ts';
 import { TaskService } from './task-service.ts';
@@ -42,9 +44,13 @@ export async function startJobSystem(options: JobSystemOptions) {
         name: `engine:${process.pid}`,
       })
     : null;
+  const renderWorker = options.inProcessWorker
+    ? startRenderWorker({ workspace: options.workspace, redis: options.redis, renderer: (backend) => chooseRenderer({ backend }) })
+    : null;
   return {
     tasks,
     close: async () => {
+      await renderWorker?.close();
       await worker?.close();
       await takeWorker.close();
       await tasks.close();

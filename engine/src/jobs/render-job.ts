@@ -4,6 +4,8 @@ import { UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq'
 import { StudioError } from '../errors.ts';
 import { EXPORTS_DIR } from '../projects/layout.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
+import type { FrameRate } from '../assembly/edl/index.ts';
+import type { Renderer } from '../assembly/render/index.ts';
 
 export const RENDER_QUEUE = 'render';
 
@@ -13,7 +15,7 @@ export interface RenderJobData {
   nodeId: string;
   title: string;
   edlText: string;
-  rate: string;
+  rate: FrameRate;
   dropFrame: boolean;
   width: number;
   height: number;
@@ -26,21 +28,6 @@ export interface RenderJobResult {
   method: string;
   frames: number;
   seconds: number;
-}
-
-/** The part of a renderer a render job needs (see assembly/render). */
-export interface SequenceRenderer {
-  render(request: {
-    edlText: string;
-    rate: string;
-    dropFrame: boolean;
-    projectDir: string;
-    outputPath: string;
-    width: number;
-    height: number;
-    signal?: AbortSignal;
-    onProgress?: (fraction: number, step: string) => void;
-  }): Promise<{ outputPath: string; frames: number; method: string; seconds: number }>;
 }
 
 const safeName = (title: string) => title.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'Sequence';
@@ -58,7 +45,7 @@ export function startRenderWorker({
 }: {
   workspace: Workspace;
   redis: RedisOptions;
-  renderer: (backend: 'ffmpeg' | 'editly') => SequenceRenderer;
+  renderer: (backend: 'ffmpeg' | 'editly') => Renderer;
   concurrency?: number;
 }) {
   const worker = new Worker<RenderJobData, RenderJobResult>(

@@ -7,6 +7,8 @@ import { DockerBackend } from '../runner/docker-backend.ts';
 import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { ProcessBackend } from '../runner/process-backend.ts';
 import { startGenerationWorker } from './generation-worker.ts';
+import { startRenderWorker } from './render-job.ts';
+import { chooseRenderer } from '../assembly/render/index.ts';
 import { jobSettings } from './job-settings.ts';
 import { redisOptions } from './redis-connection.ts';
 import { detectGpus } from './worker-capacity.ts';
@@ -29,9 +31,12 @@ async function main() {
     lockDurationMs: settings.lockDurationMs,
     name: process.env.WORKER_NAME ?? `${hostname()}:${process.pid}`,
   });
+  // Final renders are CPU work: every worker takes them.
+  const renderWorker = startRenderWorker({ workspace: workspaceAt(config.studioHome), redis: redisOptions({ url: settings.redisUrl }), renderer: (backend) => chooseRenderer({ backend }) });
   const gpuText = gpus.length ? gpus.map((g) => `${g.id}:${g.vramGB} GB`).join(', ') : 'none (CPU only)';
   console.log(`Studio worker ${worker.name} ready: GPUs ${gpuText}; ${catalogue.all().length} pipelines, backend ${settings.backend}, CPU slots ${settings.concurrency}`);
   const stop = async () => {
+    await renderWorker.close();
     await worker.close();
     process.exit(0);
   };

@@ -1,24 +1,3 @@
-import { runTool } from './run-tool.ts';
-
-// MPEG-4 AAC-LC, 48 kHz (frequency index 3), two channels.
-const PROFILE_LC = 1;
-const FREQUENCY_INDEX_48K = 3;
-const CHANNELS = 2;
-
-/** The 7-byte ADTS header (no CRC) in front of one raw AAC-LC 48 kHz stereo frame. */
-export function adtsHeader(payloadBytes: number): Buffer {
-  const length = payloadBytes + 7;
-  return Buffer.from([
-    0xff,
-    0xf1,
-    (PROFILE_LC << 6) | (FREQUENCY_INDEX_48K << 2) | (CHANNELS >> 2),
-    ((CHANNELS & 3) << 6) | (length >> 11),
-    (length >> 3) & 0xff,
-    ((length & 7) << 5) | 0x1f,
-    0xfc,
-  ]);
-}
-
 /** Raw frames (headers stripped) of an ADTS stream. */
 export function splitAdts(data: Buffer): Buffer[] {
   const frames: Buffer[] = [];
@@ -32,13 +11,8 @@ export function splitAdts(data: Buffer): Buffer[] {
   return frames;
 }
 
-/** One AAC frame of digital silence, taken from the middle of an encode so it carries no encoder start-up. */
-export async function silentFrame(args: { bitrate: number; signal?: AbortSignal | undefined }): Promise<Buffer> {
-  const { stdout } = await runTool({
-    command: 'ffmpeg',
-    args: ['-hide_banner', '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-t', '0.5', '-c:a', 'aac', '-b:a', String(args.bitrate), '-f', 'adts', 'pipe:1'],
-    signal: args.signal,
-  });
-  const frames = splitAdts(stdout);
-  return Buffer.from(frames[Math.floor(frames.length / 2)]!);
-}
+/**
+ * One AAC-LC stereo frame of digital silence: a channel pair with no spectral data, as ffmpeg's
+ * encoder writes it for silence at any bitrate (checked by adts.test.ts).
+ */
+export const SILENT_FRAME = Buffer.from('211004608c1c', 'hex');

@@ -64,8 +64,9 @@ function segmentVideo(args: { graph: FilterGraph; item: RangeItem; fps: Rational
     return { label: graph.chain([`${input}:v`], `${fit},${cap}`, 'v'), length: count };
   }
   if (segment.kind === 'clip' && source && args.media.hasVideo(source.path)) {
-    // Seeking half a frame early keeps the wanted frame whatever the rounding of its timestamp.
-    const seek = Math.max(0, framesToSeconds(item.sourceStart - 0.5, fps));
+    // A microsecond early keeps the wanted frame whatever the rounding of its timestamp, and still
+    // lands on it when it is a keyframe (no GOP decoded for nothing).
+    const seek = Math.max(0, framesToSeconds(item.sourceStart, fps) - 1e-6);
     const input = graph.input(['-ss', secondsArg(seek), '-t', secondsArg(framesToSeconds(count + 2, fps)), '-i', source.path]);
     // tpad holds the last frame should the media end early (a dissolve tail past a take's end).
     return { label: graph.chain([`${input}:v`], `setpts=PTS-STARTPTS,fps=${rate},${fit},tpad=stop=-1:stop_mode=clone,${cap}`, 'v'), length: count };

@@ -13,6 +13,8 @@ export interface Mp4Track {
   timescale: number;
   /** The sample entry's four-character code: avc1, mp4a... */
   codec: string;
+  /** The whole first sample entry box (header included), to write into a copy unchanged. */
+  sampleEntry: Buffer;
   /** avcC for H.264, the AudioSpecificConfig for AAC: identical bytes mean identical decoder setup. */
   config: Buffer | null;
   /** esds objectTypeIndication (0x40: MPEG-4 audio). */
@@ -149,13 +151,15 @@ function parseTrak(buf: Buffer, start: number, end: number): Mp4Track | null {
   };
 }
 
-type SampleEntry = Pick<Mp4Track, 'codec' | 'config' | 'objectType' | 'avgBitrate' | 'width' | 'height' | 'channels' | 'sampleRate'>;
+type SampleEntry = Pick<Mp4Track, 'codec' | 'sampleEntry' | 'config' | 'objectType' | 'avgBitrate' | 'width' | 'height' | 'channels' | 'sampleRate'>;
 
 function readSampleEntry(buf: Buffer, stsd: Box | undefined): SampleEntry | null {
   if (!stsd || buf.readUInt32BE(stsd.start + 4) < 1) return null;
   const [entry] = children(buf, stsd.start + 8, stsd.end);
   if (!entry) return null;
-  const base: SampleEntry = { codec: entry.type, config: null, objectType: null, avgBitrate: null, width: 0, height: 0, channels: 0, sampleRate: 0 };
+  // Sample entries are small: their header is the 8-byte form.
+  const sampleEntry = Buffer.from(buf.subarray(entry.start - 8, entry.end));
+  const base: SampleEntry = { codec: entry.type, sampleEntry, config: null, objectType: null, avgBitrate: null, width: 0, height: 0, channels: 0, sampleRate: 0 };
   if (['avc1', 'avc3'].includes(entry.type)) {
     const avcC = children(buf, entry.start + 78, entry.end).find((b) => b.type === 'avcC');
     return { ...base, width: buf.readUInt16BE(entry.start + 24), height: buf.readUInt16BE(entry.start + 26), config: avcC ? Buffer.from(buf.subarray(avcC.start, avcC.end)) : null };

@@ -1,10 +1,11 @@
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { adtsHeader, silentFrame, splitAdts } from './adts.ts';
+import { SILENT_FRAME, splitAdts } from './adts.ts';
 import { FilterGraph } from './filter-graph.ts';
 import { frameToSample } from './frame-rate.ts';
 import { buildProgramAudio } from './graph-audio.ts';
 import type { MediaLookup } from './graph-video.ts';
+import type { SampleData } from './mp4-writer.ts';
 import { runFfmpeg } from './run-tool.ts';
 import type { SourceMedia } from './source-media.ts';
 import type { Timeline, VideoSegment } from './timeline-types.ts';
@@ -17,6 +18,9 @@ export interface AudioWindow {
   last: number;
   from: number;
   to: number;
+  /** Record frames of the dissolves it covers. */
+  dissolveIn: number;
+  dissolveOut: number;
 }
 
 type FrameSource = { kind: 'copy'; source: SourceMedia; packet: number } | { kind: 'silence' } | { kind: 'window'; window: number; index: number };
@@ -52,11 +56,12 @@ export function planAudio(timeline: Timeline, sources: ReadonlyMap<string, Sourc
   for (const segment of timeline.video.filter((v) => v.dissolveIn > 0)) {
     const first = Math.floor(s(segment.recordIn) / FRAME);
     const last = Math.ceil(s(segment.recordIn + segment.dissolveIn) / FRAME);
-    const window = { first, last, from: (first - 1) * FRAME, to: (last + 2) * FRAME };
+    const window = { first, last, from: (first - 1) * FRAME, to: (last + 2) * FRAME, dissolveIn: segment.recordIn, dissolveOut: segment.recordIn + segment.dissolveIn };
     const previous = windows.at(-1);
     if (previous && window.from < previous.to) {
       previous.last = Math.max(previous.last, window.last);
       previous.to = Math.max(previous.to, window.to);
+      previous.dissolveOut = Math.max(previous.dissolveOut, window.dissolveOut);
     } else windows.push(window);
   }
 
@@ -86,74 +91,63 @@ export function planAudio(timeline: Timeline, sources: ReadonlyMap<string, Sourc
   return { frames, windows, shift, bitrate };
 }
 
-/** Re-encodes one window: the program sound over its samples, with the same shifts as the copied frames around it. */
-export async function encodeWindow(args: { timeline: Timeline; plan: AudioPlan; window: AudioWindow; media: MediaLookup; workDir: string; name: string; signal?: AbortSignal | undefined }): Promise<Buffer[]> {
-  const { timeline, plan, window } = args;
+export interface EncodedWindow {
+  frames: Buffer[];
+  /** The frame encoded just before the window: priming for a decoder that starts there. */
+  before: Buffer;
+}
+
+/**
+ * Adds one window to a graph: the program sound over its samples, with the same shifts as the
+ * copied frames around it, and returns the output arguments that encode it to `path` (ADTS).
+ */
+export function addWindow(args: { graph: FilterGraph; timeline: Timeline; plan: AudioPlan; window: AudioWindow; media: MediaLookup; path: string }): string[] {
+  const { graph, timeline, plan, window } = args;
   const total = frameToSample(timeline.frames, timeline.fps);
-  const graph = new FilterGraph();
   const from = Math.max(0, window.from);
   const to = Math.min(total, window.to);
   const program = buildProgramAudio({ graph, timeline, from, to, media: args.media, shift: plan.shift });
   const length = window.to - window.from;
   const lead = from - window.from;
   const padded = graph.chain([program.label], `${lead > 0 ? `adelay=delays=${lead}S:all=1,` : ''}apad=whole_len=${length},atrim=end_sample=${length}`, 'w');
-  const out = join(args.workDir, `${args.name}.aac`);
-  await runFfmpeg({
-    args: [...(await graph.args(args.workDir, args.name)), '-map', `[${padded}]`, '-c:a', 'aac', '-b:a', String(plan.bitrate), '-ar', '48000', '-ac', '2', '-f', 'adts', out],
-    signal: args.signal,
-  });
-  const frames = splitAdts(await readFile(out));
+  return ['-map', `[${padded}]`, '-c:a', 'aac', '-b:a', String(plan.bitrate), '-ar', '48000', '-ac', '2', '-f', 'adts', args.path];
+}
+
+/** The window's frames from its encode. */
+export async function readWindow(path: string, window: AudioWindow): Promise<EncodedWindow> {
+  const frames = splitAdts(await readFile(path));
   // Frame 0 is the encoder's priming, frame 1 the warm-up before the window.
   const wanted = frames.slice(2, 2 + (window.last - window.first));
-  if (wanted.length !== window.last - window.first) throw new Error(`audio window ${args.name}: ${frames.length} frames encoded, ${window.last - window.first + 2} needed`);
-  return wanted;
+  if (wanted.length !== window.last - window.first) throw new Error(`audio window ${path}: ${frames.length} frames encoded, ${window.last - window.first + 2} needed`);
+  return { frames: wanted, before: frames[1]! };
 }
 
-/** Writes the planned frames as one ADTS stream. */
-export async function writeAudio(args: { plan: AudioPlan; windows: Buffer[][]; path: string; signal?: AbortSignal | undefined }): Promise<void> {
-  const { plan } = args;
-  const needsSilence = plan.frames.some((f) => f.kind === 'silence');
-  const silent = needsSilence ? await silentFrame({ bitrate: plan.bitrate, signal: args.signal }) : null;
-  const payloads: Buffer[] = new Array(plan.frames.length);
-  const bySource = new Map<SourceMedia, Array<{ j: number; packet: number }>>();
-  plan.frames.forEach((frame, j) => {
-    if (frame.kind === 'silence') payloads[j] = silent!;
-    else if (frame.kind === 'window') payloads[j] = args.windows[frame.window]![frame.index]!;
-    else {
-      const list = bySource.get(frame.source) ?? [];
-      list.push({ j, packet: frame.packet });
-      bySource.set(frame.source, list);
-    }
-  });
-  for (const [source, wanted] of bySource) {
-    args.signal?.throwIfAborted();
-    await readPackets(source, wanted, payloads);
-  }
-  const chunks: Buffer[] = [];
-  for (const payload of payloads) chunks.push(adtsHeader(payload.length), payload);
-  await writeFile(args.path, Buffer.concat(chunks));
+/** Encodes one window on its own. */
+export async function encodeWindow(args: { timeline: Timeline; plan: AudioPlan; window: AudioWindow; media: MediaLookup; workDir: string; name: string; signal?: AbortSignal | undefined }): Promise<EncodedWindow> {
+  const graph = new FilterGraph();
+  const path = join(args.workDir, `${args.name}.aac`);
+  const output = addWindow({ ...args, graph, path });
+  await runFfmpeg({ args: [...(await graph.args(args.workDir, args.name)), ...output], signal: args.signal });
+  return readWindow(path, args.window);
 }
 
-/** Reads packets in runs of adjacent bytes, one read per run. */
-async function readPackets(source: SourceMedia, wanted: Array<{ j: number; packet: number }>, into: Buffer[]): Promise<void> {
-  const { offsets, sizes } = source.audio!.track;
-  const sorted = [...wanted].sort((a, b) => offsets[a.packet]! - offsets[b.packet]!);
-  const handle = await open(source.path, 'r');
-  try {
-    for (let i = 0; i < sorted.length; ) {
-      let end = i + 1;
-      while (end < sorted.length && offsets[sorted[end]!.packet] === offsets[sorted[end - 1]!.packet]! + sizes[sorted[end - 1]!.packet]!) end++;
-      const start = offsets[sorted[i]!.packet]!;
-      const last = sorted[end - 1]!.packet;
-      const bytes = Buffer.alloc(offsets[last]! + sizes[last]! - start);
-      await handle.read(bytes, 0, bytes.length, start);
-      for (let k = i; k < end; k++) {
-        const { j, packet } = sorted[k]!;
-        into[j] = bytes.subarray(offsets[packet]! - start, offsets[packet]! - start + sizes[packet]!);
-      }
-      i = end;
-    }
-  } finally {
-    await handle.close();
-  }
+/**
+ * The planned frames as MP4 samples, led by a priming frame (the one before the first, or
+ * silence) that the edit list hides, so the first audible frame decodes as in its source.
+ */
+export function audioSamples(plan: AudioPlan, windows: EncodedWindow[]): SampleData[] {
+  const sample = (frame: FrameSource): SampleData => {
+    if (frame.kind === 'silence') return { data: SILENT_FRAME };
+    if (frame.kind === 'window') return { data: windows[frame.window]!.frames[frame.index]! };
+    const { offsets, sizes } = frame.source.audio!.track;
+    return { path: frame.source.path, offset: offsets[frame.packet]!, size: sizes[frame.packet]! };
+  };
+  const first = plan.frames[0]!;
+  const priming: SampleData =
+    first.kind === 'copy' && first.packet > 0
+      ? sample({ ...first, packet: first.packet - 1 })
+      : first.kind === 'window'
+        ? { data: windows[first.window]!.before }
+        : { data: SILENT_FRAME };
+  return [priming, ...plan.frames.map(sample)];
 }

@@ -1,15 +1,14 @@
-import { framesToSeconds } from './frame-rate.ts';
-import { isCleanCut, outpointBefore, type SourceMedia } from './source-media.ts';
-import type { Timeline, VideoSegment } from './timeline-types.ts';
+import { isCleanCut, type SourceMedia } from './source-media.ts';
+import type { Timeline } from './timeline-types.ts';
 
 /** Copy source frames [from, to) as they are, or encode record frames [recordIn, recordOut) afresh. */
 export type VideoPiece =
-  | { kind: 'copy'; source: SourceMedia; from: number; to: number; recordIn: number; inpoint: number | null; outpoint: number | null }
+  | { kind: 'copy'; source: SourceMedia; from: number; to: number; recordIn: number }
   | { kind: 'encode'; recordIn: number; recordOut: number };
 
 export interface SmartPlan {
   pieces: VideoPiece[];
-  /** Sources whose settings re-encoded frames must reproduce. */
+  /** The source whose settings re-encoded frames must reproduce. */
   reference: SourceMedia;
 }
 
@@ -26,7 +25,6 @@ export function copyIneligibility(args: { timeline: Timeline; sources: ReadonlyM
     if (!source.video || source.reason) return `${segment.source.file}: ${source.reason ?? 'no video'}`;
     const video = source.video;
     if (video.track.width !== args.width || video.track.height !== args.height) return `${segment.source.file} is ${video.track.width}x${video.track.height}, not ${args.width}x${args.height}`;
-    if (video.track.id !== 1) return `${segment.source.file}: its video is not track 1`;
     if (segment.sourceOut + segment.tail > video.frames) return `${where} needs frames past the end of ${segment.source.file}`;
     if (!reference) reference = source;
     else if (!sameVideo(reference, source)) return `${segment.source.file} is encoded differently from ${reference.path}`;
@@ -63,22 +61,17 @@ export async function planPieces(timeline: Timeline, sources: ReadonlyMap<string
       encode(bodyIn, segment.recordOut);
       continue;
     }
-    const { from, to, outpoint } = span;
+    const { from, to } = span;
     encode(bodyIn, bodyIn + (from - x));
-    const video = source.video!;
-    const inpoint = from > 0 ? Math.round(framesToSeconds(from, { num: video.track.timescale, den: video.frameTicks }) * 1e6) : null;
-    pieces.push({ kind: 'copy', source, from, to, recordIn: bodyIn + (from - x), inpoint, outpoint });
+    pieces.push({ kind: 'copy', source, from, to, recordIn: bodyIn + (from - x) });
     encode(bodyIn + (to - x), segment.recordOut);
   }
-  return { pieces, reference: sources.get(firstClip(timeline).source!.path)! };
-}
-
-function firstClip(timeline: Timeline): VideoSegment {
-  return timeline.video[0]!;
+  // copyIneligibility has checked that every source shares one avcC: any of them is the reference.
+  return { pieces, reference: sources.get(timeline.video[0]!.source!.path)! };
 }
 
 /** The widest run of whole GOPs inside source frames [x, y), or null when there is none. */
-async function copySpan(source: SourceMedia, x: number, y: number): Promise<{ from: number; to: number; outpoint: number | null } | null> {
+async function copySpan(source: SourceMedia, x: number, y: number): Promise<{ from: number; to: number } | null> {
   const video = source.video!;
   const keys = [...video.syncFrames].sort((a, b) => a - b);
   let from: number | null = null;
@@ -94,11 +87,7 @@ async function copySpan(source: SourceMedia, x: number, y: number): Promise<{ fr
     }
   }
   if (from === null) return null;
-  if (y === video.frames) return { from, to: y, outpoint: null };
-  for (const k of keys.filter((k) => k > from! && k <= y).reverse()) {
-    if (!(await isCleanCut(source, k))) continue;
-    const outpoint = outpointBefore(source, k);
-    if (outpoint !== null) return { from, to: k, outpoint };
-  }
+  if (y === video.frames) return { from, to: y };
+  for (const k of keys.filter((k) => k > from! && k <= y).reverse()) if (await isCleanCut(source, k)) return { from, to: k };
   return null;
 }

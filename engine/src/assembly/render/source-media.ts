@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import type { Rational } from './frame-rate.ts';
 import { readMp4Index, type Mp4Track } from './mp4-index.ts';
 
-/** An H.264 track whose frames can be copied: constant frame rate, frame k presented at k * frameTicks. */
+/** An H.264 track whose frames can be copied: constant frame rate, frame k presented at k * frameTicks (after the edit list). */
 export interface CopyVideo {
   track: Mp4Track;
   frameTicks: number;
@@ -14,7 +14,6 @@ export interface CopyVideo {
   syncFrames: Set<number>;
   prefixMaxPts: Float64Array;
   suffixMinPts: Float64Array;
-  prefixMaxOffset: Float64Array;
 }
 
 /** An AAC-LC 48 kHz stereo track whose packets can be copied; packet p starts at sample p*1024 - mediaTime. */
@@ -32,7 +31,6 @@ export interface SourceMedia {
   audio: CopyAudio | null;
   /** Why the picture cannot be copied, when it cannot. */
   reason: string | null;
-  otherTracks: Mp4Track[];
 }
 
 /** Reads a source's MP4 index and works out whether, and where, its samples can be copied. */
@@ -41,7 +39,7 @@ export async function analyzeSource(path: string, fps: Rational): Promise<Source
   if (!index) return null;
   const videoTrack = index.tracks.find((t) => t.handler === 'vide');
   const audioTrack = index.tracks.find((t) => t.handler === 'soun');
-  const base = { path, hasVideo: !!videoTrack, hasAudio: !!audioTrack, otherTracks: index.tracks.filter((t) => t !== videoTrack) };
+  const base = { path, hasVideo: !!videoTrack, hasAudio: !!audioTrack };
   const video = videoTrack ? copyVideo(videoTrack, fps) : 'no video track';
   const audio = audioTrack ? copyAudio(audioTrack) : null;
   return {
@@ -71,15 +69,11 @@ function copyVideo(track: Mp4Track, fps: Rational): CopyVideo | string {
     decodeIndexOfFrame[frame] = i;
   }
   const prefixMaxPts = new Float64Array(n + 1).fill(-Infinity);
-  const prefixMaxOffset = new Float64Array(n + 1).fill(-Infinity);
-  for (let i = 0; i < n; i++) {
-    prefixMaxPts[i + 1] = Math.max(prefixMaxPts[i]!, pts[i]!);
-    prefixMaxOffset[i + 1] = Math.max(prefixMaxOffset[i]!, track.offsets[i]!);
-  }
+  for (let i = 0; i < n; i++) prefixMaxPts[i + 1] = Math.max(prefixMaxPts[i]!, pts[i]!);
   const suffixMinPts = new Float64Array(n + 1).fill(Infinity);
   for (let i = n - 1; i >= 0; i--) suffixMinPts[i] = Math.min(suffixMinPts[i + 1]!, pts[i]!);
   const syncFrames = new Set((track.sync ?? [...Array(n).keys()]).map((i) => pts[i]! / frameTicks));
-  return { track, frameTicks, frames: n, shift, decodeIndexOfFrame, syncFrames, prefixMaxPts, suffixMinPts, prefixMaxOffset };
+  return { track, frameTicks, frames: n, shift, decodeIndexOfFrame, syncFrames, prefixMaxPts, suffixMinPts };
 }
 
 // AudioSpecificConfig of AAC-LC, 48 kHz, stereo (object type 2, frequency index 3, channels 2).
@@ -130,24 +124,4 @@ async function isIdr(path: string, video: CopyVideo, sample: number): Promise<bo
   } finally {
     await handle.close();
   }
-}
-
-/**
- * The concat demuxer's outpoint (microseconds) that ends a copy just before frame k, or null when
- * it cannot be used. It ends the file at the first packet of any stream whose dts reaches it, so
- * every packet of the other tracks at or past it must lie after the last picture kept.
- */
-export function outpointBefore(source: SourceMedia, k: number): number | null {
-  const video = source.video!;
-  const i = video.decodeIndexOfFrame[k]!;
-  const dts = video.track.dts[i]! - video.shift;
-  const outpoint = Math.floor((dts * 1e6) / video.track.timescale);
-  const lastKeptOffset = video.prefixMaxOffset[i]!;
-  for (const track of source.otherTracks) {
-    const shift = track.edits[0]?.mediaTime ?? 0;
-    for (let j = 0; j < track.dts.length; j++) {
-      if (((track.dts[j]! - Math.max(shift, 0)) * 1e6) / track.timescale >= outpoint && track.offsets[j]! < lastKeptOffset) return null;
-    }
-  }
-  return outpoint;
 }

@@ -32,7 +32,7 @@ export function buildTimeline(args: { edlText: string; rate: FrameRate; projectD
     checkRecordOrder(list);
   } catch (error) {
     if (error instanceof EdlRecordOrderError) {
-      throw new InvalidEdlError({ event: error.eventNumber, message: error.message.replace(/^event \d+ /, ''), data: { line: error.line, ...error.data }, cause: error });
+      throw new InvalidEdlError({ event: error.eventNumber, message: `${error.message.replace(/^event \d+ \(line \d+\): /, '')} (line ${error.line})`, data: { ...error.data }, cause: error });
     }
     if (error instanceof EdlParseError) throw new InvalidEdlError({ event: null, message: error.message, data: error.data, cause: error });
     throw error;

@@ -73,6 +73,10 @@ export function x264ArgsFor(options: Record<string, string>): string[] | null {
   copy('direct', 'direct', (v) => ['none', 'spatial', 'temporal', 'auto'][Number(v)] ?? v);
   copy('constrained_intra', 'constrained-intra');
   copy('deblock', 'deblock', (v) => v.split(':').slice(1).join(','));
+  // x264 moves the chroma QP offset (a PPS field) by the psychovisual strengths: pass those, not the result.
+  copy('psy');
+  copy('psy_rd', 'psy-rd', (v) => v.replace(':', ','));
+  copy('trellis');
   if (options.deblock?.startsWith('0')) params.push('no-deblock=1');
   copy('rc_lookahead', 'rc-lookahead');
   copy('mbtree');
