@@ -25,7 +25,7 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A real engine on a fresh workspace and a headless Chromium, for one e2e file. */
-export async function studioSession(): Promise<{
+export async function studioSession(env: Record<string, string> = {}): Promise<{
   engine: SpawnedEngine;
   browser: Browser;
   home: string;
@@ -33,7 +33,7 @@ export async function studioSession(): Promise<{
   close: () => Promise<void>;
 }> {
   const home = await mkdtemp(join(tmpdir(), 'studio-e2e-'));
-  const engine = await spawnEngine({ env: { STUDIO_HOME: home } });
+  const engine = await spawnEngine({ env: { STUDIO_HOME: home, ...env } });
   const browser = await launchChromium();
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   return {

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_PIPELINES } from '../../engine/src/testing/job-app.ts';
+import { generate, waitForTask } from '../../engine/src/testing/project-fixture.ts';
+import { ARTIFACTS_DIR, studioSession } from './browser.ts';
+
+let session: Awaited<ReturnType<typeof studioSession>>;
+beforeAll(async () => (session = await studioSession({ PIPELINES_PATH: TEST_PIPELINES, RUNNER_BACKEND: 'process' })), 120_000);
+afterAll(() => session?.close());
+
+describe('assembly in the browser', () => {
+  it('shows the running order, exports the EDL as a download, and renders the final video into the node', async () => {
+    const base = session.engine.baseUrl;
+    const post = (path: string, body: unknown, method = 'POST') =>
+      fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    const { id } = (await post('/api/v1/projects', { name: 'Final Cut' })) as { id: string };
+    const shot = (nodeId: string, name: string, x: number, extra = {}) => ({
+      id: nodeId,
+      type: 'shot',
+      position: { x, y: 0 },
+      data: { scene: 'SCENE_01', shot: name, prompt: name, duration: 1, taskType: 'generate-video', ...extra },
+    });
+    await post(
+      `/api/v1/projects/${id}`,
+      {
+        version: 1,
+        graph: {
+          nodes: [
+            shot('b', 'SHOT_020', 320),
+            shot('a', 'SHOT_010', 0, { transition: { type: 'dissolve', frames: 12 } }),
+            { id: 'p', type: 'pipeline', position: { x: 0, y: -200 }, data: { pipelineId: 'draft-video' } },
+            { id: 'q', type: 'pipeline', position: { x: 320, y: -200 }, data: { pipelineId: 'draft-video' } },
+            { id: 'vse', type: 'vseAssembler', position: { x: 700, y: 0 }, data: { title: 'Final Cut', fps: '24' } },
+          ],
+          edges: [
+            { id: 'e1', source: 'p', sourceHandle: 'pipeline', target: 'a', targetHandle: 'pipeline' },
+            { id: 'e2', source: 'q', sourceHandle: 'pipeline', target: 'b', targetHandle: 'pipeline' },
+            { id: 'e3', source: 'a', sourceHandle: 'output', target: 'vse', targetHandle: 'sequence' },
+            { id: 'e4', source: 'b', sourceHandle: 'output', target: 'vse', targetHandle: 'sequence' },
+          ],
+        },
+      },
+      'PUT',
+    );
+    for (const node of ['a', 'b']) expect((await waitForTask(base, await generate(base, id, node), undefined, 120_000)).status).toBe('succeeded');
+
+    const page = await session.browser.newPage({ viewport: { width: 1500, height: 950 }, acceptDownloads: true });
+    await page.goto(`${base}/projects/${id}`);
+    await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+    const vse = page.locator('[data-testid="node-vseAssembler"]');
+    await vse.waitFor();
+    expect(await vse.getByTestId('vse-running-order').locator('li').allTextContents()).toEqual(['SCENE_01/SHOT_010', 'SCENE_01/SHOT_020']);
+    expect(await vse.getByTestId('vse-cut').textContent()).toContain('2 shots · 1.5 s');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), vse.getByTestId('export-edl').click()]);
+    expect(download.suggestedFilename()).toMatch(/^Final_Cut_\d{8}T\d{6}\.edl$/);
+    const edl = await readFile((await download.path())!, 'utf8');
+    expect(edl).toContain('TITLE: Final Cut');
+    expect(edl).toMatch(/D\s+012/);
+
+    await vse.getByTestId('render-final').click();
+    const movie = vse.getByTestId('vse-last-export');
+    await movie.waitFor({ timeout: 120_000 });
+    await expect.poll(() => movie.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    expect(await movie.evaluate((v: HTMLVideoElement) => Math.round(v.duration * 24))).toBe(36);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'assembler-rendered.png') });
+    await page.close();
+  });
+});
