@@ -36,10 +36,18 @@ export function engineFeatures() {
   let health = $state<Health>({});
   let pipelines = $state<PipelineInfo[]>([]);
   let workers = $state<WorkerInfo[]>([]);
+  let lastWorkers = '';
   const pollWorkers = () =>
     fetch('/api/v1/workers')
       .then((r) => (r.ok ? r.json() : []))
-      .then((list: WorkerInfo[]) => (workers = list))
+      .then((list: WorkerInfo[]) => {
+        // Heartbeats change every poll; nodes only care when the GPUs or their jobs do.
+        const key = JSON.stringify(list.map((w) => [w.name, w.gpus, w.cpuJobs]));
+        if (key !== lastWorkers) {
+          lastWorkers = key;
+          workers = list;
+        }
+      })
       .catch(() => undefined);
   void pollWorkers();
   const timer = setInterval(pollWorkers, 3000);
