@@ -139,10 +139,12 @@ export class ProjectStore {
     return true;
   }
 
-  addNode(type: NodeTypeId, position: { x: number; y: number }): string | null {
+  addNode(type: NodeTypeId, position: { x: number; y: number }, data: Record<string, unknown> = {}): string | null {
     const id = newElementId(type);
-    const extra =
-      type === 'shot' ? { scene: 'SCENE_01', shot: nextShotName(this.#client.view, 'SCENE_01') } : {};
+    const extra = {
+      ...(type === 'shot' ? { scene: 'SCENE_01', shot: nextShotName(this.#client.view, 'SCENE_01') } : {}),
+      ...data,
+    };
     const node: GraphNode = {
       id,
       type,
