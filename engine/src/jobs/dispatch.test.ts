@@ -29,8 +29,8 @@ async function liveWorkers(): Promise<Array<{ name: string; gpus: Array<{ vramGB
   return (await (await fetch(`${engine.baseUrl}/api/v1/workers`)).json()) as never;
 }
 
-async function project(name: string, quality: string, sleepMs: number) {
-  const id = await projectWithShot(engine.baseUrl, { name, pipelineId: 'test-gpu-sleep', extra: { params: { sleep_ms: sleepMs } } });
+async function project(name: string, quality: string, sleepMs: number, pipelineId = 'test-gpu-sleep') {
+  const id = await projectWithShot(engine.baseUrl, { name, pipelineId, extra: { params: { sleep_ms: sleepMs } } });
   const current = (await (await fetch(`${engine.baseUrl}/api/v1/projects/${id}`)).json()) as { version: number };
   await fetch(`${engine.baseUrl}/api/v1/projects/${id}`, {
     method: 'PATCH',
@@ -111,6 +111,30 @@ describe('VRAM-aware dispatch (real worker processes on one Redis)', () => {
     const waited = await waitForTask(engine.baseUrl, queued.body.task_id!, ['succeeded', 'failed'], 60_000);
     expect((await sidecarOf(id, waited.result!.take)).worker).toBe('gpu24');
     ws.close();
+  });
+
+  it('runs one job per GPU, except pipelines that declare they can share, and never beyond a GPU’s VRAM', async () => {
+    const id = await project('Shared', 'low', 2500, 'test-gpu-share');
+    const tasks: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { body } = await submit(id, 'queue');
+      expect(body.queue).toBe('gpu-8-shared');
+      tasks.push(body.task_id!);
+    }
+    let mostOnOneGpu = 0;
+    const deadline = Date.now() + 2500;
+    while (Date.now() < deadline) {
+      for (const worker of await liveWorkers()) {
+        for (const gpu of worker.gpus as Array<{ vramGB: number; jobs: Array<{ vramGB: number }> }>) {
+          expect(gpu.jobs.reduce((sum, j) => sum + j.vramGB, 0)).toBeLessThanOrEqual(gpu.vramGB);
+          mostOnOneGpu = Math.max(mostOnOneGpu, gpu.jobs.length);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // 8 GB jobs: two fit on the 16 GB GPU, three on the 24 GB one, one on the 12 GB one.
+    expect(mostOnOneGpu).toBeGreaterThanOrEqual(2);
+    for (const t of tasks) expect((await waitForTask(engine.baseUrl, t, ['succeeded', 'failed'], 60_000)).status).toBe('succeeded');
   });
 
   it('a worker dying while it holds the only big slot: its job is not left waiting forever, and new high jobs fail at once', async () => {
