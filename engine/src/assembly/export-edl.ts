@@ -8,6 +8,7 @@ import { EDLS_DIR } from '../projects/layout.ts';
 import type { ProjectRoom } from '../sync/project-room.ts';
 import { compileSequence, type CompiledSequence, type SequenceSettings } from './compile-sequence.ts';
 import { writeEdl } from './edl/index.ts';
+import { exportBaseName } from './export-name.ts';
 import { probeDuration } from './probe-media.ts';
 
 export class MissingTakesError extends StudioError {
@@ -47,8 +48,6 @@ export async function compileFromRoom({
   return { sequence, lists };
 }
 
-const safeName = (title: string) => title.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'Sequence';
-
 /** Saves the lists under 04_Project_Files/EDLs/ and commits them. Returns their project paths. */
 export async function saveEdl({
   room,
@@ -61,8 +60,7 @@ export async function saveEdl({
   sequence: CompiledSequence;
   lists: string[];
 }): Promise<string[]> {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  const base = `${safeName(sequence.settings.title)}_${stamp}`;
+  const base = exportBaseName(sequence.settings.title);
   const paths = lists.map((_, i) => `${EDLS_DIR}/${base}${lists.length > 1 ? `_part${i + 1}` : ''}.edl`);
   return queue.run(room.id, async () => {
     await mkdir(join(room.dir, EDLS_DIR), { recursive: true });

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
 import { StudioError } from '../errors.ts';
+import { exportBaseName } from '../assembly/export-name.ts';
 import { EXPORTS_DIR } from '../projects/layout.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
 import type { FrameRate } from '../assembly/edl/index.ts';
@@ -30,8 +31,6 @@ export interface RenderJobResult {
   seconds: number;
 }
 
-const safeName = (title: string) => title.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'Sequence';
-
 /**
  * Renders a cut from its EDL into 06_Exports/<title>_<timestamp>.mp4 (exports are deliverables,
  * not history: never committed). The renderer writes to a temporary name and renames into place,
@@ -53,8 +52,7 @@ export function startRenderWorker({
     async (job: Job<RenderJobData>, _token?: string, signal?: AbortSignal) => {
       const data = job.data;
       const projectDir = projectPath(workspace, data.projectId);
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-      const output = `${EXPORTS_DIR}/${safeName(data.title)}_${stamp}.mp4`;
+      const output = `${EXPORTS_DIR}/${exportBaseName(data.title)}.mp4`;
       await mkdir(join(projectDir, EXPORTS_DIR), { recursive: true });
       let last = 0;
       try {

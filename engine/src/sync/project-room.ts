@@ -11,6 +11,7 @@ import {
   type ServerMessage,
 } from '@studio/node-schemas';
 import { InvalidGraphError, InvalidRequestError, StaleVersionError } from '../errors.ts';
+import { parseRequest } from '../parse-request.ts';
 import { readCanvas } from '../projects/canvas-file.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
 import { readManifest } from '../projects/manifest-file.ts';
@@ -193,12 +194,7 @@ export class ProjectRoom {
 
   /** PATCH /projects/:id: title, description and settings under the version rule, committed. */
   async updateProject(request: unknown): Promise<ProjectManifest> {
-    const parsed = UpdateProjectRequest.safeParse(request);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
-    }
-    const { version, ...changes } = parsed.data;
+    const { version, ...changes } = parseRequest(UpdateProjectRequest, request);
     if (version !== this.clock) throw new StaleVersionError(version, this.clock);
     const before = this.manifest;
     const after: ProjectManifest = {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { FrameRate, Timecode } from '@studio/node-schemas';
 import { InvalidRequestError } from '../../errors.ts';
+import { parseRequest } from '../../parse-request.ts';
 import { compileFromRoom, saveEdl } from '../../assembly/export-edl.ts';
 import { fileUrl } from '../../projects/file-url.ts';
 import type { EngineContext } from '../context.ts';
@@ -18,12 +19,7 @@ const Overrides = z
   .strict();
 
 function parseOverrides(input: unknown) {
-  const parsed = Overrides.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
-  }
-  const { assembler, fps, drop_frame, record_start, title, part } = parsed.data;
+  const { assembler, fps, drop_frame, record_start, title, part } = parseRequest(Overrides, input ?? {});
   return {
     assemblerId: assembler,
     part,
@@ -57,13 +53,9 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
 
   app.post('/api/v1/projects/:id/render', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const parsed = RenderBody.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
-    }
+    const body = parseRequest(RenderBody, request.body ?? {});
     if (!ctx.tasks) throw new InvalidRequestError('this engine runs no job queue');
-    const { task_id } = await ctx.tasks.submitRender({ projectId: id, assemblerId: parsed.data.assembler, fps: parsed.data.fps, backend: parsed.data.backend });
+    const { task_id } = await ctx.tasks.submitRender({ projectId: id, assemblerId: body.assembler, fps: body.fps, backend: body.backend });
     return reply.status(202).send({ task_id });
   });
 

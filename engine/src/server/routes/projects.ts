@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { InvalidRequestError } from '../../errors.ts';
+import { parseRequest } from '../../parse-request.ts';
 import { createProject } from '../../projects/create-project.ts';
 import { fileUrl } from '../../projects/file-url.ts';
 import { listProjects } from '../../projects/list-projects.ts';
@@ -13,15 +13,6 @@ const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   skip: z.coerce.number().int().min(0).default(0),
 });
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
-  }
-  return result.data;
-}
 
 /** Graphs are big: up to 20,000 nodes. Everything else stays at Fastify's 1 MiB default. */
 const GRAPH_BODY_LIMIT = 32 * 1024 * 1024;
@@ -48,28 +39,28 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
   });
 
   app.get('/api/v1/projects/:id', async (request) => {
-    const { id } = parse(IdParams, request.params);
+    const { id } = parseRequest(IdParams, request.params);
     const room = await rooms.get(id);
     const manifest = room.projectManifest;
     return { id, name: manifest.title, ...manifest, graph: room.graph(), version: room.serverClock };
   });
 
   app.put('/api/v1/projects/:id', { bodyLimit: GRAPH_BODY_LIMIT }, async (request) => {
-    const { id } = parse(IdParams, request.params);
-    const body = parse(z.object({ graph: z.unknown(), version: z.unknown() }).strict(), request.body ?? {});
+    const { id } = parseRequest(IdParams, request.params);
+    const body = parseRequest(z.object({ graph: z.unknown(), version: z.unknown() }).strict(), request.body ?? {});
     const saved = await (await rooms.get(id)).replaceGraph(body.graph, body.version);
     return { status: 'success', version: saved.version };
   });
 
   app.patch('/api/v1/projects/:id', async (request) => {
-    const { id } = parse(IdParams, request.params);
+    const { id } = parseRequest(IdParams, request.params);
     const manifest = await (await rooms.get(id)).updateProject(request.body ?? {});
     return { id, name: manifest.title, ...manifest };
   });
 
   app.get('/api/v1/projects/:id/history', async (request) => {
-    const { id } = parse(IdParams, request.params);
-    const { limit, skip } = parse(HistoryQuery, request.query);
+    const { id } = parseRequest(IdParams, request.params);
+    const { limit, skip } = parseRequest(HistoryQuery, request.query);
     return projectHistory({ workspace, id, limit, skip });
   });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { InvalidRequestError, StudioError } from '../../errors.ts';
+import { StudioError } from '../../errors.ts';
+import { parseRequest } from '../../parse-request.ts';
 import type { EngineContext } from '../context.ts';
 
 class NoJobQueueError extends StudioError {
@@ -25,12 +26,7 @@ export function taskRoutes(app: FastifyInstance, ctx: EngineContext) {
   };
 
   app.post('/api/v1/tasks/generate_shot', async (request, reply) => {
-    const parsed = GenerateBody.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new InvalidRequestError(`${issue.path.join('.') || 'request'}: ${issue.message}`, { field: issue.path.join('.') });
-    }
-    const { project_id, node_id, idempotency_key, policy } = parsed.data;
+    const { project_id, node_id, idempotency_key, policy } = parseRequest(GenerateBody, request.body ?? {});
     const submitted = await tasks().submit({ projectId: project_id, nodeId: node_id, idempotencyKey: idempotency_key, policy });
     return reply.status(submitted.deduplicated ? 200 : 202).send({ task_id: submitted.task_id, ...('queue' in submitted ? { queue: submitted.queue, fallback: submitted.fallback } : {}) });
   });
