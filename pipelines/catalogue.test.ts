@@ -10,6 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PipelineManifest, type Quality } from '@studio/node-schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerInstructions, pinsOf } from '../scripts/pipeline-pins.ts';
+import { isCI } from '../engine/src/testing/ci.ts';
 
 const pipelinesDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(pipelinesDir, '..');
@@ -23,21 +25,21 @@ interface Entry {
 }
 
 const CATALOGUE: Record<string, Entry> = {
-  't2v-wan2.1': { taskType: 'generate-video', vram: { high: 40 }, inputs: {} },
-  'i2v-ltx': { taskType: 'image-to-video', vram: { low: 16, standard: 16, high: 24 }, inputs: { image: 'png' } },
-  'a2v-fantasy-talking': { taskType: 'talking-head', vram: { low: 12, standard: 24, high: 40 }, inputs: { image: 'png', audio: 'wav' } },
-  'motion-flexiact': { taskType: 'motion-transfer', vram: { low: 24, standard: 24, high: 24 }, inputs: { image: 'png' } },
+  't2v-wan2.1': { taskType: 'generate-video', vram: { high: 80 }, inputs: {} },
+  'i2v-ltx': { taskType: 'image-to-video', vram: { low: 32, standard: 32, high: 48 }, inputs: { image: 'png' } },
+  'a2v-fantasy-talking': { taskType: 'talking-head', vram: { low: 12, standard: 24, high: 80 }, inputs: { image: 'png', audio: 'wav' } },
+  'motion-flexiact': { taskType: 'motion-transfer', vram: { low: 32, standard: 32, high: 32 }, inputs: { image: 'png' } },
   'ip-dreamo': { taskType: 'identity-image', vram: { low: 16, standard: 16, high: 24 }, inputs: { image: 'png' } },
   'faceswap-reactor': { taskType: 'face-swap', vram: { low: 8, standard: 8, high: 8 }, inputs: { image: 'png', face: 'jpg' } },
   'tts-f5': { taskType: 'text-to-speech', vram: { low: 8, standard: 8, high: 8 }, inputs: {} },
   'edit-omnigen2': { taskType: 'edit-image', vram: { low: 16, standard: 16, high: 24 }, inputs: { image: 'png' } },
   't2i-sd1.5': { taskType: 'generate-image', vram: { low: 12 }, inputs: {} },
-  't2i-flux-schnell': { taskType: 'generate-image', vram: { standard: 16 }, inputs: {} },
+  't2i-flux-schnell': { taskType: 'generate-image', vram: { standard: 24 }, inputs: {} },
   't2i-flux-dev-fp16': { taskType: 'generate-image', vram: { high: 24 }, inputs: {} },
   't2v-wan2.1-1.3b': { taskType: 'generate-video', vram: { low: 12, standard: 12 }, inputs: {} },
-  't2v-ltx-13b': { taskType: 'generate-video', vram: { high: 24 }, inputs: {} },
+  't2v-ltx-13b': { taskType: 'generate-video', vram: { high: 48 }, inputs: {} },
   'sr-thera': { taskType: 'super-resolution', vram: { low: 8, standard: 8, high: 16 }, inputs: { input: 'png' } },
-  'restore-seedvr2': { taskType: 'video-restoration', vram: { low: 24, standard: 24, high: 24 }, inputs: { input: 'mp4' } },
+  'restore-seedvr2': { taskType: 'video-restoration', vram: { low: 80, standard: 80, high: 80 }, inputs: { input: 'mp4' } },
 };
 const IDS = Object.keys(CATALOGUE);
 
@@ -50,11 +52,11 @@ const IDS = Object.keys(CATALOGUE);
  */
 const TABLE_4: [string, Quality, string, number][] = [
   ['generate-image', 'low', 't2i-sd1.5', 12],
-  ['generate-image', 'standard', 't2i-flux-schnell', 16],
+  ['generate-image', 'standard', 't2i-flux-schnell', 24],
   ['generate-image', 'high', 't2i-flux-dev-fp16', 24],
   ['generate-video', 'low', 't2v-wan2.1-1.3b', 12],
   ['generate-video', 'standard', 't2v-wan2.1-1.3b', 12],
-  ['generate-video', 'high', 't2v-ltx-13b', 24],
+  ['generate-video', 'high', 't2v-ltx-13b', 48],
 ];
 
 function manifestOf(id: string) {
@@ -130,26 +132,6 @@ const INSTRUCTIONS = new Set([
   'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL',
 ]);
 
-function dockerInstructions(text: string): { keyword: string; args: string }[] {
-  const instructions: { keyword: string; args: string }[] = [];
-  let pending = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!pending && (line === '' || line.startsWith('#'))) continue;
-    if (pending && line.startsWith('#')) continue;
-    if (line.endsWith('\\')) {
-      pending += line.slice(0, -1) + ' ';
-      continue;
-    }
-    const full = (pending + line).trim();
-    pending = '';
-    const [keyword = '', ...rest] = full.split(/\s+/);
-    instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(' ') });
-  }
-  if (pending.trim()) throw new Error('Dockerfile ends inside a continued line');
-  return instructions;
-}
-
 const WEIGHT_DOWNLOAD = [
   /huggingface-cli\s+download|hf\s+download|hf_hub_download|snapshot_download|modelscope\s+download/,
   /from_pretrained\(/,
@@ -180,20 +162,38 @@ describe('catalogue Dockerfiles', () => {
     expect(env).toMatch(/\bTRANSFORMERS_OFFLINE=1\b/);
   });
 
-  it.each(IDS)('%s: every git clone is pinned to a named ref', (id) => {
-    const instructions = dockerInstructions(source(id, 'Dockerfile'));
-    const args = new Map(
-      instructions.filter(({ keyword }) => keyword === 'ARG').map(({ args }) => args.split('=') as [string, string]),
-    );
-    for (const { keyword, args: run } of instructions) {
-      if (keyword !== 'RUN' || !/git clone/.test(run)) continue;
-      const ref = /(?:checkout|--branch) "\$(\w+)"/.exec(run)?.[1];
-      expect(ref, `unpinned clone: ${run}`).toBeDefined();
-      const value = args.get(ref!);
-      expect(value, `ARG ${ref} has no value`).toBeTruthy();
-      expect(value).not.toMatch(/^(main|master|HEAD|latest)$/);
-      if (/checkout/.test(run)) expect(value).toMatch(/^[0-9a-f]{40}$/);
+  // The clone + checkout syntax itself is scripts/pipeline-pins.test.ts's; here, which folders have what.
+  const CLONING = IDS.filter((id) => /git clone/.test(source(id, 'Dockerfile')));
+
+  it('every pipeline but the three diffusers ones clones its upstream', () => {
+    expect(IDS.filter((id) => !CLONING.includes(id)).sort()).toEqual(['t2i-flux-dev-fp16', 't2i-flux-schnell', 't2i-sd1.5']);
+  });
+
+  it.each(CLONING)('%s: every git clone is pinned (a full commit after a full clone, or a tag)', (id) => {
+    const pins = pinsOf(id, source(id, 'Dockerfile'));
+    expect(pins.length).toBe((source(id, 'Dockerfile').match(/git clone/g) ?? []).length);
+    for (const pin of pins) expect(pin.kind === 'checkout' ? /^[0-9a-f]{40}$/.test(pin.ref) : pin.ref === '24.04.01', `${pin.arg}=${pin.ref}`).toBe(true);
+  });
+
+  it.each(IDS.filter((id) => !CLONING.includes(id)))('%s: clones nothing, and pins every package it installs to an exact version', (id) => {
+    const installs = dockerInstructions(source(id, 'Dockerfile')).filter(({ keyword, args }) => keyword === 'RUN' && /pip3? install/.test(args));
+    expect(installs.length).toBeGreaterThan(0);
+    for (const { args } of installs) {
+      const packages = args.replace(/.*?pip3? install/, '').split(/\s+/).filter((w) => w && !w.startsWith('-') && !w.startsWith('http') && w !== '\\');
+      expect(packages.length).toBeGreaterThan(0);
+      for (const pkg of packages) expect(pkg, `${id}: ${pkg}`).toMatch(/^[\w.[\]-]+==[\w.+]+$/);
     }
+  });
+
+  it.each(IDS)('%s: SOURCES.md cites an upstream source for each VRAM figure and the timeout', (id) => {
+    const m = manifestOf(id);
+    const sources = source(id, 'SOURCES.md');
+    for (const [quality, gb] of Object.entries(m.gpu.vramGB)) {
+      const line = sources.split('\n').find((l) => l.startsWith('- ') && new RegExp(`\\b${quality}\\b[^:]*: ${gb} GB`).test(l));
+      expect(line, `${id}: no line gives ${quality} ${gb} GB`).toBeDefined();
+      expect(line).toMatch(/https:\/\/github\.com\//);
+    }
+    expect(sources).toContain(`- timeout: ${m.timeoutSeconds} s`);
   });
 });
 
@@ -374,6 +374,90 @@ describe('catalogue entrypoints: argument handling', () => {
   });
 });
 
+/** Calls a function of an entrypoint (they import only the standard library at module level). */
+function callEntrypoint(id: string, code: string): unknown {
+  const script = `import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("entrypoint", sys.argv[1])
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+${code}`;
+  return JSON.parse(execFileSync('python3', ['-c', script, join(pipelinesDir, id, 'entrypoint.py')], { encoding: 'utf8' }));
+}
+
+describe('catalogue entrypoints: fixes found by reading them against upstream', () => {
+  it('ip-dreamo keeps the request’s aspect ratio (16:9 is not squeezed to 1024x768)', () => {
+    const sizes = callEntrypoint('ip-dreamo', 'print(json.dumps([m.frame_size(1280, 720), m.frame_size(720, 1280), m.frame_size(1024, 1024), m.frame_size(2560, 1080)]))');
+    expect(sizes).toEqual([[1024, 576], [576, 1024], [1024, 1024], [1024, 432]]);
+  });
+
+  it('ip-dreamo builds a writable models/ of per-file links, so huggingface_hub can lock inside .cache/', async () => {
+    const weights = join(scratch, 'dreamo-weights');
+    await mkdir(join(weights, 'black-forest-labs', 'FLUX.1-dev', 'transformer'), { recursive: true });
+    await mkdir(join(weights, '.cache', 'huggingface', 'download'), { recursive: true });
+    await writeFile(join(weights, 'black-forest-labs', 'FLUX.1-dev', 'transformer', 'model.safetensors'), 'weights');
+    await writeFile(join(weights, '.cache', 'huggingface', 'download', 'model.safetensors.metadata'), 'meta');
+    execFileSync('chmod', ['-R', 'a-w', weights]);
+    const target = join(scratch, 'dreamo-cwd', 'models');
+    const result = callEntrypoint('ip-dreamo', `from pathlib import Path
+import os
+m.writable_models(Path(sys.argv[2]), Path(sys.argv[3]))
+t = Path(sys.argv[3])
+lock = t / ".cache" / "huggingface" / "download" / "model.safetensors.lock"
+lock.write_text("")
+print(json.dumps({
+  "models_is_dir": t.is_dir() and not t.is_symlink(),
+  "weight_link": os.readlink(t / "black-forest-labs" / "FLUX.1-dev" / "transformer" / "model.safetensors"),
+  "metadata_copied": not (t / ".cache" / "huggingface" / "download" / "model.safetensors.metadata").is_symlink(),
+  "locked": lock.exists(),
+}))`.replace('sys.argv[2]', `"${weights}"`).replace(/sys\.argv\[3\]/g, `"${target}"`));
+    execFileSync('chmod', ['-R', 'u+w', weights]);
+    expect(result).toEqual({
+      models_is_dir: true,
+      weight_link: join(weights, 'black-forest-labs', 'FLUX.1-dev', 'transformer', 'model.safetensors'),
+      metadata_copied: true,
+      locked: true,
+    });
+  });
+
+  it('motion-flexiact names its output safely whatever the prompt says', () => {
+    const caption = callEntrypoint('motion-flexiact', `seen = {}
+def save_output(**kwargs):
+    seen.update(kwargs)
+    return "ok"
+m.safe_named(save_output)(pipe=None, pipeline_args={}, caption="a/b ../../etc", device="cuda", seed=1, output_dir="out")
+print(json.dumps(seen["caption"]))`);
+    expect(caption).toBe('flexiact');
+  });
+
+  it('restore-seedvr2 caps the short side per quality and cuts clips into chunks of at most 100 frames', () => {
+    const result = callEntrypoint('restore-seedvr2', `print(json.dumps({
+  "sizes": [m.capped_size(1920, 1080, m.SHORT_SIDE_CAP[q]) for q in ("low", "standard", "high")],
+  "small": m.capped_size(640, 368, 720),
+  "chunks": m.chunk_ranges(250, m.CHUNK_FRAMES),
+  "unknown": m.chunk_ranges(0, m.CHUNK_FRAMES),
+  "weights": list(m.WEIGHT_FILES),
+}))`);
+    expect(result).toEqual({
+      sizes: [[848, 480], [1280, 720], [1280, 720]],
+      small: [640, 368],
+      chunks: [[0, 100], [100, 200], [200, 250]],
+      unknown: [[0, null]],
+      // pos_emb.pt and neg_emb.pt ship in the repository; the image keeps them.
+      weights: ['seedvr2_ema_3b.pth', 'ema_vae.pth'],
+    });
+  });
+
+  it('restore-seedvr2 installs PyAV and leaves the repository’s own embeddings alone', () => {
+    const run = dockerInstructions(source('restore-seedvr2', 'Dockerfile')).filter(({ keyword }) => keyword === 'RUN').map(({ args }) => args).join('\n');
+    expect(run).toMatch(/pip3 install av==12\.0\.0/);
+    expect(run).not.toMatch(/ln -sf? \S+ \/opt\/SeedVR\/(pos|neg)_emb\.pt/);
+  });
+
+  it('ip-dreamo installs the torch upstream pins at its commit', () => {
+    expect(source('ip-dreamo', 'Dockerfile')).toMatch(/^RUN pip3 install torch==2\.6\.0 torchvision==0\.21\.0 /m);
+  });
+});
+
 describe('faceswap-reactor: SFW gate', () => {
   const id = 'faceswap-reactor';
   const classifier = ['config.json', 'model.safetensors', 'preprocessor_config.json'].map(
@@ -490,9 +574,15 @@ describe('docker-compose.yml', () => {
 
   it('passes `docker compose config`', (ctx) => {
     if (!compose) {
-      if (process.env.CI === 'true') throw new Error('docker-compose is required in CI (scripts/bootstrap installs it)');
+      if (isCI()) throw new Error('docker-compose is required in CI (scripts/bootstrap installs it)');
       return ctx.skip();
     }
-    execFileSync(compose[0]!, [...compose.slice(1), '-f', join(repoRoot, 'docker-compose.yml'), 'config', '--quiet'], { cwd: repoRoot, stdio: 'pipe' });
+    // config exits non-zero on an invalid file; its output is the file as compose resolved it.
+    const resolved = execFileSync(compose[0]!, [...compose.slice(1), '-f', join(repoRoot, 'docker-compose.yml'), 'config'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, STUDIO_WORKSPACE: '/srv/studio', STUDIO_MODELS_DIR: '/srv/models' } });
+    for (const service of ['redis', 'engine', 'gpu-worker']) expect(resolved).toMatch(new RegExp(`^  ${service}:$`, 'm'));
+    expect(resolved).toContain('STUDIO_HOME: /srv/studio');
+    // The models mount read-only, in compose v1's short form or v2's long one.
+    expect(resolved).toMatch(/- \/srv\/models:\/srv\/models:ro|source: \/srv\/models\n\s+target: \/srv\/models\n\s+read_only: true/);
+    expect(resolved).toMatch(/driver: nvidia/);
   });
 });

@@ -22,8 +22,8 @@ PIPELINE_ID = "faceswap-reactor"
 CLASSIFIER = "nsfw_detector/vit-base-nsfw-detector"
 CLASSIFIER_FILES = ("config.json", "model.safetensors", "preprocessor_config.json")
 SWAP_FILES = ("insightface/inswapper_128.onnx", "insightface/models/buffalo_l")
-# An image passes when the classifier rates it more likely SFW than NSFW (ReActor itself only
-# blocks above 0.96: a studio gate errs the other way).
+# An image passes when the classifier rates it more likely SFW than NSFW (ReActor's reactor_sfw.py
+# blocks only above SCORE = 0.979 at the pinned commit: a studio gate errs the other way).
 NSFW_LIMIT = 0.5
 # One setting serves every quality: inswapper works at 128 px whatever is asked.
 QUALITY_OFFERED = ("low", "standard", "high")

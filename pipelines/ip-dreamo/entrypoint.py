@@ -184,16 +184,36 @@ def clean(*paths):
 
 
 def frame_size(width, height):
-    """The request's aspect with the long side 1024 and the short side at least 768, in multiples of 16 (app.py's range)."""
+    """The request's aspect ratio with the long side 1024 (app.py's default size), in multiples of 16.
+
+    FLUX, which DreamO runs on, takes any multiple of 16 from 256 up, so a 16:9 shot stays 16:9
+    (1024x576) rather than being squeezed into app.py's 768-1024 sliders."""
     scale = 1024 / max(width, height)
-    snap = lambda v: max(768, min(1024, round(v * scale / 16) * 16))
+    snap = lambda v: max(256, min(1024, round(v * scale / 16) * 16))
     return snap(width), snap(height)
+
+
+def writable_models(source, target):
+    """A writable copy of the models folder: folders made, weight files linked one by one.
+
+    huggingface_hub takes a lock file under models/.cache/ before its offline branch, so that tree
+    must be writable: its small metadata files are copied, everything else is a symlink into the
+    read-only weights mount."""
+    for folder, dirs, files in os.walk(source):
+        rel = Path(folder).relative_to(source)
+        (target / rel).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            src, dst = Path(folder) / name, target / rel / name
+            if ".cache" in rel.parts:
+                shutil.copyfile(src, dst)
+            else:
+                dst.symlink_to(src)
 
 
 def generate(weights, reference, task, prompt, negative, size, steps, guidance, ref_res, offload, seed, tmp):
     # Upstream loads ./models/... relative to the working directory (hf_hub_download local_dir='models').
     cwd = Path(tempfile.mkdtemp(prefix="dreamo-"))
-    (cwd / "models").symlink_to(weights / "models", target_is_directory=True)
+    writable_models(weights / "models", cwd / "models")
     os.chdir(cwd)
     sys.path.insert(0, DREAMO_DIR)
     import numpy as np

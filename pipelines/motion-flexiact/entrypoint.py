@@ -183,15 +183,25 @@ def clean(*paths):
 # --- end of job helpers ---
 
 
+def safe_named(save_output):
+    """upstream's save_output(..., caption=prompt, ...), writing output_flexiact.mp4 whatever the prompt."""
+    def save(**kwargs):
+        return save_output(**{**kwargs, "caption": "flexiact"})
+    return save
+
+
 def generate(weights, image, embedding, prompt, guidance, lora_weight, high_timesteps, reweight_scale, seed, work):
     # Upstream's scripts import models.* and scripts.* from the repository root.
     sys.path.insert(0, FLEXIACT_DIR)
     os.chdir(FLEXIACT_DIR)
-    from scripts.inference import generate_video
+    import scripts.inference as inference
     from scripts.utils import get_gt_img
 
+    # Upstream names the file after the prompt (a "/" in it breaks the path): give it a safe name.
+    inference.save_output = safe_named(inference.save_output)
+
     progress(0.05, "loading CogVideoX-5B-I2V with the RefAdapter and FAE")
-    video = generate_video(
+    video = inference.generate_video(
         gt_img=get_gt_img(str(image), 480, 720),
         prompt=prompt,
         emb_ckpt_path=str(embedding),

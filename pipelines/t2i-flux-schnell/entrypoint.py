@@ -3,7 +3,8 @@
 
 Needs a GPU. Runs the model through diffusers' FluxPipeline as its model card shows (guidance 0,
 4 steps, max_sequence_length 256), with the transformer loaded in 8-bit (bitsandbytes) and model
-CPU offload so it fits spec table 4's 16 GB tier. Weights: /models/t2i-flux-schnell/ holds the
+CPU offload; diffusers skips offload hooks for 8-bit models, so the transformer stays on the GPU
+(about 22 GB peak: the manifest asks for 24 GB, see SOURCES.md). Weights: /models/t2i-flux-schnell/ holds the
 black-forest-labs/FLUX.1-schnell snapshot in diffusers format (model_index.json, transformer/,
 text_encoder/, text_encoder_2/, tokenizer/, tokenizer_2/, vae/, scheduler/). Unverified: written
 without a GPU or the weights. Job-folder contract: pipelines/README.md.
