@@ -8,4 +8,7 @@ export * from './validate-graph.ts';
 export * from './pipeline-manifest.ts';
 export * from './ws-messages.ts';
 export * from './apply-edit.ts';
+export * from './proto-keys.ts';
+export * from './safe-text.ts';
 export * from './sequence-shots.ts';
+export * from './frame-rate-input.ts';

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { isGuardedPath, presentedToken, TOKEN_COOKIE, TOKEN_QUERY, tokenMatches } from './auth.ts';
+import { looksLikeApiPath } from './auth.ts';
 import type { EngineContext } from './context.ts';
 import { handleError } from './error-handler.ts';
+import { installTokenGate } from './token-gate.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { assemblyRoutes } from './routes/assembly.ts';
@@ -28,24 +29,7 @@ export async function buildApp(
     await ctx.rooms.closeAll();
   });
 
-  if (ctx.token !== null) {
-    const token = ctx.token;
-    app.addHook('onRequest', async (request, reply) => {
-      const presented = presentedToken(request.headers, request.url);
-      if (isGuardedPath(request.url)) {
-        if (!tokenMatches(token, presented))
-          return reply.status(401).send({ error: 'a startup token is required: open the URL the engine printed', code: 'UNAUTHORIZED' });
-        return;
-      }
-      // A page opened from the printed URL: keep the token in a cookie so the app's requests carry it.
-      const url = new URL(request.url, 'http://x');
-      if (url.searchParams.has(TOKEN_QUERY) && tokenMatches(token, url.searchParams.get(TOKEN_QUERY))) {
-        url.searchParams.delete(TOKEN_QUERY);
-        reply.header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
-        return reply.redirect(url.pathname + url.search, 303);
-      }
-    });
-  }
+  if (ctx.token !== null) installTokenGate(app, ctx.token);
 
   metaRoutes(app, ctx.features);
   projectRoutes(app, ctx);
@@ -59,7 +43,7 @@ export async function buildApp(
   const hasWeb = existsSync(join(ctx.webBuildDir, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: ctx.webBuildDir, prefix: '/', wildcard: false, index: ['index.html'] });
   app.setNotFoundHandler((request, reply) => {
-    if (isGuardedPath(request.url) || request.method !== 'GET')
+    if (looksLikeApiPath(request.url) || request.method !== 'GET')
       return reply.status(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' });
     if (hasWeb) return reply.sendFile('index.html');
     return reply

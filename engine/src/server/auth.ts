@@ -4,13 +4,29 @@ import type { IncomingHttpHeaders } from 'node:http';
 export const TOKEN_COOKIE = 'studio_token';
 export const TOKEN_QUERY = 'token';
 
+/** decodeURIComponent that answers null for input that is not valid percent-encoding, never throws. */
+export function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
 function cookieValue(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    // A cookie that is not valid percent-encoding is no token at all (and never an error).
+    if (eq > 0 && part.slice(0, eq).trim() === name) return safeDecode(part.slice(eq + 1).trim());
   }
   return null;
+}
+
+/** The query string of a request target, whatever the target looks like (origin-form, absolute-form, garbage). */
+export function queryOf(target: string): URLSearchParams {
+  const q = target.indexOf('?');
+  return new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
 }
 
 /** The token a request carries: Authorization bearer, X-Studio-Token, ?token= or the cookie. */
@@ -19,7 +35,7 @@ export function presentedToken(headers: IncomingHttpHeaders, url: string): strin
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
   const header = headers['x-studio-token'];
   if (typeof header === 'string') return header;
-  const query = new URL(url, 'http://x').searchParams.get(TOKEN_QUERY);
+  const query = queryOf(url).get(TOKEN_QUERY);
   if (query) return query;
   return cookieValue(headers.cookie, TOKEN_COOKIE);
 }
@@ -31,8 +47,13 @@ export function tokenMatches(expected: string, presented: string | null): boolea
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Paths that need the token when the engine is bound beyond loopback. */
-export function isGuardedPath(url: string): boolean {
+/** Route patterns (as the router registered them) that need the token when bound beyond loopback. */
+export function isGuardedRoute(routeUrl: string): boolean {
+  return routeUrl === '/api' || routeUrl.startsWith('/api/');
+}
+
+/** For the not-found answer only (JSON or the web app): never a security decision. */
+export function looksLikeApiPath(url: string): boolean {
   const path = url.split('?')[0]!;
   return path === '/api' || path.startsWith('/api/') || path === '/ws' || path.startsWith('/ws/');
 }

@@ -132,21 +132,28 @@ export class ProjectRoom {
     return this.#lastClientClock.get(clientId) ?? null;
   }
 
-  #noteClientClock(clientId: string, clientClock: number): void {
+  /** The record only moves forward: a batch without a clock, or an older one, must not rewind it. */
+  #noteClientClock(clientId: string, clientClock: number | undefined): void {
+    if (clientClock === undefined) return;
+    const before = this.#lastClientClock.get(clientId);
+    if (before !== undefined && before >= clientClock) return;
     this.#lastClientClock.delete(clientId);
     this.#lastClientClock.set(clientId, clientClock);
     if (this.#lastClientClock.size > 10_000) this.#lastClientClock.delete(this.#lastClientClock.keys().next().value!);
   }
 
-  applyClientEdits(client: RoomClient, clientClock: number, edits: GraphEditOp[]): EditResult {
+  applyClientEdits(client: RoomClient, clientClock: number | undefined, edits: GraphEditOp[]): EditResult {
     this.#noteClientClock(client.id, clientClock);
     const result = applyEdits(this.doc, edits);
     if (!result.ok) return { ok: false, reason: result.reason, serverClock: this.clock };
     const clock = ++this.clock;
     this.#record({ c: clock, e: edits });
-    this.#log.push({ clock, kind: 'edits', edits, origin: client.id, clientClock });
+    this.#log.push({ clock, kind: 'edits', edits, origin: client.id, ...(clientClock === undefined ? {} : { clientClock }) });
     this.#summary.record(edits);
-    this.broadcast({ type: 'server:graph_patch', serverClock: clock, edits, origin: client.id, clientClock }, client);
+    this.broadcast(
+      { type: 'server:graph_patch', serverClock: clock, edits, origin: client.id, ...(clientClock === undefined ? {} : { clientClock }) },
+      client,
+    );
     this.#schedulePersist();
     return { ok: true, serverClock: clock };
   }
@@ -202,6 +209,7 @@ export class ProjectRoom {
       title: changes.title ?? before.title,
       description: changes.description ?? before.description,
       project_settings: {
+        ...before.project_settings,
         aspect_ratio: changes.aspect_ratio ?? before.project_settings.aspect_ratio,
         quality: changes.quality ?? before.project_settings.quality,
         hardware_policy: changes.hardware_policy ?? before.project_settings.hardware_policy,

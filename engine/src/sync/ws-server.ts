@@ -5,12 +5,14 @@ import {
   CLOSE_CODES,
   ClientId,
   ClientMessage,
+  findProtoKey,
   MAX_CLIENT_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   type ServerMessage,
 } from '@studio/node-schemas';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { presentedToken, tokenMatches } from '../server/auth.ts';
+import { parseSyncTarget } from './sync-target.ts';
 import type { ProjectRoom, RoomClient } from './project-room.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import type { RoomRegistry } from './room-registry.ts';
@@ -23,6 +25,8 @@ const FLOOD_RATE = 2000;
 const FLOOD_BURST = 4000;
 /** Refused messages beyond which a flooding client is disconnected. */
 const FLOOD_CLOSE_AFTER = 20_000;
+/** RFC 6455 'internal error'. */
+const INTERNAL_ERROR_CLOSE = 1011;
 
 export interface GenerationHandlers {
   start(room: ProjectRoom, nodeId: string, idempotencyKey: string | undefined, policy?: 'queue' | 'fallback'): Promise<ServerMessage[]>;
@@ -62,6 +66,7 @@ class Connection implements RoomClient {
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string) {
+  if (!socket.writable) return void socket.destroy();
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
@@ -83,12 +88,22 @@ export function attachSyncServer({
   const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://x');
-    const match = /^\/ws\/([^/]+)$/.exec(url.pathname);
-    if (!match) return refuseUpgrade(socket, 404, 'Not Found');
-    if (token !== null && !tokenMatches(token, presentedToken(request.headers, request.url ?? '/')))
-      return refuseUpgrade(socket, 401, 'Unauthorized');
-    wss.handleUpgrade(request, socket, head, (ws) => void onConnection(ws, decodeURIComponent(match[1]!), url.searchParams));
+    // Node drops its own error handling from an upgraded socket: a reset peer must not crash us.
+    socket.on('error', () => socket.destroy());
+    try {
+      const target = request.url ?? '/';
+      if (token !== null && !tokenMatches(token, presentedToken(request.headers, target)))
+        return refuseUpgrade(socket, 401, 'Unauthorized');
+      const route = parseSyncTarget(target);
+      if (!route) return refuseUpgrade(socket, 404, 'Not Found');
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        // ws reports bad frames as 'error' events: one without a listener would end the process.
+        ws.on('error', () => ws.terminate());
+        onConnection(ws, route.projectId, route.params).catch(() => ws.close(INTERNAL_ERROR_CLOSE, 'internal error'));
+      });
+    } catch {
+      refuseUpgrade(socket, 400, 'Bad Request');
+    }
   });
 
   async function onConnection(ws: WebSocket, projectId: string, params: URLSearchParams) {
@@ -130,7 +145,10 @@ export function attachSyncServer({
     ws.on('close', () => room.clients.delete(conn));
     ws.on('error', () => room.clients.delete(conn));
 
-    deliver = (raw, isBinary) => void onMessage(conn, room, raw, isBinary);
+    deliver = (raw, isBinary) =>
+      void onMessage(conn, room, raw, isBinary).catch(() =>
+        conn.reply({ type: 'server:error', error: 'the engine could not handle this message', code: 'INTERNAL' }),
+      );
     for (const [raw, isBinary] of early) deliver(raw, isBinary);
   }
 
@@ -149,12 +167,15 @@ export function attachSyncServer({
     } catch {
       return conn.reply({ type: 'server:error', error: 'malformed JSON', code: 'BAD_JSON' });
     }
-    const parsed = ClientMessage.safeParse(json);
-    if (!parsed.success) {
+    // Parsing drops a `__proto__` key silently; refuse it instead so client and server agree.
+    const protoKey = findProtoKey(json);
+    const parsed = protoKey === null ? ClientMessage.safeParse(json) : null;
+    if (!parsed?.success) {
       const clientClock = (json as { clientClock?: unknown })?.clientClock;
-      const issue = parsed.error.issues[0]!;
-      const reason = `invalid message: ${issue.path.join('.') || 'message'}: ${issue.message}`;
-      if ((json as { type?: unknown })?.type === 'client:graph_edit' && Number.isInteger(clientClock) && (clientClock as number) >= 0)
+      const issue = parsed?.error.issues[0];
+      const reason = issue ? `invalid message: ${issue.path.join('.') || 'message'}: ${issue.message}` : `invalid message: key '${protoKey}' is not allowed`;
+      const type = (json as { type?: unknown })?.type;
+      if ((type === 'client:graph_edit' || type === 'client:update_node_data') && Number.isInteger(clientClock) && (clientClock as number) >= 0)
         return conn.reply({ type: 'server:reject', clientClock: clientClock as number, reason, serverClock: room.serverClock });
       return conn.reply({ type: 'server:error', error: reason, code: 'BAD_MESSAGE' });
     }
@@ -169,7 +190,7 @@ export function attachSyncServer({
         );
       }
       case 'client:update_node_data': {
-        const result = room.applyClientEdits(conn, msg.clientClock ?? 0, [{ op: 'update_node', id: msg.node_id, changes: { data: msg.data } }]);
+        const result = room.applyClientEdits(conn, msg.clientClock, [{ op: 'update_node', id: msg.node_id, changes: { data: msg.data } }]);
         if (msg.clientClock === undefined) {
           if (!result.ok) conn.reply({ type: 'server:error', error: result.reason, code: 'EDIT_REJECTED' });
           return;
