@@ -5,7 +5,9 @@ import { StudioError } from './errors.ts';
 import { requireGitAndLfs } from './health/require-git-lfs.ts';
 import { GitQueue } from './projects/git-queue.ts';
 import { recoverWorkspace } from './projects/recover-workspace.ts';
-import { ensureWorkspace, workspaceAt } from './projects/workspace.ts';
+import { workspaceIndex } from './projects/index/workspace-index.ts';
+import { MaintenanceScheduler } from './projects/git-maintenance.ts';
+import { ensureWorkspace, listProjectIds, workspaceAt } from './projects/workspace.ts';
 import { lockWorkspace } from './projects/workspace-lock.ts';
 import { buildApp } from './server/app.ts';
 import { NO_FEATURES } from './server/context.ts';
@@ -26,11 +28,13 @@ async function main() {
   const workspace = workspaceAt(config.studioHome);
   await ensureWorkspace(workspace);
   const unlock = await lockWorkspace(workspace);
-  const recovered = await recoverWorkspace(workspace);
-  for (const line of recovered) console.log(line);
 
   const token = isLoopbackHost(config.host) ? null : randomBytes(24).toString('base64url');
   const queue = new GitQueue();
+  // Queued before anything else can reach a project, then run in the background while the engine starts and answers.
+  const recovery = await recoverWorkspace(workspace, queue, (line) => console.log(line));
+  const index = workspaceIndex(workspace);
+  const maintenance = new MaintenanceScheduler(workspace, queue);
   const rooms = new RoomRegistry(workspace, queue);
   const settings = jobSettings(process.env, config.repoRoot);
   const catalogue = new PipelineCatalogue(settings.pipelineRoots);
@@ -72,6 +76,10 @@ async function main() {
   console.log(`Studio engine listening: ${url}`);
   console.log(`Workspace: ${workspace.home}`);
   if (token) console.log('Bound beyond loopback: every /api and /ws request needs the token in the URL above.');
+  void recovery.done.then(async () => {
+    await index.warm();
+    maintenance.checkProjects(await listProjectIds(workspace));
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -80,6 +88,8 @@ async function main() {
     console.log(`${signal}: stopping`);
     await app.close();
     await jobs.close();
+    await maintenance.close();
+    await index.save();
     await redis?.stop();
     await unlock();
     process.exit(0);

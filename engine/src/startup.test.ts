@@ -4,6 +4,9 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './config.ts';
+import { createProject } from './projects/create-project.ts';
+import { ensureWorkspace, workspaceAt } from './projects/workspace.ts';
 import { runEngineToExit, spawnEngine } from './testing/spawn-engine.ts';
 
 let home: string;
@@ -64,6 +67,40 @@ describe('engine start-up', () => {
     }
   });
 
+  it('answers before every project is recovered, recovers the one opened first, then all of them in the background', async () => {
+    const studioHome = join(home, 'many');
+    const workspace = workspaceAt(studioHome);
+    await ensureWorkspace(workspace);
+    const ids: string[] = [];
+    for (let i = 0; i < 24; i++) {
+      const { id, dir } = await createProject({ workspace, templatesDir: join(REPO_ROOT, 'templates'), request: { name: `Reel ${i}` } });
+      await writeFile(join(dir, '.git', 'index.lock'), ''); // as a killed git leaves it
+      await writeFile(join(dir, '04_Project_Files', 'EDLs', 'left-behind.edl'), 'TITLE: left behind\n');
+      ids.push(id);
+    }
+    const engine = await spawnEngine({ env: { STUDIO_HOME: studioHome } });
+    try {
+      const last = ids.at(-1)!;
+      const list = await fetch(`${engine.baseUrl}/api/v1/projects?limit=5`);
+      expect(list.status).toBe(200);
+      expect(list.headers.get('x-total-count')).toBe('24');
+      expect(((await list.json()) as unknown[]).length).toBe(5);
+      expect((await fetch(`${engine.baseUrl}/api/v1/projects/${last}`)).status).toBe(200);
+      const lastDir = join(workspace.projectsDir, last);
+      expect(existsSync(join(lastDir, '.git', 'index.lock'))).toBe(false);
+      expect(execFileSync('git', ['status', '--porcelain'], { cwd: lastDir, encoding: 'utf8' })).toBe('');
+      expect(execFileSync('git', ['log', '-1', '--format=%s'], { cwd: lastDir, encoding: 'utf8' })).toContain('Recover uncommitted changes');
+
+      const deadline = Date.now() + 60_000;
+      while (ids.some((id) => existsSync(join(workspace.projectsDir, id, '.git', 'index.lock'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      for (const id of ids) expect(existsSync(join(workspace.projectsDir, id, '.git', 'index.lock'))).toBe(false);
+      while (engine.output().split('committed changes left uncommitted').length - 1 < 24 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(engine.output().split('committed changes left uncommitted').length - 1).toBe(24);
+    } finally {
+      await engine.stop();
+    }
+  }, 120_000);
+
   it('survives SIGKILL during commits: git fsck accepts the repository, the next start clears the lock and carries on', async () => {
     const studioHome = join(home, 'crash');
     let engine = await spawnEngine({ env: { STUDIO_HOME: studioHome } });
@@ -103,9 +140,10 @@ describe('engine start-up', () => {
       expect(() => git('fsck', '--full', '--no-progress')).not.toThrow();
 
       engine = await spawnEngine({ env: { STUDIO_HOME: studioHome } });
+      // Recovery runs in the background; opening a project waits for (and hurries) its own.
+      const now = (await (await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`)).json()) as { version: number };
       expect(existsSync(join(dir, '.git', 'index.lock'))).toBe(false);
       expect(git('status', '--porcelain')).toBe('');
-      const now = (await (await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`)).json()) as { version: number };
       const res = await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
@@ -116,5 +154,5 @@ describe('engine start-up', () => {
     }
     await engine.stop();
     expect(() => git('fsck', '--full', '--no-progress')).not.toThrow();
-  });
+  }, 240_000);
 });

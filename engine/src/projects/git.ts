@@ -1,14 +1,35 @@
+import { execFile } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitOperationError } from '../errors.ts';
+import { notifyCommitted } from './commit-notice.ts';
 
 const IDENTITY = { name: 'Studio Engine', email: 'engine@studio.local' };
 
-/** simple-git over the real git CLI (git-lfs hooks in through git's own filters). */
-export function gitAt(dir: string): SimpleGit {
-  // hooksPath is only ever set to /dev/null (hooks off, see NO_HOOKS), never to a path from input.
-  return simpleGit({ baseDir: dir, binary: 'git', maxConcurrentProcesses: 4, trimmed: false, unsafe: { allowUnsafeHooksPath: true } });
+/** Output of git is read whole; a history page or an ls-tree of tens of thousands of takes fits. */
+const MAX_OUTPUT = 256 * 1024 * 1024;
+
+/** Runs git in a folder and resolves with its stdout; rejects with its stderr when it exits non-zero. */
+export function runGit(dir: string, args: readonly string[], { input }: { input?: string | Uint8Array } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('git', args, { cwd: dir, maxBuffer: MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) reject(new Error(stderr.trim() || error.message));
+      else resolve(stdout);
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/**
+ * git over child_process.execFile. It replaced simple-git, which waits 50 ms after any command
+ * that prints nothing (a clean `git status`, a `git log` with no match): most of start-up.
+ */
+export interface GitRunner {
+  raw(args: readonly string[]): Promise<string>;
+}
+
+export function gitAt(dir: string): GitRunner {
+  return { raw: (args) => runGit(dir, args) };
 }
 
 async function wrap<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -40,11 +61,7 @@ const REPOSITORY_CONFIG = `[user]
 \tsplitIndex = true
 `;
 
-/*
- * simple-git waits 50 ms more after any git command that printed nothing, so the commands here
- * use their talkative forms (no -q, add -v) and the settings are appended to .git/config in one
- * write rather than one silent `git config` process per key.
- */
+/* The settings are appended to .git/config in one write rather than one `git config` process per key. */
 
 /** git init with LFS installed locally. */
 export async function initRepository(dir: string): Promise<void> {
@@ -68,6 +85,7 @@ export async function commitPaths(dir: string, message: string, paths: readonly 
   return wrap('commit', async () => {
     await git.raw(['add', '--verbose', '--', ...(paths === 'all' ? ['.'] : paths)]);
     const summary = await git.raw([...NO_HOOKS, 'commit', '--no-verify', '-m', message]);
+    await notifyCommitted(dir, paths);
     return /^\[\S+ (?:\(root-commit\) )?([0-9a-f]+)\]/.exec(summary)?.[1] ?? '';
   });
 }
@@ -78,15 +96,18 @@ export async function commitPaths(dir: string, message: string, paths: readonly 
  * Unlike `git commit` it does not re-stat every file in the index, so its cost stays flat as a
  * project grows to tens of thousands of takes. Needs an existing HEAD.
  */
-export async function commitStaged(dir: string, message: string): Promise<string> {
+export async function commitStaged(dir: string, message: string, paths?: readonly string[]): Promise<string> {
   const git = gitAt(dir);
   return wrap('commit', async () => {
     const [tree, parent] = await Promise.all([git.raw(['write-tree']), git.raw(['rev-parse', '--verify', 'HEAD'])]);
     const commit = (await git.raw(['commit-tree', tree.trim(), '-p', parent.trim(), '-m', message])).trim();
-    // update-ref --stdin answers each step of its transaction (and simple-git needs some output).
+    // update-ref --stdin answers each step of its transaction.
     const transaction = `start\nupdate HEAD ${commit} ${parent.trim()}\nprepare\ncommit\n`;
-    const answer = await simpleGit({ baseDir: dir, input: () => transaction }).raw(['update-ref', '-m', `commit: ${message.split('\n')[0]}`, '--stdin']);
+    const answer = await runGit(dir, ['update-ref', '-m', `commit: ${message.split('\n')[0]}`, '--stdin'], { input: transaction });
     if (!answer.includes('commit: ok')) throw new Error(`update-ref did not commit: ${answer}`);
+    // The commit notice names what changed; a caller that did not say is answered from the trees.
+    const changed = paths ?? (await git.raw(['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', parent.trim(), tree.trim()])).split('\0').filter(Boolean);
+    await notifyCommitted(dir, changed);
     return commit;
   });
 }
@@ -95,6 +116,7 @@ export async function commitStaged(dir: string, message: string): Promise<string
 export async function commitTracked(dir: string, message: string, paths: readonly string[]): Promise<void> {
   const git = gitAt(dir);
   await wrap('commit', () => git.raw([...NO_HOOKS, 'commit', '--no-verify', '-m', message, '--', ...paths]));
+  await notifyCommitted(dir, paths);
 }
 
 export interface LogEntry {

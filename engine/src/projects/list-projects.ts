@@ -1,39 +1,37 @@
 import type { ProjectSummary } from '@studio/node-schemas';
-import { lastCommitTime } from './git.ts';
-import { readManifest } from './manifest-file.ts';
-import { listProjectIds, projectPath, type Workspace } from './workspace.ts';
+import { fileUrl } from './file-url.ts';
+import { workspaceIndex } from './index/workspace-index.ts';
+import type { Workspace } from './workspace.ts';
 
-/** Every project with its last change, newest first. A project that cannot be read is skipped. */
-export async function listProjects({
-  workspace,
-  latestTake = async () => null,
-}: {
-  workspace: Workspace;
-  latestTake?: (projectDir: string) => Promise<string | null>;
-}): Promise<ProjectSummary[]> {
-  const ids = await listProjectIds(workspace);
-  const summaries = await Promise.all(
-    ids.map(async (id): Promise<ProjectSummary | null> => {
-      const dir = projectPath(workspace, id);
-      try {
-        const [manifest, updatedAt, take] = await Promise.all([readManifest(dir), lastCommitTime(dir), latestTake(dir)]);
-        return {
-          id,
-          uuid: manifest.uuid,
-          name: manifest.title,
-          title: manifest.title,
-          description: manifest.description,
-          project_settings: manifest.project_settings,
-          version: manifest.version,
-          updated_at: updatedAt,
-          latest_take: take,
-        };
-      } catch {
-        return null;
-      }
+/** A dashboard card: the summary and how much history and how many takes the project holds. */
+export type ListedProject = ProjectSummary & { counts: { commits: number; takes: number } };
+
+export interface ProjectPage {
+  projects: ListedProject[];
+  /** How many projects there are in all. */
+  total: number;
+}
+
+/**
+ * A page of the projects, newest change first, from the workspace index (no git process unless a
+ * repository changed behind the engine's back). A project that cannot be read is left out.
+ */
+export async function listProjects({ workspace, limit = Infinity, skip = 0 }: { workspace: Workspace; limit?: number; skip?: number }): Promise<ProjectPage> {
+  const indexed = await workspaceIndex(workspace).projects();
+  indexed.sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? '') || a.id.localeCompare(b.id));
+  const projects = indexed.slice(skip, skip + limit).map(
+    ({ id, manifest, updatedAt, latestTake, commits, takes }): ListedProject => ({
+      id,
+      uuid: manifest.uuid,
+      name: manifest.title,
+      title: manifest.title,
+      description: manifest.description,
+      project_settings: manifest.project_settings,
+      version: manifest.version,
+      updated_at: updatedAt,
+      latest_take: latestTake ? fileUrl(id, latestTake) : null,
+      counts: { commits, takes },
     }),
   );
-  return summaries
-    .filter((s): s is ProjectSummary => s !== null)
-    .sort((a, b) => (b.updated_at ?? '').localeCompare(a.updated_at ?? ''));
+  return { projects, total: indexed.length };
 }

@@ -4,7 +4,19 @@ import { TEMP_SUFFIX } from './atomic-write.ts';
 import { commitPaths, gitAt } from './git.ts';
 
 /** Lock files git leaves behind when a process holding them is killed. */
-const GIT_LOCKS = ['index.lock', 'HEAD.lock', 'config.lock', 'packed-refs.lock', 'shallow.lock', 'ORIG_HEAD.lock'];
+const GIT_LOCKS = [
+  'index.lock',
+  'HEAD.lock',
+  'config.lock',
+  'packed-refs.lock',
+  'shallow.lock',
+  'ORIG_HEAD.lock',
+  // left by a killed `git maintenance run` (git-maintenance.ts), which otherwise skips every later run
+  'objects/maintenance.lock',
+  'objects/info/commit-graph.lock',
+  'objects/info/commit-graphs/commit-graph-chain.lock',
+  'objects/pack/multi-pack-index.lock',
+];
 
 async function findLocks(dir: string, depth = 0): Promise<string[]> {
   const out: string[] = [];
@@ -34,9 +46,9 @@ export interface RecoveryReport {
 }
 
 /**
- * Brings a project back to a clean state after an unclean shutdown. Called at engine start, when
- * no git process of ours can be running (the workspace lock ensures no other engine is), so any
- * lock file is stale. Half-written temp files are deleted; whole files the engine wrote but did
+ * Brings a project back to a clean state after an unclean shutdown. Runs at engine start as the
+ * first operation of the project's git queue, when no git process of ours can be running on it
+ * (the workspace lock ensures no other engine is), so any lock file is stale. Half-written temp files are deleted; whole files the engine wrote but did
  * not commit are committed, so nothing written is lost.
  */
 export async function recoverProject(projectDir: string): Promise<RecoveryReport> {

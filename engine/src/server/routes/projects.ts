@@ -2,13 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseRequest } from '../../parse-request.ts';
 import { createProject } from '../../projects/create-project.ts';
-import { fileUrl } from '../../projects/file-url.ts';
 import { listProjects } from '../../projects/list-projects.ts';
-import { latestTakeThumbnail } from '../../projects/takes/latest-take.ts';
 import { projectHistory } from '../../projects/project-history.ts';
 import type { EngineContext } from '../context.ts';
 
 const IdParams = z.object({ id: z.string() });
+/** Without a limit, every project (the dashboard asks for its first screen, then the rest). */
+const ProjectPageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  skip: z.coerce.number().int().min(0).default(0),
+});
 const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   skip: z.coerce.number().int().min(0).default(0),
@@ -20,17 +23,13 @@ const GRAPH_BODY_LIMIT = 32 * 1024 * 1024;
 export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
   const { workspace, rooms } = ctx;
 
-  app.get('/api/v1/projects', async () => {
-    const projects = await listProjects({
-      workspace,
-      latestTake: async (dir) => {
-        const thumb = await latestTakeThumbnail(dir);
-        return thumb ? fileUrl(dir.split('/').pop()!, thumb) : null;
-      },
-    });
+  app.get('/api/v1/projects', async (request, reply) => {
+    const { limit, skip } = parseRequest(ProjectPageQuery, request.query);
+    const page = await listProjects({ workspace, limit, skip });
     // An open project's clock runs ahead of its last commit.
-    for (const p of projects) p.version = (await rooms.loaded(p.id))?.serverClock ?? p.version;
-    return projects;
+    for (const p of page.projects) p.version = (await rooms.loaded(p.id))?.serverClock ?? p.version;
+    reply.header('x-total-count', String(page.total));
+    return page.projects;
   });
 
   app.post('/api/v1/projects', async (request, reply) => {

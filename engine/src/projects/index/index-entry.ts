@@ -1,0 +1,55 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ProjectManifest } from '@studio/node-schemas';
+import { runGit } from '../git.ts';
+import { MANIFEST_FILE, RENDERS_DIR } from '../layout.ts';
+import { readManifest } from '../manifest-file.ts';
+import { latestTakeThumbnail } from '../takes/latest-take.ts';
+import { readHeadSync } from './repository-head.ts';
+import { isPictureTake, isTakeFile } from './take-paths.ts';
+
+/** What the workspace index knows of one project, and the HEAD and project.json it was read from. */
+export const IndexEntry = z.object({
+  head: z.string().nullable(),
+  manifestMtimeMs: z.number(),
+  manifest: ProjectManifest,
+  updatedAt: z.string().nullable(),
+  commits: z.int().min(0),
+  takes: z.int().min(0),
+  /** Project-relative path of the latest picture take's thumbnail. */
+  latestTake: z.string().nullable(),
+});
+export type IndexEntry = z.infer<typeof IndexEntry>;
+
+export async function manifestMtime(dir: string): Promise<number> {
+  return (await stat(join(dir, MANIFEST_FILE))).mtimeMs;
+}
+
+/**
+ * Reads an entry from the repository itself: for a project the index has not seen, or one whose
+ * HEAD moved behind the engine's back. The latest-take query walks history, so it runs only when
+ * the HEAD tree holds a picture take at all (listing the tree is cheap; a walk that finds nothing
+ * in 10,000 commits is not).
+ */
+export async function readIndexEntry(dir: string): Promise<IndexEntry> {
+  const head = readHeadSync(dir);
+  const [manifest, manifestMtimeMs, time, count, tree] = await Promise.all([
+    readManifest(dir),
+    manifestMtime(dir),
+    head ? runGit(dir, ['log', '-1', '--format=%ct']) : Promise.resolve(''),
+    head ? runGit(dir, ['rev-list', '--count', 'HEAD']) : Promise.resolve('0'),
+    head ? runGit(dir, ['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', RENDERS_DIR]) : Promise.resolve(''),
+  ]);
+  const files = tree.split('\0').filter(Boolean);
+  const latestTake = files.some(isPictureTake) ? await latestTakeThumbnail(dir) : null;
+  return {
+    head,
+    manifestMtimeMs,
+    manifest,
+    updatedAt: time.trim() ? new Date(Number(time.trim()) * 1000).toISOString() : null,
+    commits: Number(count.trim()) || 0,
+    takes: files.filter(isTakeFile).length,
+    latestTake,
+  };
+}
