@@ -3,6 +3,19 @@ import { isGuardedRoute, looksLikeApiPath, presentedToken, queryOf, TOKEN_COOKIE
 
 const UNAUTHORIZED = { error: 'a startup token is required: open the URL the engine printed', code: 'UNAUTHORIZED' };
 
+export interface GatedRoute {
+  method: string;
+  url: string;
+  guarded: boolean;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, GatedRoute[]>();
+
+/** Every route registered on a gated app, and whether the gate guards it (for audits and tests). */
+export function gatedRoutes(app: FastifyInstance): readonly GatedRoute[] {
+  return ROUTES.get(app) ?? [];
+}
+
 /** Only a same-origin path: `//host` and `/\host` would send the browser elsewhere. */
 function sameOriginPath(target: string): string {
   const path = target.split('?')[0]!;
@@ -18,8 +31,13 @@ export function installTokenGate(app: FastifyInstance, token: string): void {
   const guard: onRequestHookHandler = async (request, reply) => {
     if (!tokenMatches(token, presentedToken(request.headers, request.url))) return reply.status(401).send(UNAUTHORIZED);
   };
+  const routes: GatedRoute[] = [];
+  ROUTES.set(app, routes);
   app.addHook('onRoute', (route) => {
-    if (!isGuardedRoute(route.url ?? route.path ?? '')) return;
+    const url = route.url ?? route.path ?? '';
+    const guarded = isGuardedRoute(url);
+    for (const method of [route.method].flat()) routes.push({ method, url, guarded });
+    if (!guarded) return;
     const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
     route.onRequest = [guard, ...existing];
   });
