@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../config.ts';
 import { dockerDaemonVersion } from '../health/tool-versions.ts';
+import { isCI } from './ci.ts';
 import { TEST_PIPELINES } from './job-app.ts';
 
 const run = promisify(execFile);
@@ -45,7 +46,7 @@ export async function ensurePipelineImages(ids: string[]): Promise<void> {
 export async function dockerForTests(ids: string[]): Promise<{ ready: true } | { ready: false; reason: string }> {
   const problem = await ensureDockerDaemon();
   if (problem) {
-    if (process.env.CI === 'true') throw new Error(`Docker is required in CI: ${problem}`);
+    if (isCI()) throw new Error(`Docker is required in CI: ${problem}`);
     return { ready: false, reason: problem };
   }
   await ensurePipelineImages(ids);
