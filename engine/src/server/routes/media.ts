@@ -1,10 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { open, realpath, stat } from 'node:fs/promises';
-import { extname, join, sep } from 'node:path';
+import { extname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ProjectRelativePath } from '@studio/node-schemas';
 import { InvalidRequestError, StudioError } from '../../errors.ts';
+import { openProjectFile } from '../../projects/open-project-file.ts';
 import { existingProjectPath } from '../../projects/workspace.ts';
+import { byteRange } from './byte-range.ts';
 import type { EngineContext } from '../context.ts';
 
 class FileNotFoundError extends StudioError {
@@ -34,40 +34,36 @@ const READABLE = ['01_Assets/', '03_Renders/', '04_Project_Files/EDLs/', '05_Cac
 export function mediaRoutes(app: FastifyInstance, ctx: EngineContext) {
   app.get('/api/v1/projects/:id/files/*', async (request, reply) => {
     const { id, '*': rest } = request.params as { id: string; '*': string };
-    const rel = decodeURIComponent(rest ?? '');
+    // The router has already decoded the path once; decoding again would turn `a%41` into `aA`.
+    const rel = rest ?? '';
     if (!ProjectRelativePath.safeParse(rel).success || !READABLE.some((prefix) => rel.startsWith(prefix)))
       throw new InvalidRequestError('not a readable project file path', { path: rel.slice(0, 200) });
     const dir = await existingProjectPath(ctx.workspace, id);
-    const real = await realpath(join(dir, rel)).catch(() => null);
-    if (!real || !real.startsWith((await realpath(dir)) + sep)) throw new FileNotFoundError(`no file ${rel}`, { path: rel });
-    const info = await stat(real);
-    if (!info.isFile()) throw new FileNotFoundError(`no file ${rel}`, { path: rel });
-    if (info.size < 200) {
-      const handle = await open(real, 'r');
-      const head = (await handle.read(Buffer.alloc(48), 0, 48, 0)).buffer.toString('utf8');
-      await handle.close();
-      if (head.startsWith('version https://git-lfs'))
-        throw new LfsPointerError(`${rel} is only a Git LFS pointer here: its content has not been fetched (git lfs pull)`, { path: rel });
-    }
-    const type = TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream';
-    reply.header('accept-ranges', 'bytes').header('content-type', type).header('cache-control', 'private, max-age=3600');
-    const range = request.headers.range;
-    if (range) {
-      const match = /^bytes=(\d*)-(\d*)$/.exec(range);
-      let start = match && match[1] ? Number(match[1]) : NaN;
-      let end = match && match[2] ? Number(match[2]) : info.size - 1;
-      if (match && !match[1] && match[2]) {
-        start = Math.max(0, info.size - Number(match[2]));
-        end = info.size - 1;
+    const file = await openProjectFile(dir, rel);
+    if (!file) throw new FileNotFoundError(`no file ${rel}`, { path: rel });
+    try {
+      if (file.size < 200) {
+        const head = (await file.handle.read(Buffer.alloc(48), 0, 48, 0)).buffer.toString('utf8');
+        if (head.startsWith('version https://git-lfs'))
+          throw new LfsPointerError(`${rel} is only a Git LFS pointer here: its content has not been fetched (git lfs pull)`, { path: rel });
       }
-      if (!match || Number.isNaN(start) || start > end || start >= info.size) {
-        return reply.status(416).header('content-range', `bytes */${info.size}`).send();
+      const { start, end, status } = byteRange(request.headers.range, file.size);
+      if (status === 416) {
+        await file.handle.close();
+        return reply.status(416).header('content-range', `bytes */${file.size}`).send();
       }
-      end = Math.min(end, info.size - 1);
-      reply.status(206).header('content-range', `bytes ${start}-${end}/${info.size}`).header('content-length', end - start + 1);
-      return reply.send(createReadStream(real, { start, end }));
+      const type = TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream';
+      reply.header('accept-ranges', 'bytes').header('content-type', type).header('cache-control', 'private, max-age=3600');
+      if (status === 206) reply.status(206).header('content-range', `bytes ${start}-${end}/${file.size}`);
+      reply.header('content-length', file.size === 0 ? 0 : end - start + 1);
+      if (file.size === 0) {
+        await file.handle.close();
+        return reply.send('');
+      }
+      return reply.send(file.handle.createReadStream({ start, end }));
+    } catch (error) {
+      await file.handle.close().catch(() => undefined);
+      throw error;
     }
-    reply.header('content-length', info.size);
-    return reply.send(createReadStream(real));
   });
 }
