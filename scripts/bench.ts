@@ -7,7 +7,7 @@ import { benchDispatch } from '../engine/bench/dispatch.bench.ts';
 import { benchRender } from '../engine/bench/render.bench.ts';
 import { benchEdl } from '../engine/src/assembly/edl/bench-edl.ts';
 import { benchCanvas } from '../web/bench/canvas.bench.ts';
-import type { BenchResult } from '../engine/bench/bench-result.ts';
+import { checked, type BenchResult } from '../engine/bench/bench-result.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   projects: benchProjects,
@@ -26,6 +26,18 @@ if (unknown.length) {
   console.error(`unknown bench suite(s): ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`);
   process.exit(2);
 }
+// Each line says whether its value met its target (compared here, from the target as data) or why it has no value.
+const tally = { met: 0, missed: [] as string[], unmeasured: [] as string[], unchecked: 0 };
 for (const name of wanted.length ? wanted : Object.keys(suites)) {
-  for (const result of await suites[name]!()) console.log(JSON.stringify(result));
+  for (const raw of await suites[name]!()) {
+    const result = checked(raw);
+    console.log(JSON.stringify(result));
+    if (result.value === null) tally.unmeasured.push(`${result.bench}/${result.metric}: ${result.unmeasured}`);
+    else if (result.met === true) tally.met++;
+    else if (result.met === false) tally.missed.push(`${result.bench}/${result.metric}: ${result.value} ${result.unit}, target ${result.target}`);
+    else tally.unchecked++;
+  }
 }
+console.error(`bench: ${tally.met} met their target, ${tally.missed.length} missed, ${tally.unmeasured.length} not measured, ${tally.unchecked} without a target`);
+for (const line of tally.missed) console.error(`  missed: ${line}`);
+for (const line of tally.unmeasured) console.error(`  not measured: ${line}`);

@@ -1,6 +1,6 @@
 import { compileSequence } from '../src/assembly/compile-sequence.ts';
 import { writeEdl } from '../src/assembly/edl/index.ts';
-import { median, round, type BenchResult } from './bench-result.ts';
+import { median, reporter, round, type BenchResult } from './bench-result.ts';
 
 /** A graph of `n` shots, every tenth dissolving into the next, all wired into one assembler. */
 function cut(n: number) {
@@ -32,14 +32,17 @@ export async function benchAssembly(): Promise<BenchResult[]> {
   const graph = cut(5000);
   const times: number[] = [];
   let lists = 0;
+  let events = 0;
   for (let i = 0; i < 7; i++) {
     const t = performance.now();
     const sequence = compileSequence({ graph: graph as never, assemblerId: 'vse' });
     lists = writeEdl({ ...sequence.settings, events: sequence.events }).length;
+    events = sequence.events.length;
     times.push(performance.now() - t);
   }
-  return [
-    { bench: 'assembly', metric: 'compile_5000_shot_sequence_to_edl', value: round(median(times.slice(2))), unit: 'ms', target: '< 200 ms' },
-    { bench: 'assembly', metric: 'edl_files_for_5000_shots', value: lists, unit: 'files', target: 'ceil(events / 999)' },
-  ];
+  const r = reporter('assembly');
+  r.measured('compile_5000_shot_sequence_to_edl', round(median(times.slice(2))), 'ms', { op: '<', value: 200 });
+  // At most 999 events a list (CMX3600).
+  r.measured('edl_files_for_5000_shots', lists, 'files', { op: '==', value: Math.ceil(events / 999) });
+  return r.results;
 }

@@ -4,7 +4,7 @@ import { createProject } from '../src/projects/create-project.ts';
 import { GitQueue } from '../src/projects/git-queue.ts';
 import { ProjectRoom } from '../src/sync/project-room.ts';
 import { tempWorkspace } from '../src/testing/temp-workspace.ts';
-import { median, round, type BenchResult } from './bench-result.ts';
+import { median, reporter, round, type BenchResult } from './bench-result.ts';
 
 function graphOf(nodes: number, salt: number) {
   return {
@@ -47,12 +47,12 @@ export async function benchProjects(): Promise<BenchResult[]> {
     await room.close();
     const freshMs = median(fresh);
     const deepMs = median(deep);
-    return [
-      { bench: 'projects', metric: 'create_project_median', value: round(median(creation)), unit: 'ms', target: '< 150 ms' },
-      { bench: 'projects', metric: 'save_1000_node_graph_median', value: round(freshMs), unit: 'ms', target: '< 60 ms' },
-      { bench: 'projects', metric: 'save_1000_node_graph_after_1000_commits_median', value: round(deepMs), unit: 'ms', target: '< 1.5x the first' },
-      { bench: 'projects', metric: 'save_after_1000_commits_vs_first', value: round(deepMs / freshMs), unit: 'ratio', target: '< 1.5' },
-    ];
+    const r = reporter('projects');
+    r.measured('create_project_median', round(median(creation)), 'ms', { op: '<', value: 150 });
+    r.measured('save_1000_node_graph_median', round(freshMs), 'ms', { op: '<', value: 60 });
+    r.measured('save_1000_node_graph_after_1000_commits_median', round(deepMs), 'ms');
+    r.measured('save_after_1000_commits_vs_first', round(deepMs / freshMs), 'ratio', { op: '<', value: 1.5 });
+    return r.results;
   } finally {
     await cleanup();
   }
