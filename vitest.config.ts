@@ -9,5 +9,11 @@ export default defineConfig({
     // Integration tests start real git, redis, docker and chromium processes; on 2 cores, keep it sane.
     maxWorkers: 2,
     fileParallelism: true,
+    expect: {
+      // A test that runs no expect fails: a green must have checked something.
+      requireAssertions: true,
+      // expect.poll waits, it does not time: a generous default for any poll that names none.
+      poll: { timeout: 20_000 },
+    },
   },
 });

@@ -76,7 +76,7 @@ describe('Production Canvas (Chromium)', () => {
     await dragBetween(page, '[data-testid="node-pipeline"] .svelte-flow__handle[data-handleid="pipeline"]', '[data-testid="node-shot"] .svelte-flow__handle[data-handleid="pipeline"]');
     await page.mouse.up();
     await page.locator('.svelte-flow__edge').first().waitFor();
-    await expect.poll(async () => (await serverGraph(id)).edges.length).toBe(1);
+    await expect.poll(async () => (await serverGraph(id)).edges.length, { timeout: 20_000 }).toBe(1);
     const graph = await serverGraph(id);
     expect(graph.nodes.map((n) => n.type).sort()).toEqual(['pipeline', 'shot']);
     expect(graph.edges[0]).toMatchObject({ sourceHandle: 'pipeline', targetHandle: 'pipeline' });
@@ -103,26 +103,26 @@ describe('Production Canvas (Chromium)', () => {
 
     // A second window sees the first window's edits live.
     const second = await openCanvas(id);
-    await expect.poll(() => second.locator('.svelte-flow__edge').count()).toBe(1);
+    await expect.poll(() => second.locator('.svelte-flow__edge').count(), { timeout: 20_000 }).toBe(1);
     await shot(page).getByTestId('shot-prompt').fill('A lighthouse keeper lights the lamp at dusk');
     await shot(page).getByTestId('shot-prompt').blur();
-    await expect.poll(() => shot(second).getByTestId('shot-prompt').inputValue()).toBe('A lighthouse keeper lights the lamp at dusk');
+    await expect.poll(() => shot(second).getByTestId('shot-prompt').inputValue(), { timeout: 20_000 }).toBe('A lighthouse keeper lights the lamp at dusk');
     await second.screenshot({ path: join(ARTIFACTS_DIR, 'canvas-second-window.png') });
 
     // Undo and redo travel to the other window like any edit.
     const promptOnServer = async () => (await serverGraph(id)).nodes.find((n) => n.type === 'shot')!.data.prompt;
     await page.locator('.svelte-flow__pane').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Control+z');
-    await expect.poll(promptOnServer).toBe('');
-    await expect.poll(() => shot(second).getByTestId('shot-prompt').inputValue()).toBe('');
+    await expect.poll(promptOnServer, { timeout: 20_000 }).toBe('');
+    await expect.poll(() => shot(second).getByTestId('shot-prompt').inputValue(), { timeout: 20_000 }).toBe('');
     await page.keyboard.press('Control+Shift+z');
-    await expect.poll(promptOnServer).toBe('A lighthouse keeper lights the lamp at dusk');
-    await expect.poll(() => shot(second).getByTestId('shot-prompt').inputValue()).toBe('A lighthouse keeper lights the lamp at dusk');
+    await expect.poll(promptOnServer, { timeout: 20_000 }).toBe('A lighthouse keeper lights the lamp at dusk');
+    await expect.poll(() => shot(second).getByTestId('shot-prompt').inputValue(), { timeout: 20_000 }).toBe('A lighthouse keeper lights the lamp at dusk');
 
     // Reload: the same graph.
     await page.reload();
     await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
-    await expect.poll(() => page.locator('.svelte-flow__node').count()).toBe(3);
+    await expect.poll(() => page.locator('.svelte-flow__node').count(), { timeout: 20_000 }).toBe(3);
     expect(await page.locator('.svelte-flow__edge').count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'canvas-after-reload.png') });
 

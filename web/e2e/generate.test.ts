@@ -67,21 +67,21 @@ describe('spec 9.2: generate a shot in the browser (docker backend)', () => {
     const thumb = shot$(page).locator('img');
     await thumb.waitFor({ timeout: 60_000 });
     expect(await thumb.getAttribute('src')).toContain('SHOT-010_v01_take01.png');
-    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1280);
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(1280);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'generate-first-take.png') });
 
     // 3. Generate again: take02 appears in the list; choose take01, reload: it is still the active one.
     await generateAndWait(page, shot, 2);
-    await expect.poll(() => shot$(page).locator('img').getAttribute('src')).toContain('take02');
+    await expect.poll(() => shot$(page).locator('img').getAttribute('src'), { timeout: 20_000 }).toContain('take02');
     const options = await shot$(page).locator('[data-testid="takes"] option').allTextContents();
     expect(options.join(' ')).toContain('take01');
     const take01 = await shot$(page).locator('[data-testid="takes"] option', { hasText: 'take01' }).getAttribute('value');
     await shot$(page).getByTestId('takes').selectOption(take01!);
-    await expect.poll(() => shot$(page).locator('img').getAttribute('src')).toContain('take01');
+    await expect.poll(() => shot$(page).locator('img').getAttribute('src'), { timeout: 20_000 }).toContain('take01');
     await page.waitForTimeout(300);
     await page.reload();
     await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
-    await expect.poll(() => shot$(page).locator('img').getAttribute('src')).toContain('take01');
+    await expect.poll(() => shot$(page).locator('img').getAttribute('src'), { timeout: 20_000 }).toContain('take01');
 
     // A video take plays in the node, streamed with range requests.
     await page.locator(pipeline).getByTestId('pipeline-select').selectOption('draft-video');

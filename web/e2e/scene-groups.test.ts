@@ -43,27 +43,27 @@ describe('scene groups and settings (Chromium)', () => {
     await page.mouse.move(groupBox.x + 300, groupBox.y + 160, { steps: 10 });
     await page.mouse.up();
     await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/scene-group-drop.png` });
-    await expect.poll(async () => (await graph(id)).graph.nodes.find((n) => n.type === 'shot')?.parentId).toBe(
+    await expect.poll(async () => (await graph(id)).graph.nodes.find((n) => n.type === 'shot')?.parentId, { timeout: 20_000 }).toBe(
       (await graph(id)).graph.nodes.find((n) => n.type === 'sceneGroup')!.id,
     );
     await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/scene-group-with-shot.png` });
 
     await group.getByTestId('collapse').click();
-    await expect.poll(() => shot.isVisible()).toBe(false);
-    await expect.poll(async () => (await graph(id)).graph.nodes.find((n) => n.type === 'sceneGroup')!.data.collapsed).toBe(true);
+    await expect.poll(() => shot.isVisible(), { timeout: 20_000 }).toBe(false);
+    await expect.poll(async () => (await graph(id)).graph.nodes.find((n) => n.type === 'sceneGroup')!.data.collapsed, { timeout: 20_000 }).toBe(true);
     await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/scene-group-collapsed.png` });
     await group.getByTestId('collapse').click();
-    await expect.poll(() => shot.isVisible()).toBe(true);
+    await expect.poll(() => shot.isVisible(), { timeout: 20_000 }).toBe(true);
 
     await page.getByTestId('settings-toggle').click();
     await page.getByTestId('settings-quality').selectOption('high');
-    await expect.poll(async () => (await graph(id)).project_settings.quality).toBe('high');
+    await expect.poll(async () => (await graph(id)).project_settings.quality, { timeout: 20_000 }).toBe('high');
     await page.getByTestId('settings-aspect').selectOption('9:16');
     await page.getByTestId('settings-title').fill('Scenes, recut');
     await page.getByTestId('settings-title').press('Enter');
-    await expect.poll(async () => (await graph(id)).title).toBe('Scenes, recut');
+    await expect.poll(async () => (await graph(id)).title, { timeout: 20_000 }).toBe('Scenes, recut');
     expect((await graph(id)).project_settings.aspect_ratio).toBe('9:16');
-    await expect.poll(() => page.getByTestId('project-title').textContent()).toBe('Scenes, recut');
+    await expect.poll(() => page.getByTestId('project-title').textContent(), { timeout: 20_000 }).toBe('Scenes, recut');
     await page.close();
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobApp } from '../testing/job-app.ts';
 import { generate, projectWithShot, waitForTask } from '../testing/project-fixture.ts';
+import { projectOfJob, settledJobs } from '../testing/settled-jobs.ts';
 import { WsProbe } from '../testing/ws-probe.ts';
 
 let studio: Awaited<ReturnType<typeof jobApp>>;
@@ -61,7 +62,9 @@ describe('generating a shot (real Redis, BullMQ, git-lfs, process backend)', () 
     expect(a).toBe(b);
     await waitForTask(studio.base, a);
     expect(await generate(studio.base, id, 'shot-1', 'click-1')).toBe(a);
-    await new Promise((r) => setTimeout(r, 300));
+    // A second job, or this one run again, would be in the queues until its take was committed.
+    const jobs = (await settledJobs(studio.connection)).filter((j) => projectOfJob(j) === id);
+    expect(jobs.map((j) => `${j.queueName}:${j.id}:${j.attemptsMade}`).sort()).toEqual([`generate:${a}:1`, `takes:take-${a}:1`]);
     const files = (await readdir(join(dirOf(id), '03_Renders/SCENE_01/SHOT_010'))).filter((f) => f.endsWith('.png'));
     expect(files).toEqual(['SHOT-010_v01_take01.png']);
   });
@@ -107,7 +110,10 @@ describe('generating a shot (real Redis, BullMQ, git-lfs, process backend)', () 
     expect(failed).toMatchObject({ task_id: taskId, node_id: 'shot-1' });
     expect(failed.error).toContain('out of memory');
     expect((await waitForTask(studio.base, taskId)).status).toBe('failed');
-    await new Promise((r) => setTimeout(r, 300));
+    // A retry or a stray take job would be pending until it had run and committed.
+    const jobs = (await settledJobs(studio.connection)).filter((j) => projectOfJob(j) === id);
+    expect(jobs.map((j) => `${j.queueName}:${j.id}`)).toEqual([`generate:${taskId}`]);
+    await studio.ctx.queue.idle();
     expect(await readdir(join(dirOf(id), '03_Renders'))).toEqual(['.gitkeep']);
     expect(git(id, 'rev-parse', 'HEAD')).toBe(head);
     expect(await readdir(join(studio.home, '.jobs', taskId)).catch(() => [])).toEqual([]);
@@ -128,7 +134,10 @@ describe('generating a shot (real Redis, BullMQ, git-lfs, process backend)', () 
       if (s.state === 'cancelled') break;
     }
     expect(states.at(-1)).toBe('cancelled');
-    await new Promise((r) => setTimeout(r, 300));
+    // A job that ran on after the cancel would hand in a take job, pending until committed.
+    const jobs = (await settledJobs(studio.connection)).filter((j) => projectOfJob(j) === id);
+    expect(jobs.map((j) => j.queueName)).toEqual(['generate']);
+    await studio.ctx.queue.idle();
     expect(await readdir(join(dirOf(id), '03_Renders'))).toEqual(['.gitkeep']);
 
     const noPipeline = await fetch(`${studio.base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Bare"}' });
