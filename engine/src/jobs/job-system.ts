@@ -10,7 +10,7 @@ import { startRenderWorker } from './render-job.ts';
 import { chooseRenderer } from '../assembly/render/index.ts';
 import { detectGpus } from './worker-capacity.ts';
 import { startTakeWorker } from './take-worker.ts';
-import { TaskService } from './task-service.ts';
+import { TaskService, type KindFactory } from './task-service.ts';
 
 export interface JobSystemOptions {
   workspace: Workspace;
@@ -24,11 +24,15 @@ export interface JobSystemOptions {
   preference?: BackendPreference;
   concurrency?: number;
   lockDurationMs?: number;
+  /** Job kinds beyond generation and render (training), each one registration. */
+  kinds?: KindFactory[];
+  /** Workers of those kinds started inside the engine (embedded), closed with it. */
+  inProcessWorkers?: Array<() => Promise<{ close(): Promise<void> }>>;
 }
 
 /** The engine's side of the jobs: the task service, the take committer, and (embedded) a worker. */
 export async function startJobSystem(options: JobSystemOptions) {
-  const tasks = new TaskService(options.rooms, options.catalogue, options.redis, options.lockDurationMs);
+  const tasks = new TaskService(options.rooms, options.catalogue, options.redis, options.lockDurationMs, options.kinds);
   await tasks.ready();
   const takeWorker = startTakeWorker({ workspace: options.workspace, queue: options.queue, rooms: options.rooms, redis: options.redis });
   const worker = options.inProcessWorker
@@ -47,9 +51,11 @@ export async function startJobSystem(options: JobSystemOptions) {
   const renderWorker = options.inProcessWorker
     ? startRenderWorker({ workspace: options.workspace, redis: options.redis, renderer: (backend) => chooseRenderer({ backend }) })
     : null;
+  const more = options.inProcessWorker ? await Promise.all((options.inProcessWorkers ?? []).map((start) => start())) : [];
   return {
     tasks,
     close: async () => {
+      for (const extra of more) await extra.close();
       await renderWorker?.close();
       await worker?.close();
       await takeWorker.close();

@@ -28,7 +28,8 @@ export function taskRoutes(app: FastifyInstance, ctx: EngineContext) {
   app.post('/api/v1/tasks/generate_shot', async (request, reply) => {
     const { project_id, node_id, idempotency_key, policy } = parseRequest(GenerateBody, request.body ?? {});
     const submitted = await tasks().submit({ projectId: project_id, nodeId: node_id, idempotencyKey: idempotency_key, policy });
-    return reply.status(submitted.deduplicated ? 200 : 202).send({ task_id: submitted.task_id, ...('queue' in submitted ? { queue: submitted.queue, fallback: submitted.fallback } : {}) });
+    // A duplicate is accepted like the first (202), and says it is one.
+    return reply.status(202).send({ task_id: submitted.task_id, deduplicated: submitted.deduplicated, ...('queue' in submitted ? { queue: submitted.queue, fallback: submitted.fallback } : {}) });
   });
 
   app.get('/api/v1/tasks/:id', async (request) => tasks().status((request.params as { id: string }).id));

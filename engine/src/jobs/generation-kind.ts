@@ -1,0 +1,204 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Queue, QueueEvents, Worker, type Job, type RedisOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ServerMessage } from '@studio/node-schemas';
+import { fileUrl } from '../projects/file-url.ts';
+import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import type { RoomRegistry } from '../sync/room-registry.ts';
+import { dispatch, tablePipeline } from './dispatch.ts';
+import { buildGenerationRequest } from './generation-request.ts';
+import { baseStatus, type JobEvent, type JobKind, type TaskStatus } from './job-kind.ts';
+import { GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobResult } from './job-types.ts';
+import { liveWorkers } from './worker-registry.ts';
+
+/** Redis hash: task id -> the queue it went to. */
+const TASK_QUEUES = 'studio:task-queues';
+
+export interface KindContext {
+  rooms: RoomRegistry;
+  catalogue: PipelineCatalogue;
+  redis: RedisOptions;
+  /** A shared connection for small commands (hget, set, publish). */
+  publisher: Redis;
+  lockDurationMs: number;
+  /** Starts routing a queue's events to its kind. */
+  listen(kind: JobKind, events: QueueEvents): void;
+}
+
+/**
+ * Generation: the CPU queue and one queue per GPU tier (made when first used, with a stalled-job
+ * check, since the only worker able to hold a tier may be the one that died); a finished job
+ * becomes a take through the takes queue, so status reads the take committer's job too.
+ */
+export class GenerationKind implements JobKind<GenerateJobData> {
+  readonly name = 'generation';
+  readonly idPrefix = 'gen-';
+  readonly #queues = new Map<string, Queue<GenerateJobData>>();
+  readonly #events = new Map<string, QueueEvents>();
+  readonly #stalledChecks: Worker[] = [];
+  readonly #takes: Queue;
+  /** task id -> project and node, to route events without a Redis round trip. */
+  readonly #routes = new Map<string, { projectId: string; nodeId: string }>();
+
+  constructor(private readonly ctx: KindContext) {
+    this.#takes = new Queue(TAKES_QUEUE, { connection: ctx.redis });
+    this.#queues.set(GENERATE_QUEUE, new Queue<GenerateJobData>(GENERATE_QUEUE, { connection: ctx.redis }));
+    this.#events.set(GENERATE_QUEUE, new QueueEvents(GENERATE_QUEUE, { connection: ctx.redis }));
+  }
+
+  get cpuQueue(): Queue<GenerateJobData> {
+    return this.#queues.get(GENERATE_QUEUE)!;
+  }
+
+  queue(name: string): Queue<GenerateJobData> {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      const { redis, lockDurationMs } = this.ctx;
+      queue = new Queue<GenerateJobData>(name, { connection: redis });
+      this.#queues.set(name, queue);
+      const events = new QueueEvents(name, { connection: redis });
+      this.#events.set(name, events);
+      this.ctx.listen(this, events);
+      const checker = new Worker(name, null, { connection: redis, lockDuration: lockDurationMs, stalledInterval: Math.max(1000, Math.floor(lockDurationMs / 2)), maxStalledCount: 3 });
+      checker.on('error', () => undefined);
+      void checker.startStalledCheckTimer().catch(() => undefined);
+      this.#stalledChecks.push(checker);
+    }
+    return queue;
+  }
+
+  async queueOf(taskId: string): Promise<Queue<GenerateJobData>> {
+    const name = await this.ctx.publisher.hget(TASK_QUEUES, taskId);
+    return this.queue(name ?? GENERATE_QUEUE);
+  }
+
+  queues(): Queue<GenerateJobData>[] {
+    return [...this.#queues.values()];
+  }
+
+  events(): QueueEvents[] {
+    return [this.#events.get(GENERATE_QUEUE)!];
+  }
+
+  /** The task id for a submission: derived from the idempotency key, so a repeat names the same task. */
+  taskIdFor(projectId: string, idempotencyKey?: string): string {
+    return idempotencyKey
+      ? `gen-${createHash('sha256').update(`${projectId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}`
+      : `gen-${randomUUID()}`;
+  }
+
+  /** Builds, dispatches and queues a generation under a task id already claimed. */
+  async enqueue({ taskId, projectId, nodeId, policy }: { taskId: string; projectId: string; nodeId: string; policy?: 'queue' | 'fallback' }) {
+    const room = await this.ctx.rooms.get(projectId);
+    const workers = await liveWorkers(this.ctx.publisher);
+    const gpuWorkers = workers.some((w) => w.gpus.length > 0);
+    const graph = room.graph();
+    const data = buildGenerationRequest({
+      projectId,
+      graph,
+      manifest: room.projectManifest,
+      nodeId,
+      catalogue: this.ctx.catalogue,
+      pickPipeline: (taskType, quality) => tablePipeline(this.ctx.catalogue, taskType, quality, gpuWorkers),
+    });
+    const pipelineNode = graph.edges.find((e) => e.target === nodeId && e.targetHandle === 'pipeline');
+    const pinnedPolicy = pipelineNode ? (graph.nodes.find((n) => n.id === pipelineNode.source)?.data.hardwarePolicy as 'queue' | 'fallback' | undefined) : undefined;
+    const decided = dispatch({
+      data,
+      policy: policy ?? pinnedPolicy ?? room.projectManifest.project_settings.hardware_policy,
+      workers,
+      catalogue: this.ctx.catalogue,
+      pinned: Boolean(pipelineNode),
+    });
+    this.#routes.set(taskId, { projectId, nodeId });
+    await this.ctx.publisher.hset(TASK_QUEUES, taskId, decided.queue);
+    await this.queue(decided.queue).add('generate', decided.data, {
+      jobId: taskId,
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 7 * 86400 },
+      removeOnFail: { age: 7 * 86400 },
+    });
+    if (decided.notice) room.broadcast({ type: 'server:notice', level: 'warning', message: decided.notice, node_id: nodeId, task_id: taskId });
+    room.taskEvent({ type: 'server:node_state_updated', node_id: nodeId, state: 'queued', task_id: taskId });
+    return { queue: decided.queue, fallback: decided.data.fallbackFrom ?? null };
+  }
+
+  /**
+   * GPU jobs still waiting when no live worker could ever hold them any more (the only big
+   * enough worker died or left) fail with a clear message instead of waiting forever.
+   */
+  async checkWaitingJobs(): Promise<void> {
+    const workers = await liveWorkers(this.ctx.publisher);
+    const biggest = Math.max(0, ...workers.flatMap((w) => w.gpus.map((g) => g.vramGB)));
+    for (const [name, queue] of this.#queues) {
+      if (name === GENERATE_QUEUE) continue;
+      for (const job of await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, 500)) {
+        if (job.data.vramGB <= biggest) continue;
+        await job.remove().catch(() => undefined);
+        const room = await this.ctx.rooms.get(job.data.projectId).catch(() => null);
+        room?.taskEvent({
+          type: 'server:task_failed',
+          task_id: job.id!,
+          node_id: job.data.nodeId,
+          error: `No live worker can run this any more: ${job.data.pipelineId} needs ${job.data.vramGB} GB and ${biggest ? `the largest live GPU has ${biggest} GB` : 'no GPU worker is running'}.`,
+        });
+      }
+    }
+  }
+
+  async status(job: Job<GenerateJobData>, state: string): Promise<TaskStatus> {
+    const base = baseStatus(job, state, this.name, { project_id: job.data.projectId, node_id: job.data.nodeId, pipeline: job.data.pipelineId });
+    if (state !== 'completed') return base;
+    const take = await this.#takes.getJob(`take-${job.id}`);
+    const takeState = take ? await take.getState() : 'unknown';
+    if (take && takeState === 'completed') {
+      const result = take.returnvalue as TakeJobResult;
+      return { ...base, status: 'succeeded', progress: 100, result: { ...result, output_url: fileUrl(job.data.projectId, result.take) } };
+    }
+    if (take && takeState === 'failed') return { ...base, status: 'failed', error: `the take could not be committed: ${take.failedReason}` };
+    return { ...base, status: 'committing', progress: 100 };
+  }
+
+  ownedBy(job: Job<GenerateJobData>, projectId: string, nodeId: string): boolean {
+    return job.data.projectId === projectId && job.data.nodeId === nodeId;
+  }
+
+  async #route(taskId: string) {
+    let route = this.#routes.get(taskId);
+    if (!route) {
+      const job = await (await this.queueOf(taskId)).getJob(taskId);
+      if (!job) return null;
+      route = { projectId: job.data.projectId, nodeId: job.data.nodeId };
+      this.#routes.set(taskId, route);
+    }
+    return route;
+  }
+
+  /** Success is told by the take committer once the take is in git; the rest is told here. */
+  async notify(taskId: string, event: JobEvent): Promise<void> {
+    const route = await this.#route(taskId);
+    if (!route) return;
+    const node_id = route.nodeId;
+    let message: Extract<ServerMessage, { node_id: string }> | null = null;
+    if (event.on === 'active') message = { type: 'server:node_state_updated', node_id, state: 'generating', task_id: taskId };
+    else if (event.on === 'queued') message = { type: 'server:node_state_updated', node_id, state: 'queued', task_id: taskId };
+    else if (event.on === 'progress')
+      message = { type: 'server:task_progress', task_id: taskId, node_id, progress: Number(event.data.progress ?? 0), step: String(event.data.step ?? '') };
+    else if (event.on === 'failed')
+      message = event.cancelled
+        ? { type: 'server:node_state_updated', node_id, state: 'cancelled', task_id: taskId }
+        : { type: 'server:task_failed', task_id: taskId, node_id, error: event.reason };
+    if (!message) return;
+    const room = await this.ctx.rooms.get(route.projectId).catch(() => null);
+    room?.taskEvent(message);
+  }
+
+  async close(): Promise<void> {
+    for (const [name, events] of this.#events) if (name !== GENERATE_QUEUE) await events.close();
+    for (const checker of this.#stalledChecks) await checker.close();
+    for (const queue of this.#queues.values()) await queue.close();
+    await this.#events.get(GENERATE_QUEUE)!.close();
+    await this.#takes.close();
+  }
+}
