@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../engine/src/config.ts';
+import { createProject } from '../../engine/src/projects/create-project.ts';
+import { workspaceAt } from '../../engine/src/projects/workspace.ts';
 import { studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;
@@ -6,6 +11,30 @@ beforeAll(async () => (session = await studioSession()));
 afterAll(() => session?.close());
 
 describe('dashboard (Chromium)', () => {
+  it('shows the first screen of a large studio at once and the rest as the list is scrolled', async () => {
+    const workspace = workspaceAt(session.home);
+    const made: string[] = [];
+    for (let i = 0; i < 66; i += 6) {
+      const batch = await Promise.all(
+        Array.from({ length: 6 }, (_, k) => createProject({ workspace, templatesDir: join(REPO_ROOT, 'templates'), request: { name: `Reel ${String(i + k).padStart(2, '0')}`, description: 'archive' } })),
+      );
+      made.push(...batch.map((p) => p.id));
+    }
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(session.engine.baseUrl);
+    const cards = page.locator('a.card[data-project-id]');
+    await page.getByText(/^48 of 66 projects$/).waitFor();
+    expect(await cards.count()).toBe(48);
+    await session.screenshot(page, 'dashboard-first-page');
+    await page.locator('.more').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelectorAll('a.card[data-project-id]').length === 66);
+    expect(await page.locator('.more').count()).toBe(0);
+    const shown = await cards.evaluateAll((els) => els.map((el) => el.getAttribute('data-project-id')));
+    expect(new Set(shown)).toEqual(new Set(made));
+    await page.close();
+    await Promise.all(made.map((id) => rm(join(workspace.projectsDir, id), { recursive: true, force: true })));
+  });
+
   it('creates a project from the New Project dialog and opens its canvas', async () => {
     const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(session.engine.baseUrl);

@@ -13,6 +13,10 @@ export class ApiError extends Error {
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await request<T>(method, path, body)).payload;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<{ payload: T; headers: Headers }> {
   const res = await fetch(path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -24,13 +28,27 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     const data = typeof payload === 'object' && payload ? (payload as Record<string, unknown>) : {};
     throw new ApiError(String(data.error ?? res.statusText), res.status, String(data.code ?? 'HTTP_ERROR'), data);
   }
-  return payload as T;
+  return { payload: payload as T, headers: res.headers };
 }
+
+/** A dashboard card: the summary with how much history and how many takes the project holds. */
+export type ListedProject = ProjectSummary & { counts?: { commits: number; takes: number } };
 
 export type ProjectDetail = ProjectManifest & { id: string; name: string; graph: Graph; version: number };
 
 export const api = {
   listProjects: () => call<ProjectSummary[]>('GET', '/api/v1/projects'),
+  /** A page of projects, newest change first, and how many there are in all. */
+  listProjectsPage: async (limit: number, skip: number) => {
+    const { payload, headers } = await request<ListedProject[]>('GET', `/api/v1/projects?limit=${limit}&skip=${skip}`);
+    return { projects: payload, total: Number(headers.get('x-total-count') ?? payload.length) };
+  },
+  /** A page of a node's takes, newest first; `before` is the take number the previous page ended at. */
+  takesPage: (id: string, nodeId: string, limit: number, before?: number) =>
+    call<{ takes: string[]; total: number; next_before: number | null }>(
+      'GET',
+      `/api/v1/projects/${encodeURIComponent(id)}/takes?node=${encodeURIComponent(nodeId)}&limit=${limit}${before ? `&before=${before}` : ''}`,
+    ),
   createProject: (body: { name: string; description?: string; quality?: string; aspect_ratio?: string }) =>
     call<ProjectManifest & { id: string }>('POST', '/api/v1/projects', body),
   getProject: (id: string) => call<ProjectDetail>('GET', `/api/v1/projects/${encodeURIComponent(id)}`),
