@@ -458,6 +458,50 @@ print(json.dumps(seen["caption"]))`);
   });
 });
 
+describe('catalogue entrypoints: the result line (peak VRAM and wall time)', () => {
+  /** A test double for nvidia-smi (there is no GPU here): prints the next reading of `readings` per call, logging its arguments. */
+  async function fakeNvidiaSmi(readings: number[]): Promise<{ bin: string; log: string }> {
+    const bin = join(scratch, `fake-smi-${++jobCount}`);
+    await mkdir(bin, { recursive: true });
+    const state = join(bin, 'calls');
+    const log = join(bin, 'args');
+    await writeFile(
+      join(bin, 'nvidia-smi'),
+      `#!/bin/sh\n# Test double: a GPU whose used memory follows a script.\necho "$*" >> ${log}\nn=$(cat ${state} 2>/dev/null || echo 0)\necho $((n + 1)) > ${state}\nset -- ${readings.join(' ')}\nshift $((n < $# ? n : $# - 1))\necho "$1"\n`,
+      { mode: 0o755 },
+    );
+    return { bin, log };
+  }
+
+  const measure = (id: string, env: Record<string, string>) =>
+    callEntrypoint(id, `import time, os
+os.environ.update(json.loads(sys.argv[2]))
+meter = m.Meter(interval=0.02)
+time.sleep(0.6)
+print(json.dumps(meter.result()))`.replace('sys.argv[2]', JSON.stringify(JSON.stringify(env)))) as { peak_vram_mb: number | null; wall_s: number; vram_source: string | null };
+
+  it.each(IDS)('%s: reports the peak VRAM it used above what the GPU held when it started', async (id) => {
+    const smi = await fakeNvidiaSmi([1000, 4000, 21000, 9000]);
+    const result = measure(id, { PATH: `${smi.bin}:${process.env.PATH}`, CUDA_VISIBLE_DEVICES: '1' });
+    expect(result).toMatchObject({ peak_vram_mb: 20000, vram_source: 'nvidia-smi' });
+    expect(result.wall_s).toBeGreaterThanOrEqual(0.5);
+    // Only the GPU the job holds is read.
+    expect(readFileSync(smi.log, 'utf8').split('\n')[0]).toBe('--query-gpu=memory.used --format=csv,noheader,nounits -i 1');
+  });
+
+  it('reports no peak (not zero) where no GPU can be read', () => {
+    expect(measure('t2i-sd1.5', { PATH: '/usr/bin:/bin' })).toMatchObject({ peak_vram_mb: null, vram_source: null });
+  });
+
+  it.each(IDS)('%s: prints the result line before it says done', (id) => {
+    const main = source(id, 'entrypoint.py').slice(source(id, 'entrypoint.py').indexOf('def main('));
+    expect(main.indexOf('meter = Meter()')).toBeGreaterThan(0);
+    expect(main.indexOf('meter = Meter()')).toBeLessThan(main.indexOf('scratch_paths(out)'));
+    expect(main.indexOf('meter.report()')).toBeLessThan(main.indexOf('progress(1.0, "done")'));
+    expect(main.indexOf('meter.report()')).toBeGreaterThan(main.indexOf('os.replace('));
+  });
+});
+
 describe('faceswap-reactor: SFW gate', () => {
   const id = 'faceswap-reactor';
   const classifier = ['config.json', 'model.safetensors', 'preprocessor_config.json'].map(

@@ -174,6 +174,74 @@ def clean(*paths):
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+
+class Meter:
+    """What a job used, for the engine's observed-VRAM profile: wall time, and peak VRAM from torch
+    in this process (max_memory_reserved) or nvidia-smi sampled twice a second (which also sees
+    upstream scripts run as child processes), whichever is higher. report() prints it on stdout as
+    {"result": {"peak_vram_mb": ..., "wall_s": ..., "vram_source": ...}} (pipelines/README.md)."""
+
+    def __init__(self, interval=0.5):
+        import threading
+        import time
+        self._clock = time.monotonic
+        self.started = self._clock()
+        self.baseline_mb = None
+        self.sampled_mb = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(interval,), daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def gpu_used_mb():
+        """MiB in use on the GPUs this job may see (CUDA_VISIBLE_DEVICES, or all a container shows), or None."""
+        import subprocess
+        command = ["nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits"]
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES", "").strip()
+        if visible:
+            command += ["-i", visible]
+        try:
+            result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        values = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+        if result.returncode != 0 or not values or not all(v.replace(".", "", 1).isdigit() for v in values):
+            return None
+        return sum(float(v) for v in values)
+
+    def _sample(self, interval):
+        while True:
+            used = self.gpu_used_mb()
+            if used is None:
+                return
+            if self.baseline_mb is None:
+                self.baseline_mb = used
+            self.sampled_mb = max(self.sampled_mb or 0.0, used - self.baseline_mb)
+            if self._stop.wait(interval):
+                return
+
+    @staticmethod
+    def torch_peak_mb():
+        torch = sys.modules.get("torch")
+        try:
+            if torch is None or not torch.cuda.is_initialized():
+                return None
+            return sum(torch.cuda.max_memory_reserved(d) for d in range(torch.cuda.device_count())) / 2**20
+        except Exception:
+            return None
+
+    def result(self):
+        self._stop.set()
+        self._thread.join(timeout=15)
+        torch_mb, smi_mb = self.torch_peak_mb(), self.sampled_mb
+        peaks = [(mb, source) for mb, source in ((torch_mb, "torch"), (smi_mb, "nvidia-smi")) if mb is not None]
+        peak, source = max(peaks) if peaks else (None, None)
+        return {"peak_vram_mb": None if peak is None else round(peak, 1), "wall_s": round(self._clock() - self.started, 3),
+                "vram_source": source}
+
+    def report(self):
+        print(json.dumps({"result": self.result()}), flush=True)
+
 # --- end of job helpers ---
 
 
@@ -228,12 +296,14 @@ def main():
     pick_quality(request, QUALITY_OFFERED)
     weights = weights_dir(*WEIGHT_FILES)
 
+    meter = Meter()
     work, tmp = scratch_paths(out)
     try:
         generate(weights, prompt, size, steps, seed, tmp)
         os.replace(tmp, out)
     finally:
         clean(work, tmp)
+    meter.report()
     progress(1.0, "done")
 
 

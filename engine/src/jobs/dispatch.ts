@@ -1,9 +1,9 @@
-import type { Quality } from '@studio/node-schemas';
+import type { PipelineManifest, Quality } from '@studio/node-schemas';
 import { StudioError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
-import { pipelineNeeds } from './generation-request.ts';
 import { gpuQueueName, tierFor } from './gpu-tiers.ts';
 import { GENERATE_QUEUE, type GenerateJobData } from './job-types.ts';
+import { hasRun, vramNeed, type ProfileBook } from './vram-profile.ts';
 import type { WorkerState } from './worker-registry.ts';
 
 export class NoCapableWorkerError extends StudioError {
@@ -14,42 +14,96 @@ export class NoCapableWorkerError extends StudioError {
 export interface Dispatch {
   queue: string;
   data: GenerateJobData;
-  /** Said to the user over the WebSocket (a fallback). */
+  /** Said to the user over the WebSocket (a fallback, or the quality table passing over an unproven pipeline). */
   notice: string | null;
+}
+
+/** The live workers and what the studio has observed of its pipelines: what dispatch decisions rest on. */
+export interface Fleet {
+  workers: WorkerState[];
+  profiles?: ProfileBook;
 }
 
 const LOWER: Record<Quality, Quality[]> = { high: ['standard', 'low'], standard: ['low'], low: [] };
 const TITLE: Record<Quality, string> = { low: 'Low', standard: 'Standard', high: 'High' };
 
-/**
- * The pipeline for a task at a quality when none is pinned (spec table 4): among the GPU
- * pipelines serving it, the one needing the least VRAM; on a studio with no GPU worker, a
- * pipeline that runs on the CPU, if one does the task.
- */
-export function tablePipeline(catalogue: PipelineCatalogue, taskType: string, quality: Quality, gpuWorkers: boolean): string | null {
-  const serving = catalogue.all().filter(({ manifest }) => manifest.taskType === taskType && manifest.qualities.includes(quality));
-  const gpu = serving
-    .filter(({ manifest }) => manifest.gpu.required)
-    .sort((a, b) => pipelineNeeds(a.manifest, quality).vramGB - pipelineNeeds(b.manifest, quality).vramGB);
-  const cpu = serving.filter(({ manifest }) => !manifest.gpu.required).sort((a, b) => Number(b.manifest.verified) - Number(a.manifest.verified));
-  const first = gpuWorkers ? (gpu[0] ?? cpu[0]) : (cpu[0] ?? gpu[0]);
-  return first?.manifest.id ?? null;
+type LiveGpu = WorkerState['gpus'][number] & { worker: string };
+
+/** The live GPUs whose worker can start a pipeline (its image is built there, or it runs on the host). */
+export function gpusFor(workers: WorkerState[], pipelineId: string): LiveGpu[] {
+  return workers.filter((w) => w.pipelines?.includes(pipelineId)).flatMap((w) => w.gpus.map((g) => ({ worker: w.name, ...g })));
 }
 
-const gpusOf = (workers: WorkerState[]) => workers.flatMap((w) => w.gpus.map((g) => ({ worker: w.name, ...g })));
+/** The largest live GPU that could start a pipeline, in GB (0 when none). */
+export function largestGpuFor(workers: WorkerState[], pipelineId: string): number {
+  return Math.max(0, ...gpusFor(workers, pipelineId).map((g) => g.vramGB));
+}
+
+/**
+ * Why no live GPU can hold a pipeline at a need: none running, none whose worker can start it
+ * (its image not built there), or none big enough. null when one can.
+ */
+export function noCapableGpu(workers: WorkerState[], manifest: PipelineManifest, need: number): string | null {
+  const all = workers.flatMap((w) => w.gpus);
+  if (!all.length) return 'no GPU worker is running';
+  const capable = gpusFor(workers, manifest.id);
+  if (!capable.length) {
+    const reasons = workers.filter((w) => w.gpus.length).map((w) => w.unavailable?.[manifest.id] ?? '');
+    return reasons.length && reasons.every((r) => /is not built/.test(r))
+      ? `its image ${manifest.image} is not built on any live GPU worker (run scripts/build-pipeline-images there)`
+      : `no live GPU worker can start it${reasons[0] ? ` (${reasons[0]})` : ''}`;
+  }
+  const biggest = Math.max(...capable.map((g) => g.vramGB));
+  return biggest >= need ? null : `the largest live GPU has ${biggest} GB`;
+}
+
+/**
+ * Which pipeline the quality table (spec table 4) gives a task at a quality when no Pipeline node
+ * names one, and what it passed over. Among the GPU pipelines serving it that a live worker can
+ * start and hold, the one needing the least VRAM (observed, or the manifest's); otherwise a CPU
+ * pipeline, verified first. The rule for unverified pipelines: the table picks one only once it
+ * has completed a job on this studio (it has an observed profile). Its first run is always a
+ * person's choice on a Pipeline node, where the canvas marks it unverified; until then the table
+ * passes over it, and says so.
+ */
+export function tableChoice(catalogue: PipelineCatalogue, taskType: string, quality: Quality, fleet: Fleet): { id: string | null; passedOver: Array<{ id: string; why: string }> } {
+  const serving = catalogue.all().map(({ manifest }) => manifest).filter((m) => m.taskType === taskType && m.qualities.includes(quality));
+  const passedOver: Array<{ id: string; why: string }> = [];
+  const gpu = serving
+    .filter((m) => m.gpu.required)
+    .map((m) => ({ m, need: vramNeed(m, quality, fleet.profiles).vramGB }))
+    .sort((a, b) => a.need - b.need || a.m.id.localeCompare(b.m.id))
+    .filter(({ m, need }) => {
+      if (!fleet.workers.some((w) => w.gpus.length)) return false;
+      const why = noCapableGpu(fleet.workers, m, need);
+      if (why) return passedOver.push({ id: m.id, why }), false;
+      if (!m.verified && !hasRun(fleet.profiles, m.id)) return passedOver.push({ id: m.id, why: 'it is unverified and has not completed a job on this studio yet' }), false;
+      return true;
+    });
+  const cpu = serving.filter((m) => !m.gpu.required).sort((a, b) => Number(b.verified) - Number(a.verified));
+  return { id: gpu[0]?.m.id ?? cpu[0]?.id ?? null, passedOver };
+}
+
+/** The quality table's pipeline for a task at a quality (see tableChoice), or null. */
+export function tablePipeline(catalogue: PipelineCatalogue, taskType: string, quality: Quality, fleet: Fleet): string | null {
+  return tableChoice(catalogue, taskType, quality, fleet).id;
+}
 
 /**
  * Where a generation goes (spec 7.2): a CPU pipeline to the CPU queue; a GPU pipeline to the
- * queue of its VRAM tier, which only GPUs big enough read. Under the `fallback` policy, when no
- * GPU that could hold it is free, it drops to the best lower quality whose pipeline fits a free
- * GPU, and says so. A job no live worker could ever hold fails at once.
+ * queue of its VRAM tier and pipeline, which only GPUs big enough on workers that can start it
+ * read. Its need is the observed peak once the studio has one, else the manifest's. Under the
+ * `fallback` policy, when no GPU that could hold it is free, it drops to the best lower quality
+ * whose pipeline fits a free GPU, and says so. A job no live worker could ever start or hold
+ * fails at once.
  */
 export function dispatch({
-  data,
+  data: requested,
   policy,
   workers,
   catalogue,
   pinned,
+  profiles,
 }: {
   data: GenerateJobData;
   policy: 'queue' | 'fallback';
@@ -57,21 +111,31 @@ export function dispatch({
   catalogue: PipelineCatalogue;
   /** The pipeline was chosen on a Pipeline node (a fallback keeps it when it serves the lower quality). */
   pinned: boolean;
+  /** Observed profiles; without them the manifests' figures decide. */
+  profiles?: ProfileBook;
 }): Dispatch {
-  if (data.vramGB === 0) return { queue: GENERATE_QUEUE, data, notice: null };
-  const gpus = gpusOf(workers);
-  const fits = (need: number) => gpus.filter((g) => g.vramGB >= need);
-  const free = (need: number) => fits(need).filter((g) => g.jobs.length === 0);
-  const route = (d: GenerateJobData) => ({ queue: gpuQueueName(tierFor(d.vramGB), d.shareable), data: d });
+  const manifest = catalogue.get(requested.pipelineId).manifest;
+  const fleet: Fleet = { workers, profiles };
+  const data: GenerateJobData = manifest.gpu.required ? { ...requested, vramGB: vramNeed(manifest, requested.quality as Quality, profiles).vramGB } : requested;
+  if (data.vramGB === 0) return { queue: GENERATE_QUEUE, data, notice: passedOverNotice() };
+  const free = (pipelineId: string, need: number) => gpusFor(workers, pipelineId).filter((g) => g.vramGB >= need && g.jobs.length === 0);
+  const route = (d: GenerateJobData) => ({ queue: gpuQueueName(tierFor(d.vramGB), d.shareable, d.pipelineId), data: d });
+
+  function passedOverNotice(): string | null {
+    if (pinned) return null;
+    const { passedOver } = tableChoice(catalogue, requested.taskType, requested.quality as Quality, fleet);
+    const unproven = passedOver.filter((p) => /unverified/.test(p.why));
+    if (!unproven.length) return null;
+    return `${unproven.map((p) => p.id).join(', ')} ${unproven.length === 1 ? 'is' : 'are'} unverified and ${unproven.length === 1 ? 'has' : 'have'} not completed a job on this studio yet, so the quality table used ${requested.pipelineId}. Choose ${unproven[0]!.id} on a Pipeline node to try it.`;
+  }
 
   const lower = () => {
     for (const quality of LOWER[data.quality as Quality] ?? []) {
-      const same = catalogue.get(data.pipelineId).manifest;
-      const id = pinned && same.qualities.includes(quality) ? same.id : tablePipeline(catalogue, data.taskType, quality, true);
+      const id = pinned && manifest.qualities.includes(quality) ? manifest.id : tablePipeline(catalogue, data.taskType, quality, fleet);
       if (!id) continue;
-      const manifest = catalogue.get(id).manifest;
-      const needs = pipelineNeeds(manifest, quality);
-      if (needs.vramGB === 0 || free(needs.vramGB).length) return { quality, pipelineId: id, ...needs, title: manifest.title };
+      const alternative = catalogue.get(id).manifest;
+      const { vramGB } = vramNeed(alternative, quality, profiles);
+      if (vramGB === 0 || free(id, vramGB).length) return { quality, pipelineId: id, vramGB, shareable: alternative.gpu.required && alternative.gpu.shareable, title: alternative.title };
     }
     return null;
   };
@@ -90,18 +154,18 @@ export function dispatch({
     return alternative.vramGB === 0 ? { queue: GENERATE_QUEUE, data: data2, notice } : { ...route(data2), notice };
   };
 
-  if (!fits(data.vramGB).length) {
-    const have = gpus.length ? `the largest live GPU has ${Math.max(...gpus.map((g) => g.vramGB))} GB` : 'no GPU worker is running';
-    const reason = `${data.pipelineId} needs ${data.vramGB} GB at ${data.quality} quality and ${have}`;
+  const cannot = noCapableGpu(workers, manifest, data.vramGB);
+  if (cannot) {
+    const reason = `${data.pipelineId} needs ${data.vramGB} GB at ${data.quality} quality and ${cannot}`;
     if (policy === 'fallback') {
       const fallen = fallBack(reason);
       if (fallen) return fallen;
     }
     throw new NoCapableWorkerError(`No live worker can run this: ${reason}.`, { pipeline: data.pipelineId, vram_gb: data.vramGB });
   }
-  if (policy === 'fallback' && !free(data.vramGB).length) {
+  if (policy === 'fallback' && !free(data.pipelineId, data.vramGB).length) {
     const fallen = fallBack(`every GPU with ${data.vramGB} GB or more is busy`);
     if (fallen) return fallen;
   }
-  return { ...route(data), notice: null };
+  return { ...route(data), notice: passedOverNotice() };
 }

@@ -5,7 +5,8 @@ import type { ServerMessage } from '@studio/node-schemas';
 import { fileUrl } from '../projects/file-url.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
-import { dispatch, tablePipeline } from './dispatch.ts';
+import { dispatch, largestGpuFor, tablePipeline } from './dispatch.ts';
+import { VramProfiles } from './vram-profile.ts';
 import { buildGenerationRequest } from './generation-request.ts';
 import { baseStatus, type JobEvent, type JobKind, type TaskStatus } from './job-kind.ts';
 import { GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobResult } from './job-types.ts';
@@ -91,7 +92,8 @@ export class GenerationKind implements JobKind<GenerateJobData> {
   async enqueue({ taskId, projectId, nodeId, policy }: { taskId: string; projectId: string; nodeId: string; policy?: 'queue' | 'fallback' }) {
     const room = await this.ctx.rooms.get(projectId);
     const workers = await liveWorkers(this.ctx.publisher);
-    const gpuWorkers = workers.some((w) => w.gpus.length > 0);
+    // Observed peaks and times (written by the GPU workers): the dispatcher's figure once there is one.
+    const profiles = await new VramProfiles(this.ctx.publisher).readCatalogue(this.ctx.catalogue.all().map((p) => p.manifest));
     const graph = room.graph();
     const data = buildGenerationRequest({
       projectId,
@@ -99,7 +101,7 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       manifest: room.projectManifest,
       nodeId,
       catalogue: this.ctx.catalogue,
-      pickPipeline: (taskType, quality) => tablePipeline(this.ctx.catalogue, taskType, quality, gpuWorkers),
+      pickPipeline: (taskType, quality) => tablePipeline(this.ctx.catalogue, taskType, quality, { workers, profiles }),
     });
     const pipelineNode = graph.edges.find((e) => e.target === nodeId && e.targetHandle === 'pipeline');
     const pinnedPolicy = pipelineNode ? (graph.nodes.find((n) => n.id === pipelineNode.source)?.data.hardwarePolicy as 'queue' | 'fallback' | undefined) : undefined;
@@ -109,6 +111,7 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       workers,
       catalogue: this.ctx.catalogue,
       pinned: Boolean(pipelineNode),
+      profiles,
     });
     this.#routes.set(taskId, { projectId, nodeId });
     await this.ctx.publisher.hset(TASK_QUEUES, taskId, decided.queue);
@@ -134,6 +137,7 @@ export class GenerationKind implements JobKind<GenerateJobData> {
     for (const [name, queue] of this.#queues) {
       if (name === GENERATE_QUEUE) continue;
       for (const job of await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, 500)) {
+        const biggest = largestGpuFor(workers, job.data.pipelineId);
         if (job.data.vramGB <= biggest) continue;
         await job.remove().catch(() => undefined);
         const room = await this.ctx.rooms.get(job.data.projectId).catch(() => null);
@@ -141,7 +145,7 @@ export class GenerationKind implements JobKind<GenerateJobData> {
           type: 'server:task_failed',
           task_id: job.id!,
           node_id: job.data.nodeId,
-          error: `No live worker can run this any more: ${job.data.pipelineId} needs ${job.data.vramGB} GB and ${biggest ? `the largest live GPU has ${biggest} GB` : 'no GPU worker is running'}.`,
+          error: `No live worker can run this any more: ${job.data.pipelineId} needs ${job.data.vramGB} GB and ${biggest ? `the largest live GPU has ${biggest} GB` : 'no live GPU worker can start it'}.`,
         });
       }
     }

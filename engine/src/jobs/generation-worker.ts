@@ -13,6 +13,7 @@ import { listenForCancels } from './cancel-listener.ts';
 import { startGpuSlots } from './gpu-slots.ts';
 import type { GpuInfo } from './worker-capacity.ts';
 import { WorkerHeartbeat, type GpuState } from './worker-registry.ts';
+import { StartablePipelines } from './worker-pipelines.ts';
 import { GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobData } from './job-types.ts';
 
 export interface GenerationWorkerOptions {
@@ -114,7 +115,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         // One take per generation, however often the job ran: a duplicate commit job is ignored.
         { jobId: `take-${job.id}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 7 * 86400 } },
       );
-      return { backend: result.backend, runMs: result.durationMs, worker: name, gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null, needGB: data.vramGB };
+      return { backend: result.backend, runMs: result.durationMs, worker: name, gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null, needGB: data.vramGB, measurement: result.measurement };
     } catch (error) {
       if (error instanceof PipelineCancelledError) throw new UnrecoverableError('cancelled');
       // The pipeline's own failure will not change on a retry; infrastructure hiccups may.
@@ -149,6 +150,8 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
   worker.on('error', () => undefined);
 
   const startedAt = new Date().toISOString();
+  // What this worker can start, in its heartbeat: the dispatcher sends it nothing else.
+  const startable = new StartablePipelines(catalogue, backends, options.preference, () => void heartbeat.beat());
   const heartbeat = new WorkerHeartbeat(options.redis, () => ({
     name,
     host: hostname(),
@@ -156,15 +159,20 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
     gpus: gpuStates,
     cpuSlots: options.concurrency ?? 2,
     cpuJobs: [...cpuJobs],
+    pipelines: startable.ids,
+    unavailable: startable.reasons,
     startedAt,
     heartbeatAt: '',
   }));
+  await startable.start();
   await heartbeat.start();
   const slots = gpuStates.length
     ? await startGpuSlots({
         redis: options.redis,
         gpus: gpuStates,
         lockDurationMs: lockDuration,
+        canStart: (id) => startable.has(id),
+        worker: name,
         run: (job, gpu, signal) => runJob(job, signal, gpu),
         onChange: () => void heartbeat.beat(),
       })
@@ -180,6 +188,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
       await worker.close();
       await takes.close();
       stopListening();
+      startable.stop();
       await heartbeat.stop();
     },
   };

@@ -10,6 +10,7 @@ import { GenerationKind, type KindContext } from './generation-kind.ts';
 import { TaskNotFoundError, type JobKind, type TaskStatus } from './job-kind.ts';
 import { CANCEL_CHANNEL } from './job-types.ts';
 import { RenderKind } from './render-kind.ts';
+import { VramProfiles } from './vram-profile.ts';
 import { liveWorkers, type WorkerState } from './worker-registry.ts';
 
 export { TaskNotFoundError } from './job-kind.ts';
@@ -28,6 +29,8 @@ const CLAIM_SECONDS = 7 * 86400;
  */
 export class TaskService {
   readonly #publisher: Redis;
+  /** Observed peaks and times per pipeline and quality (written by the GPU workers). */
+  readonly profiles: VramProfiles;
   readonly #kinds: JobKind[] = [];
   readonly #generation: GenerationKind;
   readonly #render: RenderKind;
@@ -41,6 +44,7 @@ export class TaskService {
     extraKinds: KindFactory[] = [],
   ) {
     this.#publisher = new Redis(redis as IORedisOptions);
+    this.profiles = new VramProfiles(this.#publisher);
     const ctx: KindContext = { rooms, catalogue, redis, publisher: this.#publisher, lockDurationMs, listen: (kind, events) => this.#listen(kind, events) };
     this.#generation = new GenerationKind(ctx);
     this.#render = new RenderKind(ctx);
@@ -128,7 +132,7 @@ export class TaskService {
 
   /** Cancels a task: a queued one is removed, a running one is aborted by the worker that holds it. */
   async cancel({ taskId, projectId, nodeId }: { taskId?: string; projectId?: string; nodeId?: string }): Promise<{ task_id: string; status: string }> {
-    let found: Awaited<ReturnType<TaskService['#job']>> | undefined;
+    let found: { kind: JobKind; job: import('bullmq').Job } | undefined;
     if (taskId) found = await this.#job(taskId);
     else if (projectId && nodeId) {
       search: for (const kind of this.#kinds) {

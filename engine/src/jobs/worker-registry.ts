@@ -19,6 +19,10 @@ export interface WorkerState {
   gpus: GpuState[];
   cpuSlots: number;
   cpuJobs: string[];
+  /** Pipelines this worker can start now (image built, or runnable on the host): the dispatcher sends it only these. */
+  pipelines: string[];
+  /** Why it cannot start the others (an image not built, no Docker daemon, no GPU). */
+  unavailable: Record<string, string>;
   startedAt: string;
   heartbeatAt: string;
 }

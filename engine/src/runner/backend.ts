@@ -4,7 +4,7 @@ import type { PipelineBackend } from '@studio/node-schemas';
 import { PipelineFailedError } from './errors.ts';
 import type { JobFolder } from './job-folder.ts';
 import type { InstalledPipeline } from './pipeline-catalogue.ts';
-import type { PipelineProgress } from './progress-lines.ts';
+import type { PipelineMeasurement, PipelineProgress } from './progress-lines.ts';
 
 export interface RunOptions {
   pipeline: InstalledPipeline;
@@ -22,6 +22,8 @@ export interface RunResult {
   durationMs: number;
   /** The container image's id (docker) or null (process). */
   imageDigest: string | null;
+  /** What the pipeline reported about its run (peak VRAM, its own wall time), or null if it said nothing. */
+  measurement: PipelineMeasurement | null;
 }
 
 /** One way of running a pipeline: both honour the same manifest and job-folder contract. */

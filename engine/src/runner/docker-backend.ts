@@ -36,20 +36,21 @@ export class DockerBackend implements RunnerBackend {
     return info;
   }
 
-  async daemonAnswers(): Promise<boolean> {
-    try {
-      await this.docker.ping();
-      return true;
-    } catch {
-      return false;
-    }
+  #ping: { at: number; answers: Promise<boolean> } | null = null;
+
+  /** Whether the daemon answers; asked at most once a second (a worker checks every pipeline in a row). */
+  daemonAnswers(): Promise<boolean> {
+    if (this.#ping && Date.now() - this.#ping.at < 1000) return this.#ping.answers;
+    const answers = this.docker.ping().then(() => true, () => false);
+    this.#ping = { at: Date.now(), answers };
+    return answers;
   }
 
   async unavailableReason({ manifest }: InstalledPipeline): Promise<string | null> {
     if (!manifest.backends.includes('docker')) return `${manifest.id} has no container`;
     if (!(await this.daemonAnswers())) return 'no Docker daemon answers';
     try {
-      await this.docker.getImage(manifest.image).inspect();
+      await this.#inspect(manifest.image);
     } catch {
       return `the image ${manifest.image} is not built (run scripts/build-pipeline-images)`;
     }
@@ -104,7 +105,7 @@ export class DockerBackend implements RunnerBackend {
       if (StatusCode !== 0) throw new PipelineFailedError(failureMessage(StatusCode, null, lines.errorLine(), stderr), { exitCode: StatusCode });
       const outputs = await collectOutputs(job);
       succeeded = true;
-      return { backend: 'docker', outputs, durationMs: Date.now() - started, imageDigest: image.Id };
+      return { backend: 'docker', outputs, durationMs: Date.now() - started, imageDigest: image.Id, measurement: lines.measurement() };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);

@@ -42,7 +42,7 @@ export class ProcessBackend implements RunnerBackend {
         },
       });
       let stderr = '';
-        let ending: 'timeout' | 'cancel' | null = null;
+      let ending: 'timeout' | 'cancel' | null = null;
       const killGroup = () => {
         try {
           process.kill(-child.pid!, 'SIGKILL');
@@ -68,7 +68,7 @@ export class ProcessBackend implements RunnerBackend {
         if (ending === 'timeout') return reject(new PipelineTimeoutError(`${manifest.id} ran past its ${manifest.timeoutSeconds} s limit`));
         if (code !== 0) return reject(new PipelineFailedError(failureMessage(code, sig, lines.errorLine(), stderr), { exitCode: code }));
         collectOutputs(job).then(
-          (outputs) => resolve({ backend: 'process', outputs, durationMs: Date.now() - started, imageDigest: null }),
+          (outputs) => resolve({ backend: 'process', outputs, durationMs: Date.now() - started, imageDigest: null, measurement: lines.measurement() }),
           reject,
         );
       });

@@ -13,7 +13,8 @@ export async function spawnWorker(env: Record<string, string>): Promise<{ child:
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker not ready:\n${out}`)), 20_000);
+    // Generous: a worker compiles its TypeScript and checks every pipeline's backend before it is ready.
+    const timer = setTimeout(() => reject(new Error(`worker not ready:\n${out}`)), 90_000);
     child.stdout!.on('data', () => out.includes('ready') && (clearTimeout(timer), resolve()));
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`worker exited ${code}:\n${out}`))));
   });

@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import type { Quality } from '@studio/node-schemas';
+import type { ObservedProfile } from '../../jobs/vram-profile.ts';
+import type { WorkerState } from '../../jobs/worker-registry.ts';
 import type { EngineContext } from '../context.ts';
 
 /** "12 GB (low) · 16 GB (standard)", or "CPU" for pipelines that need no GPU. */
@@ -7,14 +10,28 @@ export function vramLabel(vram: Record<string, number | undefined>, gpu: boolean
   return gpu ? parts.join(' · ') || 'GPU' : 'CPU';
 }
 
+/**
+ * GET /api/v1/pipelines: each installed pipeline with its manifest figures, what the studio has
+ * observed of it per quality (peak, need, runs, mean time), and which live workers can start it.
+ */
 export function pipelineRoutes(app: FastifyInstance, ctx: EngineContext) {
-  app.get('/api/v1/pipelines', async () =>
-    Promise.all(
-      ctx.catalogue.all().map(async ({ manifest }) => {
+  app.get('/api/v1/pipelines', async () => {
+    const manifests = ctx.catalogue.all().map((p) => p.manifest);
+    const [workers, profiles] = await Promise.all([
+      ctx.tasks ? ctx.tasks.workers().catch((): WorkerState[] => []) : Promise.resolve<WorkerState[]>([]),
+      ctx.tasks ? ctx.tasks.profiles.readCatalogue(manifests).catch(() => new Map<string, ObservedProfile>()) : Promise.resolve(new Map<string, ObservedProfile>()),
+    ]);
+    return Promise.all(
+      manifests.map(async (manifest) => {
         const backends: Record<string, { available: boolean; reason: string | null }> = {};
         for (const backend of ctx.backends) {
           const reason = await backend.unavailableReason(ctx.catalogue.get(manifest.id));
           backends[backend.name] = { available: reason === null, reason };
+        }
+        const observed: Partial<Record<Quality, Omit<ObservedProfile, 'pipeline' | 'quality'>>> = {};
+        for (const quality of manifest.qualities) {
+          const profile = profiles.get(`${manifest.id}|${quality}`);
+          if (profile) observed[quality] = { runs: profile.runs, peakGB: profile.peakGB, needGB: profile.needGB, meanWallS: profile.meanWallS, lastAt: profile.lastAt };
         }
         return {
           id: manifest.id,
@@ -27,12 +44,20 @@ export function pipelineRoutes(app: FastifyInstance, ctx: EngineContext) {
           params: manifest.params,
           gpu: manifest.gpu,
           vram: vramLabel(manifest.gpu.vramGB, manifest.gpu.required),
+          observed,
           verified: manifest.verified,
+          /** Unverified and never completed a job here: the quality table passes over it. */
+          proven: manifest.verified || Object.values(observed).some((o) => o.runs > 0),
+          image: manifest.image,
           upstream: manifest.upstream ?? null,
           backends,
           runnable: Object.values(backends).some((b) => b.available),
+          /** Live workers that can start it now (its image built there, or it runs on the host). */
+          startableOn: workers.filter((w) => w.pipelines?.includes(manifest.id)).map((w) => w.name),
+          /** Why each live worker that cannot start it cannot. */
+          unavailableOn: Object.fromEntries(workers.filter((w) => !w.pipelines?.includes(manifest.id)).map((w) => [w.name, w.unavailable?.[manifest.id] ?? 'unknown'])),
         };
       }),
-    ),
-  );
+    );
+  });
 }
