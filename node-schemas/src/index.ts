@@ -11,3 +11,4 @@ export * from './apply-edit.ts';
 export * from './proto-keys.ts';
 export * from './safe-text.ts';
 export * from './sequence-shots.ts';
+export * from './frame-rate-input.ts';

@@ -35,6 +35,15 @@ const Params = z.record(z.string().max(64), ParamValue).refine((r) => Object.key
 const Label = z.string().max(200);
 const Prompt = z.string().max(20_000);
 
+/** Text over a shot (spec 6.2 TextClip): a title card centred, or a lower third; rendered and carried in the EDL. */
+export const TextOverlay = z
+  .object({
+    kind: z.enum(['title', 'lower-third']),
+    text: z.string().trim().min(1).max(200).regex(/^[^\r\n]*$/, 'overlay text must be one line'),
+  })
+  .strict();
+export type TextOverlay = z.infer<typeof TextOverlay>;
+
 export const ShotData = z
   .object({
     label: Label.optional(),
@@ -52,6 +61,8 @@ export const ShotData = z
     outPoint: z.number().positive().optional(),
     /** Transition into the next shot (assembly). */
     transition: Transition.optional(),
+    /** Title card and lower-third text over the shot (assembly). */
+    overlays: z.array(TextOverlay).max(4).optional(),
   })
   .strict();
 export type ShotData = z.infer<typeof ShotData>;

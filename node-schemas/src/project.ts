@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { FrameRateInput } from './frame-rate-input.ts';
+import { FrameRate } from './node-data.ts';
 
 export const Quality = z.enum(['low', 'standard', 'high']);
 export type Quality = z.infer<typeof Quality>;
@@ -15,6 +17,8 @@ export const ProjectSettings = z.object({
   aspect_ratio: AspectRatio.default('16:9'),
   quality: Quality.default('standard'),
   hardware_policy: HardwarePolicy.default('queue'),
+  /** Every video take is generated at it; older project.json files have none and are 24. */
+  frame_rate: FrameRate.default('24'),
 });
 export type ProjectSettings = z.infer<typeof ProjectSettings>;
 
@@ -46,6 +50,7 @@ export const CreateProjectRequest = z
     description: ProjectDescription.optional(),
     quality: Quality.optional(),
     aspect_ratio: AspectRatio.optional(),
+    frame_rate: FrameRateInput.optional(),
   })
   .strict()
   .refine((r) => (r.name ?? r.title) !== undefined, { message: 'name is required', path: ['name'] });

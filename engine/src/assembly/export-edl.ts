@@ -8,8 +8,9 @@ import { EDLS_DIR } from '../projects/layout.ts';
 import type { ProjectRoom } from '../sync/project-room.ts';
 import { compileSequence, type CompiledSequence, type SequenceSettings } from './compile-sequence.ts';
 import { writeEdl } from './edl/index.ts';
-import { exportBaseName } from './export-name.ts';
-import { probeDuration } from './probe-media.ts';
+import { edlFileName } from './export-name.ts';
+import { probeDuration, probeTake } from './probe-media.ts';
+import type { TakeMedia } from '@studio/node-schemas';
 
 export class MissingTakesError extends StudioError {
   override readonly code = 'MISSING_TAKES';
@@ -21,7 +22,43 @@ export class EmptySequenceError extends StudioError {
   override readonly status = 400;
 }
 
-/** Compiles the assembler's sequence from the room's graph, probing the audio it uses; refuses gaps. */
+/** A trim outside its take, or an in point after its out point: the list would show something else. */
+export class SequenceProblemError extends StudioError {
+  override readonly code = 'SEQUENCE_PROBLEMS';
+  override readonly status = 400;
+}
+
+/** Probes every take and audio file the cut uses (length and rate), by project path. */
+async function probeSequenceMedia(args: { room: ProjectRoom; sequence: CompiledSequence }): Promise<Record<string, TakeMedia>> {
+  const media: Record<string, TakeMedia> = {};
+  const takes = new Set(args.sequence.shots.flatMap((s) => (s.take ? [s.take] : [])));
+  await Promise.all(
+    [...takes].map(async (take) => {
+      const probed = await probeTake(join(args.room.dir, take));
+      if (probed) media[take] = probed;
+    }),
+  );
+  return media;
+}
+
+/**
+ * The assembler's cut as compiled from the room's graph with its media probed: the takes' lengths
+ * check the trims, their rates give source timecodes, the audio's lengths end the dialogue events.
+ * Does not refuse: the canvas shows what it finds before export.
+ */
+export async function checkFromRoom({ room, assemblerId, overrides }: { room: ProjectRoom; assemblerId: string; overrides?: Partial<SequenceSettings> }): Promise<CompiledSequence> {
+  const graph = room.graph();
+  const first = compileSequence({ graph, assemblerId, overrides });
+  const media = await probeSequenceMedia({ room, sequence: first });
+  const audioFrames: Record<string, number> = {};
+  for (const event of first.events.filter((e) => e.channels.startsWith('A') && e.sourceFile)) {
+    const seconds = await probeDuration(join(room.dir, event.sourceFile));
+    if (seconds !== null) audioFrames[event.sourceFile] = Math.round(seconds * Number(first.settings.rate));
+  }
+  return compileSequence({ graph, assemblerId, overrides, audioFrames, media });
+}
+
+/** Compiles the assembler's sequence and writes its lists; refuses gaps, an empty cut, and trims outside their takes. */
 export async function compileFromRoom({
   room,
   assemblerId,
@@ -31,19 +68,15 @@ export async function compileFromRoom({
   assemblerId: string;
   overrides?: Partial<SequenceSettings>;
 }): Promise<{ sequence: CompiledSequence; lists: string[] }> {
-  const graph = room.graph();
-  const first = compileSequence({ graph, assemblerId, overrides });
-  if (first.missing.length)
-    throw new MissingTakesError(`no active take yet for ${first.missing.map((m) => m.name).join(', ')}: generate or choose one first`, {
-      missing: first.missing,
+  const sequence = await checkFromRoom({ room, assemblerId, overrides });
+  if (sequence.missing.length)
+    throw new MissingTakesError(`no active take yet for ${sequence.missing.map((m) => m.name).join(', ')}: generate or choose one first`, {
+      missing: sequence.missing,
     });
-  if (!first.shots.length) throw new EmptySequenceError('nothing is wired into the assembler yet: connect shots to its Sequence input');
-  const audioFrames: Record<string, number> = {};
-  for (const event of first.events.filter((e) => e.channels.startsWith('A') && e.sourceFile)) {
-    const seconds = await probeDuration(join(room.dir, event.sourceFile));
-    if (seconds !== null) audioFrames[event.sourceFile] = Math.round(seconds * Number(first.settings.rate));
-  }
-  const sequence = compileSequence({ graph, assemblerId, overrides, audioFrames });
+  if (!sequence.shots.length) throw new EmptySequenceError('nothing is wired into the assembler yet: connect shots to its Sequence input');
+  const errors = sequence.warnings.filter((w) => w.severity === 'error');
+  if (errors.length)
+    throw new SequenceProblemError(errors.map((w) => `${w.scene}/${w.shot}: ${w.message}`).join('; '), { warnings: sequence.warnings });
   const lists = writeEdl({ ...sequence.settings, events: sequence.events });
   return { sequence, lists };
 }
@@ -60,8 +93,7 @@ export async function saveEdl({
   sequence: CompiledSequence;
   lists: string[];
 }): Promise<string[]> {
-  const base = exportBaseName(sequence.settings.title);
-  const paths = lists.map((_, i) => `${EDLS_DIR}/${base}${lists.length > 1 ? `_part${i + 1}` : ''}.edl`);
+  const paths = lists.map((_, i) => `${EDLS_DIR}/${edlFileName({ title: sequence.settings.title, part: i + 1, parts: lists.length })}`);
   return queue.run(room.id, async () => {
     await mkdir(join(room.dir, EDLS_DIR), { recursive: true });
     for (let i = 0; i < lists.length; i++) await atomicWriteFile(join(room.dir, paths[i]!), lists[i]!);

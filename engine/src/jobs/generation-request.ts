@@ -1,5 +1,5 @@
 import { createHash, randomInt } from 'node:crypto';
-import type { Graph, GraphNode, PipelineManifest, ProjectManifest, Quality } from '@studio/node-schemas';
+import type { FrameRate, Graph, GraphNode, PipelineManifest, ProjectManifest, Quality } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { takeSubject } from '../projects/takes/take-subject.ts';
@@ -7,7 +7,12 @@ import type { GenerateJobData } from './job-types.ts';
 
 /** Long side in pixels for each quality level; the short side follows the aspect ratio. */
 const LONG_SIDE: Record<Quality, number> = { low: 768, standard: 1280, high: 1920 };
-const FPS = 24;
+
+/** The exact rate: NTSC rates are n*1000/1001, which pipelines recover as that fraction (not 2997/100). */
+export function framesPerSecond(rate: FrameRate): number {
+  const nominal = Number(rate);
+  return Number.isInteger(nominal) ? nominal : (Math.round(nominal) * 1000) / 1001;
+}
 
 export function frameSize(aspectRatio: string, quality: Quality): { width: number; height: number } {
   const [w, h] = aspectRatio.split(':').map(Number) as [number, number];
@@ -128,7 +133,8 @@ export function buildGenerationRequest({
     params,
     ...frameSize(manifest.project_settings.aspect_ratio, quality),
     aspectRatio: manifest.project_settings.aspect_ratio,
-    fps: FPS,
+    // Takes are made at the project's rate so that source timecodes exist at the cut's rate.
+    fps: framesPerSecond(manifest.project_settings.frame_rate ?? '24'),
     duration: typeof data.duration === 'number' ? data.duration : 4,
     inputs,
     fingerprint,

@@ -55,6 +55,7 @@ export async function createProject({
       aspect_ratio: parsed.data.aspect_ratio ?? '16:9',
       quality: parsed.data.quality ?? 'standard',
       hardware_policy: 'queue',
+      frame_rate: parsed.data.frame_rate ?? '24',
     },
     version: 1,
     created_at: new Date().toISOString(),

@@ -1,7 +1,7 @@
 import type { Entry } from './collect-entries.ts';
 import { EdlParseError, TimecodeError } from './errors.ts';
 import { readComment } from './read-comment.ts';
-import { splitTimecode, supportsDropFrame, timebase, timecodeToFrames, type FrameRate } from './timecode.ts';
+import { isFrameRate, splitTimecode, supportsDropFrame, timebase, timecodeToFrames, type FrameRate } from './timecode.ts';
 import type { EdlEvent, EdlFcm, EdlSpeed, EdlTime, EdlWarning } from './types.ts';
 
 /** A cut followed by a transition line with the same event number is one edit: outgoing then incoming. */
@@ -23,7 +23,10 @@ export function groupBlocks(args: { entries: readonly Entry[] }): Entry[][] {
 export function buildEvents(args: { blocks: readonly Entry[][]; rate: FrameRate; recordFcm: EdlFcm; warnings: EdlWarning[]; problems: EdlParseError[] }): EdlEvent[] {
   const events: EdlEvent[] = [];
   for (const block of args.blocks) {
-    const built = block.map((entry) => buildEvent({ entry, rate: args.rate, recordFcm: args.recordFcm, warnings: args.warnings, problems: args.problems }));
+    const rates = sourceRates({ block });
+    const built = block.map((entry, i) =>
+      buildEvent({ entry, rate: args.rate, sourceRate: rates[i] ?? null, recordFcm: args.recordFcm, warnings: args.warnings, problems: args.problems }),
+    );
     describeBlock({ block, events: built });
     assignSpeeds({ block, events: built, warnings: args.warnings });
     events.push(...built);
@@ -31,7 +34,25 @@ export function buildEvents(args: { blocks: readonly Entry[][]; rate: FrameRate;
   return events;
 }
 
-function buildEvent(args: { entry: Entry; rate: FrameRate; recordFcm: EdlFcm; warnings: EdlWarning[]; problems: EdlParseError[] }): EdlEvent {
+/**
+ * The studio's writer says `* SOURCE FRAME RATE: 24` (FROM/TO in a transition block) when a
+ * source's own rate is not the list's; its source timecodes are then counted, non-drop, at that rate.
+ */
+function sourceRates(args: { block: readonly Entry[] }): Array<FrameRate | null> {
+  const found: Partial<Record<'cut' | 'from' | 'to', FrameRate>> = {};
+  for (const entry of args.block) {
+    for (const comment of entry.comments) {
+      const match = /^(FROM |TO )?SOURCE FRAME RATE:\s*(\S+)\s*$/i.exec(comment.text);
+      if (!match || !isFrameRate(match[2])) continue;
+      const side = match[1] ? (match[1].trim().toLowerCase() as 'from' | 'to') : 'cut';
+      found[side] ??= match[2];
+    }
+  }
+  if (args.block.length === 2) return [found.from ?? null, found.to ?? null];
+  return [args.block[0]!.source.transition.type === 'C' ? (found.cut ?? null) : (found.to ?? null)];
+}
+
+function buildEvent(args: { entry: Entry; rate: FrameRate; sourceRate: FrameRate | null; recordFcm: EdlFcm; warnings: EdlWarning[]; problems: EdlParseError[] }): EdlEvent {
   const { entry, rate, recordFcm } = args;
   const { source } = entry;
   if ((entry.fcm === 'DROP FRAME' || recordFcm === 'DROP FRAME') && !supportsDropFrame(rate)) {
@@ -40,10 +61,13 @@ function buildEvent(args: { entry: Entry; rate: FrameRate; recordFcm: EdlFcm; wa
   const [si, so, ri, ro] = source.timecodes;
   const { line } = source;
   const { problems } = args;
-  const sourceIn: EdlTime = { timecode: si, frames: sourceFrames({ timecode: si, rate, fcm: entry.fcm, line, problems }) };
-  const sourceOut: EdlTime = { timecode: so, frames: sourceFrames({ timecode: so, rate, fcm: entry.fcm, line, problems }) };
+  const ownRate = args.sourceRate !== null && args.sourceRate !== rate ? args.sourceRate : null;
+  const sourceRate = ownRate ?? rate;
+  const sourceFcm: EdlFcm = ownRate ? 'NON-DROP FRAME' : entry.fcm;
+  const sourceIn: EdlTime = { timecode: si, frames: sourceFrames({ timecode: si, rate: sourceRate, fcm: sourceFcm, line, problems }) };
+  const sourceOut: EdlTime = { timecode: so, frames: sourceFrames({ timecode: so, rate: sourceRate, fcm: sourceFcm, line, problems, end: true }) };
   const recordIn: EdlTime = { timecode: ri, frames: recordFrames({ timecode: ri, rate, fcm: recordFcm, line }) };
-  const recordOut: EdlTime = { timecode: ro, frames: recordFrames({ timecode: ro, rate, fcm: recordFcm, line }) };
+  const recordOut: EdlTime = { timecode: ro, frames: recordFrames({ timecode: ro, rate, fcm: recordFcm, line, end: true }) };
   if (source.transition.typeAssumed) {
     args.warnings.push({ line: source.line, code: 'TRANSITION_TYPE_ASSUMED', message: `transition of ${source.transition.duration} frames has no type letter; read as a dissolve` });
   }
@@ -61,6 +85,7 @@ function buildEvent(args: { entry: Entry; rate: FrameRate; recordFcm: EdlFcm; wa
     fcm: entry.fcm,
     line: source.line,
   };
+  if (ownRate) event.sourceRate = ownRate;
   if (entry.audioChannels) event.audioChannels = entry.audioChannels;
   if (entry.effectName !== undefined) event.effectName = entry.effectName;
   for (const comment of entry.comments) {
@@ -71,9 +96,9 @@ function buildEvent(args: { entry: Entry; rate: FrameRate; recordFcm: EdlFcm; wa
   return event;
 }
 
-function recordFrames(args: { timecode: string; rate: FrameRate; fcm: EdlFcm; line: number }): number {
+function recordFrames(args: { timecode: string; rate: FrameRate; fcm: EdlFcm; line: number; end?: boolean }): number {
   try {
-    return timecodeToFrames({ timecode: args.timecode, rate: args.rate, dropFrame: args.fcm === 'DROP FRAME' });
+    return timecodeToFrames({ timecode: args.timecode, rate: args.rate, dropFrame: args.fcm === 'DROP FRAME', end: args.end ?? false });
   } catch (error) {
     if (!(error instanceof TimecodeError)) throw error;
     throw new EdlParseError({ line: args.line, reason: 'BAD_TIMECODE', message: `record ${error.message}`, text: args.timecode });
@@ -84,10 +109,10 @@ function recordFrames(args: { timecode: string; rate: FrameRate; fcm: EdlFcm; li
  * A source timecode the rate cannot hold (a source with its own rate, or a tool's garbage) still
  * gets a frame count, by plain arithmetic on its fields, and is reported as a problem.
  */
-function sourceFrames(args: { timecode: string; rate: FrameRate; fcm: EdlFcm; line: number; problems: EdlParseError[] }): number {
+function sourceFrames(args: { timecode: string; rate: FrameRate; fcm: EdlFcm; line: number; problems: EdlParseError[]; end?: boolean }): number {
   const dropFrame = args.fcm === 'DROP FRAME';
   try {
-    return timecodeToFrames({ timecode: args.timecode, rate: args.rate, dropFrame });
+    return timecodeToFrames({ timecode: args.timecode, rate: args.rate, dropFrame, end: args.end ?? false });
   } catch (error) {
     if (!(error instanceof TimecodeError)) throw error;
     args.problems.push(new EdlParseError({ line: args.line, reason: 'BAD_SOURCE_TIMECODE', message: `source ${error.message}`, text: args.timecode }));

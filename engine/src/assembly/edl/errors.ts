@@ -47,13 +47,20 @@ export class EdlRecordOrderError extends StudioError {
   }
 }
 
-/** Writer input that cannot be expressed as a CMX3600 list. `index` is the offending input event. */
+/**
+ * Writer input that cannot be expressed as a CMX3600 list. The message names the event as the list
+ * numbers it (and its part, when the list is split) and the shot it shows; `index` is the input event.
+ */
 export class EdlWriteError extends StudioError {
   override readonly code = 'EDL_WRITE';
   override readonly status = 400;
   readonly index: number | null;
-  constructor(args: { index: number | null; message: string; data?: Record<string, unknown> }) {
-    super(args.index === null ? args.message : `event ${args.index}: ${args.message}`, { index: args.index, ...args.data });
+  readonly eventNumber: number | null;
+  constructor(args: { index: number | null; eventNumber?: number | null; part?: number | null; label?: string | null; message: string; data?: Record<string, unknown> }) {
+    const eventNumber = args.eventNumber ?? null;
+    const where = eventNumber === null ? '' : `${args.part ? `part ${args.part}, ` : ''}event ${String(eventNumber).padStart(3, '0')}${args.label ? ` (${args.label})` : ''}: `;
+    super(`${where}${args.message}`, { index: args.index, eventNumber, ...(args.part ? { part: args.part } : {}), ...(args.label ? { label: args.label } : {}), ...args.data });
     this.index = args.index;
+    this.eventNumber = eventNumber;
   }
 }

@@ -11,13 +11,19 @@ export interface ReelRequest {
   reel?: string;
   clipName: string;
   sourceFile: string;
+  /** The shot the media belongs to: its reel then says scene and shot (S01_010), as editors look for. */
+  scene?: string;
+  shot?: string;
+  /** Audio-only media of a shot gets A01_010, so it never shares the picture's reel. */
+  channels?: string;
 }
 
 /**
- * One reel name per event: at most 8 characters of A-Z, 0-9 and _, derived from the clip name.
- * A reel names a piece of media, so events with the same source file share one; different
- * files whose names collapse to the same reel are told apart with a numeric suffix that keeps
- * the clip number (SHOT010, then SH010_01).
+ * One reel name per piece of media, at most 8 characters of A-Z, 0-9 and _. Media of a shot is
+ * named by scene and shot first (S01_010 for SCENE_01/SHOT_010, A01_010 for its sound), so reels
+ * are unique per scene and shot; a second file of the same shot gets a letter (S01_010B). Other
+ * media is named from its clip name, different files whose names collapse to the same reel told
+ * apart with a numeric suffix that keeps the clip number (SHOT010, then SH010_01).
  */
 export function assignReelNames(args: { events: readonly ReelRequest[] }): string[] {
   const byFile = new Map<string, string>();
@@ -34,11 +40,32 @@ export function assignReelNames(args: { events: readonly ReelRequest[] }): strin
     if (event.reel !== undefined) return event.reel;
     const known = byFile.get(event.sourceFile);
     if (known !== undefined) return known;
-    const reel = uniqueReel({ base: reelBase(event.clipName), taken, nextSuffix });
+    const shotReel = shotReelBase(event);
+    const reel = (shotReel !== null ? lettered(shotReel, taken) : null) ?? uniqueReel({ base: shotReel ?? reelBase(event.clipName), taken, nextSuffix });
     taken.add(reel);
     byFile.set(event.sourceFile, reel);
     return reel;
   });
+}
+
+/** S01_010 (picture) or A01_010 (sound) for a shot's media; shorter forms when the numbers are long. */
+export function shotReelBase(args: { scene?: string | undefined; shot?: string | undefined; channels?: string | undefined }): string | null {
+  const scene = /(\d+)$/.exec(args.scene ?? '')?.[1];
+  const shot = /(\d+)$/.exec(args.shot ?? '')?.[1];
+  if (scene === undefined || shot === undefined) return null;
+  const kind = args.channels !== undefined && !args.channels.includes('V') && args.channels !== 'B' ? 'A' : 'S';
+  return [`${kind}${scene}_${shot}`, `${kind}${scene}${shot}`, `${scene}${shot}`].find((reel) => reel.length <= MAX_REEL_LENGTH) ?? null;
+}
+
+/** The base itself, else the base with a letter B-Z where it fits. */
+function lettered(base: string, taken: ReadonlySet<string>): string | null {
+  if (isFree(base, taken)) return base;
+  if (base.length >= MAX_REEL_LENGTH) return null;
+  for (let code = 66; code <= 90; code += 1) {
+    const candidate = base + String.fromCharCode(code);
+    if (isFree(candidate, taken)) return candidate;
+  }
+  return null;
 }
 
 /** Upper-case letters, digits and single underscores; a file extension is dropped. */

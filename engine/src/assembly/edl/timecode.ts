@@ -82,13 +82,15 @@ const SEPARATOR_AT = [2, 5, 8];
  * Frame count of a timecode. `dropFrame` defaults to what the separator before the frames says
  * (';' or ',' mean drop frame), because Avid writes DF lists with ':' and callers must then say so.
  */
-export function timecodeToFrames(args: { timecode: string; rate: FrameRate; dropFrame?: boolean }): number {
+export function timecodeToFrames(args: { timecode: string; rate: FrameRate; dropFrame?: boolean; end?: boolean }): number {
   const { timecode, rate } = args;
   const fields = splitTimecode(timecode);
   if (!fields) throw new TimecodeError(`'${timecode}' is not a HH:MM:SS:FF timecode`, { timecode, rate });
   const dropFrame = args.dropFrame ?? (fields.frameSeparator === ';' || fields.frameSeparator === ',');
   const tb = TIMEBASE[rate];
   const { hours, minutes, seconds, frames } = fields;
+  // An out point is exclusive: a list whose last frame is 23:59:59:FF ends at 24:00:00:00.
+  if (args.end && hours === 24 && minutes === 0 && seconds === 0 && frames === 0) return framesPerDay({ rate, dropFrame });
   if (hours > 23 || minutes > 59 || seconds > 59 || frames >= tb) {
     throw new TimecodeError(`'${timecode}' is out of range at ${rate} fps (frames 0-${tb - 1})`, { timecode, rate });
   }
@@ -106,10 +108,13 @@ export function timecodeToFrames(args: { timecode: string; rate: FrameRate; drop
 }
 
 /** Timecode of a frame count; DF separates the frames with ';' unless `separator` says otherwise (Avid writes ':'). */
-export function framesToTimecode(args: { frames: number; rate: FrameRate; dropFrame: boolean; separator?: ':' | ';' }): string {
+export function framesToTimecode(args: { frames: number; rate: FrameRate; dropFrame: boolean; separator?: ':' | ';'; end?: boolean }): string {
   const { frames, rate, dropFrame } = args;
   const tb = TIMEBASE[rate];
   const day = framesPerDay({ rate, dropFrame });
+  const separator = args.separator ?? (dropFrame ? ';' : ':');
+  // An exclusive out point may stand exactly at midnight (see timecodeToFrames).
+  if (args.end && frames === day) return `24:00:00${separator}00`;
   if (!Number.isSafeInteger(frames) || frames < 0 || frames >= day) {
     throw new TimecodeError(`frame count ${frames} is outside the 24-hour clock (0-${day - 1}) at ${rate} fps`, { frames, rate, dropFrame });
   }
@@ -129,10 +134,32 @@ export function framesToTimecode(args: { frames: number; rate: FrameRate; dropFr
   const ss = totalSeconds % 60;
   const mm = Math.floor(totalSeconds / 60) % 60;
   const hh = Math.floor(totalSeconds / 3600);
-  const separator = args.separator ?? (dropFrame ? ';' : ':');
   return `${pad(hh)}:${pad(mm)}:${pad(ss)}${separator}${pad(ff)}`;
 }
 
 function pad(value: number): string {
   return String(value).padStart(2, '0');
+}
+
+// The NTSC rates are n*1000/1001 exactly.
+const EXACT: Record<FrameRate, { num: number; den: number }> = {
+  '23.976': { num: 24000, den: 1001 },
+  '24': { num: 24, den: 1 },
+  '25': { num: 25, den: 1 },
+  '29.97': { num: 30000, den: 1001 },
+  '30': { num: 30, den: 1 },
+  '50': { num: 50, den: 1 },
+  '59.94': { num: 60000, den: 1001 },
+  '60': { num: 60, den: 1 },
+};
+
+/**
+ * The same stretch of time counted at another rate, to the nearest frame: how a source at its own
+ * rate is conformed to a list at another (NLEs play it in real time, not frame for frame).
+ */
+export function conformFrames(args: { frames: number; from: FrameRate; to: FrameRate }): number {
+  if (args.from === args.to) return args.frames;
+  const from = EXACT[args.from];
+  const to = EXACT[args.to];
+  return Math.round((args.frames * to.num * from.den) / (to.den * from.num));
 }

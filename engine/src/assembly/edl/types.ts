@@ -68,6 +68,8 @@ export interface EdlEvent {
   comments: string[];
   locators: EdlLocator[];
   speed?: EdlSpeed;
+  /** The source's own rate, when a `* SOURCE FRAME RATE:` comment gives one other than the list's: source frames count at it. */
+  sourceRate?: FrameRate;
   /** The FCM in force for this event line; it governs the source timecodes (records use the list's). */
   fcm: EdlFcm;
   /** 1-based line of the event in the file. */

@@ -1,6 +1,6 @@
 import { isBlackReel } from './black.ts';
 import { EdlParseError } from './errors.ts';
-import { supportsDropFrame, timecodeToFrames, type FrameRate } from './timecode.ts';
+import { conformFrames, supportsDropFrame, timecodeToFrames, type FrameRate } from './timecode.ts';
 import type { EdlEvent } from './types.ts';
 
 /**
@@ -36,7 +36,9 @@ export function eventProblems(args: { event: EdlEvent; rate: FrameRate }): EdlPa
   }
   if (!durationsShouldAgree(event)) return problems;
   const source = event.sourceOut.frames - event.sourceIn.frames;
-  if (source === record || record === otherFcmSourceDuration({ event, rate: args.rate })) return problems;
+  // A source at its own rate lasts as long as its record in real time (the writer counts it from the record).
+  const expected = event.sourceRate ? conformFrames({ frames: record, from: args.rate, to: event.sourceRate }) : record;
+  if (source === expected || (!event.sourceRate && record === otherFcmSourceDuration({ event, rate: args.rate }))) return problems;
   const kind = event.transition.type === 'C' ? 'a cut' : `a ${event.transition.type} transition`;
   problems.push(
     new EdlParseError({

@@ -165,13 +165,13 @@ describe('dissolves', () => {
 
   it('refuses dissolves that cannot be written', () => {
     const write = (events: WriteEdlEvent[]) => () => writeEdl({ title: 'X', rate: '24', dropFrame: false, events });
-    expect(write([shot('A', 0, 48, { transition: { type: 'dissolve', frames: 12 } })])).toThrow(/event 0: a dissolve needs an earlier event on exactly the same channels/);
+    expect(write([shot('A', 0, 48, { transition: { type: 'dissolve', frames: 12 } })])).toThrow(/^event 001 \(A\): a dissolve needs an earlier event on exactly the same channels/);
     expect(write([shot('A', 0, 48), shot('B', 0, 48, { channels: 'A', transition: { type: 'dissolve', frames: 12 } })])).toThrow(EdlWriteError);
     expect(write([shot('A', 0, 2000), shot('B', 0, 2000, { transition: { type: 'dissolve', frames: 1000 } })])).toThrow(/1 to 999/);
-    expect(write([shot('A', 0, 10), shot('B', 0, 48, { transition: { type: 'dissolve', frames: 10 } })])).toThrow(/longer than event 0 can give/);
+    expect(write([shot('A', 0, 10), shot('B', 0, 48, { transition: { type: 'dissolve', frames: 10 } })])).toThrow(/^event 002 \(B\): dissolve of 10 frames is longer than the outgoing clip A can give \(9 frames\)/);
     expect(write([shot('A', 0, 48), shot('B', 0, 5, { transition: { type: 'dissolve', frames: 10 } })])).toThrow(/longer than the incoming clip/);
     expect(write([shot('A', 0, 48), shot('B', 0, 20, { transition: { type: 'dissolve', frames: 12 } }), shot('C', 0, 48, { transition: { type: 'dissolve', frames: 12 } })])).toThrow(
-      expect.objectContaining({ code: 'EDL_WRITE', index: 2 }),
+      expect.objectContaining({ code: 'EDL_WRITE', index: 2, eventNumber: 3 }),
     );
   });
 });

@@ -1,5 +1,7 @@
 import { isBlackReel } from '../edl/black.ts';
-import { channelTracks, checkRecordOrder, EdlParseError, EdlRecordOrderError, readEdl, type EdlEvent, type FrameRate } from '../edl/index.ts';
+import { channelTracks, checkRecordOrder, conformFrames, EdlParseError, EdlRecordOrderError, readEdl, type EdlEvent, type EdlTime, type FrameRate } from '../edl/index.ts';
+
+type SourceAt = (event: EdlEvent, time: EdlTime) => number;
 import { InvalidEdlError } from './errors.ts';
 import { rational } from './frame-rate.ts';
 import { checkSourceFile, isStillPath, resolveSourcePath } from './resolve-media.ts';
@@ -39,7 +41,7 @@ export function buildTimeline(args: { edlText: string; rate: FrameRate; projectD
   }
   const events = list.events.filter((e) => channelTracks({ channels: e.channels, audioChannels: e.audioChannels }).length > 0);
   if (events.length === 0) throw new InvalidEdlError({ event: null, message: 'the list has no events to render' });
-  for (const event of events) refuseUnrenderable(event);
+  for (const event of events) refuseUnrenderable(event, args.rate);
 
   const recordStart = Math.min(...events.map((e) => e.recordIn.frames));
   const frames = Math.max(...events.map((e) => e.recordOut.frames)) - recordStart;
@@ -49,20 +51,23 @@ export function buildTimeline(args: { edlText: string; rate: FrameRate; projectD
     return { path: resolveSourcePath({ projectDir: args.projectDir, sourceFile: event.sourceFile, event: event.number }), file: event.sourceFile };
   };
   const isVideo = (e: EdlEvent) => channelTracks({ channels: e.channels }).includes('V');
-  const video = layVideo({ events: events.filter(isVideo), recordStart, frames, source });
-  const audio = layAudio({ events: events.filter((e) => !isVideo(e)), recordStart, source });
+  // Sources at another rate play in real time: their frames are counted at the list's rate from here on.
+  const sourceAt = (event: EdlEvent, time: EdlTime): number => (event.sourceRate ? conformFrames({ frames: time.frames, from: event.sourceRate, to: args.rate }) : time.frames);
+  const video = layVideo({ events: events.filter(isVideo), recordStart, frames, source, sourceAt });
+  const audio = layAudio({ events: events.filter((e) => !isVideo(e)), recordStart, source, sourceAt });
   const dissolves: Dissolve[] = video.filter((s) => s.dissolveIn > 0).map((s) => ({ from: s.index - 1, to: s.index, frames: s.dissolveIn, recordIn: s.recordIn }));
   return { title: list.title, rate: args.rate, fps: rational(args.rate), recordStart, frames, video, dissolves, audio };
 }
 
-function refuseUnrenderable(event: EdlEvent): void {
+function refuseUnrenderable(event: EdlEvent, rate: FrameRate): void {
   const { number } = event;
   if (event.transition.type === 'W' || event.transition.type === 'K') {
     throw new InvalidEdlError({ event: number, message: `${event.transition.type === 'W' ? 'wipes' : 'keys'} cannot be rendered; only cuts and dissolves` });
   }
   if (event.speed) throw new InvalidEdlError({ event: number, message: `retimed to ${event.speed.fps} fps (M2): motion effects cannot be rendered` });
   const recordLength = event.recordOut.frames - event.recordIn.frames;
-  if (!isBlackReel(event.reel) && event.sourceOut.frames - event.sourceIn.frames !== recordLength) {
+  const expected = event.sourceRate ? conformFrames({ frames: recordLength, from: rate, to: event.sourceRate }) : recordLength;
+  if (!isBlackReel(event.reel) && event.sourceOut.frames - event.sourceIn.frames !== expected) {
     throw new InvalidEdlError({ event: number, message: `source duration ${event.sourceOut.frames - event.sourceIn.frames} differs from record duration ${recordLength}` });
   }
   if (event.transition.type === 'D') {
@@ -71,7 +76,7 @@ function refuseUnrenderable(event: EdlEvent): void {
   }
 }
 
-function layVideo(args: { events: EdlEvent[]; recordStart: number; frames: number; source: (e: EdlEvent) => SourceRef }): VideoSegment[] {
+function layVideo(args: { events: EdlEvent[]; recordStart: number; frames: number; source: (e: EdlEvent) => SourceRef; sourceAt: SourceAt }): VideoSegment[] {
   const segments: VideoSegment[] = [];
   const push = (s: Omit<VideoSegment, 'index'>): VideoSegment => {
     const segment = { ...s, index: segments.length };
@@ -103,14 +108,14 @@ function layVideo(args: { events: EdlEvent[]; recordStart: number; frames: numbe
       const last = segments.at(-1);
       let from: VideoSegment;
       if (last && last.recordOut === recordIn) from = last;
-      else from = cut ? push(fromEvent(cut, recordIn, 0, cut.sourceIn.frames)) : black(recordIn, recordIn);
+      else from = cut ? push(fromEvent(cut, recordIn, 0, args.sourceAt(cut, cut.sourceIn))) : black(recordIn, recordIn);
       if (from.recordOut - from.recordIn < from.dissolveIn) {
         throw new InvalidEdlError({ event: event.number, message: `dissolve starts before event ${from.event}'s own dissolve has finished` });
       }
       from.tail = d;
-      push({ ...fromEvent(event, recordIn, length, event.sourceIn.frames), dissolveIn: d });
+      push({ ...fromEvent(event, recordIn, length, args.sourceAt(event, event.sourceIn)), dissolveIn: d });
     } else {
-      push(fromEvent(event, recordIn, length, event.sourceIn.frames));
+      push(fromEvent(event, recordIn, length, args.sourceAt(event, event.sourceIn)));
     }
     pendingCut = null;
     cursor = recordIn + length;
@@ -119,7 +124,7 @@ function layVideo(args: { events: EdlEvent[]; recordStart: number; frames: numbe
   return segments;
 }
 
-function layAudio(args: { events: EdlEvent[]; recordStart: number; source: (e: EdlEvent) => SourceRef }): AudioClip[] {
+function layAudio(args: { events: EdlEvent[]; recordStart: number; source: (e: EdlEvent) => SourceRef; sourceAt: SourceAt }): AudioClip[] {
   const clips: AudioClip[] = [];
   const lastOn = new Map<string, AudioClip>();
   for (const event of args.events) {
@@ -135,7 +140,7 @@ function layAudio(args: { events: EdlEvent[]; recordStart: number; source: (e: E
       source: args.source(event),
       recordIn,
       recordOut: recordIn + length,
-      sourceIn: event.sourceIn.frames,
+      sourceIn: args.sourceAt(event, event.sourceIn),
       fadeIn,
       tail: 0,
     };

@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { FrameRate, Timecode } from '@studio/node-schemas';
+import { FrameRateInput, Timecode } from '@studio/node-schemas';
 import { InvalidRequestError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
-import { compileFromRoom, saveEdl } from '../../assembly/export-edl.ts';
+import { checkFromRoom, compileFromRoom, saveEdl } from '../../assembly/export-edl.ts';
+import { edlFileName } from '../../assembly/export-name.ts';
 import { fileUrl } from '../../projects/file-url.ts';
 import type { EngineContext } from '../context.ts';
 
 const Overrides = z
   .object({
     assembler: z.string().min(1).max(128),
-    fps: FrameRate.optional(),
+    fps: FrameRateInput.optional(),
     drop_frame: z.enum(['true', 'false']).or(z.boolean()).optional(),
     record_start: Timecode.optional(),
     title: z.string().max(70).regex(/^[^\r\n]*$/).optional(),
@@ -33,7 +34,7 @@ function parseOverrides(input: unknown) {
 }
 
 const RenderBody = z
-  .object({ assembler: z.string().min(1).max(128), fps: FrameRate.optional(), backend: z.enum(['ffmpeg', 'editly']).optional() })
+  .object({ assembler: z.string().min(1).max(128), fps: FrameRateInput.optional(), backend: z.enum(['ffmpeg', 'editly']).optional() })
   .strict();
 
 /** The cut as a CMX3600 EDL: GET compiles it (with overrides), POST also saves and commits it. */
@@ -43,12 +44,21 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
     const { assemblerId, overrides, part = 1 } = parseOverrides(request.query);
     const { lists, sequence } = await compileFromRoom({ room: await ctx.rooms.get(id), assemblerId, overrides });
     if (part > lists.length) throw new InvalidRequestError(`the list has ${lists.length} part(s)`, { field: 'part' });
-    const name = `${sequence.settings.title.replace(/[^A-Za-z0-9._-]+/g, '_') || 'Sequence'}${lists.length > 1 ? `_part${part}` : ''}.edl`;
+    const name = edlFileName({ title: sequence.settings.title, part, parts: lists.length });
     return reply
       .header('content-type', 'text/plain; charset=utf-8')
       .header('content-disposition', `attachment; filename="${name}"`)
       .header('x-edl-parts', String(lists.length))
+      .header('x-edl-warnings', String(sequence.warnings.length))
       .send(lists[part - 1]);
+  });
+
+  // What the assembler shows on its shots before export: trims against the probed takes, shortened dissolves, conformed rates.
+  app.get('/api/v1/projects/:id/edl/check', async (request) => {
+    const { id } = request.params as { id: string };
+    const { assemblerId, overrides } = parseOverrides(request.query);
+    const sequence = await checkFromRoom({ room: await ctx.rooms.get(id), assemblerId, overrides });
+    return { shots: sequence.shots.length, frames: sequence.frames, fps: sequence.settings.rate, missing: sequence.missing, warnings: sequence.warnings };
   });
 
   app.post('/api/v1/projects/:id/render', async (request, reply) => {
@@ -70,6 +80,7 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
       shots: sequence.shots.length,
       frames: sequence.frames,
       fps: sequence.settings.rate,
+      warnings: sequence.warnings,
     });
   });
 }

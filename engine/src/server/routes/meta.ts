@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { describeNodeTypes } from '@studio/node-schemas';
+import { runnerBackend } from '../../health/runner-backend.ts';
 import { toolReport } from '../../health/tool-versions.ts';
 import type { EngineFeatures } from '../context.ts';
 
@@ -14,7 +15,7 @@ export function metaRoutes(app: FastifyInstance, features: EngineFeatures) {
     return {
       status: tools.git.present && tools['git-lfs'].present ? 'ok' : 'degraded',
       tools,
-      runner: { backend: tools.docker.daemon ? 'docker' : 'process' },
+      runner: runnerBackend({ preference: process.env.RUNNER_BACKEND, dockerDaemon: tools.docker.daemon }),
       features,
     };
   });
