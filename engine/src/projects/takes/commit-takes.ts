@@ -1,10 +1,12 @@
-import { link, mkdir, unlink, utimes } from 'node:fs/promises';
+import { link, lstat, mkdir, unlink, utimes } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { atomicWriteJson } from '../atomic-write.ts';
+import { createNewFile } from '../create-new-file.ts';
 import { commitStaged, gitAt } from '../git.ts';
 import type { GitQueue } from '../git-queue.ts';
 import { COUNTER_FILE, allocateTake, readCounters, writeCounters, type TakeCounters } from './take-counter.ts';
 import { highestTakeOnDisk } from './list-takes.ts';
+import { OwnTakeIndex, type OwnTake } from './own-take.ts';
+import { TakeOutputMissingError } from './take-errors.ts';
 import { takeFileName, type TakeSubject } from './take-subject.ts';
 
 /** A finished output waiting to become a take. */
@@ -45,6 +47,11 @@ interface Placed {
 /** Take files are backdated so git never finds them "racily clean" and re-runs the LFS filter on commit. */
 const BACKDATE_MS = 60_000;
 
+async function backdate(path: string): Promise<void> {
+  const past = new Date(Date.now() - BACKDATE_MS);
+  await utimes(path, past, past);
+}
+
 /**
  * Turns finished outputs into takes, in two steps. Placing (per project, one at a time): a fresh
  * take number, the file moved into place without ever replacing one (link fails if the name exists),
@@ -55,6 +62,7 @@ const BACKDATE_MS = 60_000;
 export class TakeCommitter {
   readonly #toPlace = new Map<string, Array<{ item: PendingTake; resolve: (t: CommittedTake) => void; reject: (e: Error) => void }>>();
   readonly #placed = new Map<string, Placed[]>();
+  readonly #own = new OwnTakeIndex();
 
   constructor(private readonly queue: GitQueue) {}
 
@@ -83,7 +91,10 @@ export class TakeCommitter {
         }
       }
       try {
-        for (const [folder, value] of counters) await writeCounters(join(batch[0]!.item.projectDir, folder), value);
+        // Only where a take was placed: a failed placement leaves takes.json as committed.
+        const touched = new Set(placed.map((p) => p.item.subject.folder));
+        for (const [folder, value] of counters)
+          if (touched.has(folder)) await writeCounters(join(batch[0]!.item.projectDir, folder), value);
       } catch (error) {
         for (const p of placed) p.reject(error as Error);
         continue;
@@ -95,6 +106,12 @@ export class TakeCommitter {
     }
   }
 
+  /**
+   * Crash-safe order: the provenance sidecar is created first (never replacing a file), then the
+   * take file is linked beside it, then the source is unlinked. A retry after a kill at any step
+   * finds its own sidecar (by task id) and finishes that take: one take per generation, never a take
+   * without provenance, and a retry that cannot place anything gives back the number it took.
+   */
   async #place(item: PendingTake, counters: Map<string, TakeCounters>): Promise<CommittedTake> {
     const folderAbs = join(item.projectDir, item.subject.folder);
     let folderCounters = counters.get(item.subject.folder);
@@ -102,27 +119,65 @@ export class TakeCommitter {
       await mkdir(folderAbs, { recursive: true });
       counters.set(item.subject.folder, (folderCounters = await readCounters(folderAbs)));
     }
-    const onDisk = folderCounters[item.subject.name] ? 0 : await highestTakeOnDisk(item.projectDir, item.subject);
+    const taskId = typeof item.provenance.task_id === 'string' ? item.provenance.task_id : null;
+    const own = taskId ? await this.#own.find(item.projectDir, item.subject, taskId) : null;
+    // Its sidecar must still be there: a take is never finished without its provenance.
+    if (own && (await lstat(join(item.projectDir, own.sidecar)).catch(() => null))?.isFile()) return this.#finishOwn(item, own, folderCounters);
+
+    // Only a regular file becomes a take: never a symlink a pipeline left, never nothing.
+    if (!(await lstat(item.sourcePath).catch(() => null))?.isFile())
+      throw new TakeOutputMissingError(`the output of ${taskId ?? 'this job'} is not a regular file: nothing to place`, { source: item.sourcePath });
+    const before = folderCounters[item.subject.name];
+    const onDisk = before ? 0 : await highestTakeOnDisk(item.projectDir, item.subject);
     const ext = extname(item.sourcePath).slice(1).toLowerCase() || 'bin';
-    for (let attempt = 0; ; attempt++) {
-      const { version, take } = allocateTake(folderCounters, item.subject.name, item.fingerprint, onDisk);
-      const file = takeFileName(item.subject.name, version, take, ext);
-      const target = join(folderAbs, file);
-      try {
-        await link(item.sourcePath, target);
-      } catch (error) {
-        // A file of that name exists (left by hand): take the next number, never overwrite.
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 1000) continue;
-        throw error;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 1000) throw new TakeOutputMissingError('no free take number after 1000 tries', { folder: item.subject.folder });
+        const { version, take } = allocateTake(folderCounters, item.subject.name, item.fingerprint, onDisk);
+        const file = takeFileName(item.subject.name, version, take, ext);
+        const stem = file.slice(0, -(ext.length + 1));
+        const committed = { path: `${item.subject.folder}/${file}`, sidecar: `${item.subject.folder}/${stem}.json`, version, take };
+        const sidecarAbs = join(item.projectDir, committed.sidecar);
+        // A file of either name exists (left by hand, or another take's): the next number, never overwrite.
+        if (!(await createNewFile(sidecarAbs, JSON.stringify({ take: committed.path, version, number: take, ...item.provenance }, null, 2) + '\n'))) continue;
+        const target = join(folderAbs, file);
+        try {
+          await link(item.sourcePath, target);
+        } catch (error) {
+          await unlink(sidecarAbs).catch(() => undefined);
+          if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+          throw error;
+        }
+        if (taskId) await this.#own.remember(item.projectDir, item.subject, taskId, committed);
+        await backdate(target);
+        await unlink(item.sourcePath).catch(() => undefined);
+        return committed;
       }
-      const past = new Date(Date.now() - BACKDATE_MS);
-      await utimes(target, past, past);
-      await unlink(item.sourcePath).catch(() => undefined);
-      const stem = file.slice(0, -(ext.length + 1));
-      const committed = { path: `${item.subject.folder}/${file}`, sidecar: `${item.subject.folder}/${stem}.json`, version, take };
-      await atomicWriteJson(join(item.projectDir, committed.sidecar), { take: committed.path, version, number: take, ...item.provenance }, { durable: false });
-      return committed;
+    } catch (error) {
+      if (before) folderCounters[item.subject.name] = before;
+      else delete folderCounters[item.subject.name];
+      throw error;
     }
+  }
+
+  /** A take this task already began placing (its sidecar exists): link the file if that step was missed. */
+  async #finishOwn(item: PendingTake, own: OwnTake, folderCounters: TakeCounters): Promise<CommittedTake> {
+    const target = join(item.projectDir, own.path);
+    const present = await lstat(target).catch(() => null);
+    if (!present) {
+      if (!(await lstat(item.sourcePath).catch(() => null))?.isFile()) {
+        await unlink(join(item.projectDir, own.sidecar)).catch(() => undefined);
+        await this.#own.forget(item.projectDir, item.subject, String(item.provenance.task_id));
+        throw new TakeOutputMissingError(`the take ${own.path} was begun but its file is gone`, { take: own.path });
+      }
+      await link(item.sourcePath, target);
+      await backdate(target);
+    } else if (!present.isFile()) throw new TakeOutputMissingError(`${own.path} is not a regular file`, { take: own.path });
+    await unlink(item.sourcePath).catch(() => undefined);
+    const counter = folderCounters[item.subject.name];
+    if (!counter || counter.lastTake < own.take)
+      folderCounters[item.subject.name] = { lastTake: own.take, version: own.version, fingerprint: counter?.fingerprint ?? item.fingerprint };
+    return { path: own.path, sidecar: own.sidecar, version: own.version, take: own.take };
   }
 
   #enqueueCommit(placed: Placed): void {
@@ -149,7 +204,9 @@ export class TakeCommitter {
     try {
       const dir = batch[0]!.item.projectDir;
       await gitAt(dir).raw(['add', '--verbose', '--', ...paths]);
-      await commitStaged(dir, message);
+      // A retried job whose take was committed before the crash has nothing new to commit.
+      const staged = await gitAt(dir).raw(['diff', '--cached', '--name-only', '--', ...paths]);
+      if (staged.trim()) await commitStaged(dir, message);
       for (const p of batch) p.resolve(p.take);
     } catch (error) {
       for (const p of batch) p.reject(error as Error);
