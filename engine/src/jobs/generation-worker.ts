@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
-import { link, mkdir, rm } from 'node:fs/promises';
+import { link, lstat, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
 import { StudioError } from '../errors.ts';
+import { isPlainProjectFile } from '../projects/open-project-file.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
+import { attemptFolderName } from './attempt-folder.ts';
 import type { RunnerBackend } from '../runner/backend.ts';
 import { chooseBackend, type BackendPreference } from '../runner/choose-backend.ts';
 import { PipelineCancelledError } from '../runner/errors.ts';
@@ -55,11 +57,17 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
   const runJob = async (job: Job<GenerateJobData>, signal: AbortSignal | undefined, gpu: GpuState | null) => {
     const data = job.data;
     const startedAt = new Date();
-    const attemptDir = join(jobsDir(workspace), job.id!, `attempt-${job.attemptsMade + 1}-${process.pid}-${Date.now()}`);
+    const attemptDir = join(jobsDir(workspace), job.id!, attemptFolderName(job.attemptsMade + 1));
     try {
+      // Taken up again after a crash that came after its output was handed over: the work is done.
+      const handedOver = await takes.getJob(`take-${job.id}`);
+      if (handedOver) return { backend: handedOver.data.backend, runMs: handedOver.data.runMs, worker: handedOver.data.worker, gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null, needGB: data.vramGB, resumed: true };
       const pipeline = catalogue.get(data.pipelineId);
       const backend = await chooseBackend(pipeline, backends, options.preference);
       const projectDir = projectPath(workspace, data.projectId);
+      for (const [socket, rel] of Object.entries(data.inputs))
+        if (!(await isPlainProjectFile(projectDir, rel)))
+          throw new UnrecoverableError(`input ${socket} (${rel}) is not a regular file inside the project: links are not followed`);
       await job.updateProgress({ progress: 0, step: `starting on ${backend.name}` });
       const folder = await makeJobFolder({
         dir: attemptDir,
@@ -95,8 +103,11 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         },
       });
       const [output] = Object.values(result.outputs);
+      if (!(await lstat(output!).catch(() => null))?.isFile()) throw new UnrecoverableError('the pipeline output is not a regular file (a link or nothing): refused');
       // One result file per job, whichever attempt made it: the engine links it into the project.
       const resultPath = join(jobsDir(workspace), job.id!, `result-${job.attemptsMade + 1}${extname(output!)}`);
+      // A result left by a run killed before it handed over (no take job exists, checked above) is replaced.
+      await rm(resultPath, { force: true });
       await link(output!, resultPath);
       const finishedAt = new Date();
       await takes.add(

@@ -1,11 +1,15 @@
-import { Worker, type Job, type RedisOptions } from 'bullmq';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Queue, Worker, type Job, type RedisOptions } from 'bullmq';
 import { fileUrl } from '../projects/file-url.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
 import { TakeCommitter } from '../projects/takes/commit-takes.ts';
 import { ensureThumbnail } from '../projects/takes/thumbnail.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
-import { TAKES_QUEUE, type TakeJobData, type TakeJobResult } from './job-types.ts';
+import { jobsDir } from './generation-worker.ts';
+import { GENERATE_QUEUE, TAKES_QUEUE, type TakeJobData, type TakeJobResult } from './job-types.ts';
+import { sweepJobsDir, type SweepResult } from './jobs-sweeper.ts';
 
 /**
  * The engine's half of a generation: commits each finished output as a take (the engine is the only
@@ -17,11 +21,13 @@ export function startTakeWorker({
   queue,
   rooms,
   redis,
+  sweepEveryMs = 5 * 60_000,
 }: {
   workspace: Workspace;
   queue: GitQueue;
   rooms: RoomRegistry;
   redis: RedisOptions;
+  sweepEveryMs?: number;
 }) {
   const committer = new TakeCommitter(queue);
   const worker = new Worker<TakeJobData, TakeJobResult>(
@@ -71,10 +77,33 @@ export function startTakeWorker({
         },
       });
       void ensureThumbnail(projectDir, committed.path).catch(() => null);
+      // The take is committed: nothing in the job's folder is needed any more.
+      await rm(join(jobsDir(workspace), generateJobId), { recursive: true, force: true });
       return { take: committed.path, sidecar: committed.sidecar, version: committed.version, number: committed.take };
     },
     { connection: redis, concurrency: 64 },
   );
   worker.on('error', () => undefined);
-  return worker;
+
+  // What crashed jobs left in .jobs: swept at start and now and then.
+  const generate = new Queue(GENERATE_QUEUE, { connection: redis });
+  const takes = new Queue(TAKES_QUEUE, { connection: redis });
+  generate.on('error', () => undefined);
+  takes.on('error', () => undefined);
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = () => (sweeping = sweepJobsDir({ dir: jobsDir(workspace), generate, takes }).catch(() => null));
+  void sweep();
+  const timer = setInterval(() => void sweep(), sweepEveryMs);
+  timer.unref();
+  return {
+    worker,
+    sweep: () => sweep() as Promise<SweepResult | null>,
+    close: async () => {
+      clearInterval(timer);
+      await worker.close();
+      await sweeping;
+      await generate.close();
+      await takes.close();
+    },
+  };
 }
