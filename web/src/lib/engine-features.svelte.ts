@@ -1,13 +1,50 @@
 import type { NodeAction } from '$lib/canvas/canvas-context';
 
+/** What the canvas needs of a pipeline to offer it: its figures and whatever stands in its way. */
+export interface PipelineChoice {
+  id: string;
+  title: string;
+  taskType: string;
+  /** The manifest's minimum VRAM per quality ("16 GB standard"), or "CPU". */
+  vram: string;
+  /** What the studio measured at the project's quality ("seen 9 GB peak · needs 11 GB · 6 runs"), or null. */
+  observed: string | null;
+  /** Not verified by this studio's tests (a GPU model written without a GPU). */
+  unverified: boolean;
+  /** Why no live worker can run it now, or null. */
+  problem: string | null;
+}
+
+interface ObservedFigures {
+  runs: number;
+  peakGB: number | null;
+  needGB: number | null;
+  meanWallS: number;
+}
+
 interface PipelineInfo {
   id: string;
   title: string;
   taskType: string;
   vram: string;
   gpu: { required: boolean; vramGB: Partial<Record<string, number>> };
+  observed?: Partial<Record<string, ObservedFigures>>;
+  verified?: boolean;
+  image?: string;
   runnable: boolean;
   backends: Record<string, { available: boolean; reason: string | null }>;
+  /** Live workers that can start it (its image built there, or it runs on the host). */
+  startableOn?: string[];
+  unavailableOn?: Record<string, string>;
+}
+
+/** One pipeline's figures at one quality, for the Workers panel. */
+export interface ProfileRow {
+  id: string;
+  title: string;
+  quality: string;
+  manifestGB: number | null;
+  observed: ObservedFigures;
 }
 
 export interface WorkerInfo {
@@ -16,7 +53,17 @@ export interface WorkerInfo {
   gpus: Array<{ id: string; name: string; vramGB: number; jobs: Array<{ jobId: string; pipeline: string; vramGB: number; since: string }> }>;
   cpuSlots: number;
   cpuJobs: string[];
+  /** Pipelines this worker can start, and why not the others. */
+  pipelines?: string[];
+  unavailable?: Record<string, string>;
   heartbeatAt: string;
+}
+
+/** "seen 9 GB peak · needs 11 GB · 6 runs · 12.5 s", or what there is of it. */
+export function observedLabel(o: ObservedFigures | undefined): string | null {
+  if (!o?.runs) return null;
+  const runs = `${o.runs} run${o.runs === 1 ? '' : 's'}`;
+  return o.peakGB === null ? `ran here · ${runs} · no peak measured` : `seen ${o.peakGB} GB peak · needs ${o.needGB} GB · ${runs} · ${o.meanWallS} s`;
 }
 
 interface Health {
@@ -42,10 +89,12 @@ export function engineFeatures() {
       .then((r) => (r.ok ? r.json() : []))
       .then((list: WorkerInfo[]) => {
         // Heartbeats change every poll; nodes only care when the GPUs or their jobs do.
-        const key = JSON.stringify(list.map((w) => [w.name, w.gpus, w.cpuJobs]));
+        const key = JSON.stringify(list.map((w) => [w.name, w.gpus, w.cpuJobs, w.pipelines]));
         if (key !== lastWorkers) {
           lastWorkers = key;
           workers = list;
+          // A job started or ended: the observed figures may have moved.
+          void loadPipelines();
         }
       })
       .catch(() => undefined);
@@ -55,10 +104,13 @@ export function engineFeatures() {
     .then((r) => r.json())
     .then((h: Health) => (health = h))
     .catch(() => undefined);
-  fetch('/api/v1/pipelines')
-    .then((r) => (r.ok ? r.json() : []))
-    .then((list) => (pipelines = list))
-    .catch(() => undefined);
+  function loadPipelines() {
+    return fetch('/api/v1/pipelines')
+      .then((r) => (r.ok ? r.json() : []))
+      .then((list: PipelineInfo[]) => (pipelines = list))
+      .catch(() => undefined);
+  }
+  void loadPipelines();
   const flag: Record<NodeAction, keyof NonNullable<Health['features']> | null> = {
     generate: 'generation',
     cancel: 'generation',
@@ -69,17 +121,39 @@ export function engineFeatures() {
   /** Why no live worker can run a pipeline at a quality, or null. */
   function problem(p: PipelineInfo, quality: string): string | null {
     if (!p.gpu.required) return p.runnable ? null : Object.values(p.backends).map((b) => b.reason).filter(Boolean)[0] ?? 'no backend here can run it';
-    const need = p.gpu.vramGB[quality] ?? Math.max(0, ...Object.values(p.gpu.vramGB).map(Number));
-    const biggest = Math.max(0, ...workers.flatMap((w) => w.gpus.map((g) => g.vramGB)));
+    const need = p.observed?.[quality]?.needGB ?? p.gpu.vramGB[quality] ?? Math.max(0, ...Object.values(p.gpu.vramGB).map(Number));
+    const gpuWorkers = workers.filter((w) => w.gpus.length);
+    if (!gpuWorkers.length) return `Needs a GPU with ${need} GB: no GPU worker is running`;
+    // Only GPUs whose worker can start it count: an image not built there is as good as no GPU.
+    const capable = gpuWorkers.filter((w) => w.pipelines?.includes(p.id));
+    if (!capable.length) {
+      const reasons = gpuWorkers.map((w) => w.unavailable?.[p.id] ?? '');
+      return reasons.every((r) => /is not built/.test(r)) ? 'Image not built on any live worker' : `No live GPU worker can start it: ${reasons.find(Boolean) ?? 'unknown'}`;
+    }
+    const biggest = Math.max(...capable.flatMap((w) => w.gpus.map((g) => g.vramGB)));
     if (biggest >= need) return null;
-    return biggest ? `Needs ${need} GB at ${quality} quality: the largest live GPU has ${biggest} GB` : `Needs a GPU with ${need} GB: no GPU worker is running`;
+    return `Needs ${need} GB at ${quality} quality: the largest live GPU that can start it has ${biggest} GB`;
   }
   return {
     get workers() {
       return workers;
     },
-    pipelinesFor(quality: string) {
-      return pipelines.map((p) => ({ id: p.id, title: p.title, taskType: p.taskType, vram: p.vram, problem: problem(p, quality) }));
+    pipelinesFor(quality: string): PipelineChoice[] {
+      return pipelines.map((p) => ({
+        id: p.id,
+        title: p.title,
+        taskType: p.taskType,
+        vram: p.vram,
+        observed: observedLabel(p.observed?.[quality]),
+        unverified: p.verified === false,
+        problem: problem(p, quality),
+      }));
+    },
+    /** Every pipeline-quality pair the studio has observed, beside its manifest figure. */
+    get profiles(): ProfileRow[] {
+      return pipelines.flatMap((p) =>
+        Object.entries(p.observed ?? {}).map(([quality, observed]) => ({ id: p.id, title: p.title, quality, manifestGB: p.gpu.required ? (p.gpu.vramGB[quality] ?? null) : null, observed: observed! })),
+      );
     },
     stop() {
       clearInterval(timer);

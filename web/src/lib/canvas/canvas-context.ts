@@ -1,5 +1,6 @@
 import { getContext, setContext } from 'svelte';
 import type { NodeState } from '@studio/node-schemas';
+import type { PipelineChoice } from '$lib/engine-features.svelte';
 
 /** The live job state of one node (generation, render), driven by server task events. */
 export interface NodeRuntime {
@@ -41,7 +42,7 @@ export interface CanvasContext {
   /** An assembler's cut: running order, total length, and what lacks an active take. */
   sequence(nodeId: string): { order: string[]; seconds: number; missing: string[] };
   /** Installed pipelines for the Pipeline node's dropdown. */
-  pipelines(): Array<{ id: string; title: string; taskType: string; vram: string; problem: string | null }>;
+  pipelines(): PipelineChoice[];
 }
 
 const KEY = Symbol('canvas');
