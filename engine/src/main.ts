@@ -13,6 +13,7 @@ import { buildApp } from './server/app.ts';
 import { NO_FEATURES } from './server/context.ts';
 import { RoomRegistry } from './sync/room-registry.ts';
 import { startJobSystem } from './jobs/job-system.ts';
+import { assetSystem } from './assets/asset-system.ts';
 import { jobSettings } from './jobs/job-settings.ts';
 import { startPrivateRedis } from './jobs/private-redis.ts';
 import { redisOptions } from './jobs/redis-connection.ts';
@@ -41,13 +42,17 @@ async function main() {
   for (const problem of catalogue.problems) console.warn(`pipeline ${problem.dir} skipped: ${problem.message}`);
   const backends = [new DockerBackend(), new ProcessBackend()];
   const redis = settings.redisUrl ? null : await startPrivateRedis(workspace.home);
+  const redisConnection = redisOptions(redis ? { socketPath: redis.socketPath } : { url: settings.redisUrl });
+  const assets = assetSystem({ workspace, queue, templatesDir: join(config.repoRoot, 'templates'), catalogue, backends, redis: redisConnection, preference: settings.backend, lockDurationMs: settings.lockDurationMs });
   const jobs = await startJobSystem({
     workspace,
     queue,
     rooms,
     catalogue,
     backends,
-    redis: redisOptions(redis ? { socketPath: redis.socketPath } : { url: settings.redisUrl }),
+    kinds: assets.kinds,
+    inProcessWorkers: assets.workers,
+    redis: redisConnection,
     inProcessWorker: settings.inProcessWorker,
     preference: settings.backend,
     concurrency: settings.concurrency,
@@ -61,10 +66,11 @@ async function main() {
       templatesDir: join(config.repoRoot, 'templates'),
       webBuildDir: join(config.repoRoot, 'web', 'build'),
       token,
-      features: { ...NO_FEATURES, generation: true, edl: true, render: true },
+      features: { ...NO_FEATURES, generation: true, edl: true, render: true, training: true },
       catalogue,
       backends,
       tasks: jobs.tasks,
+      assets: assets.system,
     },
     { generation: generationHandlers(jobs.tasks) },
   );
@@ -87,6 +93,7 @@ async function main() {
     stopping = true;
     console.log(`${signal}: stopping`);
     await app.close();
+    assets.system.hub.close();
     await jobs.close();
     await maintenance.close();
     await index.save();

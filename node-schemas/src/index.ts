@@ -12,3 +12,4 @@ export * from './proto-keys.ts';
 export * from './safe-text.ts';
 export * from './sequence-shots.ts';
 export * from './frame-rate-input.ts';
+export * from './assets.ts';

@@ -18,6 +18,9 @@ export const TaskType = z.enum([
   'text-to-speech',
   'super-resolution',
   'video-restoration',
+  /** Asset Manager jobs, not shot generation: a LoRA trained from an asset's images, a ControlMap from a video. */
+  'train-lora',
+  'extract-motion',
 ]);
 export type TaskType = z.infer<typeof TaskType>;
 

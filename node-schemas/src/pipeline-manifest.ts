@@ -26,7 +26,7 @@ export const PipelineOutput = z
     label: z.string().max(100).optional(),
     type: SocketTypeSpec,
     /** File extension the pipeline writes under out/ for this output. */
-    extension: z.string().regex(/^[a-z0-9]{1,8}$/),
+    extension: z.string().regex(/^[a-z0-9]{1,12}$/),
   })
   .strict();
 

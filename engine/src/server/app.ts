@@ -14,6 +14,8 @@ import { pipelineRoutes } from './routes/pipelines.ts';
 import { takeRoutes } from './routes/takes.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { workerRoutes } from './routes/workers.ts';
+import { assetRoutes } from './routes/assets.ts';
+import { mediaImportRoutes } from './routes/media-import.ts';
 import { attachSyncServer, type GenerationHandlers } from '../sync/ws-server.ts';
 
 /** The HTTP app: API routes, the token guard, and the built web app with an SPA fallback. */
@@ -23,7 +25,8 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 200 } });
   app.setErrorHandler(handleError);
-  const sync = attachSyncServer({ server: app.server, rooms: ctx.rooms, token: ctx.token, generation });
+  const otherUpgrades = ctx.assets ? [ctx.assets.hub.upgrade.bind(ctx.assets.hub)] : [];
+  const sync = attachSyncServer({ server: app.server, rooms: ctx.rooms, token: ctx.token, generation, otherUpgrades });
   app.addHook('onClose', async () => {
     await sync.close();
     await ctx.rooms.closeAll();
@@ -39,6 +42,8 @@ export async function buildApp(
   taskRoutes(app, ctx);
   assemblyRoutes(app, ctx);
   workerRoutes(app, ctx);
+  await assetRoutes(app, ctx);
+  await mediaImportRoutes(app, ctx);
 
   const hasWeb = existsSync(join(ctx.webBuildDir, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: ctx.webBuildDir, prefix: '/', wildcard: false, index: ['index.html'] });

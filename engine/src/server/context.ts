@@ -4,6 +4,7 @@ import type { RoomRegistry } from '../sync/room-registry.ts';
 import type { TaskService } from '../jobs/task-service.ts';
 import type { RunnerBackend } from '../runner/backend.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import type { AssetSystem } from '../assets/asset-system.ts';
 
 /** What this engine can do; the web app disables (with a reason) what it cannot. */
 export interface EngineFeatures {
@@ -29,6 +30,8 @@ export interface EngineContext {
   backends: RunnerBackend[];
   /** Generation tasks; absent when the engine runs without a job queue. */
   tasks?: TaskService;
+  /** The workspace's asset library and LoRA training; absent when the engine runs without a job queue. */
+  assets?: AssetSystem;
   /** Startup token when bound beyond loopback, otherwise null (open). */
   token: string | null;
 }

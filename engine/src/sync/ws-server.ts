@@ -79,11 +79,14 @@ export function attachSyncServer({
   rooms,
   token,
   generation,
+  otherUpgrades = [],
 }: {
   server: Server;
   rooms: RoomRegistry;
   token: string | null;
   generation?: GenerationHandlers;
+  /** Other WebSocket endpoints (the asset library's): each takes an upgrade it recognises and returns true. */
+  otherUpgrades?: Array<(request: IncomingMessage, socket: Duplex, head: Buffer) => boolean>;
 }) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false });
 
@@ -94,6 +97,7 @@ export function attachSyncServer({
       const target = request.url ?? '/';
       if (token !== null && !tokenMatches(token, presentedToken(request.headers, target)))
         return refuseUpgrade(socket, 401, 'Unauthorized');
+      if (otherUpgrades.some((take) => take(request, socket, head))) return;
       const route = parseSyncTarget(target);
       if (!route) return refuseUpgrade(socket, 404, 'Not Found');
       wss.handleUpgrade(request, socket, head, (ws) => {

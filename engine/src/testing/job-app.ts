@@ -13,6 +13,7 @@ import { buildApp } from '../server/app.ts';
 import { NO_FEATURES, type EngineContext } from '../server/context.ts';
 import { RoomRegistry } from '../sync/room-registry.ts';
 import { generationHandlers } from '../jobs/ws-generation.ts';
+import { assetSystem } from '../assets/asset-system.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 
@@ -36,7 +37,8 @@ export async function jobApp({
   const rooms = new RoomRegistry(workspace, queue, { debounceMs: 100, maxWaitMs: 1000 });
   const catalogue = new PipelineCatalogue([join(REPO_ROOT, 'pipelines'), TEST_PIPELINES]);
   const connection = redisOptions({ socketPath: redis.socketPath });
-  const jobs = await startJobSystem({ workspace, queue, rooms, catalogue, backends, redis: connection, inProcessWorker, concurrency, lockDurationMs });
+  const assets = assetSystem({ workspace, queue, templatesDir: join(REPO_ROOT, 'templates'), catalogue, backends, redis: connection, lockDurationMs });
+  const jobs = await startJobSystem({ workspace, queue, rooms, catalogue, backends, redis: connection, inProcessWorker, concurrency, lockDurationMs, kinds: assets.kinds, inProcessWorkers: assets.workers });
   const ctx: EngineContext = {
     workspace,
     queue,
@@ -44,10 +46,11 @@ export async function jobApp({
     templatesDir: join(REPO_ROOT, 'templates'),
     webBuildDir: join(home, 'no-web'),
     token: null,
-    features: { ...NO_FEATURES, generation: true },
+    features: { ...NO_FEATURES, generation: true, training: true },
     catalogue,
     backends,
     tasks: jobs.tasks,
+    assets: assets.system,
   };
   const app: FastifyInstance = await buildApp(ctx, { generation: generationHandlers(jobs.tasks) });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -61,6 +64,7 @@ export async function jobApp({
     connection,
     close: async () => {
       await app.close();
+      assets.system.hub.close();
       await jobs.close();
       await redis.stop();
       await queue.idle();

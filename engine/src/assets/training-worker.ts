@@ -1,0 +1,218 @@
+import { hostname } from 'node:os';
+import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
+import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
+import sharp from 'sharp';
+import { StudioError } from '../errors.ts';
+import { listenForCancels } from '../jobs/cancel-listener.ts';
+import { jobsDir } from '../jobs/generation-worker.ts';
+import type { RunnerBackend } from '../runner/backend.ts';
+import { chooseBackend, type BackendPreference } from '../runner/choose-backend.ts';
+import { PipelineCancelledError } from '../runner/errors.ts';
+import { makeJobFolder } from '../runner/job-folder.ts';
+import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import type { Workspace } from '../projects/workspace.ts';
+import { LIBRARY_ASSETS_DIR } from './asset-library.ts';
+import { sampleUrl } from './training-kind.ts';
+import { LORA_VERSIONS_QUEUE, TRAIN_QUEUE, curveKey, samplesKey, type LoraVersionJobData, type TrainJobData } from './training-types.ts';
+
+export interface TrainingWorkerOptions {
+  workspace: Workspace;
+  redis: RedisOptions;
+  catalogue: PipelineCatalogue;
+  backends: RunnerBackend[];
+  preference?: BackendPreference;
+  lockDurationMs?: number;
+  /** After a cancel asks the trainer to stop (flag file, then SIGINT), how long before it is killed. */
+  cancelGraceMs?: number;
+  name?: string;
+}
+
+/** DraftNet's input size; GPU trainers read the images themselves. */
+const DRAFT_SIZE = 32;
+
+/** Each image decoded with its orientation, cropped square and resized: the dataset the draft trainer reads. */
+async function prepareDataset(workspace: Workspace, data: TrainJobData, target: string): Promise<void> {
+  const dir = join(workspace.home, LIBRARY_ASSETS_DIR, data.assetId);
+  const items = [];
+  for (const image of data.images) {
+    const rgb = await sharp(join(dir, image.file)).rotate().resize(DRAFT_SIZE, DRAFT_SIZE, { fit: 'cover' }).removeAlpha().raw().toBuffer();
+    items.push({ caption: image.caption, rgb: rgb.toString('base64') });
+  }
+  await writeFile(target, JSON.stringify(items));
+}
+
+/** Follows the trainer's events.jsonl (every field of each progress line) from where it was last read. */
+function tailEvents(path: string, onEvent: (event: Record<string, unknown>) => Promise<void>) {
+  let offset = 0;
+  let rest = '';
+  let busy = false;
+  const poll = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const handle = await open(path, 'r').catch(() => null);
+      if (!handle) return;
+      try {
+        const { size } = await handle.stat();
+        if (size <= offset) return;
+        const buffer = Buffer.alloc(size - offset);
+        await handle.read(buffer, 0, buffer.length, offset);
+        offset = size;
+        rest += buffer.toString('utf8');
+        const lines = rest.split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) {
+          try {
+            await onEvent(JSON.parse(line) as Record<string, unknown>);
+          } catch {
+            // a line that is not JSON: ignored, like any other pipeline output
+          }
+        }
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void poll(), 150);
+  return { stop: async () => (clearInterval(timer), await poll()) };
+}
+
+/**
+ * A training worker: takes `train` jobs, prepares the dataset, runs the trainer pipeline on a
+ * backend in the task's own folder (kept across attempts, so a worker killed mid-run leaves its
+ * checkpoint for the next), relays step, loss and samples, and hands the LoRA to the engine.
+ * Cancel: a flag file the trainer checks each step, then SIGINT/kill after a grace period.
+ */
+export async function startTrainingWorker(options: TrainingWorkerOptions) {
+  const { workspace, catalogue, backends } = options;
+  const name = options.name ?? `${hostname()}:${process.pid}`;
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const grace = options.cancelGraceMs ?? Number(process.env.TRAIN_CANCEL_GRACE_MS ?? 15_000);
+  const versions = new Queue<LoraVersionJobData>(LORA_VERSIONS_QUEUE, { connection: options.redis });
+  const redis = new Redis(options.redis as IORedisOptions);
+  const cancels = new Map<string, () => void>();
+
+  const run = async (job: Job<TrainJobData>) => {
+    const data = job.data;
+    const taskDir = join(jobsDir(workspace), job.id!);
+    const runDir = join(taskDir, 'run');
+    const stateDir = join(taskDir, 'state');
+    const startedAt = new Date();
+    const handedOver = await versions.getJob(`version-${job.id}`);
+    if (handedOver) return { resumed: true };
+    await mkdir(taskDir, { recursive: true });
+    // A run killed mid-way left its state inside the job folder: keep it.
+    if (await stat(join(runDir, 'state')).catch(() => null)) {
+      await rm(stateDir, { recursive: true, force: true });
+      await rename(join(runDir, 'state'), stateDir);
+    }
+    if (data.resumeFrom && !(await stat(join(stateDir, 'checkpoint.pt')).catch(() => null))) {
+      const previous = join(jobsDir(workspace), data.resumeFrom, 'state', 'checkpoint.pt');
+      await mkdir(stateDir, { recursive: true });
+      await copyFile(previous, join(stateDir, 'checkpoint.pt')).catch(() => undefined);
+    }
+    await job.updateProgress({ progress: 0, step: 'Preparing dataset', phase: 'preparing' });
+    const pipeline = catalogue.get(data.pipelineId);
+    const backend = await chooseBackend(pipeline, backends, options.preference);
+    const datasetFile = join(taskDir, 'dataset.json');
+    await prepareDataset(workspace, data, datasetFile);
+    const folder = await makeJobFolder({
+      dir: runDir,
+      manifest: pipeline.manifest,
+      inputFiles: { dataset: datasetFile },
+      request: {
+        job_id: job.id!,
+        pipeline: data.pipelineId,
+        task_type: 'train-lora',
+        quality: 'standard',
+        seed: data.params.seed,
+        prompt: `photo of ${data.triggerWord}`,
+        negative_prompt: '',
+        params: { ...data.params, checkpoint_every: data.checkpointEvery, sample_every: data.sampleEvery, trigger_word: data.triggerWord, step_delay_s: data.stepDelayS },
+        width: data.params.resolution,
+        height: data.params.resolution,
+        aspect_ratio: '1:1',
+        fps: 0,
+        duration: 0,
+      },
+    });
+    if (await stat(stateDir).catch(() => null)) await rename(stateDir, join(runDir, 'state'));
+    const samplesDir = join(workspace.home, LIBRARY_ASSETS_DIR, '.samples', job.id!);
+    await mkdir(samplesDir, { recursive: true });
+    const abort = new AbortController();
+    let cancelRequested = false;
+    cancels.set(job.id!, () => {
+      cancelRequested = true;
+      void writeFile(join(runDir, 'cancel'), 'cancelled by the user\n').catch(() => undefined);
+      setTimeout(() => abort.abort(), grace).unref();
+    });
+    let last = 0;
+    const events = tailEvents(join(runDir, 'events.jsonl'), async (event) => {
+      const progress = typeof event.progress === 'number' ? Math.round(event.progress * 1000) / 10 : 0;
+      let sample: string | undefined;
+      if (typeof event.sample === 'string' && /^samples\/step_\d{6}\.png$/.test(event.sample)) {
+        const file = event.sample.slice('samples/'.length);
+        await copyFile(join(runDir, 'out', event.sample), join(samplesDir, file));
+        sample = sampleUrl(data.assetId, job.id!, file);
+        await redis.rpush(samplesKey(job.id!), JSON.stringify({ step: event.train_step, url: sample }));
+      }
+      if (typeof event.loss === 'number' && typeof event.train_step === 'number') await redis.rpush(curveKey(job.id!), JSON.stringify([event.train_step, event.loss]));
+      // Every phase change, sample and checkpoint is told; training steps at most every 100 ms.
+      if (event.phase === 'training' && Date.now() - last < 100) return;
+      last = Date.now();
+      await job.updateProgress({ ...event, progress, ...(sample ? { sample_url: sample } : {}) }).catch(() => undefined);
+    });
+    try {
+      const result = await backend.run({ pipeline, job: folder, signal: abort.signal });
+      await events.stop();
+      const log = JSON.parse(await readFile(join(runDir, 'out', 'train_log.json'), 'utf8'));
+      const loraPath = join(taskDir, 'lora.safetensors');
+      await copyFile(result.outputs.lora!, loraPath);
+      const finishedAt = new Date();
+      await versions.add(
+        'commit',
+        { taskId: job.id!, request: data, loraPath, log, worker: name, backend: result.backend, imageDigest: result.imageDigest, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), runMs: result.durationMs },
+        { jobId: `version-${job.id}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 30 * 86400 }, removeOnFail: { age: 30 * 86400 } },
+      );
+      return { backend: result.backend, runMs: result.durationMs, worker: name, steps: log.steps };
+    } catch (error) {
+      await events.stop();
+      if (cancelRequested || error instanceof PipelineCancelledError) throw new UnrecoverableError('cancelled');
+      if (error instanceof StudioError) throw new UnrecoverableError(error.message);
+      throw error;
+    } finally {
+      cancels.delete(job.id!);
+      // The checkpoint outlives the attempt (resume); the rest of the folder does not.
+      if (await stat(join(runDir, 'state')).catch(() => null)) {
+        await rm(stateDir, { recursive: true, force: true });
+        await rename(join(runDir, 'state'), stateDir).catch(() => undefined);
+      }
+      await rm(runDir, { recursive: true, force: true });
+    }
+  };
+
+  const worker = new Worker<TrainJobData>(TRAIN_QUEUE, (job) => run(job), {
+    connection: options.redis,
+    concurrency: 1,
+    lockDuration,
+    stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+    maxStalledCount: 3,
+    name,
+  });
+  worker.on('error', () => undefined);
+  const stopListening = await listenForCancels(options.redis, [], (jobId) => cancels.get(jobId)?.());
+  await worker.waitUntilReady();
+  return {
+    worker,
+    close: async () => {
+      stopListening();
+      await worker.close();
+      await versions.close();
+      redis.disconnect();
+    },
+  };
+}

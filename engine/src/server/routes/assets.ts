@@ -1,0 +1,163 @@
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import { fileTypeFromFile } from 'file-type';
+import { AssetId, CaptionsBody, CreateAssetBody, PatchAssetBody, TrainBody, type AssetManifest } from '@studio/node-schemas';
+import { StudioError } from '../../errors.ts';
+import { parseRequest } from '../../parse-request.ts';
+import { nearDuplicates } from '../../assets/asset-library.ts';
+import { UnsupportedMediaError } from '../../assets/asset-errors.ts';
+import { probeImage } from '../../assets/image-probe.ts';
+import { TRAINING_BASES } from '../../assets/presets.ts';
+import { receiveFiles, type ReceivedFile } from '../../assets/receive-upload.ts';
+import { unpackZip } from '../../assets/zip-entries.ts';
+import type { EngineContext } from '../context.ts';
+
+class NoAssetLibraryError extends StudioError {
+  override readonly code = 'NO_ASSET_LIBRARY';
+  override readonly status = 503;
+}
+
+/** Reference images: 64 MB each is beyond any camera still; a zip of them up to 4 GB. */
+const MAX_IMAGE_UPLOAD = Number(process.env.STUDIO_MAX_IMAGE_UPLOAD ?? 4 * 1024 ** 3);
+const MAX_FILES = 1000;
+
+const TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', tif: 'image/tiff', avif: 'image/avif', safetensors: 'application/octet-stream', json: 'application/json' };
+
+/** What the page shows of an asset: the manifest with URLs for its files. */
+function view(asset: AssetManifest) {
+  const base = `/api/v1/assets/${asset.id}/files`;
+  return {
+    ...asset,
+    cover_url: asset.cover ? `${base}/thumbs/${asset.cover}.webp` : null,
+    images: asset.images.map((i) => ({ ...i, url: `${base}/${i.file}`, thumb_url: `${base}/thumbs/${i.id}.webp` })),
+    versions: asset.versions.map((v) => ({ ...v, url: `${base}/${v.path}`, sidecar_url: `${base}/${v.sidecar}` })),
+    near_duplicates: nearDuplicates(asset.images.filter((i) => !i.excluded)),
+  };
+}
+
+/**
+ * The Asset Manager's API (issue 11 section 2): the library's assets, their reference images
+ * (multipart, any number of files or zips), captions, presets and training.
+ */
+export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
+  const assets = () => {
+    if (!ctx.assets) throw new NoAssetLibraryError('this engine runs no asset library');
+    return ctx.assets;
+  };
+  const idOf = (params: unknown) => {
+    const id = (params as { id: string }).id;
+    if (!AssetId.safeParse(id).success) return assets().library.dir(id); // throws AssetNotFoundError
+    return id;
+  };
+
+  await app.register(async (scope) => {
+    await scope.register(multipart, { limits: { fileSize: MAX_IMAGE_UPLOAD, files: MAX_FILES } });
+
+    scope.get('/api/v1/assets', async () => ({ assets: (await assets().library.list()).map(view) }));
+
+    scope.get('/api/v1/assets/presets', async () => ({
+      bases: TRAINING_BASES.map((b) => ({ id: b.id, label: b.label, pipeline: b.pipeline, presets: b.presets })),
+    }));
+
+    scope.post('/api/v1/assets', async (request, reply) => {
+      const body = parseRequest(CreateAssetBody, request.body ?? {});
+      return reply.status(201).send(view(await assets().library.create(body)));
+    });
+
+    scope.get('/api/v1/assets/:id', async (request) => view(await assets().library.get(idOf(request.params))));
+
+    scope.patch('/api/v1/assets/:id', async (request) => view(await assets().library.update(idOf(request.params), parseRequest(PatchAssetBody, request.body ?? {}))));
+
+    scope.delete('/api/v1/assets/:id', async (request, reply) => {
+      await assets().library.remove(idOf(request.params));
+      return reply.status(204).send();
+    });
+
+    scope.post('/api/v1/assets/:id/images', async (request, reply) => {
+      const id = idOf(request.params);
+      const { library } = assets();
+      await library.get(id);
+      const received = await receiveFiles(request, () => library.incomingPath(), { maxBytes: MAX_IMAGE_UPLOAD, maxFiles: MAX_FILES });
+      const accepted: Array<{ temp: string; originalName: string; probe: Awaited<ReturnType<typeof probeImage>> }> = [];
+      const refused: Array<{ file: string; code: string; error: string }> = [];
+      const scratch: ReceivedFile[] = [...received];
+      try {
+        const candidates: ReceivedFile[] = [];
+        for (const file of received) {
+          const type = file.size ? await fileTypeFromFile(file.temp) : undefined;
+          if (type?.mime === 'application/zip') {
+            try {
+              const inner = await unpackZip(file.temp, () => library.incomingPath());
+              scratch.push(...inner);
+              candidates.push(...inner);
+            } catch (error) {
+              refused.push({ file: file.originalName, code: (error as StudioError).code ?? 'ZIP_REFUSED', error: (error as Error).message });
+            }
+          } else candidates.push(file);
+        }
+        for (const file of candidates) {
+          try {
+            accepted.push({ temp: file.temp, originalName: file.originalName, probe: await probeImage(file.temp, file.originalName) });
+          } catch (error) {
+            if (!(error instanceof StudioError)) throw error;
+            refused.push({ file: file.originalName, code: error.code, error: error.message });
+          }
+        }
+        if (!accepted.length) {
+          const first = refused[0];
+          const status = refused.every((r) => r.code === 'UNSUPPORTED_MEDIA') ? 415 : refused.every((r) => r.code === 'EMPTY_UPLOAD') ? 400 : 422;
+          return reply.status(status).send({ error: first ? `no image was added: ${first.error}` : 'no image in the upload', code: first?.code ?? 'NO_IMAGES', refused });
+        }
+        const result = await library.addImages(id, accepted);
+        return reply.status(result.added.length ? 201 : 200).send({
+          asset: view(result.asset),
+          added: result.added.map((i) => i.id),
+          existing: result.existing.map((i) => i.id),
+          refused,
+          near_duplicates: result.near_duplicates,
+        });
+      } finally {
+        for (const f of scratch) await rm(f.temp, { force: true });
+      }
+    });
+
+    scope.delete('/api/v1/assets/:id/images/:image', async (request) => {
+      const { image } = request.params as { image: string };
+      return view(await assets().library.removeImage(idOf(request.params), image));
+    });
+
+    scope.put('/api/v1/assets/:id/captions', async (request) => view(await assets().library.setCaptions(idOf(request.params), parseRequest(CaptionsBody, request.body ?? {}).captions)));
+
+    scope.post('/api/v1/assets/:id/train', async (request, reply) => {
+      const id = idOf(request.params);
+      const body = parseRequest(TrainBody, request.body ?? {});
+      const submitted = await assets()
+        .training()
+        .submit({ assetId: id, base: body.base, preset: body.preset, params: body.params, idempotencyKey: body.idempotency_key, resumeFrom: body.resume_from, stepDelayS: Number(process.env.STUDIO_TRAIN_STEP_DELAY_S ?? 0) });
+      return reply.status(202).send(submitted);
+    });
+
+    scope.get('/api/v1/assets/:id/files/*', async (request, reply) => {
+      const id = idOf(request.params);
+      const rel = (request.params as { '*': string })['*'] ?? '';
+      const path = assets().library.filePath(id, rel);
+      const info = await stat(path).catch(() => null);
+      if (!info?.isFile()) return reply.status(404).send({ error: `no file ${rel.slice(0, 200)}`, code: 'FILE_NOT_FOUND' });
+      const ext = rel.split('.').pop()!.toLowerCase();
+      return reply.header('content-type', TYPES[ext] ?? 'application/octet-stream').header('content-length', info.size).header('cache-control', 'private, max-age=3600').send(createReadStream(path));
+    });
+
+    scope.get('/api/v1/assets/:id/samples/:task/:file', async (request, reply) => {
+      idOf(request.params);
+      const { task, file } = request.params as { task: string; file: string };
+      if (!/^train-[A-Za-z0-9_-]{8,80}$/.test(task) || !/^step_\d{6}\.png$/.test(file)) throw new UnsupportedMediaError('not a training sample');
+      const path = join(assets().library.samplesDir(task), file);
+      const info = await stat(path).catch(() => null);
+      if (!info?.isFile()) return reply.status(404).send({ error: 'no such sample', code: 'FILE_NOT_FOUND' });
+      return reply.header('content-type', 'image/png').header('content-length', info.size).send(createReadStream(path));
+    });
+  });
+}
