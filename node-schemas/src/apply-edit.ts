@@ -1,6 +1,7 @@
 import type { Graph, GraphEdge, GraphNode } from './graph.ts';
 import { MAX_GRAPH_EDGES, MAX_GRAPH_NODES } from './graph.ts';
 import { isNodeTypeId, NODE_TYPES } from './node-types.ts';
+import { findProtoKey } from './proto-keys.ts';
 import { validateEdge, validateNode, validateParent } from './validate-graph.ts';
 import type { GraphEditOp } from './ws-messages.ts';
 
@@ -51,10 +52,16 @@ function inputTaken(doc: GraphDoc, edge: GraphEdge): boolean {
 
 type Undo = () => void;
 
+function refuseProtoKeys(data: unknown): void {
+  const at = findProtoKey(data);
+  if (at !== null) throw new EditRejected(`node data key '${at}' is not allowed`);
+}
+
 function applyOne(doc: GraphDoc, edit: GraphEditOp, undo: Undo[]): void {
   switch (edit.op) {
     case 'add_node': {
       const node = edit.node;
+      refuseProtoKeys(node.data);
       if (doc.nodes.has(node.id)) throw new EditRejected(`node ${node.id} already exists`);
       if (doc.nodes.size >= MAX_GRAPH_NODES) throw new EditRejected(`a graph holds at most ${MAX_GRAPH_NODES} nodes`);
       const checked = validateNode(node);
@@ -69,6 +76,7 @@ function applyOne(doc: GraphDoc, edit: GraphEditOp, undo: Undo[]): void {
       const before = doc.nodes.get(edit.id);
       if (!before) throw new EditRejected(`no node ${edit.id} in this project`);
       const { parentId, data, ...rest } = edit.changes;
+      refuseProtoKeys(data);
       const after: GraphNode = { ...before, ...rest };
       if (parentId === null) delete after.parentId;
       else if (parentId !== undefined) after.parentId = parentId;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FrameRateInput } from './frame-rate-input.ts';
 import { FrameRate } from './node-data.ts';
+import { readableNameProblem } from './safe-text.ts';
 
 export const Quality = z.enum(['low', 'standard', 'high']);
 export type Quality = z.infer<typeof Quality>;
@@ -27,13 +28,18 @@ export const ProjectTitle = z
   .trim()
   .min(1, 'title must not be empty')
   .max(200, 'title must be at most 200 characters')
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'title must not contain control characters');
+  .superRefine((title, ctx) => {
+    const problem = readableNameProblem(title, 'title');
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+/** A title as stored in project.json: projects made before the readable-name rules must still open. */
+export const StoredProjectTitle = z.string().min(1).max(200);
 export const ProjectDescription = z.string().max(5000, 'description must be at most 5000 characters');
 
 /** project.json: the project's identity card (spec 2.3). */
 export const ProjectManifest = z.object({
   uuid: z.uuid(),
-  title: ProjectTitle,
+  title: StoredProjectTitle,
   description: ProjectDescription.default(''),
   canvas_path: z.literal('02_Source_Creative/Canvases/main_canvas.json'),
   project_settings: ProjectSettings,
