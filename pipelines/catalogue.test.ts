@@ -596,6 +596,9 @@ describe('docker-compose.yml', () => {
     expect(worker).toMatch(/command: \["npm", "run", "worker"\]/);
     for (const env of ['REDIS_URL: redis://redis:6379', 'STUDIO_HOME: ${STUDIO_WORKSPACE:-/workspace}', 'STUDIO_MODELS: ${STUDIO_MODELS_DIR:-/models}', 'WORKER_VRAM_GB:', 'WORKER_GPUS:'])
       expect(worker).toContain(env);
+    // The worker detects its GPUs unless told: no VRAM figure is baked in.
+    expect(worker).toContain('WORKER_VRAM_GB: ${WORKER_VRAM_GB:-}');
+    expect(worker).toContain('WORKER_GPUS: ${WORKER_GPUS:-all}');
     expect(worker).toContain('- ${STUDIO_WORKSPACE:-/workspace}:${STUDIO_WORKSPACE:-/workspace}');
     expect(block('engine')).toContain('- ${STUDIO_WORKSPACE:-/workspace}:${STUDIO_WORKSPACE:-/workspace}');
     expect(worker).toContain('- ${STUDIO_MODELS_DIR:-/models}:${STUDIO_MODELS_DIR:-/models}:ro');
