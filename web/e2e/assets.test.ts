@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { referenceImage } from '../../engine/src/testing/asset-fixture.ts';
+import { studioSession } from './browser.ts';
+
+let session: Awaited<ReturnType<typeof studioSession>>;
+beforeAll(async () => (session = await studioSession()));
+afterAll(() => session?.close());
+
+describe('Asset Manager (Chromium, real engine, CPU trainer)', () => {
+  it('creates a character, takes images by file input and by drop, flags a near-duplicate, trains with live progress and a loss chart, and lists the version', async () => {
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(session.engine.baseUrl);
+    await page.getByRole('link', { name: 'Assets' }).click();
+    await page.waitForURL(/\/assets$/);
+    await page.getByTestId('new-asset').click();
+    await page.getByTestId('asset-name').fill('Kira Vale');
+    await page.getByTestId('asset-trigger').fill('kira vale');
+    expect(await page.getByTestId('trigger-problem').textContent()).toMatch(/one token/);
+    await page.getByTestId('asset-trigger').fill('kiravale');
+    await page.getByTestId('create-asset').click();
+    await page.waitForURL(/\/assets\/ast-[a-z0-9]{10}$/);
+
+    // Seven by the file input.
+    const images = await Promise.all(Array.from({ length: 8 }, (_, i) => referenceImage(i)));
+    await page.getByTestId('image-input').setInputFiles(images.slice(0, 7).map((buffer, i) => ({ name: `ref_${i}.png`, mimeType: 'image/png', buffer })));
+    await page.getByTestId('upload-result').getByText('7 added').waitFor();
+
+    // The eighth and a resized copy of the first by drag-and-drop: the copy is a near-duplicate.
+    const copy = await sharp(images[0]!).resize(224, 224).png().toBuffer();
+    const dropped = await page.evaluateHandle(
+      (files) => {
+        const dt = new DataTransfer();
+        for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+        return dt;
+      },
+      [
+        { name: 'ref_7.png', type: 'image/png', b64: images[7]!.toString('base64') },
+        { name: 'ref_0_small.png', type: 'image/png', b64: copy.toString('base64') },
+      ],
+    );
+    await page.dispatchEvent('[data-testid=image-drop]', 'drop', { dataTransfer: dropped });
+    await page.getByTestId('upload-result').getByText('2 added').waitFor();
+    await page.getByTestId('near-duplicates').waitFor();
+    expect(await page.getByTestId('dup-badge').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('[data-image-id]').count()).toBe(9);
+    await session.screenshot(page, 'assets-images');
+
+    // Train on the draft base with few steps (Advanced).
+    await page.getByText('Advanced').click();
+    await page.getByTestId('train-steps').fill('30');
+    await page.getByTestId('train').click();
+    const run = page.getByTestId('training-run').first();
+    await run.getByText(/Training step \d+\/30/).waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]')?.getAttribute('data-points')) >= 3, null, { timeout: 60_000 });
+    await session.screenshot(page, 'assets-training');
+    await run.getByTestId('training-sample').first().waitFor({ timeout: 60_000 });
+    await page.getByTestId('lora-version').getByText('KIRA_VALE_v01.safetensors').waitFor({ timeout: 90_000 });
+    expect(await run.getAttribute('data-state')).toBe('succeeded');
+    expect(Number(await page.getByTestId('loss-chart').first().getAttribute('data-points'))).toBe(30);
+    await session.screenshot(page, 'assets-trained');
+    await page.close();
+  });
+});
