@@ -73,5 +73,5 @@ describe('SIGKILL of the engine and of a worker at random moments during generat
       await engine.stop();
       await rm(home, { recursive: true, force: true });
     }
-  }, 900_000);
+  }, Number(process.env.SOAK_TIMEOUT_MS ?? 900_000));
 });

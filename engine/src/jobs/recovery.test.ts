@@ -141,5 +141,5 @@ describe('a retried take job finds its own work (SIGKILL recovery)', () => {
     expect((await stat(join(dir, FOLDER, 'takes.json'))).isFile()).toBe(true);
     console.log(`placing under SIGKILL: ${runs} kills (${killedMidway} before the take was done), ${byTask.size} takes, 0 duplicates, 0 without provenance, git fsck clean each time`);
     expect(killedMidway).toBeGreaterThan(0);
-  }, 300_000);
+  }, Number(process.env.SOAK_TIMEOUT_MS ?? 300_000));
 });

@@ -56,5 +56,5 @@ describe('fuzzing a real engine bound beyond loopback', () => {
       await engine.stop();
       await rm(home, { recursive: true, force: true });
     }
-  }, 900_000);
+  }, Number(process.env.SOAK_TIMEOUT_MS ?? 900_000));
 });
