@@ -1,7 +1,8 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_SUFFIX } from './atomic-write.ts';
-import { commitPaths, gitAt } from './git.ts';
+import { changedPathsWithoutLinks } from './changed-paths.ts';
+import { commitPaths } from './git.ts';
 
 /** Lock files git leaves behind when a process holding them is killed. */
 const GIT_LOCKS = [
@@ -67,10 +68,12 @@ export async function recoverProject(projectDir: string): Promise<RecoveryReport
   const removedTempFiles = await findTempFiles(projectDir);
   await Promise.all(removedTempFiles.map((f) => rm(f, { recursive: true, force: true })));
 
-  const status = await gitAt(projectDir).raw(['status', '--porcelain', '--untracked-files=all']);
+  const changed = await changedPathsWithoutLinks(projectDir);
   let recoveredCommit: string | null = null;
-  if (status.trim()) {
-    recoveredCommit = await commitPaths(projectDir, 'Recover uncommitted changes after an unclean shutdown', 'all');
+  if (changed.paths.length) {
+    // Named paths only when a link must be left out: a long list of takes stays one `git add .`.
+    const paths = changed.links.length ? changed.paths : 'all';
+    recoveredCommit = await commitPaths(projectDir, 'Recover uncommitted changes after an unclean shutdown', paths);
   }
   return { removedLocks, removedTempFiles, recoveredCommit };
 }
