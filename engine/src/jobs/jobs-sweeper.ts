@@ -36,7 +36,8 @@ export async function sweepJobsDir({
   isAlive = processAlive,
 }: {
   dir: string;
-  generate: Queue;
+  /** Where a generation job's state is read (every generation queue: CPU and GPU). */
+  generate: Pick<Queue, 'getJobState'>;
   takes: Queue;
   host?: string;
   isAlive?: (pid: number) => boolean;

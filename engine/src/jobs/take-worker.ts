@@ -10,6 +10,7 @@ import type { RoomRegistry } from '../sync/room-registry.ts';
 import { jobsDir } from './generation-worker.ts';
 import { GENERATE_QUEUE, TAKES_QUEUE, type TakeJobData, type TakeJobResult } from './job-types.ts';
 import { sweepJobsDir, type SweepResult } from './jobs-sweeper.ts';
+import { GenerationQueues } from './generation-queues.ts';
 
 /**
  * The engine's half of a generation: commits each finished output as a take (the engine is the only
@@ -86,7 +87,8 @@ export function startTakeWorker({
   worker.on('error', () => undefined);
 
   // What crashed jobs left in .jobs: swept at start and now and then.
-  const generate = new Queue(GENERATE_QUEUE, { connection: redis });
+  // Generation jobs live in the CPU queue and the GPU queues: the sweeper must see them all.
+  const generate = new GenerationQueues(redis);
   const takes = new Queue(TAKES_QUEUE, { connection: redis });
   generate.on('error', () => undefined);
   takes.on('error', () => undefined);
