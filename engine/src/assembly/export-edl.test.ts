@@ -45,7 +45,7 @@ describe('compiling the cut to an EDL', () => {
     const id = await project('Harbour', graph);
     const res = await app.inject({ method: 'GET', url: `/api/v1/projects/${id}/edl?assembler=vse` });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.headers['content-disposition']).toContain('Harbour_Cut.edl');
+    expect(res.headers['content-disposition']).toMatch(/filename="Harbour_Cut_\d{8}T\d{6}\.edl"/);
     const list = readEdl({ text: res.body, rate: '24' });
     expect(list.title).toBe('Harbour Cut');
     expect(list.fcm).toBe('NON-DROP FRAME');

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StudioError } from '../errors.ts';
 import { atomicWriteFile } from '../projects/atomic-write.ts';
@@ -9,7 +9,8 @@ import type { ProjectRoom } from '../sync/project-room.ts';
 import { compileSequence, type CompiledSequence, type SequenceSettings } from './compile-sequence.ts';
 import { writeEdl } from './edl/index.ts';
 import { edlFileName } from './export-name.ts';
-import { probeDuration, probeTake } from './probe-media.ts';
+import { probeDuration } from './probe-media.ts';
+import { probeTakes } from './probe-cache.ts';
 import type { TakeMedia } from '@studio/node-schemas';
 
 export class MissingTakesError extends StudioError {
@@ -30,14 +31,13 @@ export class SequenceProblemError extends StudioError {
 
 /** Probes every take and audio file the cut uses (length and rate), by project path. */
 async function probeSequenceMedia(args: { room: ProjectRoom; sequence: CompiledSequence }): Promise<Record<string, TakeMedia>> {
+  const takes = [...new Set(args.sequence.shots.flatMap((s) => (s.take ? [s.take] : [])))];
+  const probed = await probeTakes(takes.map((take) => join(args.room.dir, take)));
   const media: Record<string, TakeMedia> = {};
-  const takes = new Set(args.sequence.shots.flatMap((s) => (s.take ? [s.take] : [])));
-  await Promise.all(
-    [...takes].map(async (take) => {
-      const probed = await probeTake(join(args.room.dir, take));
-      if (probed) media[take] = probed;
-    }),
-  );
+  for (const take of takes) {
+    const found = probed.get(join(args.room.dir, take));
+    if (found) media[take] = found;
+  }
   return media;
 }
 
@@ -93,12 +93,28 @@ export async function saveEdl({
   sequence: CompiledSequence;
   lists: string[];
 }): Promise<string[]> {
-  const paths = lists.map((_, i) => `${EDLS_DIR}/${edlFileName({ title: sequence.settings.title, part: i + 1, parts: lists.length })}`);
+  const at = new Date();
   return queue.run(room.id, async () => {
     await mkdir(join(room.dir, EDLS_DIR), { recursive: true });
+    const paths = await freeNames({ dir: room.dir, lists, name: (part, copy) => edlFileName({ title: sequence.settings.title, part, parts: lists.length, at, copy }) });
+    // The same lists exported again within the same second: already saved and committed.
+    if (paths === null) return lists.map((_, i) => `${EDLS_DIR}/${edlFileName({ title: sequence.settings.title, part: i + 1, parts: lists.length, at })}`);
     for (let i = 0; i < lists.length; i++) await atomicWriteFile(join(room.dir, paths[i]!), lists[i]!);
     const seconds = (sequence.frames / Number(sequence.settings.rate)).toFixed(1);
     await commitPaths(room.dir, `Export EDL: ${sequence.settings.title} (${sequence.shots.length} shots, ${seconds} s, ${sequence.settings.rate} fps)`, paths);
     return paths;
   });
+}
+
+/**
+ * Project paths for the lists: the timestamped names, or with `-2`, `-3`... when another export in
+ * the same second took them with other content; null when those files already hold these lists.
+ */
+async function freeNames(args: { dir: string; lists: readonly string[]; name: (part: number, copy: number) => string }): Promise<string[] | null> {
+  for (let copy = 1; ; copy += 1) {
+    const paths = args.lists.map((_, i) => `${EDLS_DIR}/${args.name(i + 1, copy)}`);
+    const existing = await Promise.all(paths.map((path) => readFile(join(args.dir, path), 'utf8').catch(() => null)));
+    if (existing.every((text) => text === null)) return paths;
+    if (copy === 1 && existing.every((text, i) => text === args.lists[i])) return null;
+  }
 }

@@ -8,6 +8,6 @@ export function exportBaseName(title: string, at = new Date()): string {
  * The file name of an exported list, the same for the download and the saved copy:
  * `<Title>_<timestamp>.edl`, `_partN` before the extension when the list is split.
  */
-export function edlFileName(args: { title: string; part: number; parts: number; at?: Date }): string {
-  return `${exportBaseName(args.title, args.at)}${args.parts > 1 ? `_part${args.part}` : ''}.edl`;
+export function edlFileName(args: { title: string; part: number; parts: number; at?: Date; copy?: number }): string {
+  return `${exportBaseName(args.title, args.at)}${args.copy && args.copy > 1 ? `-${args.copy}` : ''}${args.parts > 1 ? `_part${args.part}` : ''}.edl`;
 }
