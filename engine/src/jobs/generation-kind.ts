@@ -133,7 +133,6 @@ export class GenerationKind implements JobKind<GenerateJobData> {
    */
   async checkWaitingJobs(): Promise<void> {
     const workers = await liveWorkers(this.ctx.publisher);
-    const biggest = Math.max(0, ...workers.flatMap((w) => w.gpus.map((g) => g.vramGB)));
     for (const [name, queue] of this.#queues) {
       if (name === GENERATE_QUEUE) continue;
       for (const job of await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, 500)) {

@@ -90,7 +90,6 @@ export function startTakeWorker({
   // Generation jobs live in the CPU queue and the GPU queues: the sweeper must see them all.
   const generate = new GenerationQueues(redis);
   const takes = new Queue(TAKES_QUEUE, { connection: redis });
-  generate.on('error', () => undefined);
   takes.on('error', () => undefined);
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () => (sweeping = sweepJobsDir({ dir: jobsDir(workspace), generate, takes }).catch(() => null));
