@@ -7,6 +7,7 @@ import { benchDispatch } from '../engine/bench/dispatch.bench.ts';
 import { benchRender } from '../engine/bench/render.bench.ts';
 import { benchEdl } from '../engine/src/assembly/edl/bench-edl.ts';
 import { benchCanvas } from '../web/bench/canvas.bench.ts';
+import { benchScale } from '../engine/bench/scale.bench.ts';
 import { checked, type BenchResult } from '../engine/bench/bench-result.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   dispatch: benchDispatch,
   render: benchRender,
   canvas: benchCanvas,
+  scale: benchScale,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,4 +1,5 @@
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { cp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createProject } from '../projects/create-project.ts';
 import { runGit } from '../projects/git.ts';
@@ -77,4 +78,24 @@ async function unpackEverything(dir: string): Promise<void> {
     await runGit(dir, ['unpack-objects', '-q'], { input: await readFile(aside) });
     await rm(aside);
   }
+}
+
+/**
+ * `count` projects, quickly: one made by createProject, the others copies of its folder (repository
+ * included) with their own title and uuid committed, so each is a whole project with a clean tree.
+ */
+export async function manyProjects(workspace: Workspace, templatesDir: string, count: number, prefix = 'Reel'): Promise<string[]> {
+  const { id, dir } = await createProject({ workspace, templatesDir, request: { name: `${prefix} 0` } });
+  const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Record<string, unknown>;
+  const ids = [id];
+  const make = async (i: number) => {
+    const copyId = `${id}-copy-${i}`;
+    const copy = join(workspace.projectsDir, copyId);
+    await cp(dir, copy, { recursive: true, preserveTimestamps: true });
+    await writeFile(join(copy, MANIFEST_FILE), JSON.stringify({ ...manifest, uuid: randomUUID(), title: `${prefix} ${i}` }, null, 2) + '\n');
+    await runGit(copy, ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', `Rename to ${prefix} ${i}`, '--', MANIFEST_FILE]);
+    ids.push(copyId);
+  };
+  for (let i = 1; i < count; i += 4) await Promise.all([i, i + 1, i + 2, i + 3].filter((k) => k < count).map(make));
+  return ids;
 }
