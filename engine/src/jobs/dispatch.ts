@@ -121,12 +121,19 @@ export function dispatch({
   const free = (pipelineId: string, need: number) => gpusFor(workers, pipelineId).filter((g) => g.vramGB >= need && g.jobs.length === 0);
   const route = (d: GenerateJobData) => ({ queue: gpuQueueName(tierFor(d.vramGB), d.shareable, d.pipelineId), data: d });
 
+  /** When the quality table passed over pipelines to pick this one, which and why (unverified, no image, too small a GPU). */
   function passedOverNotice(): string | null {
     if (pinned) return null;
     const { passedOver } = tableChoice(catalogue, requested.taskType, requested.quality as Quality, fleet);
+    if (!passedOver.length) return null;
     const unproven = passedOver.filter((p) => /unverified/.test(p.why));
-    if (!unproven.length) return null;
-    return `${unproven.map((p) => p.id).join(', ')} ${unproven.length === 1 ? 'is' : 'are'} unverified and ${unproven.length === 1 ? 'has' : 'have'} not completed a job on this studio yet, so the quality table used ${requested.pipelineId}. Choose ${unproven[0]!.id} on a Pipeline node to try it.`;
+    const others = passedOver.filter((p) => !/unverified/.test(p.why)).map((p) => `${p.id}: ${p.why}`);
+    const parts = [
+      ...(unproven.length ? [`${unproven.map((p) => p.id).join(', ')} ${unproven.length === 1 ? 'is' : 'are'} unverified and ${unproven.length === 1 ? 'has' : 'have'} not completed a job on this studio yet`] : []),
+      ...others,
+    ];
+    const tryIt = unproven.length ? ` Choose ${unproven[0]!.id} on a Pipeline node to try it.` : '';
+    return `The quality table used ${requested.pipelineId} (${parts.join('; ')}).${tryIt}`;
   }
 
   const lower = () => {

@@ -65,7 +65,7 @@ describe('spec table 4: quality picks the pipeline', () => {
     expect(choice.id).toBe('draft-image');
     expect(choice.passedOver).toEqual([{ id: 't2i-sd1.5', why: 'it is unverified and has not completed a job on this studio yet' }]);
     const notice = dispatch({ data: job('draft-image', 'low', 0), policy: 'queue', workers: [bigWorker], catalogue, pinned: false }).notice;
-    expect(notice).toBe('t2i-sd1.5 is unverified and has not completed a job on this studio yet, so the quality table used draft-image. Choose t2i-sd1.5 on a Pipeline node to try it.');
+    expect(notice).toBe('The quality table used draft-image (t2i-sd1.5 is unverified and has not completed a job on this studio yet). Choose t2i-sd1.5 on a Pipeline node to try it.');
     // A pipeline the user chose on a Pipeline node is theirs: no notice.
     expect(dispatch({ data: job('draft-image', 'low', 0), policy: 'queue', workers: [bigWorker], catalogue, pinned: true }).notice).toBeNull();
   });
@@ -74,6 +74,9 @@ describe('spec table 4: quality picks the pipeline', () => {
     const noSd = worker('w', [[80, 0]], ALL.filter((id) => id !== 't2i-sd1.5'));
     const choice = tableChoice(catalogue, 'generate-image', 'low', { workers: [noSd], profiles: proven });
     expect(choice).toEqual({ id: 'draft-image', passedOver: [{ id: 't2i-sd1.5', why: 'its image studio/t2i-sd1.5:latest is not built on any live GPU worker (run scripts/build-pipeline-images there)' }] });
+    expect(dispatch({ data: job('draft-image', 'low', 0), policy: 'queue', workers: [noSd], catalogue, pinned: false, profiles: proven }).notice).toBe(
+      'The quality table used draft-image (t2i-sd1.5: its image studio/t2i-sd1.5:latest is not built on any live GPU worker (run scripts/build-pipeline-images there)).',
+    );
   });
 
   it('ranks by the observed need once there is one: a pipeline measured small beats the manifest’s smaller prior', () => {
