@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,4 +68,62 @@ describe('assembly in the browser', () => {
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'assembler-rendered.png') });
     await page.close();
   });
+
+  it("makes takes at the frame rate chosen at creation, shows it in the header, and puts the cut's problems on its shots before export", async () => {
+    const base = session.engine.baseUrl;
+    const page = await session.browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(base);
+    await page.getByRole('button', { name: 'New Project' }).click();
+    await page.locator('input[name="title"]').fill('Fifty Hertz');
+    await page.locator('select[name="frame_rate"]').selectOption('25');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/projects\/[^/]+$/);
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+    expect(await page.getByTestId('project-frame-rate').textContent()).toBe('25 fps');
+
+    const shot = (nodeId: string, name: string, x: number, extra = {}) => ({
+      id: nodeId,
+      type: 'shot',
+      position: { x, y: 0 },
+      data: { scene: 'SCENE_01', shot: name, prompt: name, duration: 1, taskType: 'generate-video', ...extra },
+    });
+    const project = (await (await fetch(`${base}/api/v1/projects/${id}`)).json()) as { version: number };
+    const put = await fetch(`${base}/api/v1/projects/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        version: project.version,
+        graph: {
+          nodes: [
+            // 25 frames each: a gives all it can (24) to b, which has 1 frame left to give c; c's out point is past its end.
+            shot('a', 'SHOT_010', 0, { transition: { type: 'dissolve', frames: 30 } }),
+            shot('b', 'SHOT_020', 320, { transition: { type: 'dissolve', frames: 30 } }),
+            shot('c', 'SHOT_030', 640, { outPoint: 3 }),
+            { id: 'p', type: 'pipeline', position: { x: 0, y: -200 }, data: { pipelineId: 'draft-video' } },
+            { id: 'vse', type: 'vseAssembler', position: { x: 960, y: 0 }, data: { title: 'Fifty', fps: '25' } },
+          ],
+          edges: [
+            { id: 'e0', source: 'p', sourceHandle: 'pipeline', target: 'a', targetHandle: 'pipeline' },
+            ...['a', 'b', 'c'].map((n) => ({ id: `e${n}`, source: n, sourceHandle: 'output', target: 'vse', targetHandle: 'sequence' })),
+          ],
+        },
+      }),
+    });
+    expect(put.status, await put.text()).toBe(200);
+    const task = await waitForTask(base, await generate(base, id, 'a'), undefined, 120_000);
+    expect(task.status).toBe('succeeded');
+    const rate = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=r_frame_rate', '-of', 'csv=p=0', join(session.home, 'Projects', id, task.result!.take)], { encoding: 'utf8' });
+    expect(rate.trim()).toBe('25/1');
+
+    const vse = page.locator('[data-testid="node-vseAssembler"]');
+    await vse.waitFor();
+    const codes = () => vse.getByTestId('vse-warning').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-node')} ${el.getAttribute('data-code')}`));
+    await expect.poll(codes).toEqual(['a DISSOLVE_SHORTENED', 'b DISSOLVE_SHORTENED', 'c TRIM_OUTSIDE_TAKE']);
+    expect(await vse.getByTestId('vse-problems').textContent()).toContain('1 problem to fix before export');
+    // 25 + 25 + 25 frames less the 24- and 1-frame dissolves, at 25 fps.
+    expect(await vse.getByTestId('vse-cut').textContent()).toContain('3 shots · 2.0 s');
+    await vse.screenshot({ path: join(ARTIFACTS_DIR, 'assembler-warnings.png') });
+    await page.close();
+  }, 240_000);
 });

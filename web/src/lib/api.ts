@@ -1,4 +1,4 @@
-import type { Graph, ProjectManifest, ProjectSummary } from '@studio/node-schemas';
+import type { Graph, ProjectManifest, ProjectSummary, SequenceWarning } from '@studio/node-schemas';
 
 /** An API error with the engine's stable code and data. */
 export class ApiError extends Error {
@@ -49,13 +49,16 @@ export const api = {
       'GET',
       `/api/v1/projects/${encodeURIComponent(id)}/takes?node=${encodeURIComponent(nodeId)}&limit=${limit}${before ? `&before=${before}` : ''}`,
     ),
-  createProject: (body: { name: string; description?: string; quality?: string; aspect_ratio?: string }) =>
+  createProject: (body: { name: string; description?: string; quality?: string; aspect_ratio?: string; frame_rate?: string }) =>
     call<ProjectManifest & { id: string }>('POST', '/api/v1/projects', body),
   getProject: (id: string) => call<ProjectDetail>('GET', `/api/v1/projects/${encodeURIComponent(id)}`),
   updateProject: (id: string, body: Record<string, unknown>) =>
     call<ProjectManifest & { id: string }>('PATCH', `/api/v1/projects/${encodeURIComponent(id)}`, body),
   exportEdl: (id: string, assembler: string) =>
-    call<{ files: Array<{ path: string; url: string }> }>('POST', `/api/v1/projects/${encodeURIComponent(id)}/edl`, { assembler }),
+    call<{ files: Array<{ path: string; url: string }>; warnings?: SequenceWarning[] }>('POST', `/api/v1/projects/${encodeURIComponent(id)}/edl`, { assembler }),
+  /** What the assembler's cut will do differently from what was asked, with its takes probed, before export. */
+  checkEdl: (id: string, assembler: string) =>
+    call<{ frames: number; fps: string; warnings: SequenceWarning[] }>('GET', `/api/v1/projects/${encodeURIComponent(id)}/edl/check?assembler=${encodeURIComponent(assembler)}`),
   takes: (id: string) => call<Record<string, string[]>>('GET', `/api/v1/projects/${encodeURIComponent(id)}/takes`),
   history: (id: string) => call<Array<{ hash: string; message: string; time: string }>>('GET', `/api/v1/projects/${encodeURIComponent(id)}/history`),
 };

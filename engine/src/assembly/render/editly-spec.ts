@@ -26,6 +26,10 @@ export function editlySpec(args: { timeline: Timeline; width: number; height: nu
     if (i === 0 && options.title) layers.push({ type: 'title', text: options.title, position: 'center' });
     const subtitle = options.subtitle?.(segment);
     if (subtitle) layers.push({ type: 'subtitle', text: subtitle });
+    // The list's title cards and lower thirds: editly's title layer centred, its subtitle layer low.
+    for (const overlay of segment.overlays ?? []) {
+      layers.push(overlay.kind === 'title' ? { type: 'title', text: overlay.text, position: 'center' } : { type: 'subtitle', text: overlay.text });
+    }
     return {
       duration: seconds(frames),
       layers,

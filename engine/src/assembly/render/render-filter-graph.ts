@@ -2,6 +2,7 @@ import { FilterGraph } from './filter-graph.ts';
 import { framesToSeconds, frameToSample, rateString } from './frame-rate.ts';
 import { buildProgramAudio, mixTracks } from './graph-audio.ts';
 import { buildVideo, type MediaLookup } from './graph-video.ts';
+import { drawOverlays } from './graph-text.ts';
 import { runFfmpeg } from './run-tool.ts';
 import type { Timeline } from './timeline-types.ts';
 
@@ -22,7 +23,8 @@ export async function renderFilterGraph(args: {
 }): Promise<'filter-graph'> {
   const { timeline, width, height, media } = args;
   const graph = new FilterGraph();
-  const video = buildVideo({ graph, timeline, from: 0, to: timeline.frames, width, height, media });
+  const picture = buildVideo({ graph, timeline, from: 0, to: timeline.frames, width, height, media });
+  const video = await drawOverlays({ graph, timeline, stream: picture, height, workDir: args.workDir });
   const program = buildProgramAudio({ graph, timeline, from: 0, to: frameToSample(timeline.frames, timeline.fps), media });
   const audio = mixTracks({ graph, program, clips: timeline.audio, fps: timeline.fps, media });
   const seconds = framesToSeconds(timeline.frames, timeline.fps);

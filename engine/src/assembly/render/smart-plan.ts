@@ -16,6 +16,7 @@ export interface SmartPlan {
 export function copyIneligibility(args: { timeline: Timeline; sources: ReadonlyMap<string, SourceMedia | null>; width: number; height: number }): string | null {
   const { timeline, sources } = args;
   if (timeline.audio.length > 0) return 'the list has audio-track events to mix in';
+  if (timeline.video.some((s) => s.overlays?.length)) return 'text overlays are drawn into the picture';
   let reference: SourceMedia | null = null;
   for (const segment of timeline.video) {
     const where = segment.event === null ? 'a gap' : `event ${segment.event}`;

@@ -1,5 +1,6 @@
 import type { FrameRate } from '../edl/index.ts';
 import type { Rational } from './frame-rate.ts';
+import type { TextOverlay } from '../text-overlays.ts';
 
 export interface SourceRef {
   /** Absolute path. */
@@ -26,6 +27,8 @@ export interface VideoSegment {
   sourceOut: number;
   dissolveIn: number;
   tail: number;
+  /** Title card and lower-third text the list's comments put over this segment. */
+  overlays?: TextOverlay[];
 }
 
 export interface Dissolve {

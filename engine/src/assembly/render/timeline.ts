@@ -3,6 +3,7 @@ import { channelTracks, checkRecordOrder, conformFrames, EdlParseError, EdlRecor
 
 type SourceAt = (event: EdlEvent, time: EdlTime) => number;
 import { InvalidEdlError } from './errors.ts';
+import { readOverlayComments } from '../text-overlays.ts';
 import { rational } from './frame-rate.ts';
 import { checkSourceFile, isStillPath, resolveSourcePath } from './resolve-media.ts';
 import type { AudioClip, Dissolve, SourceRef, Timeline, VideoSegment } from './timeline-types.ts';
@@ -85,7 +86,16 @@ function layVideo(args: { events: EdlEvent[]; recordStart: number; frames: numbe
   };
   const black = (recordIn: number, recordOut: number) => push({ event: null, kind: 'black', recordIn, recordOut, sourceIn: 0, sourceOut: recordOut - recordIn, dissolveIn: 0, tail: 0 });
   const fromEvent = (event: EdlEvent, recordIn: number, length: number, sourceIn: number): Omit<VideoSegment, 'index'> => {
-    const base = { event: event.number, recordIn, recordOut: recordIn + length, dissolveIn: 0, tail: 0, ...(event.clipName ? { clipName: event.clipName } : {}) };
+    const overlays = readOverlayComments({ comments: event.comments });
+    const base = {
+      event: event.number,
+      recordIn,
+      recordOut: recordIn + length,
+      dissolveIn: 0,
+      tail: 0,
+      ...(event.clipName ? { clipName: event.clipName } : {}),
+      ...(overlays.length ? { overlays } : {}),
+    };
     if (isBlackReel(event.reel)) return { ...base, kind: 'black', sourceIn: 0, sourceOut: length };
     const src = args.source(event);
     return { ...base, kind: isStillPath(src.path) ? 'still' : 'clip', source: src, sourceIn, sourceOut: sourceIn + length };

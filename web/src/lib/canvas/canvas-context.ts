@@ -1,5 +1,5 @@
 import { getContext, setContext } from 'svelte';
-import type { NodeState } from '@studio/node-schemas';
+import type { NodeState, SequenceWarning } from '@studio/node-schemas';
 import type { PipelineChoice } from '$lib/engine-features.svelte';
 
 /** The live job state of one node (generation, render), driven by server task events. */
@@ -39,8 +39,14 @@ export interface CanvasContext {
   takes(nodeId: string): string[];
   /** A URL the browser can load for a project-relative media path (range requests supported). */
   mediaUrl(path: string): string;
-  /** An assembler's cut: running order, total length, and what lacks an active take. */
-  sequence(nodeId: string): { order: string[]; seconds: number; missing: string[] };
+  /** An assembler's cut: running order, total length, what lacks an active take, and what the list will do differently per shot. */
+  sequence(nodeId: string): {
+    order: string[];
+    seconds: number;
+    missing: string[];
+    shots: Array<{ nodeId: string; take: string | null; inFrames: number; frames: number; dissolveFrames: number }>;
+    warnings: SequenceWarning[];
+  };
   /** Installed pipelines for the Pipeline node's dropdown. */
   pipelines(): PipelineChoice[];
 }

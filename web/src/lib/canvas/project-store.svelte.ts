@@ -253,7 +253,7 @@ export class ProjectStore {
   /** Export EDL: the engine saves and commits the list; the browser downloads it. */
   async exportEdl(nodeId: string): Promise<string[] | null> {
     try {
-      const { files } = await api.exportEdl(this.projectId, nodeId);
+      const { files, warnings = [] } = await api.exportEdl(this.projectId, nodeId);
       for (const file of files) {
         const link = document.createElement('a');
         link.href = file.url;
@@ -261,6 +261,7 @@ export class ProjectStore {
         link.click();
       }
       this.notify('info', `EDL saved to ${files.map((f) => f.path).join(', ')}`);
+      for (const w of warnings) this.notify('warning', `${w.scene}/${w.shot}: ${w.message}`);
       return files.map((f) => f.path);
     } catch (error) {
       this.notify('warning', `EDL not exported: ${(error as Error).message}`);
