@@ -54,15 +54,15 @@ export async function benchDispatch(): Promise<BenchResult[]> {
   const env = { PIPELINES_PATH: TEST_PIPELINES, RUNNER_BACKEND: 'process', WORKER_HEARTBEAT_TTL_MS: '5000' };
   const engine = await spawnEngine({ env: { ...env, STUDIO_HOME: home, STUDIO_LOCAL_WORKER: '0' } });
   const redisUrl = `unix://${join(home, '.redis', 'redis.sock')}`;
-  const workers = await Promise.all(
-    WORKERS.map((w) =>
-      spawnWorker({ ...env, STUDIO_HOME: home, REDIS_URL: redisUrl, WORKER_NAME: w.name, WORKER_VRAM_GB: String(w.vramGB), WORKER_GPUS: String(GPUS_PER_WORKER), WORKER_CONCURRENCY: '1' }),
-    ),
-  );
   const connection = redisOptions({ url: redisUrl });
   const redis = new Redis(connection as IORedisOptions);
   const queues = new Map<string, Queue<GenerateJobData>>();
+  // Started inside the try, so a worker that fails to start does not leave the engine running.
+  const starting = WORKERS.map((w) =>
+    spawnWorker({ ...env, STUDIO_HOME: home, REDIS_URL: redisUrl, WORKER_NAME: w.name, WORKER_VRAM_GB: String(w.vramGB), WORKER_GPUS: String(GPUS_PER_WORKER), WORKER_CONCURRENCY: '1' }),
+  );
   try {
+    await Promise.all(starting);
     const projectId = await projectWithShot(engine.baseUrl, { name: 'Studio day', pipelineId: 'test-gpu-sleep' });
     const catalogue = new PipelineCatalogue([join(REPO_ROOT, 'pipelines'), TEST_PIPELINES]);
     const live = await liveWorkers(redis);
@@ -161,7 +161,7 @@ export async function benchDispatch(): Promise<BenchResult[]> {
   } finally {
     for (const q of queues.values()) await q.close();
     redis.disconnect();
-    for (const w of workers) await w.stop().catch(() => undefined);
+    for (const w of await Promise.allSettled(starting)) if (w.status === 'fulfilled') await w.value.stop().catch(() => undefined);
     await engine.stop();
     await rm(home, { recursive: true, force: true });
   }
