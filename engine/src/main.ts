@@ -51,6 +51,7 @@ async function main() {
     catalogue,
     backends,
     kinds: assets.kinds,
+    prepareGeneration: assets.prepareGeneration,
     inProcessWorkers: assets.workers,
     redis: redisConnection,
     inProcessWorker: settings.inProcessWorker,

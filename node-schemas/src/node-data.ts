@@ -64,6 +64,8 @@ export const ShotData = z
     outPoint: z.number().positive().optional(),
     /** Transition into the next shot (assembly). */
     transition: Transition.optional(),
+    /** How strongly a wired asset's LoRA applies (0-2, default 1). */
+    loraStrength: z.number().min(0).max(2).optional(),
     /** Title card and lower-third text over the shot (assembly). */
     overlays: z.array(TextOverlay).max(4).optional(),
   })
@@ -75,6 +77,10 @@ export const AssetData = z
     label: Label.optional(),
     name: z.string().max(200).default('Untitled asset'),
     assetId: z.string().max(128).nullable().default(null),
+    /** The LoRA version the asset passes on (like a shot's active take); null: the latest. */
+    activeVersion: z.int().min(1).nullable().optional(),
+    triggerWord: z.string().max(40).optional(),
+    cover: z.string().max(300).nullable().optional(),
     kind: z.enum(['character', 'style', 'object', 'location', 'image']).default('character'),
     preview: ProjectRelativePath.nullable().default(null),
   })

@@ -95,6 +95,45 @@ def caption_lines(prompt, width, fontsize, max_lines):
     return lines
 
 
+def lora_input(job, request):
+    inputs = request.get("inputs") or {}
+    rel = inputs.get("lora") if isinstance(inputs, dict) else None
+    if not rel:
+        return None
+    path = (job / rel).resolve()
+    if (job / "in").resolve() not in path.parents or not path.is_file():
+        fail(f"request.inputs.lora must name a file under in/: {rel}", 2)
+    return path
+
+
+def apply_lora(lora, params, prompt, seed, width, height, image):
+    """A trained draft LoRA changes the picture: DraftNet with the LoRA renders the subject, inset over the draft."""
+    import draftnet  # numpy only when a LoRA is applied
+
+    strength = number(params, "lora_strength", 1.0, 0.0, 2.0)
+    tensors, _meta = draftnet.read_safetensors(lora)
+    deltas = draftnet.lora_deltas(tensors, strength)
+    if not deltas:
+        fail("the LoRA has no lora_unet_* tensors DraftNet knows: it was not trained by draft-lora-train", 1)
+    subject = draftnet.forward(draftnet.noise(seed), draftnet.embed(prompt), draftnet.base_weights(), deltas)
+    inset = image.parent / f".{image.stem}.lora.png"
+    draftnet.write_png(inset, subject)
+    side = max(16, min(width, height) // 2)
+    merged = image.parent / f".{image.stem}.merged.png"
+    try:
+        run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", image.name, "-i", inset.name, "-filter_complex",
+             f"[1]scale={side}:{side}:flags=neighbor[s];[0][s]overlay=x=(W-w)/2:y=(H-h)/2,format=rgb24",
+             "-frames:v", "1", "-fflags", "+bitexact", "-flags", "+bitexact", "-map_metadata", "-1",
+             "-c:v", "png", "-f", "image2", "-update", "1", merged.name],
+            cwd=image.parent,
+        )
+        os.replace(merged, image)
+    finally:
+        inset.unlink(missing_ok=True)
+        merged.unlink(missing_ok=True)
+
+
 def main():
     job, request = load_request(sys.argv)
     out = output_path(job, request, "output")
@@ -158,6 +197,10 @@ def main():
              "-c:v", "png", "-f", "image2", "-update", "1", tmp.name],
             cwd=out.parent,
         )
+        lora = lora_input(job, request)
+        if lora:
+            progress(0.7, "applying LoRA")
+            apply_lora(lora, params, prompt, seed, width, height, tmp)
         os.replace(tmp, out)
     finally:
         text_file.unlink(missing_ok=True)

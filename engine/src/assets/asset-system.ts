@@ -5,7 +5,11 @@ import type { Workspace } from '../projects/workspace.ts';
 import type { RunnerBackend } from '../runner/backend.ts';
 import type { BackendPreference } from '../runner/choose-backend.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import type { Graph } from '@studio/node-schemas';
+import type { GenerateJobData } from '../jobs/job-types.ts';
+import { projectPath } from '../projects/workspace.ts';
 import { AssetLibrary } from './asset-library.ts';
+import { attachAssetLora } from './lora-inputs.ts';
 import { LibraryHub } from './library-hub.ts';
 import { TrainingKind } from './training-kind.ts';
 import { startTrainingWorker } from './training-worker.ts';
@@ -30,7 +34,12 @@ export function assetSystem(options: {
   redis: RedisOptions;
   preference?: BackendPreference;
   lockDurationMs?: number;
-}): { system: AssetSystem; kinds: KindFactory[]; workers: Array<() => Promise<{ close(): Promise<void> }>> } {
+}): {
+  system: AssetSystem;
+  kinds: KindFactory[];
+  workers: Array<() => Promise<{ close(): Promise<void> }>>;
+  prepareGeneration: (data: GenerateJobData, graph: Graph) => Promise<GenerateJobData>;
+} {
   const library = new AssetLibrary(options.workspace, options.queue, options.templatesDir);
   const hub = new LibraryHub();
   let kind: TrainingKind | null = null;
@@ -44,6 +53,8 @@ export function assetSystem(options: {
   };
   return {
     system,
+    prepareGeneration: (data, graph) =>
+      attachAssetLora({ data, graph, library, catalogue: options.catalogue, queue: options.queue, projectDir: projectPath(options.workspace, data.projectId) }),
     kinds: [(ctx) => (kind = new TrainingKind(ctx, library, hub))],
     workers: [
       () =>

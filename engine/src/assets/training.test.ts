@@ -56,7 +56,7 @@ describe('the asset library and the CPU draft trainer (real Redis, git-lfs, PyTo
     expect(git('lfs', 'ls-files', '--name-only')).toContain(`${id}/versions/KIRA_VALE_v01.safetensors`);
     expect(git('log', '--format=%s', '-1')).toMatch(/^Asset Kira Vale: LoRA KIRA_VALE_v01 trained \(draft/);
     expect(git('status', '--porcelain')).toBe('');
-  });
+  }, 180_000);
 
   it('refuses bad training requests before anything is queued', async () => {
     const { body } = await createAsset(studio.base, { name: 'Few', kind: 'style', trigger_word: 'fewstyle' });

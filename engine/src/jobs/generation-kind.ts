@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job, type RedisOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ServerMessage } from '@studio/node-schemas';
+import type { Graph, ServerMessage } from '@studio/node-schemas';
 import { fileUrl } from '../projects/file-url.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
@@ -24,6 +24,8 @@ export interface KindContext {
   lockDurationMs: number;
   /** Starts routing a queue's events to its kind. */
   listen(kind: JobKind, events: QueueEvents): void;
+  /** Adds what other parts bring to a generation (an asset's LoRA) before it is dispatched. */
+  prepareGeneration?: (data: GenerateJobData, graph: Graph) => Promise<GenerateJobData>;
 }
 
 /**
@@ -95,7 +97,7 @@ export class GenerationKind implements JobKind<GenerateJobData> {
     // Observed peaks and times (written by the GPU workers): the dispatcher's figure once there is one.
     const profiles = await new VramProfiles(this.ctx.publisher).readCatalogue(this.ctx.catalogue.all().map((p) => p.manifest));
     const graph = room.graph();
-    const data = buildGenerationRequest({
+    const built = buildGenerationRequest({
       projectId,
       graph,
       manifest: room.projectManifest,
@@ -103,6 +105,7 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       catalogue: this.ctx.catalogue,
       pickPipeline: (taskType, quality) => tablePipeline(this.ctx.catalogue, taskType, quality, { workers, profiles }),
     });
+    const data = this.ctx.prepareGeneration ? await this.ctx.prepareGeneration(built, graph) : built;
     const pipelineNode = graph.edges.find((e) => e.target === nodeId && e.targetHandle === 'pipeline');
     const pinnedPolicy = pipelineNode ? (graph.nodes.find((n) => n.id === pipelineNode.source)?.data.hardwarePolicy as 'queue' | 'fallback' | undefined) : undefined;
     const decided = dispatch({

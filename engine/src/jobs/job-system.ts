@@ -26,13 +26,15 @@ export interface JobSystemOptions {
   lockDurationMs?: number;
   /** Job kinds beyond generation and render (training), each one registration. */
   kinds?: KindFactory[];
+  /** Adds what other parts bring to a generation (an asset's LoRA) before it is dispatched. */
+  prepareGeneration?: ConstructorParameters<typeof TaskService>[5];
   /** Workers of those kinds started inside the engine (embedded), closed with it. */
   inProcessWorkers?: Array<() => Promise<{ close(): Promise<void> }>>;
 }
 
 /** The engine's side of the jobs: the task service, the take committer, and (embedded) a worker. */
 export async function startJobSystem(options: JobSystemOptions) {
-  const tasks = new TaskService(options.rooms, options.catalogue, options.redis, options.lockDurationMs, options.kinds);
+  const tasks = new TaskService(options.rooms, options.catalogue, options.redis, options.lockDurationMs, options.kinds, options.prepareGeneration);
   await tasks.ready();
   const takeWorker = startTakeWorker({ workspace: options.workspace, queue: options.queue, rooms: options.rooms, redis: options.redis });
   const worker = options.inProcessWorker

@@ -38,7 +38,7 @@ export async function jobApp({
   const catalogue = new PipelineCatalogue([join(REPO_ROOT, 'pipelines'), TEST_PIPELINES]);
   const connection = redisOptions({ socketPath: redis.socketPath });
   const assets = assetSystem({ workspace, queue, templatesDir: join(REPO_ROOT, 'templates'), catalogue, backends, redis: connection, lockDurationMs });
-  const jobs = await startJobSystem({ workspace, queue, rooms, catalogue, backends, redis: connection, inProcessWorker, concurrency, lockDurationMs, kinds: assets.kinds, inProcessWorkers: assets.workers });
+  const jobs = await startJobSystem({ workspace, queue, rooms, catalogue, backends, redis: connection, inProcessWorker, concurrency, lockDurationMs, kinds: assets.kinds, inProcessWorkers: assets.workers, prepareGeneration: assets.prepareGeneration });
   const ctx: EngineContext = {
     workspace,
     queue,

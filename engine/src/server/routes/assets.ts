@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { fileTypeFromFile } from 'file-type';
 import { AssetId, CaptionsBody, CreateAssetBody, PatchAssetBody, TrainBody, type AssetManifest } from '@studio/node-schemas';
 import { StudioError } from '../../errors.ts';
@@ -80,7 +80,24 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       const id = idOf(request.params);
       const { library } = assets();
       await library.get(id);
-      const received = await receiveFiles(request, () => library.incomingPath(), { maxBytes: MAX_IMAGE_UPLOAD, maxFiles: MAX_FILES });
+      // Everything this request writes goes in one scratch folder, removed whatever happens.
+      const scratchDir = await library.incomingPath();
+      await mkdir(scratchDir);
+      let n = 0;
+      const nextTemp = async () => join(scratchDir, String(n++));
+      let answer: { status: number; body: unknown };
+      try {
+        answer = await addUploaded(request, id, nextTemp);
+      } finally {
+        // Before answering: once the client has its answer, nothing of the upload is left over.
+        await rm(scratchDir, { recursive: true, force: true });
+      }
+      return reply.status(answer.status).send(answer.body);
+    });
+
+    const addUploaded = async (request: FastifyRequest, id: string, nextTemp: () => Promise<string>): Promise<{ status: number; body: unknown }> => {
+      const { library } = assets();
+      const received = await receiveFiles(request, nextTemp, { maxBytes: MAX_IMAGE_UPLOAD, maxFiles: MAX_FILES });
       const accepted: Array<{ temp: string; originalName: string; probe: Awaited<ReturnType<typeof probeImage>> }> = [];
       const refused: Array<{ file: string; code: string; error: string }> = [];
       const scratch: ReceivedFile[] = [...received];
@@ -90,7 +107,7 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
           const type = file.size ? await fileTypeFromFile(file.temp) : undefined;
           if (type?.mime === 'application/zip') {
             try {
-              const inner = await unpackZip(file.temp, () => library.incomingPath());
+              const inner = await unpackZip(file.temp, nextTemp);
               scratch.push(...inner);
               candidates.push(...inner);
             } catch (error) {
@@ -109,20 +126,17 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
         if (!accepted.length) {
           const first = refused[0];
           const status = refused.every((r) => r.code === 'UNSUPPORTED_MEDIA') ? 415 : refused.every((r) => r.code === 'EMPTY_UPLOAD') ? 400 : 422;
-          return reply.status(status).send({ error: first ? `no image was added: ${first.error}` : 'no image in the upload', code: first?.code ?? 'NO_IMAGES', refused });
+          return { status, body: { error: first ? `no image was added: ${first.error}` : 'no image in the upload', code: first?.code ?? 'NO_IMAGES', refused } };
         }
         const result = await library.addImages(id, accepted);
-        return reply.status(result.added.length ? 201 : 200).send({
-          asset: view(result.asset),
-          added: result.added.map((i) => i.id),
-          existing: result.existing.map((i) => i.id),
-          refused,
-          near_duplicates: result.near_duplicates,
-        });
+        return {
+          status: result.added.length ? 201 : 200,
+          body: { asset: view(result.asset), added: result.added.map((i) => i.id), existing: result.existing.map((i) => i.id), refused, near_duplicates: result.near_duplicates },
+        };
       } finally {
         for (const f of scratch) await rm(f.temp, { force: true });
       }
-    });
+    };
 
     scope.delete('/api/v1/assets/:id/images/:image', async (request) => {
       const { image } = request.params as { image: string };

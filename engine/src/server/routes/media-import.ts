@@ -25,25 +25,30 @@ export async function mediaImportRoutes(app: FastifyInstance, ctx: EngineContext
     scope.post('/api/v1/projects/:id/media', async (request, reply) => {
       const { id } = request.params as { id: string };
       const dir = await existingProjectPath(ctx.workspace, id);
-      const incoming = join(dir, '05_Cache', '.incoming');
+      // Everything this request writes goes in one scratch folder, removed whatever happens.
+      const incoming = join(dir, '05_Cache', '.incoming', randomBytes(12).toString('hex'));
       await mkdir(incoming, { recursive: true });
-      const [file, ...extra] = await receiveFiles(request, async () => join(incoming, randomBytes(12).toString('hex')), { maxBytes: MAX_MEDIA_UPLOAD(), maxFiles: 1 });
+      let n = 0;
+      let answer: Record<string, unknown> & { deduplicated: boolean };
       try {
+        const [file, ...extra] = await receiveFiles(request, async () => join(incoming, String(n++)), { maxBytes: MAX_MEDIA_UPLOAD(), maxFiles: 1 });
         if (extra.length) throw new InvalidRequestError('send one file per request');
         const probe = await probeMedia(file!.temp, file!.originalName);
         const placed = await importMedia({ projectId: id, projectDir: dir, queue: ctx.queue, temp: file!.temp, originalName: file!.originalName, probe });
         const { mime: _mime, ext: _ext, ...facts } = probe;
-        return reply.status(placed.deduplicated ? 200 : 201).send({
+        answer = {
           path: placed.path,
           url: fileUrl(id, placed.path),
           thumbnail: placed.thumbnail,
           thumbnail_url: placed.thumbnail ? fileUrl(id, placed.thumbnail) : null,
           deduplicated: placed.deduplicated,
           ...facts,
-        });
+        };
       } finally {
-        for (const f of [file, ...extra]) if (f) await rm(f.temp, { force: true });
+        // Before answering: once the client has its answer, nothing of the upload is left over.
+        await rm(incoming, { recursive: true, force: true });
       }
+      return reply.status(answer.deduplicated ? 200 : 201).send(answer);
     });
   });
 }

@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAsset, referenceImage, uploadImages } from '../testing/asset-fixture.ts';
+import { jobApp } from '../testing/job-app.ts';
+import { projectWithShot } from '../testing/project-fixture.ts';
+import { rawRequest } from '../testing/raw-http.ts';
+
+const CAP = 3 * 1024 * 1024;
+let studio: Awaited<ReturnType<typeof jobApp>>;
+let scratch: string;
+let projectId: string;
+beforeAll(async () => {
+  process.env.STUDIO_MAX_MEDIA_UPLOAD = String(CAP);
+  studio = await jobApp({ concurrency: 1 });
+  scratch = await mkdtemp(join(tmpdir(), 'media-'));
+  projectId = await projectWithShot(studio.base, { name: 'Media In', pipelineId: 'test-noop' });
+});
+afterAll(async () => {
+  delete process.env.STUDIO_MAX_MEDIA_UPLOAD;
+  await studio?.close();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const projectDir = () => join(studio.home, 'Projects', projectId);
+const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+const ffmpeg = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);
+
+async function send(name: string, bytes: Buffer, type = 'application/octet-stream') {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
+  const res = await fetch(`${studio.base}/api/v1/projects/${projectId}/media`, { method: 'POST', body: form });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function leftovers() {
+  const incoming = await readdir(join(projectDir(), '05_Cache/.incoming')).catch(() => []);
+  return { incoming, status: git(projectDir(), 'status', '--porcelain') };
+}
+
+describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git-lfs)', () => {
+  it('imports a video, an audio clip and an image, probed from their bytes, through LFS, once per content', async () => {
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=25:duration=1', '-pix_fmt', 'yuv420p', join(scratch, 'clip.mp4'));
+    const video = await send('My Clip (final).mp4', await readFile(join(scratch, 'clip.mp4')));
+    expect(video.status).toBe(201);
+    expect(video.body).toMatchObject({ kind: 'video', width: 96, height: 64, fps: 25, codec: 'h264', deduplicated: false });
+    expect(video.body.path).toMatch(/^01_Assets\/Source_Media\/My_Clip_final_[0-9a-f]{12}\.mp4$/);
+    expect(video.body.duration).toBeCloseTo(1, 1);
+    expect((await stat(join(projectDir(), video.body.thumbnail))).size).toBeGreaterThan(0);
+    expect(git(projectDir(), 'lfs', 'ls-files', '--name-only')).toContain(video.body.path);
+    expect(git(projectDir(), 'log', '-1', '--format=%s').trim()).toMatch(/^Imported video My_Clip_final_[0-9a-f]{12}\.mp4 \(96x64 h264, 1\.0 s at 25 fps\)$/);
+    const commits = git(projectDir(), 'rev-list', '--count', 'HEAD');
+    const again = await send('renamed.mp4', await readFile(join(scratch, 'clip.mp4')));
+    expect(again).toMatchObject({ status: 200, body: { path: video.body.path, deduplicated: true } });
+    expect(git(projectDir(), 'rev-list', '--count', 'HEAD')).toBe(commits);
+
+    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.5', join(scratch, 'tone.wav'));
+    // The name says mp3; the bytes say WAV.
+    const audio = await send('tone.mp3', await readFile(join(scratch, 'tone.wav')));
+    expect(audio.body).toMatchObject({ kind: 'audio', codec: 'pcm_s16le' });
+    expect(audio.body.path).toMatch(/\.wav$/);
+
+    // EXIF orientation 6 (rotate 90): 300x200 pixels stored, 200x300 shown.
+    const rotated = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const image = await send('portrait.jpg', rotated);
+    expect(image.body).toMatchObject({ kind: 'image', width: 200, height: 300 });
+    expect(await leftovers()).toEqual({ incoming: [], status: '' });
+  });
+
+  it('refuses every bad input with a 4xx naming the problem and leaves nothing behind', async () => {
+    const before = git(projectDir(), 'rev-list', '--count', 'HEAD');
+    const media = async () => (await readdir(join(projectDir(), '01_Assets/Source_Media'))).sort();
+    const kept = await media();
+    expect(await send('empty.mp4', Buffer.alloc(0))).toMatchObject({ status: 400, body: { code: 'EMPTY_UPLOAD' } });
+    expect(await send('notes.mp4', Buffer.from('just some text, not a video\n'.repeat(20)))).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA' } });
+    const pdf = await send('x.png', Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'));
+    expect(pdf.status).toBe(415);
+    expect(pdf.body.error).toMatch(/application\/pdf/);
+    const clip = await readFile(join(scratch, 'clip.mp4'));
+    const cut = await send('cut.mp4', clip.subarray(0, Math.floor(clip.length / 2)));
+    expect(cut.status).toBe(422);
+    expect(cut.body.code).toBe('CORRUPT_MEDIA');
+    const png = await referenceImage(1);
+    expect(await send('half.png', png.subarray(0, Math.floor(png.length / 2)))).toMatchObject({ status: 422, body: { code: 'CORRUPT_MEDIA' } });
+    const big = await send('huge.mp4', Buffer.concat([clip, Buffer.alloc(CAP)]));
+    expect(big).toMatchObject({ status: 413, body: { code: 'UPLOAD_TOO_LARGE' } });
+    // A hostile name is only a label: the file lands inside Source_Media under a safe name.
+    const hostile = await send('../../../.git/hooks/pre-commit\u202e.png', await referenceImage(2));
+    expect(hostile.status).toBe(201);
+    expect(hostile.body.path).toMatch(/^01_Assets\/Source_Media\/pre-commit_[0-9a-f]{12}\.png$/);
+    // An upload cut off mid-body.
+    const port = Number(new URL(studio.base).port);
+    const boundary = 'xBOUNDARYx';
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.mp4"\r\nContent-Type: video/mp4\r\n\r\n`;
+    const partial = Buffer.concat([Buffer.from(head), clip.subarray(0, 2000)]);
+    await rawRequest(port, Buffer.concat([Buffer.from(`POST /api/v1/projects/${projectId}/media HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${partial.length + 50000}\r\n\r\n`), partial]), 500);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await send('plain.txt', Buffer.alloc(0))).toMatchObject({ status: 400 });
+    expect(await media()).toEqual([...kept, hostile.body.path.split('/').pop()].sort());
+    expect(Number(git(projectDir(), 'rev-list', '--count', 'HEAD'))).toBe(Number(before) + 1);
+    expect(await leftovers()).toEqual({ incoming: [], status: '' });
+    const notMultipart = await fetch(`${studio.base}/api/v1/projects/${projectId}/media`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(notMultipart.status).toBe(400);
+    expect((await fetch(`${studio.base}/api/v1/projects/no-such-project/media`, { method: 'POST', body: new FormData() })).status).toBe(404);
+  });
+
+  it('takes reference images from a zip (skipping macOS clutter) and refuses a zip bomb', async () => {
+    const { body: asset } = await createAsset(studio.base, { name: 'Zipped', kind: 'object', trigger_word: 'zipobj' });
+    const imgs = await Promise.all([0, 1, 2].map((i) => referenceImage(i)));
+    const script = `import zipfile, sys, base64, json
+files = json.loads(sys.stdin.read())
+with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+    for name, b64 in files.items(): z.writestr(name, base64.b64decode(b64))
+    if sys.argv[2] == 'bomb': z.writestr('zeros.png', b'\\0' * (60 * 1024 * 1024))`;
+    const zip = (path: string, mode: string, files: Record<string, string>) => execFileSync('/usr/bin/python3', ['-c', script, path, mode], { input: JSON.stringify(files) });
+    zip(join(scratch, 'refs.zip'), 'plain', { 'a.png': imgs[0]!.toString('base64'), 'dir/b.png': imgs[1]!.toString('base64'), '__MACOSX/._a.png': 'AAAA', '.DS_Store': 'AAAA' });
+    const ok = await uploadImages(studio.base, asset.id, [{ name: 'refs.zip', bytes: await readFile(join(scratch, 'refs.zip')) }]);
+    expect(ok.status).toBe(201);
+    expect(ok.body.added).toHaveLength(2);
+    zip(join(scratch, 'bomb.zip'), 'bomb', { 'c.png': imgs[2]!.toString('base64') });
+    const bomb = await uploadImages(studio.base, asset.id, [{ name: 'bomb.zip', bytes: await readFile(join(scratch, 'bomb.zip')) }]);
+    expect(bomb.status).toBe(422);
+    expect(bomb.body.refused[0]).toMatchObject({ file: 'bomb.zip', code: 'ZIP_REFUSED' });
+    const lib = join(studio.home, 'Library/Generative_Assets');
+    expect(await readdir(join(lib, '.incoming'))).toEqual([]);
+    expect(git(lib, 'status', '--porcelain')).toBe('');
+    // A mixed batch: the good image is kept, the bad ones are listed with their reasons.
+    const small = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).png().toBuffer();
+    const mixed = await uploadImages(studio.base, asset.id, [{ name: 'good.png', bytes: imgs[2]! }, { name: 'tiny.png', bytes: small }, { name: 'fake.png', bytes: Buffer.from('nope') }]);
+    expect(mixed.status).toBe(201);
+    expect(mixed.body.refused.map((r: { code: string }) => r.code)).toEqual(['IMAGE_TOO_SMALL', 'UNSUPPORTED_MEDIA']);
+  });
+});
