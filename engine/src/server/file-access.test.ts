@@ -80,5 +80,5 @@ describe('file serving: only regular files really inside the readable folders, d
     }
     console.log(`file access: ${corpus.length} hostile paths, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${leakedBytes} bytes served from outside the readable folders`);
     expect(leakedBytes).toBe(0);
-  });
+  }, 300_000);
 });

@@ -11,7 +11,8 @@ beforeAll(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 });
-afterAll(() => cleanup());
+// A background write can land while the workspace is removed (ENOTEMPTY): remove it again.
+afterAll(() => cleanup().catch(() => new Promise((r) => setTimeout(r, 500)).then(() => cleanup())));
 
 const shot = (id: string) => ({ id, type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010' } });
 
