@@ -5,6 +5,7 @@ import { InvalidRequestError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
 import { checkFromRoom, compileFromRoom, saveEdl } from '../../assembly/export-edl.ts';
 import { edlFileName } from '../../assembly/export-name.ts';
+import { DraftPreviews, type DraftPreview } from '../../assembly/preview/draft-previews.ts';
 import { fileUrl } from '../../projects/file-url.ts';
 import type { EngineContext } from '../context.ts';
 
@@ -37,8 +38,25 @@ const RenderBody = z
   .object({ assembler: z.string().min(1).max(128), fps: FrameRateInput.optional(), backend: z.enum(['ffmpeg', 'editly']).optional() })
   .strict();
 
+const PreviewBody = z.object({ assembler: z.string().min(1).max(128) }).strict();
+
 /** The cut as a CMX3600 EDL: GET compiles it (with overrides), POST also saves and commits it. */
 export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
+  const previews = new DraftPreviews();
+  const previewAnswer = (id: string, preview: DraftPreview) => ({ ...preview, url: preview.output ? fileUrl(id, preview.output) : null });
+
+  // The draft preview: a fast low-resolution render of the same list, for checking timing; not the final render.
+  app.post('/api/v1/projects/:id/preview', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const { assembler } = parseRequest(PreviewBody, request.body ?? {});
+    const preview = await previews.start({ room: await ctx.rooms.get(id), assemblerId: assembler });
+    return reply.status(202).send(previewAnswer(id, preview));
+  });
+  app.get('/api/v1/projects/:id/preview/:previewId', async (request) => {
+    const { id, previewId } = request.params as { id: string; previewId: string };
+    return previewAnswer(id, previews.status(previewId, (await ctx.rooms.get(id)).id));
+  });
+
   app.get('/api/v1/projects/:id/edl', async (request, reply) => {
     const { id } = request.params as { id: string };
     const { assemblerId, overrides, part = 1 } = parseOverrides(request.query);

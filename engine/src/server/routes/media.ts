@@ -25,7 +25,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Folders of a project the browser may read media from. */
-const READABLE = ['01_Assets/', '03_Renders/', '04_Project_Files/EDLs/', '05_Cache/thumbnails/', '06_Exports/'];
+const READABLE = ['01_Assets/', '03_Renders/', '04_Project_Files/EDLs/', '05_Cache/thumbnails/', '05_Cache/previews/', '06_Exports/'];
 
 /**
  * GET /api/v1/projects/:id/files/* streams a project file from disk with HTTP range requests
