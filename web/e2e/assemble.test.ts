@@ -66,8 +66,25 @@ describe('assembly in the browser', () => {
     await expect.poll(() => movie.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     expect(await movie.evaluate((v: HTMLVideoElement) => Math.round(v.duration * 24))).toBe(36);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'assembler-rendered.png') });
+
+    // A title card typed in the assembler lands in the shot's data, then in the draft preview's list.
+    await vse.getByTestId('vse-text').locator('summary').click();
+    await vse.getByTestId('vse-title-card').fill('THE HARBOUR');
+    await vse.getByTestId('vse-title-card').press('Tab');
+    const overlaysOfA = async () => {
+      const project = (await (await fetch(`${base}/api/v1/projects/${id}`)).json()) as { graph: { nodes: Array<{ id: string; data: { overlays?: unknown } }> } };
+      return project.graph.nodes.find((n) => n.id === 'a')!.data.overlays;
+    };
+    await expect.poll(overlaysOfA).toEqual([{ kind: 'title', text: 'THE HARBOUR' }]);
+    await vse.getByTestId('draft-preview').click();
+    const draft = vse.getByTestId('vse-draft-preview');
+    await draft.waitFor({ timeout: 120_000 });
+    expect(await vse.getByTestId('vse-draft-status').textContent()).toContain('succeeded');
+    await expect.poll(() => draft.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    expect(await draft.evaluate((v: HTMLVideoElement) => [v.videoWidth, Math.round(v.duration * 24)])).toEqual([384, 36]);
+    await vse.screenshot({ path: join(ARTIFACTS_DIR, 'assembler-draft-preview.png') });
     await page.close();
-  });
+  }, 300_000);
 
   it("makes takes at the frame rate chosen at creation, shows it in the header, and puts the cut's problems on its shots before export", async () => {
     const base = session.engine.baseUrl;

@@ -36,6 +36,15 @@ export type ListedProject = ProjectSummary & { counts?: { commits: number; takes
 
 export type ProjectDetail = ProjectManifest & { id: string; name: string; graph: Graph; version: number };
 
+export interface DraftPreviewStatus {
+  id: string;
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  progress: number;
+  step: string;
+  url: string | null;
+  error: string | null;
+}
+
 export const api = {
   listProjects: () => call<ProjectSummary[]>('GET', '/api/v1/projects'),
   /** A page of projects, newest change first, and how many there are in all. */
@@ -56,6 +65,9 @@ export const api = {
     call<ProjectManifest & { id: string }>('PATCH', `/api/v1/projects/${encodeURIComponent(id)}`, body),
   exportEdl: (id: string, assembler: string) =>
     call<{ files: Array<{ path: string; url: string }>; warnings?: SequenceWarning[] }>('POST', `/api/v1/projects/${encodeURIComponent(id)}/edl`, { assembler }),
+  /** A fast low-resolution render of an assembler's cut, for checking timing; poll previewStatus for progress. */
+  startPreview: (id: string, assembler: string) => call<DraftPreviewStatus>('POST', `/api/v1/projects/${encodeURIComponent(id)}/preview`, { assembler }),
+  previewStatus: (id: string, previewId: string) => call<DraftPreviewStatus>('GET', `/api/v1/projects/${encodeURIComponent(id)}/preview/${encodeURIComponent(previewId)}`),
   /** What the assembler's cut will do differently from what was asked, with its takes probed, before export. */
   checkEdl: (id: string, assembler: string) =>
     call<{ frames: number; fps: string; warnings: SequenceWarning[] }>('GET', `/api/v1/projects/${encodeURIComponent(id)}/edl/check?assembler=${encodeURIComponent(assembler)}`),

@@ -1,5 +1,5 @@
 import { getContext, setContext } from 'svelte';
-import type { NodeState, SequenceWarning } from '@studio/node-schemas';
+import type { NodeState, SequenceWarning, TextOverlay } from '@studio/node-schemas';
 import type { PipelineChoice } from '$lib/engine-features.svelte';
 
 /** The live job state of one node (generation, render), driven by server task events. */
@@ -44,7 +44,7 @@ export interface CanvasContext {
     order: string[];
     seconds: number;
     missing: string[];
-    shots: Array<{ nodeId: string; take: string | null; inFrames: number; frames: number; dissolveFrames: number }>;
+    shots: Array<{ nodeId: string; take: string | null; inFrames: number; frames: number; dissolveFrames: number; overlays: TextOverlay[] }>;
     warnings: SequenceWarning[];
   };
   /** Installed pipelines for the Pipeline node's dropdown. */
