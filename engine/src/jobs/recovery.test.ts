@@ -113,7 +113,8 @@ describe('a retried take job finds its own work (SIGKILL recovery)', () => {
     for (let i = 0; i < runs; i++) {
       const taskId = `kill-${i}`;
       const source = await output(taskId);
-      const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, source, taskId], { stdio: ['pipe', 'pipe', 'inherit'] });
+      // Its own process group: the kill takes its git processes too, as an engine's SIGKILL does.
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, source, taskId], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
       let out = '';
       proc.stdout.on('data', (d) => (out += d));
       const exited = new Promise((r) => proc.once('exit', r));
@@ -121,7 +122,11 @@ describe('a retried take job finds its own work (SIGKILL recovery)', () => {
       proc.stdin.write('go\n');
       // A kill anywhere from before the first step to after the commit (a place and commit take ~100-300 ms here).
       await new Promise((r) => setTimeout(r, Math.floor((i * 7919) % 500)));
-      proc.kill('SIGKILL');
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        // it had finished and exited already
+      }
       await exited;
       if (!out.includes('done')) killedMidway++;
       // The next engine starts: start-up recovery (stale git locks, temp files), then the job is
