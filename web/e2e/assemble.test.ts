@@ -93,11 +93,13 @@ describe('assembly in the browser', () => {
     await page.getByRole('button', { name: 'New Project' }).click();
     await page.locator('input[name="title"]').fill('Fifty Hertz');
     await page.locator('select[name="frame_rate"]').selectOption('25');
+    await page.locator('form[aria-label="New project"]').screenshot({ path: join(ARTIFACTS_DIR, 'new-project-frame-rate.png') });
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.waitForURL(/\/projects\/[^/]+$/);
     const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
     await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
     expect(await page.getByTestId('project-frame-rate').textContent()).toBe('25 fps');
+    await page.locator('header').screenshot({ path: join(ARTIFACTS_DIR, 'project-frame-rate-header.png') });
 
     const shot = (nodeId: string, name: string, x: number, extra = {}) => ({
       id: nodeId,
