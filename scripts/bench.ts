@@ -8,6 +8,7 @@ import { benchRender } from '../engine/bench/render.bench.ts';
 import { benchEdl } from '../engine/src/assembly/edl/bench-edl.ts';
 import { benchCanvas } from '../web/bench/canvas.bench.ts';
 import { benchScale } from '../engine/bench/scale.bench.ts';
+import { benchAssets } from '../engine/bench/assets.bench.ts';
 import { checked, type BenchResult } from '../engine/bench/bench-result.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -20,6 +21,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   render: benchRender,
   canvas: benchCanvas,
   scale: benchScale,
+  assets: benchAssets,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

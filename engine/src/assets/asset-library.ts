@@ -9,6 +9,7 @@ import type { GitQueue } from '../projects/git-queue.ts';
 import type { Workspace } from '../projects/workspace.ts';
 import { AssetNotFoundError, TriggerWordTakenError } from './asset-errors.ts';
 import { writeThumbnail, type ProbedImage } from './image-probe.ts';
+import { inParallel } from './in-parallel.ts';
 import { NEAR_DUPLICATE_BITS, hammingDistance } from './phash.ts';
 
 export const LIBRARY_ASSETS_DIR = 'Library/Generative_Assets';
@@ -187,7 +188,6 @@ export class AssetLibrary {
           const imageId = f.probe.sha256.slice(0, 16);
           const file = `images/${imageId}.${f.probe.ext}`;
           await rename(f.temp, join(dir, file));
-          await writeThumbnail(join(dir, file), join(dir, 'thumbs', `${imageId}.webp`));
           const image: AssetImage = {
             id: imageId,
             file,
@@ -203,6 +203,7 @@ export class AssetLibrary {
           added.push(image);
           paths.push(`${id}/${file}`, `${id}/thumbs/${imageId}.webp`);
         }
+        await inParallel(added, (image) => writeThumbnail(join(dir, image.file), join(dir, 'thumbs', `${image.id}.webp`)));
         asset.cover ??= asset.images[0]?.id ?? null;
         await this.#write(asset);
         if (added.length) await commitPaths(this.root, `Asset ${asset.name}: ${added.length} reference image${added.length === 1 ? '' : 's'} added`, paths);

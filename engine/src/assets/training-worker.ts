@@ -14,6 +14,7 @@ import { makeJobFolder } from '../runner/job-folder.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { Workspace } from '../projects/workspace.ts';
 import { LIBRARY_ASSETS_DIR } from './asset-library.ts';
+import { inParallel } from './in-parallel.ts';
 import { sampleUrl } from './training-kind.ts';
 import { LORA_VERSIONS_QUEUE, TRAIN_QUEUE, curveKey, samplesKey, type LoraVersionJobData, type TrainJobData } from './training-types.ts';
 
@@ -35,11 +36,10 @@ const DRAFT_SIZE = 32;
 /** Each image decoded with its orientation, cropped square and resized: the dataset the draft trainer reads. */
 async function prepareDataset(workspace: Workspace, data: TrainJobData, target: string): Promise<void> {
   const dir = join(workspace.home, LIBRARY_ASSETS_DIR, data.assetId);
-  const items = [];
-  for (const image of data.images) {
+  const items = await inParallel(data.images, async (image) => {
     const rgb = await sharp(join(dir, image.file)).rotate().resize(DRAFT_SIZE, DRAFT_SIZE, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-    items.push({ caption: image.caption, rgb: rgb.toString('base64') });
-  }
+    return { caption: image.caption, rgb: rgb.toString('base64') };
+  });
   await writeFile(target, JSON.stringify(items));
 }
 

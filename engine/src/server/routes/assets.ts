@@ -13,6 +13,7 @@ import { probeImage } from '../../assets/image-probe.ts';
 import { TRAINING_BASES } from '../../assets/presets.ts';
 import { receiveFiles, type ReceivedFile } from '../../assets/receive-upload.ts';
 import { unpackZip } from '../../assets/zip-entries.ts';
+import { inParallel } from '../../assets/in-parallel.ts';
 import type { EngineContext } from '../context.ts';
 
 class NoAssetLibraryError extends StudioError {
@@ -115,14 +116,13 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
             }
           } else candidates.push(file);
         }
-        for (const file of candidates) {
-          try {
-            accepted.push({ temp: file.temp, originalName: file.originalName, probe: await probeImage(file.temp, file.originalName) });
-          } catch (error) {
-            if (!(error instanceof StudioError)) throw error;
-            refused.push({ file: file.originalName, code: error.code, error: error.message });
-          }
-        }
+        const probed = await inParallel(candidates, (file) => probeImage(file.temp, file.originalName).then((probe) => ({ probe }), (error: unknown) => ({ error })));
+        probed.forEach((outcome, i) => {
+          const file = candidates[i]!;
+          if ('probe' in outcome) return void accepted.push({ temp: file.temp, originalName: file.originalName, probe: outcome.probe });
+          if (!(outcome.error instanceof StudioError)) throw outcome.error;
+          refused.push({ file: file.originalName, code: outcome.error.code, error: outcome.error.message });
+        });
         if (!accepted.length) {
           const first = refused[0];
           const status = refused.every((r) => r.code === 'UNSUPPORTED_MEDIA') ? 415 : refused.every((r) => r.code === 'EMPTY_UPLOAD') ? 400 : 422;
