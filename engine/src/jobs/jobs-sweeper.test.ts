@@ -43,25 +43,27 @@ describe('.jobs is cleaned of what crashed and finished jobs left', () => {
     const dir = jobsDir(workspace);
     const make = async (...parts: string[]) => mkdir(join(dir, ...parts), { recursive: true });
     // Over: no job and no take job any more (the 352 empty job folders of issue 9).
-    for (let i = 0; i < 5; i++) await make(`gone-${i}`);
+    for (let i = 0; i < 5; i++) await make(`gen-gone-${i}`);
+    // Not a generation's: LoRA training keeps its checkpoints here.
+    await make('train-abc', 'state');
     // A job still waiting to be taken up again after its worker was killed.
-    await generate.add('generate', {}, { jobId: 'waiting-1' });
-    await make('waiting-1', attemptFolderName(1, hostname(), DEAD_PID, 1));
-    await make('waiting-1', attemptFolderName(1, hostname(), process.pid, 2));
-    await make('waiting-1', attemptFolderName(1, 'other-host', DEAD_PID, 3));
-    await make('waiting-1', `attempt-1-${DEAD_PID}-4`);
+    await generate.add('generate', {}, { jobId: 'gen-waiting-1' });
+    await make('gen-waiting-1', attemptFolderName(1, hostname(), DEAD_PID, 1));
+    await make('gen-waiting-1', attemptFolderName(1, hostname(), process.pid, 2));
+    await make('gen-waiting-1', attemptFolderName(1, 'other-host', DEAD_PID, 3));
+    await make('gen-waiting-1', `attempt-1-${DEAD_PID}-4`);
     // A take waiting to be placed: its output must stay.
-    await takes.add('commit', {}, { jobId: 'take-pending-take' });
-    await make('pending-take');
-    await writeFile(join(dir, 'pending-take', 'result-1.png'), 'png');
+    await takes.add('commit', {}, { jobId: 'take-gen-pending-take' });
+    await make('gen-pending-take');
+    await writeFile(join(dir, 'gen-pending-take', 'result-1.png'), 'png');
 
     const swept = await sweepJobsDir({ dir, generate, takes });
     expect(swept).toEqual({ folders: 5, attempts: 2 });
-    expect((await readdir(dir)).sort()).toEqual(['pending-take', 'waiting-1']);
-    expect((await readdir(join(dir, 'waiting-1'))).sort()).toEqual([attemptFolderName(1, hostname(), process.pid, 2), attemptFolderName(1, 'other-host', DEAD_PID, 3)].sort());
-    expect(await readdir(join(dir, 'pending-take'))).toEqual(['result-1.png']);
-    await generate.remove('waiting-1');
-    await takes.remove('take-pending-take');
+    expect((await readdir(dir)).sort()).toEqual(['gen-pending-take', 'gen-waiting-1', 'train-abc']);
+    expect((await readdir(join(dir, 'gen-waiting-1'))).sort()).toEqual([attemptFolderName(1, hostname(), process.pid, 2), attemptFolderName(1, 'other-host', DEAD_PID, 3)].sort());
+    expect(await readdir(join(dir, 'gen-pending-take'))).toEqual(['result-1.png']);
+    await generate.remove('gen-waiting-1');
+    await takes.remove('take-gen-pending-take');
   });
 
   it('a generation taken up again after it handed its output over does not run again', async () => {

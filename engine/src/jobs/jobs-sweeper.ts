@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import type { Queue } from 'bullmq';
 import { parseAttemptFolderName } from './attempt-folder.ts';
 
+/** Generation task ids (and so their job folders) all start so. */
+const GENERATION_PREFIX = 'gen-';
+
 /** Job states in which a job may still run (and use its folder). */
 const LIVE = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -44,7 +47,8 @@ export async function sweepJobsDir({
 }): Promise<SweepResult> {
   const result: SweepResult = { folders: 0, attempts: 0 };
   const ids = await readdir(dir).catch(() => [] as string[]);
-  for (const id of ids) {
+  // Only generation jobs' folders: others (LoRA training's train-*) keep state this sweep knows nothing of.
+  for (const id of ids.filter((name) => name.startsWith(GENERATION_PREFIX))) {
     const [genState, takeState] = await Promise.all([generate.getJobState(id), takes.getJobState(`take-${id}`)]);
     const genLive = LIVE.has(genState);
     const takeNeedsOutput = LIVE.has(takeState) || takeState === 'failed';
