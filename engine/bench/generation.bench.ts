@@ -13,7 +13,7 @@ import { TEST_PIPELINES } from '../src/testing/job-app.ts';
 import { projectWithShot } from '../src/testing/project-fixture.ts';
 import { spawnEngine } from '../src/testing/spawn-engine.ts';
 import { tempWorkspace } from '../src/testing/temp-workspace.ts';
-import { median, round, type BenchResult } from './bench-result.ts';
+import { median, reporter, round, type BenchResult } from './bench-result.ts';
 
 async function withEngine<T>(env: Record<string, string>, fn: (base: string, home: string) => Promise<T>): Promise<T> {
   const home = await mkdtemp(join(tmpdir(), 'studio-bench-gen-'));
@@ -127,21 +127,16 @@ async function takeCommitTimes(): Promise<Array<[number, number]>> {
 }
 
 export async function benchGeneration(): Promise<BenchResult[]> {
-  const results: BenchResult[] = [];
+  const r = reporter('generation');
   const host = await overhead('process');
-  results.push({ bench: 'generation', metric: 'overhead_process_backend_median', value: round(host.overheadMs), unit: 'ms', target: '< 50 ms' });
-  const docker = await dockerForTests(['test-noop']).catch(() => ({ ready: false as const, reason: 'docker unavailable' }));
-  if (docker.ready)
-    results.push({
-      bench: 'generation',
-      metric: 'overhead_docker_backend_median',
-      value: round((await overhead('docker', host.runMs)).overheadMs),
-      unit: 'ms',
-      target: '< 300 ms (container start included)',
-    });
-  results.push({ bench: 'generation', metric: 'throughput_noop_process_takes_committed', value: round(await throughput(), 1), unit: 'jobs/s', target: '> 50 jobs/s' });
+  r.measured('overhead_process_backend_median', round(host.overheadMs), 'ms', { op: '<', value: 50 });
+  // In CI dockerForTests throws when Docker is missing; either way the figure is reported as not measured, with why.
+  const docker = await dockerForTests(['test-noop']).catch((error: Error) => ({ ready: false as const, reason: error.message }));
+  if (docker.ready) r.measured('overhead_docker_backend_median', round((await overhead('docker', host.runMs)).overheadMs), 'ms', { op: '<', value: 300 }, 'container creation and start included');
+  else r.unmeasured('overhead_docker_backend_median', 'ms', `Docker unavailable: ${docker.reason}`, { op: '<', value: 300 });
+  r.measured('throughput_noop_process_takes_committed', round(await throughput(), 1), 'jobs/s', { op: '>', value: 50 });
   const commits = await takeCommitTimes();
-  for (const [takes, ms] of commits) results.push({ bench: 'generation', metric: `take_commit_with_${takes}_takes`, value: round(ms), unit: 'ms', target: '< 100 ms' });
-  results.push({ bench: 'generation', metric: 'take_commit_10000_vs_10', value: round(commits[2]![1] / commits[0]![1]), unit: 'ratio', target: '< 1.5' });
-  return results;
+  for (const [takes, ms] of commits) r.measured(`take_commit_with_${takes}_takes`, round(ms), 'ms', { op: '<', value: 100 });
+  r.measured('take_commit_10000_vs_10', round(commits[2]![1] / commits[0]![1]), 'ratio', { op: '<', value: 1.5 });
+  return r.results;
 }
