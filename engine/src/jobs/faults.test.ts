@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEST_PIPELINES } from '../testing/job-app.ts';
+import { redisOptions } from './redis-connection.ts';
 import { generate, projectWithShot, waitForTask } from '../testing/project-fixture.ts';
+import { projectOfJob, settledJobs } from '../testing/settled-jobs.ts';
 import { spawnEngine } from '../testing/spawn-engine.ts';
 import { spawnWorker } from '../testing/spawn-worker.ts';
 import { WsProbe } from '../testing/ws-probe.ts';
@@ -30,7 +32,9 @@ describe('faults (real processes, real Redis)', () => {
       const second = await spawnWorker({ ...common, STUDIO_HOME: home, REDIS_URL: redisUrl, WORKER_NAME: 'second' });
       const done = await waitForTask(engine.baseUrl, taskId, ['succeeded', 'failed'], 60_000);
       expect(done.status).toBe('succeeded');
-      await new Promise((r) => setTimeout(r, 500));
+      // The killed attempt, had it handed in a take too, would be a take job pending until committed.
+      const jobs = (await settledJobs(redisOptions({ socketPath: join(home, '.redis', 'redis.sock') }))).filter((j) => projectOfJob(j) === id);
+      expect(jobs.map((j) => `${j.queueName}:${j.id}`).sort()).toEqual([`generate:${taskId}`, `takes:take-${taskId}`]);
       expect(await takesOf(home, id)).toEqual(['SHOT-010_v01_take01.png']);
       await second.stop();
     } finally {
