@@ -42,6 +42,8 @@ function sourceRates(args: { block: readonly Entry[] }): Array<FrameRate | null>
   const found: Partial<Record<'cut' | 'from' | 'to', FrameRate>> = {};
   for (const entry of args.block) {
     for (const comment of entry.comments) {
+      // Most comments are clip names and files: skip them before the pattern (reading is a hot path).
+      if (comment.text.length < 19 || !/rate:/i.test(comment.text)) continue;
       const match = /^(FROM |TO )?SOURCE FRAME RATE:\s*(\S+)\s*$/i.exec(comment.text);
       if (!match || !isFrameRate(match[2])) continue;
       const side = match[1] ? (match[1].trim().toLowerCase() as 'from' | 'to') : 'cut';
