@@ -9,6 +9,9 @@ import { createProject } from './projects/create-project.ts';
 import { ensureWorkspace, workspaceAt } from './projects/workspace.ts';
 import { runEngineToExit, spawnEngine } from './testing/spawn-engine.ts';
 
+/** A loaded machine (the whole suite on 2 cores) can take longer than spawnEngine's default 20 s. */
+const STARTUP_TIMEOUT_MS = 120_000;
+
 let home: string;
 beforeAll(async () => (home = await mkdtemp(join(tmpdir(), 'studio-startup-'))));
 afterAll(() => rm(home, { recursive: true, force: true }));
@@ -78,7 +81,7 @@ describe('engine start-up', () => {
       await writeFile(join(dir, '04_Project_Files', 'EDLs', 'left-behind.edl'), 'TITLE: left behind\n');
       ids.push(id);
     }
-    const engine = await spawnEngine({ env: { STUDIO_HOME: studioHome } });
+    const engine = await spawnEngine({ env: { STUDIO_HOME: studioHome }, timeoutMs: STARTUP_TIMEOUT_MS });
     try {
       const last = ids.at(-1)!;
       const list = await fetch(`${engine.baseUrl}/api/v1/projects?limit=5`);
@@ -103,7 +106,7 @@ describe('engine start-up', () => {
 
   it('survives SIGKILL during commits: git fsck accepts the repository, the next start clears the lock and carries on', async () => {
     const studioHome = join(home, 'crash');
-    let engine = await spawnEngine({ env: { STUDIO_HOME: studioHome } });
+    let engine = await spawnEngine({ env: { STUDIO_HOME: studioHome }, timeoutMs: STARTUP_TIMEOUT_MS });
     const created = (await (
       await fetch(`${engine.baseUrl}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Crash"}' })
     ).json()) as { id: string };
@@ -139,7 +142,7 @@ describe('engine start-up', () => {
       if (round === 3) await writeFile(join(dir, '.git', 'index.lock'), ''); // as git leaves it when killed holding the lock
       expect(() => git('fsck', '--full', '--no-progress')).not.toThrow();
 
-      engine = await spawnEngine({ env: { STUDIO_HOME: studioHome } });
+      engine = await spawnEngine({ env: { STUDIO_HOME: studioHome }, timeoutMs: STARTUP_TIMEOUT_MS });
       // Recovery runs in the background; opening a project waits for (and hurries) its own.
       const now = (await (await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`)).json()) as { version: number };
       expect(existsSync(join(dir, '.git', 'index.lock'))).toBe(false);
