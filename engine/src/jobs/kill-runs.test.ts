@@ -49,7 +49,9 @@ describe('SIGKILL of the engine and of a worker at random moments during generat
       // A graceful restart: its start-up sweep cleans .jobs of what the kills left.
       await engine.stop();
       engine = await spawnEngine({ env, timeoutMs: 90_000 });
-      await expect.poll(async () => (await readdir(join(home, '.jobs')).catch(() => [])).length, { timeout: 20_000 }).toBe(0);
+      const leftInJobs = async () => (await readdir(join(home, '.jobs'), { recursive: true }).catch(() => [] as string[])).sort();
+      for (let waited = 0; (await leftInJobs()).length && waited < 20_000; waited += 500) await new Promise((r) => setTimeout(r, 500));
+      const leftovers = await leftInJobs();
 
       const audit = await auditTakes(dir, FOLDER);
       const lost = states.filter((s) => s.status !== 'succeeded');
@@ -59,9 +61,10 @@ describe('SIGKILL of the engine and of a worker at random moments during generat
         return !take || audit.byTask.get(tasks[i]!)?.[0] !== take.split('/').pop() || !committed(dir, take) || !committed(dir, take.replace(/\.[a-z0-9]+$/, '.json'));
       });
       console.log(
-        `kill runs (seed ${seed}): ${KILLS} engine + ${KILLS} worker SIGKILLs, ${tasks.length} generations: ${lost.length} lost, ${duplicates.length} duplicate takes, ${audit.withoutProvenance.length} takes without provenance, ${contradictions.length} states contradicting the repository, ${fsckFailures.length} git fsck failures`,
+        `kill runs (seed ${seed}): ${KILLS} engine + ${KILLS} worker SIGKILLs, ${tasks.length} generations: ${lost.length} lost, ${duplicates.length} duplicate takes, ${audit.withoutProvenance.length} takes without provenance, ${contradictions.length} states contradicting the repository, ${fsckFailures.length} git fsck failures, ${leftovers.length} entries left in .jobs${leftovers.length ? ` (${leftovers.slice(0, 12).join(', ')})` : ''}`,
       );
       expect(fsckFailures).toEqual([]);
+      expect(leftovers, 'left in .jobs after the start-up sweep').toEqual([]);
       expect(lost.map((s) => s.error)).toEqual([]);
       expect(duplicates).toEqual([]);
       expect(audit.withoutProvenance).toEqual([]);
