@@ -35,19 +35,23 @@ describe('SIGKILL of the engine and of a worker at random moments during generat
         await new Promise((r) => setTimeout(r, Math.floor(random() * 1500)));
         if (target === 'engine') {
           await engine.killHard();
+          // Checked while nothing writes the repository (workers never do): a live engine's own
+          // commits and repacks would race the check itself.
+          const errors = fsckErrors(dir);
+          if (errors) fsckFailures.push(`after kill ${round} (engine): ${errors}`);
           engine = await spawnEngine({ env, timeoutMs: 90_000 });
         } else {
           worker.killHard();
           await new Promise((r) => setTimeout(r, 50));
           worker = await spawnWorker({ ...env, REDIS_URL: redisUrl, WORKER_NAME: `w${round + 1}` });
         }
-        const errors = fsckErrors(dir);
-        if (errors) fsckFailures.push(`after kill ${round} (${target}): ${errors}`);
       }
       const states = [];
       for (const t of tasks) states.push(await waitForTask(engine.baseUrl, t, ['succeeded', 'failed', 'cancelled'], 120_000));
       // A graceful restart: its start-up sweep cleans .jobs of what the kills left.
       await engine.stop();
+      const finalErrors = fsckErrors(dir);
+      if (finalErrors) fsckFailures.push(`at the end: ${finalErrors}`);
       engine = await spawnEngine({ env, timeoutMs: 90_000 });
       const leftInJobs = async () => (await readdir(join(home, '.jobs'), { recursive: true }).catch(() => [] as string[])).sort();
       for (let waited = 0; (await leftInJobs()).length && waited < 20_000; waited += 500) await new Promise((r) => setTimeout(r, 500));
