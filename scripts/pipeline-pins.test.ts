@@ -27,6 +27,11 @@ const EXPECTED: Record<string, Array<[string, string]>> = {
   'a2v-fantasy-talking': [['https://github.com/Fantasy-AMAP/fantasy-talking', '82d8a3ffe235101f12c481cde985840158aba87d']],
   'sr-thera': [['https://github.com/prs-eth/thera', '97e95fc837333733cf1f4b132e94638a0f0c7037']],
   'tts-f5': [['https://github.com/SWivid/F5-TTS', '1d82b7928e0464dbf373fe9389760ee8a1529b6a']],
+  // The GPU LoRA trainers: sd-scripts main after the sd3 merge (PR #2268), musubi-tuner main (PR #982).
+  'train-lora-flux': [['https://github.com/kohya-ss/sd-scripts', '48d368fa557731ad0488c07304dfeba8c07910eb']],
+  'train-lora-sd15': [['https://github.com/kohya-ss/sd-scripts', '48d368fa557731ad0488c07304dfeba8c07910eb']],
+  'train-lora-sdxl': [['https://github.com/kohya-ss/sd-scripts', '48d368fa557731ad0488c07304dfeba8c07910eb']],
+  'train-lora-wan21': [['https://github.com/kohya-ss/musubi-tuner', '30c658c4f4b0bf05038b3346eff9670259b10fc7']],
 };
 
 describe('the pins in pipelines/*/Dockerfile', () => {
@@ -39,7 +44,7 @@ describe('the pins in pipelines/*/Dockerfile', () => {
   });
 
   it('check out full 40-hex commits after a full clone; only a tag is cloned with --branch', () => {
-    expect(pins.length).toBe(13);
+    expect(pins.length).toBe(17);
     for (const pin of pins) {
       if (pin.kind === 'checkout') expect(pin.ref, `${pin.pipeline} ${pin.arg}`).toMatch(/^[0-9a-f]{40}$/);
       else expect(pin).toMatchObject({ pipeline: 'restore-seedvr2', arg: 'APEX_REF', ref: '24.04.01' });

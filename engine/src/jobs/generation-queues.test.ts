@@ -47,18 +47,18 @@ describe('a generation job’s state, whichever queue holds it', () => {
   it('the .jobs sweeper keeps the folder of a GPU job still queued or running (it looked only at the CPU queue)', async () => {
     const dir = join(home, '.jobs');
     const takes = queue(TAKES_QUEUE);
-    await queue(gpuQueueName(12, false, 'test-gpu-sleep')).add('generate', {}, { jobId: 'gpu-running' });
-    await mkdir(join(dir, 'gpu-running', attemptFolderName(1, hostname(), process.pid, 1)), { recursive: true });
+    await queue(gpuQueueName(12, false, 'test-gpu-sleep')).add('generate', {}, { jobId: 'gen-gpu-running' });
+    await mkdir(join(dir, 'gen-gpu-running', attemptFolderName(1, hostname(), process.pid, 1)), { recursive: true });
     // What the sweeper did before: the CPU queue does not know the job, so its folder went.
     const cpuOnly = queue(GENERATE_QUEUE);
-    await mkdir(join(dir, 'gpu-elsewhere', attemptFolderName(1, hostname(), process.pid, 1)), { recursive: true });
-    await queue(gpuQueueName(12, false, 'test-gpu-sleep')).add('generate', {}, { jobId: 'gpu-elsewhere' });
+    await mkdir(join(dir, 'gen-gpu-elsewhere', attemptFolderName(1, hostname(), process.pid, 1)), { recursive: true });
+    await queue(gpuQueueName(12, false, 'test-gpu-sleep')).add('generate', {}, { jobId: 'gen-gpu-elsewhere' });
     expect(await sweepJobsDir({ dir, generate: cpuOnly, takes, host: hostname() })).toMatchObject({ folders: 2 });
     // With every generation queue: kept.
-    await mkdir(join(dir, 'gpu-running', attemptFolderName(1, hostname(), process.pid, 1)), { recursive: true });
+    await mkdir(join(dir, 'gen-gpu-running', attemptFolderName(1, hostname(), process.pid, 1)), { recursive: true });
     const states = new GenerationQueues(connection);
     expect(await sweepJobsDir({ dir, generate: states, takes, host: hostname() })).toEqual({ folders: 0, attempts: 0 });
-    expect(await readdir(dir)).toEqual(['gpu-running']);
+    expect(await readdir(dir)).toEqual(['gen-gpu-running']);
     await states.close();
   });
 });
