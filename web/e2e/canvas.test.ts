@@ -134,6 +134,10 @@ describe('Production Canvas (Chromium)', () => {
     await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor({ timeout: 20_000 });
     await second.locator('[data-testid="sync-status"][data-status="live"]').waitFor({ timeout: 20_000 });
     await second.getByTestId('palette-videoRestoration').click();
+    // The new node may land outside this window's view (each window keeps its own viewport and only
+    // nodes in view are drawn): the minimap draws every node the window holds.
+    await expect.poll(() => page.locator('.svelte-flow__minimap-node').count(), { timeout: 20_000 }).toBe(4);
+    await page.locator('.svelte-flow__controls-fitview').click();
     await page.locator('[data-testid="node-videoRestoration"]').waitFor();
     const after = await serverGraph(id);
     expect(after.nodes.map((n) => n.type).sort()).toEqual(['audio', 'pipeline', 'shot', 'videoRestoration']);
