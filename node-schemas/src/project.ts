@@ -88,6 +88,12 @@ export const ProjectSummary = z.object({
 });
 export type ProjectSummary = z.infer<typeof ProjectSummary>;
 
+/** An entry of the paged project list: the summary and the workspace index's counts. */
+export const ListedProject = ProjectSummary.extend({
+  counts: z.object({ commits: z.int().nonnegative(), takes: z.int().nonnegative() }),
+});
+export type ListedProject = z.infer<typeof ListedProject>;
+
 export const CommitEntry = z.object({
   hash: z.string(),
   message: z.string(),

@@ -1,10 +1,10 @@
-import type { ProjectSummary } from '@studio/node-schemas';
+import type { ListedProject } from '@studio/node-schemas';
 import { fileUrl } from './file-url.ts';
 import { workspaceIndex } from './index/workspace-index.ts';
 import type { Workspace } from './workspace.ts';
 
 /** A dashboard card: the summary and how much history and how many takes the project holds. */
-export type ListedProject = ProjectSummary & { counts: { commits: number; takes: number } };
+export type { ListedProject };
 
 export interface ProjectPage {
   projects: ListedProject[];

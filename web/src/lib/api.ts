@@ -1,4 +1,4 @@
-import type { Graph, ProjectManifest, ProjectSummary, SequenceWarning } from '@studio/node-schemas';
+import type { Graph, ListedProject, ProjectManifest, ProjectSummary, SequenceWarning } from '@studio/node-schemas';
 
 /** An API error with the engine's stable code and data. */
 export class ApiError extends Error {
@@ -32,7 +32,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 }
 
 /** A dashboard card: the summary with how much history and how many takes the project holds. */
-export type ListedProject = ProjectSummary & { counts?: { commits: number; takes: number } };
+export type { ListedProject };
 
 export type ProjectDetail = ProjectManifest & { id: string; name: string; graph: Graph; version: number };
 
