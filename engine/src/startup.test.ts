@@ -146,7 +146,8 @@ describe('engine start-up', () => {
       // Recovery runs in the background; opening a project waits for (and hurries) its own.
       const now = (await (await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`)).json()) as { version: number };
       expect(existsSync(join(dir, '.git', 'index.lock'))).toBe(false);
-      expect(git('status', '--porcelain')).toBe('');
+      // What the journal replays is committed after the debounce, so wait for it rather than race it.
+      await expect.poll(() => git('status', '--porcelain'), { timeout: 20_000 }).toBe('');
       const res = await fetch(`${engine.baseUrl}/api/v1/projects/${created.id}`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
