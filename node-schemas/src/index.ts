@@ -13,3 +13,4 @@ export * from './safe-text.ts';
 export * from './sequence-shots.ts';
 export * from './frame-rate-input.ts';
 export * from './assets.ts';
+export * from './jobs/queue-payloads.ts';
