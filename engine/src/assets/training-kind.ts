@@ -13,7 +13,8 @@ import { DatasetRefusedError } from './asset-errors.ts';
 import type { LibraryHub } from './library-hub.ts';
 import { stampLora } from './lora-metadata.ts';
 import { trainingBase } from './presets.ts';
-import { LORA_VERSIONS_QUEUE, TRAIN_QUEUE, curveKey, samplesKey, type LoraVersionJobData, type TrainJobData } from './training-types.ts';
+import { LORA_VERSIONS_QUEUE, TRAIN_QUEUE, curveKey, samplesKey, LoraVersionJobData, type TrainJobData } from './training-types.ts';
+import { parseJobData } from '../jobs/parse-job-data.ts';
 
 /** Fewest included images a LoRA is trained from (fluxgym takes 2; fewer than 4 rarely generalises). */
 export const MIN_TRAINING_IMAGES = 4;
@@ -44,7 +45,7 @@ export class TrainingKind implements JobKind<TrainJobData> {
     this.#queue(TRAIN_QUEUE);
     this.#versions = new Queue(LORA_VERSIONS_QUEUE, { connection: ctx.redis });
     this.#versionEvents = new QueueEvents(LORA_VERSIONS_QUEUE, { connection: ctx.redis });
-    this.#committer = new Worker<LoraVersionJobData>(LORA_VERSIONS_QUEUE, (job) => this.#commitVersion(job.data), { connection: ctx.redis, concurrency: 1 });
+    this.#committer = new Worker<LoraVersionJobData>(LORA_VERSIONS_QUEUE, (job) => this.#commitVersion(parseJobData(LoraVersionJobData, job)), { connection: ctx.redis, concurrency: 1 });
     this.#committer.on('error', () => undefined);
     this.#committer.on('completed', (job, version) =>
       this.hub.broadcast({ type: 'library:training', task_id: job.data.taskId, asset_id: job.data.request.assetId, state: 'succeeded', phase: 'done', step: `version ${version.name}`, version }),

@@ -16,7 +16,8 @@ import type { Workspace } from '../projects/workspace.ts';
 import { LIBRARY_ASSETS_DIR } from './asset-library.ts';
 import { inParallel } from './in-parallel.ts';
 import { sampleUrl } from './training-kind.ts';
-import { LORA_VERSIONS_QUEUE, TRAIN_QUEUE, curveKey, samplesKey, type LoraVersionJobData, type TrainJobData } from './training-types.ts';
+import { LORA_VERSIONS_QUEUE, TRAIN_QUEUE, curveKey, samplesKey, type LoraVersionJobData, TrainJobData } from './training-types.ts';
+import { parseJobData } from '../jobs/parse-job-data.ts';
 
 export interface TrainingWorkerOptions {
   workspace: Workspace;
@@ -97,7 +98,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
   const cancels = new Map<string, () => void>();
 
   const run = async (job: Job<TrainJobData>) => {
-    const data = job.data;
+    const data = parseJobData(TrainJobData, job);
     const taskDir = join(jobsDir(workspace), job.id!);
     const runDir = join(taskDir, 'run');
     const stateDir = join(taskDir, 'state');

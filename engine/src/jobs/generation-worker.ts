@@ -16,7 +16,8 @@ import { startGpuSlots } from './gpu-slots.ts';
 import type { GpuInfo } from './worker-capacity.ts';
 import { WorkerHeartbeat, type GpuState } from './worker-registry.ts';
 import { StartablePipelines } from './worker-pipelines.ts';
-import { GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobData } from './job-types.ts';
+import { GENERATE_QUEUE, TAKES_QUEUE, GenerateJobData, type TakeJobData } from './job-types.ts';
+import { parseJobData } from './parse-job-data.ts';
 
 export interface GenerationWorkerOptions {
   /** This worker's GPUs (from detectGpus); none: it takes CPU jobs only. */
@@ -55,7 +56,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
   const cpuJobs = new Set<string>();
 
   const runJob = async (job: Job<GenerateJobData>, signal: AbortSignal | undefined, gpu: GpuState | null) => {
-    const data = job.data;
+    const data = parseJobData(GenerateJobData, job);
     const startedAt = new Date();
     const attemptDir = join(jobsDir(workspace), job.id!, attemptFolderName(job.attemptsMade + 1));
     try {

@@ -1,35 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
+import { RenderJobData, type RenderJobResult } from '@studio/node-schemas';
 import { StudioError } from '../errors.ts';
 import { exportBaseName } from '../assembly/export-name.ts';
 import { EXPORTS_DIR } from '../projects/layout.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
-import type { FrameRate } from '../assembly/edl/index.ts';
+import { parseJobData } from './parse-job-data.ts';
 import type { Renderer } from '../assembly/render/index.ts';
 
 export const RENDER_QUEUE = 'render';
 
-export interface RenderJobData {
-  projectId: string;
-  /** The VSE Assembler node. */
-  nodeId: string;
-  title: string;
-  edlText: string;
-  rate: FrameRate;
-  dropFrame: boolean;
-  width: number;
-  height: number;
-  backend: 'ffmpeg' | 'editly';
-  frames: number;
-}
-
-export interface RenderJobResult {
-  output: string;
-  method: string;
-  frames: number;
-  seconds: number;
-}
+/** The render queue's payload and result are zod schemas in node-schemas; the worker parses them at its edge. */
+export { RenderJobData, RenderJobResult } from '@studio/node-schemas';
 
 /**
  * Renders a cut from its EDL into 06_Exports/<title>_<timestamp>.mp4 (exports are deliverables,
@@ -50,7 +33,7 @@ export function startRenderWorker({
   const worker = new Worker<RenderJobData, RenderJobResult>(
     RENDER_QUEUE,
     async (job: Job<RenderJobData>, _token?: string, signal?: AbortSignal) => {
-      const data = job.data;
+      const data = parseJobData(RenderJobData, job);
       const projectDir = projectPath(workspace, data.projectId);
       const output = `${EXPORTS_DIR}/${exportBaseName(data.title)}.mp4`;
       await mkdir(join(projectDir, EXPORTS_DIR), { recursive: true });

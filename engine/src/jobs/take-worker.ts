@@ -8,7 +8,8 @@ import { ensureThumbnail } from '../projects/takes/thumbnail.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 import { jobsDir } from './generation-worker.ts';
-import { GENERATE_QUEUE, TAKES_QUEUE, type TakeJobData, type TakeJobResult } from './job-types.ts';
+import { GENERATE_QUEUE, TAKES_QUEUE, TakeJobData, type TakeJobResult } from './job-types.ts';
+import { parseJobData } from './parse-job-data.ts';
 import { sweepJobsDir, type SweepResult } from './jobs-sweeper.ts';
 import { GenerationQueues } from './generation-queues.ts';
 
@@ -34,7 +35,8 @@ export function startTakeWorker({
   const worker = new Worker<TakeJobData, TakeJobResult>(
     TAKES_QUEUE,
     async (job: Job<TakeJobData>) => {
-      const { request, generateJobId } = job.data;
+      const data = parseJobData(TakeJobData, job);
+      const { request, generateJobId } = data;
       const projectDir = projectPath(workspace, request.projectId);
       const room = await rooms.get(request.projectId);
       // The user sees the take as soon as it is on disk; the commit (shared with takes that finish
@@ -53,7 +55,7 @@ export function startTakeWorker({
         projectId: request.projectId,
         projectDir,
         subject: request.subject,
-        sourcePath: job.data.outputPath,
+        sourcePath: data.outputPath,
         fingerprint: request.fingerprint,
         pipeline: request.pipelineId,
         seed: request.seed,
@@ -63,8 +65,8 @@ export function startTakeWorker({
           node_id: request.nodeId,
           pipeline: request.pipelineId,
           task_type: request.taskType,
-          image_digest: job.data.imageDigest,
-          backend: job.data.backend,
+          image_digest: data.imageDigest,
+          backend: data.backend,
           quality: request.quality,
           ...(request.fallbackFrom ? { fallback_from: request.fallbackFrom } : {}),
           prompt: request.prompt,
@@ -73,8 +75,8 @@ export function startTakeWorker({
           seed: request.seed,
           size: { width: request.width, height: request.height, fps: request.fps, duration: request.duration },
           inputs: request.inputs,
-          worker: job.data.worker,
-          timings: { requested_at: request.requestedAt, started_at: job.data.startedAt, finished_at: job.data.finishedAt, run_ms: job.data.runMs },
+          worker: data.worker,
+          timings: { requested_at: request.requestedAt, started_at: data.startedAt, finished_at: data.finishedAt, run_ms: data.runMs },
         },
       });
       void ensureThumbnail(projectDir, committed.path).catch(() => null);
