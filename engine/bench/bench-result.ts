@@ -7,7 +7,7 @@ export interface Target {
   value: number;
 }
 
-/** One line of `npm run bench` output (DESIGN 11), extended so a figure says what it measured. */
+/** One line of `npm run bench` output (docs/architecture.md#tests-and-benchmarks), extended so a figure says what it measured. */
 export interface BenchResult {
   bench: string;
   metric: string;

@@ -16,7 +16,7 @@ import { spawnEngine } from '../src/testing/spawn-engine.ts';
 import { spawnWorker } from '../src/testing/spawn-worker.ts';
 import { reporter, round, type BenchResult } from './bench-result.ts';
 
-/** Table 4's work in a day: share of jobs, VRAM the table gives, and a typical run time (seconds) on such a GPU. */
+/** The quality table's work in a day (docs/pipeline-contract.md#quality-table): share of jobs, VRAM the table gives, and a typical run time (seconds) on such a GPU. */
 const MIX = [
   { kind: 'image low (SD 1.5)', share: 0.25, vramGB: 12, quality: 'low', seconds: 4 },
   { kind: 'image standard (FLUX schnell)', share: 0.3, vramGB: 16, quality: 'standard', seconds: 10 },
@@ -146,7 +146,7 @@ export async function benchDispatch(): Promise<BenchResult[]> {
     const fifo = await runDay('fifo', jobs, () => gpuQueueName(tierFor(Math.min(...WORKERS.map((w) => w.vramGB))), false, 'test-gpu-sleep'));
 
     const r = reporter('dispatch');
-    r.measured('jobs', JOBS, 'jobs', undefined, 'shaped like spec table 4; run times scaled by 1/100');
+    r.measured('jobs', JOBS, 'jobs', undefined, 'shaped like the quality table; run times scaled by 1/100');
     r.measured('misplacements', aware.misplacements, 'jobs', { op: '==', value: 0 });
     r.measured('makespan', round(aware.makespan / 1000, 1), 's');
     r.measured('makespan_vs_bound', round(aware.makespan / aware.bound, 3), 'ratio', { op: '<=', value: 1.15 });

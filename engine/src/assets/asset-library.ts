@@ -36,7 +36,7 @@ export function versionBaseName(name: string): string {
 }
 
 /**
- * The workspace's Generative Assets (DESIGN 13): one folder per asset with asset.json, its
+ * The workspace's Generative Assets (docs/assets.md#generative-assets): one folder per asset with asset.json, its
  * reference images and LoRA versions, all in one git repository with LFS, written only through the
  * engine's git queue so two requests never interleave.
  */

@@ -23,7 +23,7 @@ const CLAIM_PREFIX = 'studio:task-claim:';
 export const sampleUrl = (assetId: string, taskId: string, rel: string) => `/api/v1/assets/${assetId}/samples/${taskId}/${rel.replace(/^samples\//, '')}`;
 
 /**
- * Training (DESIGN 12): `train-` tasks on the `train` queue (GPU bases on `train-<N>gb`, for a
+ * Training (docs/assets.md#training, a job kind): `train-` tasks on the `train` queue (GPU bases on `train-<N>gb`, for a
  * worker whose GPU holds the preset's tier). Its events go to the Asset Manager over /ws/library;
  * a finished run is handed to the engine on `lora-versions`, which stamps the header and commits
  * the asset's next version, once per task.

@@ -2,7 +2,7 @@ import { MissingToolError } from '../errors.ts';
 import { checkGit, checkGitLfs } from './tool-versions.ts';
 
 /**
- * Spec 3.2: without git-lfs a user could commit media straight into git and bloat or corrupt the
+ * docs/project-layout.md#git-and-lfs: without git-lfs a user could commit media straight into git and bloat or corrupt the
  * repository, so the engine does not start without it.
  */
 export async function requireGitAndLfs(): Promise<void> {

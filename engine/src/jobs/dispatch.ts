@@ -1,8 +1,9 @@
 import type { PipelineManifest, Quality } from '@studio/node-schemas';
 import { StudioError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import { cpuQueueName } from './cpu-queues.ts';
 import { gpuQueueName, tierFor } from './gpu-tiers.ts';
-import { GENERATE_QUEUE, type GenerateJobData } from './job-types.ts';
+import type { GenerateJobData } from './job-types.ts';
 import { hasRun, vramNeed, type ProfileBook } from './vram-profile.ts';
 import type { WorkerState } from './worker-registry.ts';
 
@@ -58,7 +59,25 @@ export function noCapableGpu(workers: WorkerState[], manifest: PipelineManifest,
 }
 
 /**
- * Which pipeline the quality table (spec table 4) gives a task at a quality when no Pipeline node
+ * Why no live worker can start a CPU pipeline (its image not built on any, no Docker there, not
+ * installed in their pipeline folders), or null when one can. Also null when no worker is live at
+ * all: a CPU job then waits in its queue for one to join (see noWorkerNotice), as after a restart.
+ */
+export function noCapableCpu(workers: WorkerState[], manifest: PipelineManifest): string | null {
+  if (!workers.length || workers.some((w) => w.pipelines?.includes(manifest.id))) return null;
+  const reasons = workers.map((w) => w.unavailable?.[manifest.id] ?? `${manifest.id} is not installed there (not in its pipeline folders)`);
+  if (reasons.every((r) => /is not built/.test(r))) return `its image ${manifest.image} is not built on any live worker (run scripts/build-pipeline-images there)`;
+  const named = workers.slice(0, 2).map((w, i) => `${w.name}: ${reasons[i]}`);
+  return `no live worker can start it (${named.join('; ')}${workers.length > 2 ? `; ${workers.length - 2} more` : ''})`;
+}
+
+/** Said when a CPU job is queued while no worker at all is live: it waits, it does not fail. */
+export function noWorkerNotice(pipelineId: string): string {
+  return `No worker is running: the job waits in the queue until a worker that can start ${pipelineId} joins.`;
+}
+
+/**
+ * Which pipeline the quality table (docs/pipeline-contract.md#quality-table) gives a task at a quality when no Pipeline node
  * names one, and what it passed over. Among the GPU pipelines serving it that a live worker can
  * start and hold, the one needing the least VRAM (observed, or the manifest's); otherwise a CPU
  * pipeline, verified first. The rule for unverified pipelines: the table picks one only once it
@@ -80,7 +99,9 @@ export function tableChoice(catalogue: PipelineCatalogue, taskType: string, qual
       if (!m.verified && !hasRun(fleet.profiles, m.id)) return passedOver.push({ id: m.id, why: 'it is unverified and has not completed a job on this studio yet' }), false;
       return true;
     });
-  const cpu = serving.filter((m) => !m.gpu.required).sort((a, b) => Number(b.verified) - Number(a.verified));
+  // CPU pipelines a live worker can start first, then verified ones first.
+  const startable = (m: PipelineManifest) => noCapableCpu(fleet.workers, m) === null;
+  const cpu = serving.filter((m) => !m.gpu.required).sort((a, b) => Number(startable(b)) - Number(startable(a)) || Number(b.verified) - Number(a.verified));
   return { id: gpu[0]?.m.id ?? cpu[0]?.id ?? null, passedOver };
 }
 
@@ -90,12 +111,13 @@ export function tablePipeline(catalogue: PipelineCatalogue, taskType: string, qu
 }
 
 /**
- * Where a generation goes (spec 7.2): a CPU pipeline to the CPU queue; a GPU pipeline to the
+ * Where a generation goes (docs/pipeline-contract.md#vram-tiers): a CPU pipeline to the CPU queue; a GPU pipeline to the
  * queue of its VRAM tier and pipeline, which only GPUs big enough on workers that can start it
  * read. Its need is the observed peak once the studio has one, else the manifest's. Under the
  * `fallback` policy, when no GPU that could hold it is free, it drops to the best lower quality
- * whose pipeline fits a free GPU, and says so. A job no live worker could ever start or hold
- * fails at once.
+ * whose pipeline fits a free GPU (or a CPU pipeline a live worker can start), and says so. A job
+ * no live worker could ever start or hold fails at once; a CPU job queued while no worker at all
+ * is live waits for one, and says so.
  */
 export function dispatch({
   data: requested,
@@ -117,9 +139,10 @@ export function dispatch({
   const manifest = catalogue.get(requested.pipelineId).manifest;
   const fleet: Fleet = { workers, profiles };
   const data: GenerateJobData = manifest.gpu.required ? { ...requested, vramGB: vramNeed(manifest, requested.quality as Quality, profiles).vramGB } : requested;
-  if (data.vramGB === 0) return { queue: GENERATE_QUEUE, data, notice: passedOverNotice() };
   const free = (pipelineId: string, need: number) => gpusFor(workers, pipelineId).filter((g) => g.vramGB >= need && g.jobs.length === 0);
-  const route = (d: GenerateJobData) => ({ queue: gpuQueueName(tierFor(d.vramGB), d.shareable, d.pipelineId), data: d });
+  const cpuStartable = (pipelineId: string) => noCapableCpu(workers, catalogue.get(pipelineId).manifest) === null;
+  const route = (d: GenerateJobData) => ({ queue: d.vramGB === 0 ? cpuQueueName(d.pipelineId) : gpuQueueName(tierFor(d.vramGB), d.shareable, d.pipelineId), data: d });
+  const waiting = (pipelineId: string) => (workers.length ? null : noWorkerNotice(pipelineId));
 
   /** When the quality table passed over pipelines to pick this one, which and why (unverified, no image, too small a GPU). */
   function passedOverNotice(): string | null {
@@ -142,7 +165,7 @@ export function dispatch({
       if (!id) continue;
       const alternative = catalogue.get(id).manifest;
       const { vramGB } = vramNeed(alternative, quality, profiles);
-      if (vramGB === 0 || free(id, vramGB).length) return { quality, pipelineId: id, vramGB, shareable: alternative.gpu.required && alternative.gpu.shareable, title: alternative.title };
+      if (vramGB === 0 ? cpuStartable(id) : free(id, vramGB).length) return { quality, pipelineId: id, vramGB, shareable: alternative.gpu.required && alternative.gpu.shareable, title: alternative.title };
     }
     return null;
   };
@@ -158,9 +181,22 @@ export function dispatch({
       fallbackFrom: { quality: data.quality, pipelineId: data.pipelineId, reason },
     };
     const notice = `${TITLE[data.quality as Quality]} quality not available on current hardware (${reason}). Fell back to ${alternative.quality}: ${alternative.title}${alternative.vramGB ? `, ${alternative.vramGB} GB` : ''}.`;
-    return alternative.vramGB === 0 ? { queue: GENERATE_QUEUE, data: data2, notice } : { ...route(data2), notice };
+    return { ...route(data2), notice: [notice, alternative.vramGB === 0 ? waiting(alternative.pipelineId) : null].filter(Boolean).join(' ') };
   };
 
+  if (data.vramGB === 0) {
+    const cannot = noCapableCpu(workers, manifest);
+    if (cannot) {
+      const reason = `${data.pipelineId} runs on the CPU and ${cannot}`;
+      if (policy === 'fallback') {
+        const fallen = fallBack(reason);
+        if (fallen) return fallen;
+      }
+      throw new NoCapableWorkerError(`No live worker can run this: ${reason}.`, { pipeline: data.pipelineId, vram_gb: 0 });
+    }
+    const notice = [waiting(data.pipelineId), passedOverNotice()].filter(Boolean).join(' ');
+    return { ...route(data), notice: notice || null };
+  }
   const cannot = noCapableGpu(workers, manifest, data.vramGB);
   if (cannot) {
     const reason = `${data.pipelineId} needs ${data.vramGB} GB at ${data.quality} quality and ${cannot}`;

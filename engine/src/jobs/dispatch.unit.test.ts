@@ -46,11 +46,11 @@ const TABLE_4 = [
   ['generate-video', 'standard', 't2v-wan2.1-1.3b'],
   ['generate-video', 'high', 't2v-ltx-13b'],
 ] as const;
-/** Each of table 4's pipelines has completed a job here. */
+/** Each of the quality table's pipelines (docs/pipeline-contract.md#quality-table) has completed a job here. */
 const proven = observed(TABLE_4.map(([, quality, id]) => [id, quality, null]));
 const bigWorker = worker('big', [[80, 0]]);
 
-describe('spec table 4: quality picks the pipeline', () => {
+describe('the quality table: quality picks the pipeline', () => {
   it.each(TABLE_4)('%s at %s quality -> %s once it has run here and a live worker can start and hold it', (task, quality, id) => {
     expect(tablePipeline(catalogue, task, quality, { workers: [bigWorker], profiles: proven })).toBe(id);
   });

@@ -66,7 +66,7 @@ export function buildGenerationRequest({
   manifest: ProjectManifest;
   nodeId: string;
   catalogue: PipelineCatalogue;
-  /** The pipeline for a task at a quality when the node has none wired (spec table 4). */
+  /** The pipeline for a task at a quality when the node has none wired (docs/pipeline-contract.md#quality-table). */
   pickPipeline: (taskType: string, quality: Quality) => string | null;
 }): GenerateJobData {
   const node = graph.nodes.find((n) => n.id === nodeId);

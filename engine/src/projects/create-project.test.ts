@@ -28,7 +28,7 @@ async function tree(dir: string, root = dir): Promise<string[]> {
 const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
 
 describe('createProject', () => {
-  it('scaffolds spec table 1 exactly, with project.json, templates, an empty canvas, git and LFS', async () => {
+  it('scaffolds the project folders exactly, with project.json, templates, an empty canvas, git and LFS', async () => {
     const { id, dir, manifest } = await createProject({ workspace, templatesDir, request: { name: 'The Lighthouse', description: 'a short' } });
     expect(id).toBe('the-lighthouse');
     expect(dir).toBe(join(workspace.projectsDir, 'the-lighthouse'));

@@ -29,7 +29,7 @@ async function reserveSlug(ws: Workspace, name: string): Promise<string> {
 }
 
 /**
- * Scaffolds spec table 1 in a staging folder, makes it a git repository with LFS installed
+ * Scaffolds the project folders (docs/project-layout.md#project-folders) in a staging folder, makes it a git repository with LFS installed
  * locally, commits, and renames it onto the reserved (empty) slug folder. A crash at any point
  * leaves either no project or a whole one.
  */

@@ -1,4 +1,4 @@
-/** Spec table 1: the folders of every project, and which of them git tracks. */
+/** docs/project-layout.md#project-folders: the folders of every project, and which of them git tracks. */
 export const PROJECT_FOLDERS = [
   '01_Assets',
   '01_Assets/Source_Media',
@@ -33,5 +33,5 @@ export const EDLS_DIR = '04_Project_Files/EDLs';
 export const CACHE_DIR = '05_Cache';
 export const EXPORTS_DIR = '06_Exports';
 
-/** Workspace-level shared resources (spec 2.1). */
+/** Workspace-level shared resources (docs/project-layout.md#workspace). */
 export const LIBRARY_FOLDERS = ['Library', 'Library/Branding', 'Library/Stock_Media', 'Library/Pipeline_Templates'] as const;

@@ -71,7 +71,7 @@ function refuseUpgrade(socket: Duplex, status: number, text: string) {
 }
 
 /**
- * The per-project WebSocket endpoint /ws/:projectId (DESIGN 6). Validates every message with
+ * The per-project WebSocket endpoint /ws/:projectId (docs/sync-protocol.md). Validates every message with
  * node-schemas; a bad message gets server:error or server:reject and nothing else changes.
  */
 export function attachSyncServer({

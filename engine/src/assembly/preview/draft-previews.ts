@@ -7,7 +7,7 @@ import type { ProjectRoom } from '../../sync/project-room.ts';
 import { compileFromRoom } from '../export-edl.ts';
 import { FfmpegRenderer } from '../render/index.ts';
 
-/** Where draft previews go: the cache, never history (spec table 1). */
+/** Where draft previews go: the cache, never history (docs/project-layout.md#project-folders). */
 export const PREVIEWS_DIR = `${CACHE_DIR}/previews`;
 /** Long side of a draft preview in pixels: enough to judge timing, cheap to encode. */
 export const DRAFT_LONG_SIDE = 384;

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseTakeFileName, type TakeSubject } from './take-subject.ts';
 
-/** The takes of a subject, read from its render folder (spec 3.3), oldest first, as project paths. */
+/** The takes of a subject, read from its render folder (docs/project-layout.md#takes), oldest first, as project paths. */
 export async function listTakes(projectDir: string, subject: TakeSubject): Promise<string[]> {
   let files: string[];
   try {

@@ -26,7 +26,7 @@ function upstreamShot(graph: Graph, node: GraphNode, depth = 0): GraphNode | nul
 }
 
 /**
- * DESIGN 8: a shot's takes are 03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take03.<ext>. Dialogue
+ * docs/project-layout.md#takes: a shot's takes are 03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take03.<ext>. Dialogue
  * and post-processing of a shot live beside it with a suffix (SHOT-010_AUDIO, SHOT-010_SR); an
  * audio or post node tied to no shot gets its own folder.
  */

@@ -14,7 +14,7 @@ const GenerateBody = z
     project_id: z.string().max(80),
     node_id: z.string().max(128),
     idempotency_key: z.string().min(1).max(128).optional(),
-    /** Overrides the project's hardware policy for this job (spec 7.2). */
+    /** Overrides the project's hardware policy for this job (docs/pipeline-contract.md#hardware-policy). */
     policy: z.enum(['queue', 'fallback']).optional(),
   })
   .strict();
