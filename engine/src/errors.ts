@@ -1,6 +1,12 @@
-/** Errors as classes with a stable `code`, an HTTP status and data (the isomorphic-git way). */
+import type { ErrorCode } from '@studio/node-schemas';
+
+/**
+ * Errors as classes with a stable `code`, an HTTP status and data (the isomorphic-git way). The
+ * code is one of node-schemas' ERROR_CODES catalogue: a subclass with a code missing there does
+ * not compile.
+ */
 export class StudioError extends Error {
-  readonly code: string = 'STUDIO_ERROR';
+  readonly code: ErrorCode = 'STUDIO_ERROR';
   readonly status: number = 500;
   readonly data: Record<string, unknown>;
   constructor(message: string, data: Record<string, unknown> = {}) {

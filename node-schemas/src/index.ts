@@ -14,3 +14,4 @@ export * from './sequence-shots.ts';
 export * from './frame-rate-input.ts';
 export * from './assets.ts';
 export * from './jobs/queue-payloads.ts';
+export * from './api/errors.ts';
