@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readableNameProblem } from './safe-text.ts';
 
-/** Generative Assets of the workspace Library (DESIGN 13). */
+/** Generative Assets of the workspace Library (docs/assets.md#generative-assets). */
 export const AssetKind = z.enum(['character', 'style', 'object', 'location']);
 export type AssetKind = z.infer<typeof AssetKind>;
 

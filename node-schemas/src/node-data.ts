@@ -38,7 +38,7 @@ const Params = z.record(z.string().max(64), ParamValue).refine((r) => Object.key
 const Label = z.string().max(200);
 const Prompt = z.string().max(20_000);
 
-/** Text over a shot (spec 6.2 TextClip): a title card centred, or a lower third; rendered and carried in the EDL. */
+/** Text over a shot (docs/edl-rules.md#text-over-shots): a title card centred, or a lower third; rendered and carried in the EDL. */
 export const TextOverlay = z
   .object({
     kind: z.enum(['title', 'lower-third']),

@@ -45,7 +45,7 @@ const input = (name: string, label: string, type: SocketTypeSpec, multiple = fal
 });
 const output = (name: string, label: string, type: SocketTypeSpec): OutputSocket => ({ name, label, type });
 
-/** The 9 node types of spec table 2. Handle ids on the canvas are these socket names. */
+/** The 9 node types (docs/canvas.md#node-types). Handle ids on the canvas are these socket names. */
 export const NODE_TYPES = {
   shot: {
     type: 'shot',

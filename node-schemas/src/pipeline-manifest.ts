@@ -51,7 +51,7 @@ export const VramByQuality = z
 export const PipelineBackend = z.enum(['docker', 'process']);
 export type PipelineBackend = z.infer<typeof PipelineBackend>;
 
-/** pipelines/<id>/pipeline.json (DESIGN 7). */
+/** pipelines/<id>/pipeline.json (docs/pipeline-contract.md). */
 export const PipelineManifest = z
   .object({
     id: PipelineId,
@@ -59,7 +59,7 @@ export const PipelineManifest = z
     description: z.string().max(2000),
     version: z.string().max(32).default('1.0.0'),
     taskType: TaskType,
-    /** Quality levels this pipeline serves for its task type (spec table 4). */
+    /** Quality levels this pipeline serves for its task type (docs/pipeline-contract.md#quality-table). */
     qualities: z.array(Quality).min(1).default(['low', 'standard', 'high']),
     inputs: z.array(PipelineInput).default([]),
     outputs: z.array(PipelineOutput).min(1),

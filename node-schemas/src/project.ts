@@ -10,7 +10,7 @@ export const ASPECT_RATIOS = ['16:9', '9:16', '4:3', '1:1', '21:9', '2.39:1', '1
 export const AspectRatio = z.enum(ASPECT_RATIOS);
 export type AspectRatio = z.infer<typeof AspectRatio>;
 
-/** What the dispatcher does when no worker can hold the quality asked for (spec 7.2). */
+/** What the dispatcher does when no worker can hold the quality asked for (docs/pipeline-contract.md#hardware-policy). */
 export const HardwarePolicy = z.enum(['queue', 'fallback']);
 export type HardwarePolicy = z.infer<typeof HardwarePolicy>;
 
@@ -36,7 +36,7 @@ export const ProjectTitle = z
 export const StoredProjectTitle = z.string().min(1).max(200);
 export const ProjectDescription = z.string().max(5000, 'description must be at most 5000 characters');
 
-/** project.json: the project's identity card (spec 2.3). */
+/** project.json: the project's identity card (docs/project-layout.md#projectjson). */
 export const ProjectManifest = z.object({
   uuid: z.uuid(),
   title: StoredProjectTitle,

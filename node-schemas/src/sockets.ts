@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Socket data types of spec 4.3: the contract between node sockets. */
+/** Socket data types (docs/canvas.md#socket-types): the contract between node sockets. */
 export const SOCKET_TYPES = [
   'String',
   'Integer',

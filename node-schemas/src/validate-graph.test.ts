@@ -99,7 +99,7 @@ describe('validateGraph', () => {
 });
 
 describe('node types', () => {
-  it('declares the 9 node types of spec table 2', () => {
+  it('declares the 9 node types of docs/canvas.md', () => {
     expect(NODE_TYPE_IDS).toEqual([
       'shot',
       'asset',

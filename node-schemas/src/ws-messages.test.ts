@@ -19,7 +19,7 @@ describe('WebSocket messages', () => {
         .success,
     ).toBe(false);
   });
-  it('parses the spec table 6 server events', () => {
+  it('parses the task and sync server events', () => {
     expect(ServerMessage.parse({ type: 'server:task_progress', task_id: 't', node_id: 'n', progress: 50, step: 'Denoising...' }).type).toBe(
       'server:task_progress',
     );

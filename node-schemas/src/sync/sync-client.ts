@@ -52,7 +52,7 @@ function randomId(): string {
 }
 
 /**
- * The client half of the sync protocol (DESIGN 6). `confirmed` is the server's graph at
+ * The client half of the sync protocol (docs/sync-protocol.md). `confirmed` is the server's graph at
  * `serverClock`; the view is confirmed plus this client's pending batches. Local edits apply to the
  * view at once and are sent with a client clock; the server's order decides; a refused batch is
  * rolled back. On reconnect it sends its last server clock and gets the patches it missed or a
