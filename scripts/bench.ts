@@ -1,4 +1,4 @@
-// `npm run bench [-- suite ...]` (the web app must be built: `npm start` or `npm test` builds it): runs benchmark suites and prints one JSON object per line (DESIGN 11).
+// `npm run bench [-- suite ...]` (the web app must be built: `npm start` or `npm test` builds it): runs benchmark suites and prints one JSON object per line (docs/architecture.md#tests-and-benchmarks).
 import { benchProjects } from '../engine/bench/projects.bench.ts';
 import { benchSync } from '../engine/bench/sync.bench.ts';
 import { benchGeneration } from '../engine/bench/generation.bench.ts';

@@ -37,7 +37,7 @@ async function generateAndWait(page: Page, node: string, takes: number) {
   await expect.poll(() => page.locator(`${node} [data-testid="takes"] option:not([disabled])`).count(), { timeout: 60_000 }).toBe(takes);
 }
 
-describe('spec 9.2: generate a shot in the browser (docker backend)', () => {
+describe('the core workflow: generate a shot in the browser (docker backend)', () => {
   it('creates a project, wires a shot to a pipeline, generates takes, switches takes, plays video and audio, shows failures and cancels', async (ctx) => {
     if (!docker.ready) return ctx.skip();
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -22,7 +22,7 @@ export interface Notice {
 }
 
 /**
- * projectStore (spec 4.1): the client's single source of truth for one open project. Edits apply
+ * projectStore (docs/sync-protocol.md#the-client): the client's single source of truth for one open project. Edits apply
  * at once and go to the engine with a client clock; refused ones roll back with the reason.
  */
 export class ProjectStore {

@@ -12,7 +12,7 @@ import VSEAssemblerNode from './VSEAssemblerNode.svelte';
 
 export { NODE_ACCENTS } from './node-accents';
 
-/** The `nodeTypes` map for <SvelteFlow>: one component per node type of spec table 2. */
+/** The `nodeTypes` map for <SvelteFlow>: one component per node type (docs/canvas.md#node-types). */
 export const nodeComponents = {
   shot: ShotNode,
   asset: AssetNode,
