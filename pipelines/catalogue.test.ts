@@ -1,4 +1,4 @@
-// The GPU model catalogue (spec tables 3 and 4): manifests, Dockerfiles, the entrypoints' argument
+// The GPU model catalogue (docs/pipeline-contract.md#quality-table): manifests, Dockerfiles, the entrypoints' argument
 // handling and the SFW gate, and docker-compose.yml. Nothing here has a GPU, PyPI or the weights,
 // so the entrypoints are run only as far as they go without them: every one must stop cleanly,
 // having checked its request, at "weights not found".
@@ -44,11 +44,11 @@ const CATALOGUE: Record<string, Entry> = {
 const IDS = Object.keys(CATALOGUE);
 
 /**
- * Spec table 4 (the standard row of generate-video, which the table leaves out, goes to the 1.3B
+ * The quality table of docs/pipeline-contract.md (the standard row of generate-video, which the table leaves out, goes to the 1.3B
  * model). These are the pipelines picked by quality; the other GPU pipelines of these task types
  * (t2v-wan2.1) run when a Pipeline node names them. The rule a VRAM-aware dispatcher can use:
  * among the unverified (GPU) pipelines that serve a task at a quality, the one with the smallest
- * minimum VRAM is table 4's.
+ * minimum VRAM is the quality table's.
  */
 const TABLE_4: [string, Quality, string, number][] = [
   ['generate-image', 'low', 't2i-sd1.5', 12],
@@ -108,7 +108,7 @@ describe('catalogue manifests', () => {
     expect(IDS.filter((id) => manifestOf(id).gpu.shareable).sort()).toEqual(['t2i-sd1.5', 'tts-f5']);
   });
 
-  it('table 4: each pipeline it names serves exactly its qualities at its minimum VRAM', () => {
+  it('quality table: each pipeline it names serves exactly its qualities at its minimum VRAM', () => {
     for (const id of new Set(TABLE_4.map(([, , pipeline]) => pipeline))) {
       const rows = TABLE_4.filter(([, , pipeline]) => pipeline === id);
       const m = manifestOf(id);
@@ -118,7 +118,7 @@ describe('catalogue manifests', () => {
     }
   });
 
-  it.each(TABLE_4)('table 4: %s at %s quality goes to %s (the smallest GPU pipeline that serves it)', (task, quality, id) => {
+  it.each(TABLE_4)('quality table: %s at %s quality goes to %s (the smallest GPU pipeline that serves it)', (task, quality, id) => {
     const serving = IDS.map(manifestOf).filter((m) => m.taskType === task && m.qualities.includes(quality));
     const smallest = Math.min(...serving.map((m) => m.gpu.vramGB[quality]!));
     expect(serving.filter((m) => m.gpu.vramGB[quality] === smallest).map((m) => m.id)).toEqual([id]);

@@ -4,7 +4,7 @@
 Needs a GPU. Runs the unquantized 16-bit (bfloat16) model through diffusers' FluxPipeline as its
 model card shows (guidance 3.5, 50 steps, max_sequence_length 512), at about 2048 px on the long
 side. Where it lives depends on the GPU: all on it from 40 GB, model CPU offload from 30 GB, and
-on spec table 4's 24 GB tier sequential CPU offload, since the 12B transformer alone takes 24 GB
+on the quality table's 24 GB tier (docs/pipeline-contract.md) sequential CPU offload, since the 12B transformer alone takes 24 GB
 (slower, not lower quality). Weights: /models/t2i-flux-dev-fp16/ holds the
 black-forest-labs/FLUX.1-dev snapshot in diffusers format. Unverified: written without a GPU or
 the weights. Job-folder contract: pipelines/README.md.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 PIPELINE_ID = "t2i-flux-dev-fp16"
 WEIGHT_FILES = ("model_index.json", "transformer", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "vae")
-QUALITY_OFFERED = ("high",)  # spec table 4: generate-image at high quality
+QUALITY_OFFERED = ("high",)  # the quality table (docs/pipeline-contract.md): generate-image at high quality
 PIXELS = 2048 * 1152  # "2K": 2048 px wide at 16:9
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 PIPELINE_ID = "t2i-flux-schnell"
 WEIGHT_FILES = ("model_index.json", "transformer", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "vae")
-QUALITY_OFFERED = ("standard",)  # spec table 4: generate-image at standard quality
+QUALITY_OFFERED = ("standard",)  # the quality table (docs/pipeline-contract.md): generate-image at standard quality
 PIXELS = 1024 * 1024
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 PIPELINE_ID = "t2i-sd1.5"
 WEIGHT_FILES = ("model_index.json", "unet", "vae", "text_encoder", "tokenizer", "safety_checker")
-QUALITY_OFFERED = ("low",)  # spec table 4: generate-image at low quality
+QUALITY_OFFERED = ("low",)  # the quality table (docs/pipeline-contract.md): generate-image at low quality
 PIXELS = 512 * 512  # the resolution SD 1.5 was trained at
 
 
