@@ -3,9 +3,6 @@ import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import type { GpuInfo } from './worker-capacity.ts';
 
 const PREFIX = 'studio:worker:';
-/** A worker that has not beaten for this long is gone (WORKER_HEARTBEAT_TTL_MS). */
-const TTL_MS = Number(process.env.WORKER_HEARTBEAT_TTL_MS ?? 15_000);
-export const HEARTBEAT_MS = Math.max(250, Math.floor(TTL_MS / 5));
 
 export interface GpuState extends GpuInfo {
   /** Jobs running on it now (several only when they are all shareable). */
@@ -32,21 +29,23 @@ export class WorkerHeartbeat {
   readonly #redis: Redis;
   #timer: NodeJS.Timeout | null = null;
 
+  /** ttlMs: a worker that has not beaten for this long is gone (WORKER_HEARTBEAT_TTL_MS); it beats every fifth of it. */
   constructor(
     redis: RedisOptions,
     private readonly state: () => WorkerState,
+    private readonly ttlMs = 15_000,
   ) {
     this.#redis = new Redis(redis as IORedisOptions);
   }
 
   async beat(): Promise<void> {
     const state = { ...this.state(), heartbeatAt: new Date().toISOString() };
-    await this.#redis.set(PREFIX + state.name, JSON.stringify(state), 'PX', TTL_MS).catch(() => undefined);
+    await this.#redis.set(PREFIX + state.name, JSON.stringify(state), 'PX', this.ttlMs).catch(() => undefined);
   }
 
   async start(): Promise<void> {
     await this.beat();
-    this.#timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.#timer = setInterval(() => void this.beat(), Math.max(250, Math.floor(this.ttlMs / 5)));
   }
 
   async stop(): Promise<void> {
