@@ -2,9 +2,6 @@ import type { RunnerBackend } from '../runner/backend.ts';
 import { chooseBackend, type BackendPreference } from '../runner/choose-backend.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 
-/** How often a worker looks again at which pipelines it can start (an image built meanwhile shows up). */
-const REFRESH_MS = Number(process.env.WORKER_PIPELINES_REFRESH_MS ?? 15_000);
-
 /**
  * The pipelines this worker can start now (a backend here can run each: its image is built for
  * docker, or it runs on the host), and why not for the others. Workers put both in their
@@ -20,6 +17,8 @@ export class StartablePipelines {
     private readonly backends: readonly RunnerBackend[],
     private readonly preference: BackendPreference = 'auto',
     private readonly onChange?: () => void,
+    /** How often it looks again (WORKER_PIPELINES_REFRESH_MS): an image built meanwhile shows up. */
+    private readonly refreshMs = 15_000,
   ) {}
 
   async refresh(): Promise<void> {
@@ -41,7 +40,7 @@ export class StartablePipelines {
 
   async start(): Promise<void> {
     await this.refresh();
-    this.#timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
+    this.#timer = setInterval(() => void this.refresh().catch(() => undefined), this.refreshMs);
     this.#timer.unref();
   }
 
