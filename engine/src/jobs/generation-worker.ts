@@ -32,6 +32,9 @@ export interface GenerationWorkerOptions {
   lockDurationMs?: number;
   /** A name for this worker in provenance and logs. */
   name?: string;
+  /** From the settings: WORKER_HEARTBEAT_TTL_MS and WORKER_PIPELINES_REFRESH_MS. */
+  heartbeatTtlMs?: number;
+  pipelinesRefreshMs?: number;
 }
 
 /** Where a job's attempts run: under the workspace, so the output can be linked into the project. */
@@ -163,7 +166,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
 
   const startedAt = new Date().toISOString();
   // What this worker can start, in its heartbeat: the dispatcher sends it nothing else.
-  const startable = new StartablePipelines(catalogue, backends, options.preference, () => void heartbeat.beat());
+  const startable = new StartablePipelines(catalogue, backends, options.preference, () => void heartbeat.beat(), options.pipelinesRefreshMs);
   const heartbeat = new WorkerHeartbeat(options.redis, () => ({
     name,
     host: hostname(),
@@ -175,7 +178,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
     unavailable: startable.reasons,
     startedAt,
     heartbeatAt: '',
-  }));
+  }), options.heartbeatTtlMs);
   await startable.start();
   await heartbeat.start();
   const slots = gpuStates.length
