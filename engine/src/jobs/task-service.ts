@@ -43,6 +43,8 @@ export class TaskService {
     lockDurationMs = 30_000,
     extraKinds: KindFactory[] = [],
     prepareGeneration?: KindContext['prepareGeneration'],
+    /** How often jobs waiting for a GPU are looked at again (DISPATCH_WATCHDOG_MS). */
+    private readonly watchdogMs = 5000,
   ) {
     this.#publisher = new Redis(redis as IORedisOptions);
     this.profiles = new VramProfiles(this.#publisher);
@@ -82,7 +84,7 @@ export class TaskService {
 
   async ready(): Promise<void> {
     await Promise.all(this.#kinds.flatMap((k) => [...k.queues().map((q) => q.waitUntilReady()), ...k.events().map((e) => e.waitUntilReady())]));
-    this.#watchdog = setInterval(() => void this.checkWaitingJobs().catch(() => undefined), Number(process.env.DISPATCH_WATCHDOG_MS ?? 5000));
+    this.#watchdog = setInterval(() => void this.checkWaitingJobs().catch(() => undefined), this.watchdogMs);
   }
 
   async claim(taskId: string): Promise<boolean> {
