@@ -18,6 +18,7 @@ import { NO_FEATURES } from '../src/server/context.ts';
 import { RoomRegistry } from '../src/sync/room-registry.ts';
 import { manyProjects, projectWithHistory } from '../src/testing/history-fixture.ts';
 import { spawnEngine } from '../src/testing/spawn-engine.ts';
+import { testSettings } from '../src/testing/test-settings.ts';
 import { launchChromium } from '../../web/e2e/browser.ts';
 import { median, round, type BenchResult } from './bench-result.ts';
 
@@ -77,6 +78,7 @@ async function serve(workspace: Workspace): Promise<{ app: FastifyInstance; base
     features: NO_FEATURES,
     catalogue: new PipelineCatalogue([join(REPO_ROOT, 'pipelines')]),
     backends: [new ProcessBackend()],
+    settings: testSettings(),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address() as { port: number };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { isLoopbackHost, loadConfig } from './config.ts';
+import { isLoopbackHost } from './config.ts';
 import { StudioError } from './errors.ts';
 import { requireGitAndLfs } from './health/require-git-lfs.ts';
 import { GitQueue } from './projects/git-queue.ts';
@@ -14,37 +14,41 @@ import { NO_FEATURES } from './server/context.ts';
 import { RoomRegistry } from './sync/room-registry.ts';
 import { startJobSystem } from './jobs/job-system.ts';
 import { assetSystem } from './assets/asset-system.ts';
-import { jobSettings } from './jobs/job-settings.ts';
 import { startPrivateRedis } from './jobs/private-redis.ts';
 import { redisOptions } from './jobs/redis-connection.ts';
 import { generationHandlers } from './jobs/ws-generation.ts';
 import { DockerBackend } from './runner/docker-backend.ts';
 import { PipelineCatalogue } from './runner/pipeline-catalogue.ts';
 import { ProcessBackend } from './runner/process-backend.ts';
+import { loadSettings } from './settings/index.ts';
 
 async function main() {
-  const config = loadConfig();
+  // The one read of the environment: everything below gets what it needs from these settings.
+  const settings = loadSettings(process.env);
   await requireGitAndLfs();
 
-  const workspace = workspaceAt(config.studioHome);
+  const workspace = workspaceAt(settings.studioHome);
   await ensureWorkspace(workspace);
   const unlock = await lockWorkspace(workspace);
 
-  const token = isLoopbackHost(config.host) ? null : randomBytes(24).toString('base64url');
+  const token = isLoopbackHost(settings.host) ? null : randomBytes(24).toString('base64url');
   const queue = new GitQueue();
   // Queued before anything else can reach a project, then run in the background while the engine starts and answers.
   const recovery = await recoverWorkspace(workspace, queue, (line) => console.log(line));
   const index = workspaceIndex(workspace);
   const maintenance = new MaintenanceScheduler(workspace, queue);
   const rooms = new RoomRegistry(workspace, queue);
-  const settings = jobSettings(process.env, config.repoRoot);
   const catalogue = new PipelineCatalogue(settings.pipelineRoots);
   for (const problem of catalogue.problems) console.warn(`pipeline ${problem.dir} skipped: ${problem.message}`);
-  const backends = [new DockerBackend(), new ProcessBackend()];
+  const backends = [
+    new DockerBackend({ socketPath: settings.dockerSocket, modelsDir: settings.modelsDir }),
+    new ProcessBackend({ path: settings.path, home: settings.home, modelsDir: settings.modelsDir }),
+  ];
   const redis = settings.redisUrl ? null : await startPrivateRedis(workspace.home);
   const redisConnection = redisOptions(redis ? { socketPath: redis.socketPath } : { url: settings.redisUrl });
-  const assets = assetSystem({ workspace, queue, templatesDir: join(config.repoRoot, 'templates'), catalogue, backends, redis: redisConnection, preference: settings.backend, lockDurationMs: settings.lockDurationMs });
+  const assets = assetSystem({ workspace, queue, templatesDir: join(settings.repoRoot, 'templates'), catalogue, backends, redis: redisConnection, preference: settings.backend, lockDurationMs: settings.lockDurationMs, cancelGraceMs: settings.trainCancelGraceMs });
   const jobs = await startJobSystem({
+    settings,
     workspace,
     queue,
     rooms,
@@ -64,21 +68,22 @@ async function main() {
       workspace,
       queue,
       rooms,
-      templatesDir: join(config.repoRoot, 'templates'),
-      webBuildDir: join(config.repoRoot, 'web', 'build'),
+      templatesDir: join(settings.repoRoot, 'templates'),
+      webBuildDir: join(settings.repoRoot, 'web', 'build'),
       token,
       features: { ...NO_FEATURES, generation: true, edl: true, render: true, training: true },
       catalogue,
       backends,
       tasks: jobs.tasks,
       assets: assets.system,
+      settings,
     },
     { generation: generationHandlers(jobs.tasks) },
   );
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: settings.host, port: settings.port });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const shownHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${shownHost}:${port}/${token ? `?token=${token}` : ''}`;
   console.log(`Studio engine listening: ${url}`);
   console.log(`Workspace: ${workspace.home}`);

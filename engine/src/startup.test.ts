@@ -27,6 +27,12 @@ describe('engine start-up', () => {
     expect(output).toContain('apt-get install -y git-lfs');
   });
 
+  it('refuses invalid settings before anything starts, naming each variable', async () => {
+    const { code, output } = await runEngineToExit({ ...process.env, PORT: 'eighty', RUNNER_BACKEND: 'kubernetes', STUDIO_HOME: join(home, 'bad') } as Record<string, string>);
+    expect(code).toBe(1);
+    expect(output).toContain('Studio engine cannot start: PORT="eighty": must be a whole number; RUNNER_BACKEND="kubernetes": must be one of auto, docker, process');
+  });
+
   it('stays open on loopback', async () => {
     const engine = await spawnEngine({ env: { STUDIO_HOME: join(home, 'loop'), HOST: '127.0.0.1' } });
     try {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectManifest } from '@studio/node-schemas';
 import type { EngineContext } from '../server/context.ts';
 import { testApp } from '../testing/temp-workspace.ts';
+import { testSettings } from '../testing/test-settings.ts';
 import { readEdl } from './edl/index.ts';
 import { makeTake } from './render/test-media.ts';
 
@@ -164,14 +165,12 @@ describe('exporting the cut', () => {
 
 describe('/api/v1/health', () => {
   it('names the runner backend RUNNER_BACKEND asks for', async () => {
-    const before = process.env.RUNNER_BACKEND;
-    process.env.RUNNER_BACKEND = 'process';
+    const other = await testApp({ settings: testSettings({ RUNNER_BACKEND: 'process' }) });
     try {
-      const health = (await app.inject({ method: 'GET', url: '/api/v1/health' })).json() as { runner: { backend: string } };
-      expect(health.runner.backend).toBe('process');
+      const health = (await other.app.inject({ method: 'GET', url: '/api/v1/health' })).json() as { runner: { backend: string; preference: string } };
+      expect(health.runner).toEqual({ backend: 'process', preference: 'process' });
     } finally {
-      if (before === undefined) delete process.env.RUNNER_BACKEND;
-      else process.env.RUNNER_BACKEND = before;
+      await other.cleanup();
     }
   });
 });

@@ -34,6 +34,8 @@ export function assetSystem(options: {
   redis: RedisOptions;
   preference?: BackendPreference;
   lockDurationMs?: number;
+  /** How long a cancelled training run may take to save its checkpoint (TRAIN_CANCEL_GRACE_MS). */
+  cancelGraceMs?: number;
 }): {
   system: AssetSystem;
   kinds: KindFactory[];
@@ -65,6 +67,7 @@ export function assetSystem(options: {
           backends: options.backends,
           preference: options.preference,
           lockDurationMs: options.lockDurationMs,
+          cancelGraceMs: options.cancelGraceMs,
           name: `engine:${process.pid}`,
         }),
     ],

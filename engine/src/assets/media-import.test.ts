@@ -8,19 +8,18 @@ import { createAsset, referenceImage, uploadImages } from '../testing/asset-fixt
 import { jobApp } from '../testing/job-app.ts';
 import { projectWithShot } from '../testing/project-fixture.ts';
 import { rawRequest } from '../testing/raw-http.ts';
+import { testSettings } from '../testing/test-settings.ts';
 
 const CAP = 3 * 1024 * 1024;
 let studio: Awaited<ReturnType<typeof jobApp>>;
 let scratch: string;
 let projectId: string;
 beforeAll(async () => {
-  process.env.STUDIO_MAX_MEDIA_UPLOAD = String(CAP);
-  studio = await jobApp({ concurrency: 1 });
+  studio = await jobApp({ concurrency: 1, settings: testSettings({ STUDIO_MAX_MEDIA_UPLOAD: String(CAP) }) });
   scratch = await mkdtemp(join(tmpdir(), 'media-'));
   projectId = await projectWithShot(studio.base, { name: 'Media In', pipelineId: 'test-noop' });
 });
 afterAll(async () => {
-  delete process.env.STUDIO_MAX_MEDIA_UPLOAD;
   await studio?.close();
   await rm(scratch, { recursive: true, force: true });
 });

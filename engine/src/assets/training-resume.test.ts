@@ -4,17 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAsset, referenceImage, uploadImages } from '../testing/asset-fixture.ts';
 import { jobApp } from '../testing/job-app.ts';
 import { waitForTask } from '../testing/project-fixture.ts';
+import { testSettings } from '../testing/test-settings.ts';
 
 let studio: Awaited<ReturnType<typeof jobApp>>;
 beforeAll(async () => {
   // Slow steps, so the cancel lands mid-run.
-  process.env.STUDIO_TRAIN_STEP_DELAY_S = '0.25';
-  process.env.TRAIN_CANCEL_GRACE_MS = '20000';
-  studio = await jobApp({ concurrency: 1 });
+  studio = await jobApp({ concurrency: 1, settings: testSettings({ STUDIO_TRAIN_STEP_DELAY_S: '0.25', TRAIN_CANCEL_GRACE_MS: '20000' }) });
 });
 afterAll(async () => {
-  delete process.env.STUDIO_TRAIN_STEP_DELAY_S;
-  delete process.env.TRAIN_CANCEL_GRACE_MS;
   await studio?.close();
 });
 

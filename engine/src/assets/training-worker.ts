@@ -92,7 +92,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
   const { workspace, catalogue, backends } = options;
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const lockDuration = options.lockDurationMs ?? 30_000;
-  const grace = options.cancelGraceMs ?? Number(process.env.TRAIN_CANCEL_GRACE_MS ?? 15_000);
+  const grace = options.cancelGraceMs ?? 15_000;
   const versions = new Queue<LoraVersionJobData>(LORA_VERSIONS_QUEUE, { connection: options.redis });
   const redis = new Redis(options.redis as IORedisOptions);
   const cancels = new Map<string, () => void>();

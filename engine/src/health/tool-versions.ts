@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { VARIABLES } from '../settings/variables.ts';
 
 export interface ToolStatus {
   present: boolean;
@@ -10,7 +11,7 @@ export interface ToolStatus {
 /** Runs `command args` and returns its first line of output, or null when it cannot run. */
 function firstLine(command: string, args: string[], timeoutMs = 5000): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile(command, args, { timeout: timeoutMs, env: process.env }, (error, stdout, stderr) => {
+    execFile(command, args, { timeout: timeoutMs }, (error, stdout, stderr) => {
       if (error) return resolve(null);
       const line = `${stdout}${stderr}`.split('\n').find((l) => l.trim());
       resolve(line?.trim() ?? '');
@@ -29,7 +30,7 @@ export const checkFfmpeg = async () => versionOf(await firstLine('ffmpeg', ['-hi
 export const checkRedis = async () => versionOf(await firstLine('redis-server', ['--version']), /v=(\S+)/);
 
 /** Whether a Docker daemon answers on its socket (the client alone is not enough to run pipelines). */
-export function dockerDaemonVersion(socketPath = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock'): Promise<string | null> {
+export function dockerDaemonVersion(socketPath: string = VARIABLES.DOCKER_SOCKET.default): Promise<string | null> {
   return new Promise((resolve) => {
     const req = request({ socketPath, path: '/version', method: 'GET', timeout: 2000 }, (res) => {
       let body = '';
@@ -51,8 +52,8 @@ export function dockerDaemonVersion(socketPath = process.env.DOCKER_SOCKET ?? '/
   });
 }
 
-export async function checkDocker(): Promise<ToolStatus & { daemon: boolean }> {
-  const [client, daemon] = await Promise.all([firstLine('docker', ['--version']), dockerDaemonVersion()]);
+export async function checkDocker(socketPath?: string): Promise<ToolStatus & { daemon: boolean }> {
+  const [client, daemon] = await Promise.all([firstLine('docker', ['--version']), dockerDaemonVersion(socketPath)]);
   const clientVersion = client ? (/Docker version ([^,\s]+)/.exec(client)?.[1] ?? client) : null;
   return {
     present: client !== null || daemon !== null,
@@ -62,7 +63,7 @@ export async function checkDocker(): Promise<ToolStatus & { daemon: boolean }> {
   };
 }
 
-export async function toolReport() {
-  const [git, gitLfs, ffmpeg, redis, docker] = await Promise.all([checkGit(), checkGitLfs(), checkFfmpeg(), checkRedis(), checkDocker()]);
+export async function toolReport(dockerSocket?: string) {
+  const [git, gitLfs, ffmpeg, redis, docker] = await Promise.all([checkGit(), checkGitLfs(), checkFfmpeg(), checkRedis(), checkDocker(dockerSocket)]);
   return { git, 'git-lfs': gitLfs, ffmpeg, redis, docker };
 }

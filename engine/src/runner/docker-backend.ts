@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
+import { VARIABLES } from '../settings/variables.ts';
 import { collectOutputs, failureMessage, type RunnerBackend, type RunOptions, type RunResult } from './backend.ts';
 import { PipelineCancelledError, PipelineFailedError, PipelineTimeoutError } from './errors.ts';
 import type { InstalledPipeline } from './pipeline-catalogue.ts';
@@ -16,11 +17,10 @@ export class DockerBackend implements RunnerBackend {
   readonly name = 'docker' as const;
   readonly docker: Docker;
 
-  constructor(
-    options: { socketPath?: string; modelsDir?: string } = {},
-  ) {
-    this.docker = new Docker({ socketPath: options.socketPath ?? process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-    this.modelsDir = options.modelsDir ?? process.env.STUDIO_MODELS;
+  /** socketPath and modelsDir come from the settings (DOCKER_SOCKET, STUDIO_MODELS). */
+  constructor(options: { socketPath?: string; modelsDir?: string } = {}) {
+    this.docker = new Docker({ socketPath: options.socketPath ?? VARIABLES.DOCKER_SOCKET.default });
+    this.modelsDir = options.modelsDir;
   }
 
   private readonly modelsDir: string | undefined;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { VARIABLES } from '../settings/variables.ts';
 import { collectOutputs, failureMessage, type RunnerBackend, type RunOptions, type RunResult } from './backend.ts';
 import { PipelineCancelledError, PipelineFailedError, PipelineTimeoutError } from './errors.ts';
 import type { InstalledPipeline } from './pipeline-catalogue.ts';
@@ -13,7 +14,8 @@ const STDERR_KEEP = 8192;
 export class ProcessBackend implements RunnerBackend {
   readonly name = 'process' as const;
 
-  constructor(private readonly options: { gpus?: boolean; env?: Record<string, string> } = {}) {}
+  /** path, home and modelsDir come from the settings (PATH, HOME, STUDIO_MODELS) and are all the environment a pipeline gets. */
+  constructor(private readonly options: { gpus?: boolean; env?: Record<string, string>; path?: string; home?: string; modelsDir?: string } = {}) {}
 
   async unavailableReason({ manifest }: InstalledPipeline): Promise<string | null> {
     if (!manifest.backends.includes('process') || !manifest.processCommand) return `${manifest.id} cannot run on the host`;
@@ -32,10 +34,10 @@ export class ProcessBackend implements RunnerBackend {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? '/tmp',
+          PATH: this.options.path ?? VARIABLES.PATH.default,
+          HOME: this.options.home ?? VARIABLES.HOME.default,
           LANG: 'C.UTF-8',
-          ...(process.env.STUDIO_MODELS ? { STUDIO_MODELS: process.env.STUDIO_MODELS } : {}),
+          ...(this.options.modelsDir ? { STUDIO_MODELS: this.options.modelsDir } : {}),
           // The GPU slot the job holds, and no other.
           ...(gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {}),
           ...this.options.env,

@@ -34,7 +34,7 @@ export async function buildApp(
 
   if (ctx.token !== null) installTokenGate(app, ctx.token);
 
-  metaRoutes(app, ctx.features);
+  metaRoutes(app, ctx);
   projectRoutes(app, ctx);
   mediaRoutes(app, ctx);
   pipelineRoutes(app, ctx);

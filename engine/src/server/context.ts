@@ -5,6 +5,7 @@ import type { TaskService } from '../jobs/task-service.ts';
 import type { RunnerBackend } from '../runner/backend.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { AssetSystem } from '../assets/asset-system.ts';
+import type { Settings } from '../settings/index.ts';
 
 /** What this engine can do; the web app disables (with a reason) what it cannot. */
 export interface EngineFeatures {
@@ -32,6 +33,8 @@ export interface EngineContext {
   tasks?: TaskService;
   /** The workspace's asset library and LoRA training; absent when the engine runs without a job queue. */
   assets?: AssetSystem;
+  /** What the environment set (upload caps, the runner backend, ...), loaded once at start-up. */
+  settings: Settings;
   /** Startup token when bound beyond loopback, otherwise null (open). */
   token: string | null;
 }

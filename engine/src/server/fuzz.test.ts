@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { fuzzHttp, fuzzWebSocket, rssMiB } from '../testing/hardening/fuzz-run.ts';
 import { runSeed, seededRandom } from '../testing/hardening/seeded-random.ts';
 import { spawnEngine, type SpawnedEngine } from '../testing/spawn-engine.ts';
+import { soakKnob } from '../testing/soak-knobs.ts';
 
 /** Small in `npm test`; `npm run soak` sets 100,000+. */
-const WS_MESSAGES = Number(process.env.SOAK_WS_MESSAGES ?? 3000);
-const HTTP_REQUESTS = Number(process.env.SOAK_HTTP_REQUESTS ?? 800);
+const WS_MESSAGES = soakKnob('SOAK_WS_MESSAGES', 3000);
+const HTTP_REQUESTS = soakKnob('SOAK_HTTP_REQUESTS', 800);
 
 describe('fuzzing a real engine bound beyond loopback', () => {
   it(`${WS_MESSAGES} WebSocket messages and ${HTTP_REQUESTS} HTTP requests: 0 crashes, 0 corrupted graphs, 0 server errors, memory bounded`, async () => {
@@ -56,5 +57,5 @@ describe('fuzzing a real engine bound beyond loopback', () => {
       await engine.stop();
       await rm(home, { recursive: true, force: true });
     }
-  }, Number(process.env.SOAK_TIMEOUT_MS ?? 900_000));
+  }, soakKnob('SOAK_TIMEOUT_MS', 900_000));
 });

@@ -16,6 +16,8 @@ import { generationHandlers } from '../jobs/ws-generation.ts';
 import { assetSystem } from '../assets/asset-system.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import type { Settings } from '../settings/index.ts';
+import { testSettings } from './test-settings.ts';
 
 export const TEST_PIPELINES = join(REPO_ROOT, 'engine/src/testing/pipelines');
 
@@ -24,11 +26,12 @@ export const TEST_PIPELINES = join(REPO_ROOT, 'engine/src/testing/pipelines');
  * test doubles installed, listening on loopback.
  */
 export async function jobApp({
-  backends = [new ProcessBackend()],
+  settings = testSettings(),
+  backends = [new ProcessBackend({ path: settings.path, home: settings.home })],
   inProcessWorker = true,
   concurrency = 4,
   lockDurationMs = 30_000,
-}: { backends?: RunnerBackend[]; inProcessWorker?: boolean; concurrency?: number; lockDurationMs?: number } = {}) {
+}: { settings?: Settings; backends?: RunnerBackend[]; inProcessWorker?: boolean; concurrency?: number; lockDurationMs?: number } = {}) {
   const home = await mkdtemp(join(tmpdir(), 'studio-jobs-'));
   const workspace = workspaceAt(home);
   await ensureWorkspace(workspace);
@@ -37,8 +40,8 @@ export async function jobApp({
   const rooms = new RoomRegistry(workspace, queue, { debounceMs: 100, maxWaitMs: 1000 });
   const catalogue = new PipelineCatalogue([join(REPO_ROOT, 'pipelines'), TEST_PIPELINES]);
   const connection = redisOptions({ socketPath: redis.socketPath });
-  const assets = assetSystem({ workspace, queue, templatesDir: join(REPO_ROOT, 'templates'), catalogue, backends, redis: connection, lockDurationMs });
-  const jobs = await startJobSystem({ workspace, queue, rooms, catalogue, backends, redis: connection, inProcessWorker, concurrency, lockDurationMs, kinds: assets.kinds, inProcessWorkers: assets.workers, prepareGeneration: assets.prepareGeneration });
+  const assets = assetSystem({ workspace, queue, templatesDir: join(REPO_ROOT, 'templates'), catalogue, backends, redis: connection, lockDurationMs, cancelGraceMs: settings.trainCancelGraceMs });
+  const jobs = await startJobSystem({ settings, workspace, queue, rooms, catalogue, backends, redis: connection, inProcessWorker, concurrency, lockDurationMs, kinds: assets.kinds, inProcessWorkers: assets.workers, prepareGeneration: assets.prepareGeneration });
   const ctx: EngineContext = {
     workspace,
     queue,
@@ -51,6 +54,7 @@ export async function jobApp({
     backends,
     tasks: jobs.tasks,
     assets: assets.system,
+    settings,
   };
   const app: FastifyInstance = await buildApp(ctx, { generation: generationHandlers(jobs.tasks) });
   await app.listen({ host: '127.0.0.1', port: 0 });

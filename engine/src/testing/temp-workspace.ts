@@ -11,6 +11,7 @@ import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { ProcessBackend } from '../runner/process-backend.ts';
 import type { RoomTiming } from '../sync/project-room.ts';
 import { NO_FEATURES, type EngineContext } from '../server/context.ts';
+import { testSettings } from './test-settings.ts';
 
 export async function tempWorkspace(): Promise<{ workspace: Workspace; cleanup: () => Promise<void> }> {
   const home = await mkdtemp(join(tmpdir(), 'studio-test-'));
@@ -27,6 +28,7 @@ export async function testApp(overrides: Partial<EngineContext> = {}, timing?: R
 }> {
   const { workspace, cleanup } = await tempWorkspace();
   const queue = new GitQueue();
+  const settings = overrides.settings ?? testSettings();
   const ctx: EngineContext = {
     workspace,
     queue,
@@ -36,7 +38,8 @@ export async function testApp(overrides: Partial<EngineContext> = {}, timing?: R
     token: null,
     features: NO_FEATURES,
     catalogue: new PipelineCatalogue([join(REPO_ROOT, 'pipelines')]),
-    backends: [new ProcessBackend()],
+    backends: [new ProcessBackend({ path: settings.path, home: settings.home })],
+    settings,
     ...overrides,
   };
   const app = await buildApp(ctx);

@@ -1,7 +1,7 @@
-import { access, constants, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { editlySpec, type EditlyOptions } from './editly-spec.ts';
 import { RenderError } from './errors.ts';
 import { checkRequest } from './ffmpeg-renderer.ts';
@@ -17,6 +17,8 @@ import { loadTimeline } from './timeline.ts';
  * subtitles and GL transitions the ffmpeg renderer does not. It needs an X display for
  * headless-gl, so it runs under `xvfb-run -a`.
  */
+const XVFB_RUN = 'xvfb-run';
+
 export class EditlyRenderer implements Renderer {
   readonly name = 'editly' as const;
   constructor(private readonly options: EditlyOptions = {}) {}
@@ -28,8 +30,6 @@ export class EditlyRenderer implements Renderer {
     progress(0, 'reading the list');
     const timeline = await loadTimeline(req);
     const cli = await editlyCli();
-    const xvfb = await onPath('xvfb-run');
-    if (!xvfb) throw new RenderError('xvfb-run is not installed: editly needs an X display for headless-gl (apt-get install xvfb)', { missing: 'xvfb-run' });
     req.signal?.throwIfAborted();
     const workDir = await mkdtemp(join(tmpdir(), 'studio-editly-'));
     try {
@@ -40,7 +40,7 @@ export class EditlyRenderer implements Renderer {
         await writeFile(specPath, JSON.stringify(editlySpec({ timeline, width: req.width, height: req.height, outPath: raw, options: this.options })));
         progress(0.01, 'rendering');
         await runTool({
-          command: xvfb,
+          command: XVFB_RUN,
           args: ['-a', process.execPath, cli, '--json', specPath],
           signal: req.signal,
           group: true,
@@ -49,7 +49,7 @@ export class EditlyRenderer implements Renderer {
             const percent = [...chunk.matchAll(/(\d+)% /g)].at(-1)?.[1];
             if (percent) progress(0.01 + 0.9 * (Number(percent) / 100), 'rendering');
           },
-        });
+        }).catch(xvfbMissing);
         progress(0.92, 'verifying');
         const note = await conform({ raw, partial, frames: timeline.frames, width: req.width, height: req.height, fps: timeline.fps, signal: req.signal });
         await verifyOutput({ path: partial, frames: timeline.frames, width: req.width, height: req.height, seconds: framesToSeconds(timeline.frames, timeline.fps), signal: req.signal });
@@ -104,10 +104,9 @@ async function editlyCli(): Promise<string> {
   }
 }
 
-async function onPath(command: string): Promise<string | null> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const path = join(dir, command);
-    if (await access(path, constants.X_OK).then(() => true, () => false)) return path;
-  }
-  return null;
+/** runTool's ENOENT for xvfb-run (spawn looks it up on PATH), said as what to install. */
+function xvfbMissing(error: unknown): never {
+  if (error instanceof RenderError && error.data.command === XVFB_RUN && /not installed/.test(error.message))
+    throw new RenderError('xvfb-run is not installed: editly needs an X display for headless-gl (apt-get install xvfb)', { missing: XVFB_RUN });
+  throw error;
 }

@@ -21,8 +21,6 @@ class NoAssetLibraryError extends StudioError {
   override readonly status = 503;
 }
 
-/** Reference images: 64 MB each is beyond any camera still; a zip of them up to 4 GB. */
-const MAX_IMAGE_UPLOAD = Number(process.env.STUDIO_MAX_IMAGE_UPLOAD ?? 4 * 1024 ** 3);
 const MAX_FILES = 1000;
 
 const TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', tif: 'image/tiff', avif: 'image/avif', safetensors: 'application/octet-stream', json: 'application/json' };
@@ -55,7 +53,7 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
   };
 
   await app.register(async (scope) => {
-    await scope.register(multipart, { limits: { fileSize: MAX_IMAGE_UPLOAD, files: MAX_FILES } });
+    await scope.register(multipart, { limits: { fileSize: ctx.settings.maxImageUpload, files: MAX_FILES } });
 
     scope.get('/api/v1/assets', async () => ({ assets: (await assets().library.list()).map(view) }));
 
@@ -98,7 +96,7 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
 
     const addUploaded = async (request: FastifyRequest, id: string, nextTemp: () => Promise<string>): Promise<{ status: number; body: unknown }> => {
       const { library } = assets();
-      const received = await receiveFiles(request, nextTemp, { maxBytes: MAX_IMAGE_UPLOAD, maxFiles: MAX_FILES });
+      const received = await receiveFiles(request, nextTemp, { maxBytes: ctx.settings.maxImageUpload, maxFiles: MAX_FILES });
       const accepted: Array<{ temp: string; originalName: string; probe: Awaited<ReturnType<typeof probeImage>> }> = [];
       const refused: Array<{ file: string; code: string; error: string }> = [];
       const scratch: ReceivedFile[] = [...received];
@@ -150,7 +148,7 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       const body = parseRequest(TrainBody, request.body ?? {});
       const submitted = await assets()
         .training()
-        .submit({ assetId: id, base: body.base, preset: body.preset, params: body.params, idempotencyKey: body.idempotency_key, resumeFrom: body.resume_from, stepDelayS: Number(process.env.STUDIO_TRAIN_STEP_DELAY_S ?? 0) });
+        .submit({ assetId: id, base: body.base, preset: body.preset, params: body.params, idempotencyKey: body.idempotency_key, resumeFrom: body.resume_from, stepDelayS: ctx.settings.trainStepDelayS });
       return reply.status(202).send(submitted);
     });
 

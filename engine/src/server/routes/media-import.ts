@@ -11,17 +11,16 @@ import { fileUrl } from '../../projects/file-url.ts';
 import { existingProjectPath } from '../../projects/workspace.ts';
 import type { EngineContext } from '../context.ts';
 
-/** Sized for real camera files (an hour of 4K ProRes is far more; set STUDIO_MAX_MEDIA_UPLOAD). */
-const MAX_MEDIA_UPLOAD = () => Number(process.env.STUDIO_MAX_MEDIA_UPLOAD ?? 64 * 1024 ** 3);
-
 /**
  * POST /api/v1/projects/:id/media: one file, streamed to disk beside the project (05_Cache is not
  * history), checked from its bytes, then moved into 01_Assets/Source_Media and committed. Any
  * refusal removes what was written.
  */
 export async function mediaImportRoutes(app: FastifyInstance, ctx: EngineContext) {
+  // Sized for real camera files by default (an hour of 4K ProRes is far more; set STUDIO_MAX_MEDIA_UPLOAD).
+  const maxBytes = ctx.settings.maxMediaUpload;
   await app.register(async (scope) => {
-    await scope.register(multipart, { limits: { fileSize: MAX_MEDIA_UPLOAD(), files: 1 } });
+    await scope.register(multipart, { limits: { fileSize: maxBytes, files: 1 } });
     scope.post('/api/v1/projects/:id/media', async (request, reply) => {
       const { id } = request.params as { id: string };
       const dir = await existingProjectPath(ctx.workspace, id);
@@ -31,7 +30,7 @@ export async function mediaImportRoutes(app: FastifyInstance, ctx: EngineContext
       let n = 0;
       let answer: Record<string, unknown> & { deduplicated: boolean };
       try {
-        const [file, ...extra] = await receiveFiles(request, async () => join(incoming, String(n++)), { maxBytes: MAX_MEDIA_UPLOAD(), maxFiles: 1 });
+        const [file, ...extra] = await receiveFiles(request, async () => join(incoming, String(n++)), { maxBytes, maxFiles: 1 });
         if (extra.length) throw new InvalidRequestError('send one file per request');
         const probe = await probeMedia(file!.temp, file!.originalName);
         const placed = await importMedia({ projectId: id, projectDir: dir, queue: ctx.queue, temp: file!.temp, originalName: file!.originalName, probe });

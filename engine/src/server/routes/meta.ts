@@ -2,20 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import { describeNodeTypes } from '@studio/node-schemas';
 import { runnerBackend } from '../../health/runner-backend.ts';
 import { toolReport } from '../../health/tool-versions.ts';
-import type { EngineFeatures } from '../context.ts';
+import type { EngineContext } from '../context.ts';
 
 const HEALTH_CACHE_MS = 5000;
 
-export function metaRoutes(app: FastifyInstance, features: EngineFeatures) {
+export function metaRoutes(app: FastifyInstance, { features, settings }: Pick<EngineContext, 'features' | 'settings'>) {
   let cached: { at: number; report: Awaited<ReturnType<typeof toolReport>> } | null = null;
 
   app.get('/api/v1/health', async () => {
-    if (!cached || Date.now() - cached.at > HEALTH_CACHE_MS) cached = { at: Date.now(), report: await toolReport() };
+    if (!cached || Date.now() - cached.at > HEALTH_CACHE_MS) cached = { at: Date.now(), report: await toolReport(settings.dockerSocket) };
     const tools = cached.report;
     return {
       status: tools.git.present && tools['git-lfs'].present ? 'ok' : 'degraded',
       tools,
-      runner: runnerBackend({ preference: process.env.RUNNER_BACKEND, dockerDaemon: tools.docker.daemon }),
+      runner: runnerBackend({ preference: settings.backend, dockerDaemon: tools.docker.daemon }),
       features,
     };
   });
