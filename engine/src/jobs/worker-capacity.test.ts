@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../settings/index.ts';
 import { detectGpus } from './worker-capacity.ts';
 
 let bin: string;
@@ -13,8 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(bin, { recursive: true, force: true }));
 
-const withSmi = (env: Record<string, string>) => ({ PATH: `${bin}:/usr/bin:/bin`, ...env });
-const without = (env: Record<string, string>) => ({ PATH: '/nonexistent', ...env });
+const withSmi = (env: Record<string, string>) => loadSettings({ PATH: `${bin}:/usr/bin:/bin`, ...env });
+const without = (env: Record<string, string>) => loadSettings({ PATH: '/nonexistent', ...env });
 
 describe('detectGpus', () => {
   it('detects every GPU nvidia-smi lists, with its VRAM', async () => {
@@ -38,6 +39,6 @@ describe('detectGpus', () => {
     expect((await detectGpus(withSmi({ WORKER_GPUS: '1' }))).map((g) => g.id)).toEqual(['0']);
     expect((await detectGpus(withSmi({ WORKER_GPUS: '1,7' }))).map((g) => g.id)).toEqual(['1']);
     expect(await detectGpus(withSmi({ WORKER_VRAM_GB: '0' }))).toEqual([]);
-    await expect(detectGpus(without({ WORKER_VRAM_GB: 'lots' }))).rejects.toThrow('WORKER_VRAM_GB must be a number of GB');
+    expect(() => without({ WORKER_VRAM_GB: 'lots' })).toThrow('WORKER_VRAM_GB="lots": must be a number');
   });
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import type { Settings } from '../settings/index.ts';
 
 export interface GpuInfo {
   /** Device id as the container runtime and CUDA_VISIBLE_DEVICES know it. */
@@ -8,9 +9,9 @@ export interface GpuInfo {
 }
 
 /** nvidia-smi's view of this machine's GPUs, or [] when it is absent (CPU only). */
-function nvidiaSmi(env: NodeJS.ProcessEnv): Promise<GpuInfo[]> {
+function nvidiaSmi(path: string): Promise<GpuInfo[]> {
   return new Promise((resolve) =>
-    execFile('nvidia-smi', ['--query-gpu=index,name,memory.total', '--format=csv,noheader,nounits'], { timeout: 10_000, env }, (error, stdout) => {
+    execFile('nvidia-smi', ['--query-gpu=index,name,memory.total', '--format=csv,noheader,nounits'], { timeout: 10_000, env: { PATH: path } }, (error, stdout) => {
       if (error) return resolve([]);
       resolve(
         stdout
@@ -31,15 +32,14 @@ function nvidiaSmi(env: NodeJS.ProcessEnv): Promise<GpuInfo[]> {
  * or "all") override detection; otherwise nvidia-smi; none means a CPU-only worker. Empty values
  * count as unset (docker-compose passes `${WORKER_VRAM_GB:-}` through as "").
  */
-export async function detectGpus(env: NodeJS.ProcessEnv = process.env): Promise<GpuInfo[]> {
-  const spec = env.WORKER_GPUS?.trim() || 'all';
-  const declared = env.WORKER_VRAM_GB?.trim();
-  if (declared) {
-    const vramGB = Number(declared);
-    if (!Number.isFinite(vramGB) || vramGB < 0) throw new Error('WORKER_VRAM_GB must be a number of GB');
+export async function detectGpus(settings: Pick<Settings, 'workerGpus' | 'workerVramGB' | 'path'>): Promise<GpuInfo[]> {
+  const spec = settings.workerGpus.trim();
+  const vramGB = settings.workerVramGB;
+  const path = settings.path;
+  if (vramGB !== undefined) {
     if (vramGB === 0) return [];
     // "all" with a declared size: every GPU nvidia-smi sees (one if it sees none), at that size.
-    const seen = spec === 'all' ? (await nvidiaSmi(env)).map((g) => g.id) : [];
+    const seen = spec === 'all' ? (await nvidiaSmi(path)).map((g) => g.id) : [];
     const ids =
       spec === 'all'
         ? seen.length ? seen : ['0']
@@ -48,7 +48,7 @@ export async function detectGpus(env: NodeJS.ProcessEnv = process.env): Promise<
           : spec.split(',').map((s) => s.trim()).filter(Boolean);
     return ids.map((id) => ({ id, name: `GPU ${id} (declared)`, vramGB }));
   }
-  const found = await nvidiaSmi(env);
+  const found = await nvidiaSmi(path);
   if (spec === 'all') return found;
   if (/^\d+$/.test(spec)) return found.slice(0, Number(spec));
   const wanted = new Set(spec.split(',').map((s) => s.trim()));
