@@ -5,6 +5,7 @@ import type { RunnerBackend } from '../runner/backend.ts';
 import type { BackendPreference } from '../runner/choose-backend.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
+import type { Settings } from '../settings/index.ts';
 import { startGenerationWorker } from './generation-worker.ts';
 import { startRenderWorker } from './render-job.ts';
 import { chooseRenderer } from '../assembly/render/index.ts';
@@ -13,6 +14,8 @@ import { startTakeWorker } from './take-worker.ts';
 import { TaskService, type KindFactory } from './task-service.ts';
 
 export interface JobSystemOptions {
+  /** The GPUs to offer (WORKER_GPUS, WORKER_VRAM_GB) and the heartbeat, refresh and watchdog intervals. */
+  settings: Settings;
   workspace: Workspace;
   queue: GitQueue;
   rooms: RoomRegistry;
@@ -34,12 +37,12 @@ export interface JobSystemOptions {
 
 /** The engine's side of the jobs: the task service, the take committer, and (embedded) a worker. */
 export async function startJobSystem(options: JobSystemOptions) {
-  const tasks = new TaskService(options.rooms, options.catalogue, options.redis, options.lockDurationMs, options.kinds, options.prepareGeneration);
+  const tasks = new TaskService(options.rooms, options.catalogue, options.redis, options.lockDurationMs, options.kinds, options.prepareGeneration, options.settings.dispatchWatchdogMs);
   await tasks.ready();
   const takeWorker = startTakeWorker({ workspace: options.workspace, queue: options.queue, rooms: options.rooms, redis: options.redis });
   const worker = options.inProcessWorker
     ? await startGenerationWorker({
-        gpus: await detectGpus(),
+        gpus: await detectGpus(options.settings),
         workspace: options.workspace,
         redis: options.redis,
         catalogue: options.catalogue,
@@ -48,6 +51,8 @@ export async function startJobSystem(options: JobSystemOptions) {
         concurrency: options.concurrency,
         lockDurationMs: options.lockDurationMs,
         name: `engine:${process.pid}`,
+        heartbeatTtlMs: options.settings.heartbeatTtlMs,
+        pipelinesRefreshMs: options.settings.pipelinesRefreshMs,
       })
     : null;
   const renderWorker = options.inProcessWorker
