@@ -1,7 +1,6 @@
 // `npm run worker`: a standalone generation worker joining the studio through REDIS_URL
 // (the distributed shape). It needs the workspace the engine uses (STUDIO_HOME, shared storage).
 import { hostname } from 'node:os';
-import { loadConfig } from '../config.ts';
 import { workspaceAt } from '../projects/workspace.ts';
 import { DockerBackend } from '../runner/docker-backend.ts';
 import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
@@ -9,30 +8,35 @@ import { ProcessBackend } from '../runner/process-backend.ts';
 import { startGenerationWorker } from './generation-worker.ts';
 import { startRenderWorker } from './render-job.ts';
 import { chooseRenderer } from '../assembly/render/index.ts';
-import { jobSettings } from './job-settings.ts';
 import { redisOptions } from './redis-connection.ts';
 import { detectGpus } from './worker-capacity.ts';
+import { loadSettings } from '../settings/index.ts';
 
 async function main() {
-  const config = loadConfig();
-  const settings = jobSettings(process.env, config.repoRoot);
+  // The one read of the environment (engine/src/settings names every variable).
+  const settings = loadSettings(process.env);
   if (!settings.redisUrl) throw new Error('set REDIS_URL to the Redis the engine uses (e.g. redis://studio-host:6379 or unix:///path/redis.sock)');
   const catalogue = new PipelineCatalogue(settings.pipelineRoots);
   for (const problem of catalogue.problems) console.warn(`pipeline ${problem.dir} skipped: ${problem.message}`);
-  const gpus = await detectGpus();
+  const gpus = await detectGpus(settings);
   const worker = await startGenerationWorker({
     gpus,
-    workspace: workspaceAt(config.studioHome),
+    workspace: workspaceAt(settings.studioHome),
     redis: redisOptions({ url: settings.redisUrl }),
     catalogue,
-    backends: [new DockerBackend(), new ProcessBackend({ gpus: gpus.length > 0 })],
+    backends: [
+      new DockerBackend({ socketPath: settings.dockerSocket, modelsDir: settings.modelsDir }),
+      new ProcessBackend({ gpus: gpus.length > 0, path: settings.path, home: settings.home, modelsDir: settings.modelsDir }),
+    ],
     preference: settings.backend,
     concurrency: settings.concurrency,
     lockDurationMs: settings.lockDurationMs,
-    name: process.env.WORKER_NAME ?? `${hostname()}:${process.pid}`,
+    name: settings.workerName ?? `${hostname()}:${process.pid}`,
+    heartbeatTtlMs: settings.heartbeatTtlMs,
+    pipelinesRefreshMs: settings.pipelinesRefreshMs,
   });
   // Final renders are CPU work: every worker takes them.
-  const renderWorker = startRenderWorker({ workspace: workspaceAt(config.studioHome), redis: redisOptions({ url: settings.redisUrl }), renderer: (backend) => chooseRenderer({ backend }) });
+  const renderWorker = startRenderWorker({ workspace: workspaceAt(settings.studioHome), redis: redisOptions({ url: settings.redisUrl }), renderer: (backend) => chooseRenderer({ backend }) });
   const gpuText = gpus.length ? gpus.map((g) => `${g.id}:${g.vramGB} GB`).join(', ') : 'none (CPU only)';
   console.log(`Studio worker ${worker.name} ready: GPUs ${gpuText}; ${catalogue.all().length} pipelines, backend ${settings.backend}, CPU slots ${settings.concurrency}`);
   const stop = async () => {
