@@ -30,9 +30,9 @@ function parseVariables(env: Readonly<Record<string, string | undefined>>): Pars
 /**
  * The settings of the engine and of `npm run worker`, read once at start-up from the environment
  * (VARIABLES in variables.ts names each, with its type, default and meaning) and passed down.
- * Nothing else reads process.env. Throws InvalidSettingError naming every variable it refuses.
+ * Nothing else reads the environment. Throws InvalidSettingError naming every variable it refuses.
  */
-export function loadSettings(env: Readonly<Record<string, string | undefined>> = process.env) {
+export function loadSettings(env: Readonly<Record<string, string | undefined>>) {
   const v = parseVariables(env);
   return {
     host: v.HOST,
