@@ -9,6 +9,7 @@ import { GitQueue } from '../projects/git-queue.ts';
 import { recoverProject } from '../projects/recover-project.ts';
 import { TakeCommitter, type PendingTake } from '../projects/takes/commit-takes.ts';
 import { ensureWorkspace, workspaceAt, type Workspace } from '../projects/workspace.ts';
+import { soakKnob } from '../testing/soak-knobs.ts';
 
 const FOLDER = '03_Renders/SCENE_01/SHOT_010';
 let workspace: Workspace;
@@ -107,7 +108,7 @@ describe('a retried take job finds its own work (SIGKILL recovery)', () => {
 
   it('SIGKILL at random moments while placing: exactly one take per generation, never one without provenance, git fsck clean', async () => {
     const dir = await project('Killed While Placing');
-    const runs = Number(process.env.RECOVERY_KILLS ?? 12);
+    const runs = soakKnob('RECOVERY_KILLS', 12);
     const child = join(REPO_ROOT, 'engine/src/testing/hardening/place-take-child.ts');
     let killedMidway = 0;
     for (let i = 0; i < runs; i++) {
@@ -146,5 +147,5 @@ describe('a retried take job finds its own work (SIGKILL recovery)', () => {
     expect((await stat(join(dir, FOLDER, 'takes.json'))).isFile()).toBe(true);
     console.log(`placing under SIGKILL: ${runs} kills (${killedMidway} before the take was done), ${byTask.size} takes, 0 duplicates, 0 without provenance, git fsck clean each time`);
     expect(killedMidway).toBeGreaterThan(0);
-  }, Number(process.env.SOAK_TIMEOUT_MS ?? 300_000));
+  }, soakKnob('SOAK_TIMEOUT_MS', 300_000));
 });
