@@ -8,10 +8,11 @@ import { TEST_PIPELINES } from '../testing/job-app.ts';
 import { generate, projectWithShot, waitForTask } from '../testing/project-fixture.ts';
 import { spawnEngine, type SpawnedEngine } from '../testing/spawn-engine.ts';
 import { spawnWorker } from '../testing/spawn-worker.ts';
+import { soakKnob } from '../testing/soak-knobs.ts';
 
 const FOLDER = '03_Renders/SCENE_01/SHOT_010';
 /** Kills of each kind: small in `npm test`, 50 in `npm run soak`. */
-const KILLS = Number(process.env.SOAK_KILLS ?? 1);
+const KILLS = soakKnob('SOAK_KILLS', 1);
 const common = { PIPELINES_PATH: TEST_PIPELINES, RUNNER_BACKEND: 'process', WORKER_LOCK_MS: '2000', STUDIO_LOCAL_WORKER: '0' };
 
 describe('SIGKILL of the engine and of a worker at random moments during generation', () => {
@@ -80,5 +81,5 @@ describe('SIGKILL of the engine and of a worker at random moments during generat
       await engine.stop();
       await rm(home, { recursive: true, force: true });
     }
-  }, Number(process.env.SOAK_TIMEOUT_MS ?? 900_000));
+  }, soakKnob('SOAK_TIMEOUT_MS', 900_000));
 });
