@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../config.ts';
 import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
-import { dispatch, NoCapableWorkerError, tableChoice, tablePipeline } from './dispatch.ts';
+import { parseCpuQueue } from './cpu-queues.ts';
+import { dispatch, NoCapableWorkerError, noCapableCpu, noWorkerNotice, tableChoice, tablePipeline } from './dispatch.ts';
 import { parseGpuQueue } from './gpu-tiers.ts';
 import type { GenerateJobData } from './job-types.ts';
 import { needFromPeak, profileKey, vramNeed, type ObservedProfile } from './vram-profile.ts';
@@ -92,7 +93,7 @@ describe('dispatch', () => {
     expect(routed.queue).toBe('gpu-24@t2i-flux-schnell');
     expect(parseGpuQueue(routed.queue)).toEqual({ name: 'gpu-24@t2i-flux-schnell', tier: 24, shareable: false, pipeline: 't2i-flux-schnell' });
     expect(dispatch({ data: { ...job('t2i-sd1.5', 'low', 12), shareable: true }, policy: 'queue', workers: [worker('w', [[24, 0]])], catalogue, pinned: true }).queue).toBe('gpu-12-shared@t2i-sd1.5');
-    expect(dispatch({ data: job('draft-image', 'high', 0), policy: 'queue', workers: [], catalogue, pinned: true }).queue).toBe('generate');
+    expect(dispatch({ data: job('draft-image', 'high', 0), policy: 'queue', workers: [], catalogue, pinned: true }).queue).toBe('cpu@draft-image');
   });
 
   it('falls back only to what fits a free GPU, and fails at once when nothing could ever hold the job', () => {
@@ -113,6 +114,33 @@ describe('dispatch', () => {
     // A big free GPU that cannot start it does not count as free for a fallback either.
     const mixed = [worker('small', [[16, 0]]), worker('big', [[80, 0]], ALL.filter((id) => id !== 't2i-flux-dev-fp16'))];
     expect(dispatch({ data: job('t2i-flux-dev-fp16', 'high', 24), policy: 'fallback', workers: mixed, catalogue, pinned: false, profiles: proven }).data).toMatchObject({ quality: 'standard', pipelineId: 't2i-flux-schnell' });
+  });
+
+  it('sends a CPU job only where a live worker can start it, says why not, and lets it wait when no worker is live', () => {
+    const draft = job('draft-image', 'standard', 0);
+    // One worker has it installed, one does not (not in its pipeline folders): it goes to the pipeline's own CPU queue.
+    const lacking = { ...worker('lacking', [], ALL.filter((id) => id !== 'draft-image')), unavailable: {} };
+    expect(dispatch({ data: draft, policy: 'queue', workers: [lacking, worker('has', [])], catalogue, pinned: true })).toMatchObject({ queue: 'cpu@draft-image', notice: null });
+    expect(parseCpuQueue('cpu@draft-image')).toEqual({ name: 'cpu@draft-image', pipeline: 'draft-image' });
+    expect(parseCpuQueue('gpu-24@draft-image')).toBeNull();
+    // Only the worker that lacks it is live: refused at once with the reason, as a GPU job is.
+    expect(() => dispatch({ data: draft, policy: 'queue', workers: [lacking], catalogue, pinned: true })).toThrow(
+      'No live worker can run this: draft-image runs on the CPU and no live worker can start it (lacking: draft-image is not installed there (not in its pipeline folders)).',
+    );
+    // Live workers whose Docker lacks its image: the same words as for GPU pipelines.
+    const noImage = worker('w', [], ALL.filter((id) => id !== 'draft-image'));
+    expect(noCapableCpu([noImage], catalogue.get('draft-image').manifest)).toBe('its image studio/draft-image:latest is not built on any live worker (run scripts/build-pipeline-images there)');
+    // No worker at all (a restart, workers joining later): queued, and the user is told it waits.
+    expect(dispatch({ data: draft, policy: 'queue', workers: [], catalogue, pinned: true })).toMatchObject({ queue: 'cpu@draft-image', notice: noWorkerNotice('draft-image') });
+  });
+
+  it('the quality table prefers a CPU pipeline a live worker can start, and a GPU fallback drops only to one', () => {
+    // Two CPU image pipelines (the draft and a test double): the one a live worker can start.
+    const withDoubles = new PipelineCatalogue([join(REPO_ROOT, 'pipelines'), join(REPO_ROOT, 'engine/src/testing/pipelines')]);
+    expect(tablePipeline(withDoubles, 'generate-image', 'low', { workers: [worker('noop', [], ['test-noop'])] })).toBe('test-noop');
+    expect(tablePipeline(withDoubles, 'generate-image', 'low', { workers: [worker('draft', [], ['draft-image'])] })).toBe('draft-image');
+    // No GPU can hold FLUX dev; the CPU draft is not startable either: nothing to fall back to.
+    expect(() => dispatch({ data: job('t2i-flux-dev-fp16', 'high', 24), policy: 'fallback', workers: [worker('small', [[8, 0]], ALL.filter((x) => x !== 'draft-image'))], catalogue, pinned: true, profiles: proven })).toThrow(NoCapableWorkerError);
   });
 
   it('uses the observed peak once there is one: the manifest is only the prior', () => {

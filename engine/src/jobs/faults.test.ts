@@ -34,7 +34,7 @@ describe('faults (real processes, real Redis)', () => {
       expect(done.status).toBe('succeeded');
       // The killed attempt, had it handed in a take too, would be a take job pending until committed.
       const jobs = (await settledJobs(redisOptions({ socketPath: join(home, '.redis', 'redis.sock') }))).filter((j) => projectOfJob(j) === id);
-      expect(jobs.map((j) => `${j.queueName}:${j.id}`).sort()).toEqual([`generate:${taskId}`, `takes:take-${taskId}`]);
+      expect(jobs.map((j) => `${j.queueName}:${j.id}`).sort()).toEqual([`cpu@test-slow:${taskId}`, `takes:take-${taskId}`]);
       expect(await takesOf(home, id)).toEqual(['SHOT-010_v01_take01.png']);
       await second.stop();
     } finally {

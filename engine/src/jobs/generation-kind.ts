@@ -5,7 +5,10 @@ import type { Graph, ServerMessage } from '@studio/node-schemas';
 import { fileUrl } from '../projects/file-url.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
-import { dispatch, largestGpuFor, tablePipeline } from './dispatch.ts';
+import { parseCpuQueue } from './cpu-queues.ts';
+import { dispatch, largestGpuFor, noCapableCpu, noWorkerNotice, tablePipeline } from './dispatch.ts';
+import { moveLegacyCpuJobs } from './legacy-cpu-queue.ts';
+import { generationQueueNames } from './queue-discovery.ts';
 import { VramProfiles } from './vram-profile.ts';
 import { buildGenerationRequest } from './generation-request.ts';
 import { baseStatus, type JobEvent, type JobKind, type TaskStatus } from './job-kind.ts';
@@ -29,9 +32,11 @@ export interface KindContext {
 }
 
 /**
- * Generation: the CPU queue and one queue per GPU tier (made when first used, with a stalled-job
- * check, since the only worker able to hold a tier may be the one that died); a finished job
- * becomes a take through the takes queue, so status reads the take committer's job too.
+ * Generation: one queue per CPU pipeline and one per GPU tier and pipeline (made when first used,
+ * or found in Redis at start, each with a stalled-job check, since the only worker able to run a
+ * queue's jobs may be the one that died); a finished job becomes a take through the takes queue,
+ * so status reads the take committer's job too. The single `generate` queue CPU jobs shared
+ * before is kept only to find and move what it still holds.
  */
 export class GenerationKind implements JobKind<GenerateJobData> {
   readonly name = 'generation';
@@ -42,6 +47,8 @@ export class GenerationKind implements JobKind<GenerateJobData> {
   readonly #takes: Queue;
   /** task id -> project and node, to route events without a Redis round trip. */
   readonly #routes = new Map<string, { projectId: string; nodeId: string }>();
+  /** Waiting CPU jobs already told that no worker is running (told once while none is). */
+  readonly #toldNoWorker = new Set<string>();
 
   constructor(private readonly ctx: KindContext) {
     this.#takes = new Queue(TAKES_QUEUE, { connection: ctx.redis });
@@ -49,8 +56,18 @@ export class GenerationKind implements JobKind<GenerateJobData> {
     this.#events.set(GENERATE_QUEUE, new QueueEvents(GENERATE_QUEUE, { connection: ctx.redis }));
   }
 
-  get cpuQueue(): Queue<GenerateJobData> {
-    return this.#queues.get(GENERATE_QUEUE)!;
+  /**
+   * Opens every generation queue a previous engine made (to hear its events, check its stalled
+   * jobs and cancel by node), and moves jobs still waiting in the old shared CPU queue to their
+   * pipeline's queue, where workers that can start them read.
+   */
+  async openExisting(): Promise<void> {
+    for (const name of await generationQueueNames(this.ctx.publisher)) this.queue(name);
+    await moveLegacyCpuJobs({
+      legacy: this.#queues.get(GENERATE_QUEUE)!,
+      target: (name) => this.queue(name),
+      recordQueue: (taskId, name) => this.ctx.publisher.hset(TASK_QUEUES, taskId, name).then(() => undefined),
+    });
   }
 
   queue(name: string): Queue<GenerateJobData> {
@@ -125,32 +142,53 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       removeOnComplete: { age: 7 * 86400 },
       removeOnFail: { age: 7 * 86400 },
     });
+    if (!workers.length && parseCpuQueue(decided.queue)) this.#toldNoWorker.add(taskId);
     if (decided.notice) room.broadcast({ type: 'server:notice', level: 'warning', message: decided.notice, node_id: nodeId, task_id: taskId });
     room.taskEvent({ type: 'server:node_state_updated', node_id: nodeId, state: 'queued', task_id: taskId });
     return { queue: decided.queue, fallback: decided.data.fallbackFrom ?? null };
   }
 
   /**
-   * GPU jobs still waiting when no live worker could ever hold them any more (the only big
-   * enough worker died or left) fail with a clear message instead of waiting forever.
+   * Jobs still waiting when no live worker could ever start or hold them any more (the only big
+   * enough worker, or the only one that can start a CPU pipeline, died or left) fail with a clear
+   * message instead of waiting forever. A CPU job waiting while no worker at all is live is told
+   * so once, and waits for one to join.
    */
   async checkWaitingJobs(): Promise<void> {
     const workers = await liveWorkers(this.ctx.publisher);
+    if (workers.length) this.#toldNoWorker.clear();
     for (const [name, queue] of this.#queues) {
       if (name === GENERATE_QUEUE) continue;
+      const cpu = parseCpuQueue(name);
+      const why = cpu ? this.#cpuProblem(cpu.pipeline, workers) : null;
+      if (cpu && why === null) continue;
       for (const job of await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, 500)) {
-        const biggest = largestGpuFor(workers, job.data.pipelineId);
-        if (job.data.vramGB <= biggest) continue;
-        await job.remove().catch(() => undefined);
         const room = await this.ctx.rooms.get(job.data.projectId).catch(() => null);
-        room?.taskEvent({
-          type: 'server:task_failed',
-          task_id: job.id!,
-          node_id: job.data.nodeId,
-          error: `No live worker can run this any more: ${job.data.pipelineId} needs ${job.data.vramGB} GB and ${biggest ? `the largest live GPU has ${biggest} GB` : 'no live GPU worker can start it'}.`,
-        });
+        if (cpu && !workers.length) {
+          if (this.#toldNoWorker.has(job.id!)) continue;
+          this.#toldNoWorker.add(job.id!);
+          room?.broadcast({ type: 'server:notice', level: 'warning', message: noWorkerNotice(cpu.pipeline), node_id: job.data.nodeId, task_id: job.id! });
+          continue;
+        }
+        let error: string;
+        if (cpu) error = `No live worker can run this any more: ${job.data.pipelineId} runs on the CPU and ${why}.`;
+        else {
+          const biggest = largestGpuFor(workers, job.data.pipelineId);
+          if (job.data.vramGB <= biggest) continue;
+          error = `No live worker can run this any more: ${job.data.pipelineId} needs ${job.data.vramGB} GB and ${biggest ? `the largest live GPU has ${biggest} GB` : 'no live GPU worker can start it'}.`;
+        }
+        await job.remove().catch(() => undefined);
+        room?.taskEvent({ type: 'server:task_failed', task_id: job.id!, node_id: job.data.nodeId, error });
       }
     }
+  }
+
+  /** Why no live worker can start a CPU pipeline ('' when no worker is live at all), or null when one can. */
+  #cpuProblem(pipelineId: string, workers: Awaited<ReturnType<typeof liveWorkers>>): string | null {
+    if (!workers.length) return '';
+    const entry = this.ctx.catalogue.all().find((p) => p.manifest.id === pipelineId);
+    if (!entry) return workers.some((w) => w.pipelines?.includes(pipelineId)) ? null : `${pipelineId} is not installed on any live worker`;
+    return noCapableCpu(workers, entry.manifest);
   }
 
   async status(job: Job<GenerateJobData>, state: string): Promise<TaskStatus> {

@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptFolderName } from './attempt-folder.ts';
 import { GenerationQueues } from './generation-queues.ts';
+import { cpuQueueName } from './cpu-queues.ts';
 import { gpuQueueName } from './gpu-tiers.ts';
 import { GENERATE_QUEUE, TAKES_QUEUE } from './job-types.ts';
 import { sweepJobsDir } from './jobs-sweeper.ts';
@@ -33,14 +34,17 @@ const queue = (name: string) => {
 };
 
 describe('a generation job’s state, whichever queue holds it', () => {
-  it('finds jobs in the CPU queue and in GPU queues that appeared later', async () => {
+  it('finds jobs in the old shared CPU queue, and in per-pipeline CPU and GPU queues that appeared later', async () => {
     const states = new GenerationQueues(connection);
-    await queue(GENERATE_QUEUE).add('generate', {}, { jobId: 'cpu-1' });
-    expect(await states.getJobState('cpu-1')).toBe('waiting');
+    await queue(GENERATE_QUEUE).add('generate', {}, { jobId: 'legacy-1' });
+    expect(await states.getJobState('legacy-1')).toBe('waiting');
     expect(await states.getJobState('gpu-1')).toBe('unknown');
+    expect(await states.getJobState('cpu-1')).toBe('unknown');
     await queue(gpuQueueName(24, false, 'test-gpu-sleep')).add('generate', {}, { jobId: 'gpu-1' });
+    await queue(cpuQueueName('test-noop')).add('generate', {}, { jobId: 'cpu-1' });
     await new Promise((r) => setTimeout(r, 1100));
     expect(await states.getJobState('gpu-1')).toBe('waiting');
+    expect(await states.getJobState('cpu-1')).toBe('waiting');
     await states.close();
   });
 

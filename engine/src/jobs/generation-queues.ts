@@ -1,12 +1,13 @@
 import { Queue, type JobState, type RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
-import { GPU_QUEUE_META_PATTERN, parseGpuQueue, queueNameOfMetaKey } from './gpu-tiers.ts';
 import { GENERATE_QUEUE } from './job-types.ts';
+import { generationQueueNames } from './queue-discovery.ts';
 
 /**
- * A generation job's state whichever queue holds it: the CPU queue or any GPU queue (per tier and
- * pipeline, found in Redis as they appear). For code that knows a job id but not its queue (the
- * .jobs sweeper): looking only at the CPU queue would call every running GPU job finished.
+ * A generation job's state whichever queue holds it: any CPU queue (per pipeline), any GPU queue
+ * (per tier and pipeline), found in Redis as they appear, or the old shared CPU queue. For code
+ * that knows a job id but not its queue (the .jobs sweeper): looking at one queue only would call
+ * every job running in the others finished.
  */
 export class GenerationQueues {
   readonly #redis: Redis;
@@ -32,15 +33,7 @@ export class GenerationQueues {
     this.#queue(GENERATE_QUEUE);
     if (Date.now() - this.#listedAt > 1000) {
       this.#listedAt = Date.now();
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.#redis.scan(cursor, 'MATCH', GPU_QUEUE_META_PATTERN, 'COUNT', 1000);
-        cursor = next;
-        for (const key of keys) {
-          const name = queueNameOfMetaKey(key);
-          if (name && parseGpuQueue(name)) this.#queue(name);
-        }
-      } while (cursor !== '0');
+      for (const name of await generationQueueNames(this.#redis)) this.#queue(name);
     }
     return [...this.#queues.values()];
   }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { link, lstat, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
+import { Queue, UnrecoverableError, type Job, type RedisOptions } from 'bullmq';
 import { StudioError } from '../errors.ts';
 import { isPlainProjectFile } from '../projects/open-project-file.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
@@ -16,7 +16,8 @@ import { startGpuSlots } from './gpu-slots.ts';
 import type { GpuInfo } from './worker-capacity.ts';
 import { WorkerHeartbeat, type GpuState } from './worker-registry.ts';
 import { StartablePipelines } from './worker-pipelines.ts';
-import { GENERATE_QUEUE, TAKES_QUEUE, GenerateJobData, type TakeJobData } from './job-types.ts';
+import { startCpuSlots } from './cpu-slots.ts';
+import { TAKES_QUEUE, GenerateJobData, type TakeJobData } from './job-types.ts';
 import { parseJobData } from './parse-job-data.ts';
 
 export interface GenerationWorkerOptions {
@@ -43,9 +44,10 @@ export function jobsDir(workspace: Workspace): string {
 }
 
 /**
- * A generation worker: takes jobs from the generate queue, runs the pipeline on a backend in a
- * fresh attempt folder, and hands the output to the engine through the takes queue (workers never
- * write a project repository). A failed pipeline is not retried; a worker that dies mid-job has
+ * A generation worker: takes jobs only from the CPU and GPU queues of the pipelines it can start
+ * (its CPU slots and, with GPUs, one slot per GPU), runs the pipeline on a backend in a fresh
+ * attempt folder, and hands the output to the engine through the takes queue (workers never write
+ * a project repository). A failed pipeline is not retried; a worker that dies mid-job has
  * its job taken up again by BullMQ's stalled-job check. Cancels arrive on a Redis channel, since
  * only the worker holding a job can abort it.
  */
@@ -56,7 +58,6 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
   const lockDuration = options.lockDurationMs ?? 30_000;
 
   const gpuStates: GpuState[] = (options.gpus ?? []).map((g) => ({ ...g, jobs: [] }));
-  const cpuJobs = new Set<string>();
 
   const runJob = async (job: Job<GenerateJobData>, signal: AbortSignal | undefined, gpu: GpuState | null) => {
     const data = parseJobData(GenerateJobData, job);
@@ -141,45 +142,32 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
     }
   };
 
-  const worker = new Worker<GenerateJobData>(
-    GENERATE_QUEUE,
-    async (job, _token, signal) => {
-      cpuJobs.add(job.id!);
-      void heartbeat.beat();
-      try {
-        return await runJob(job, signal, null);
-      } finally {
-        cpuJobs.delete(job.id!);
-        void heartbeat.beat();
-      }
-    },
-    {
-    connection: options.redis,
-    concurrency: options.concurrency ?? 2,
-    lockDuration,
-    stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
-    maxStalledCount: 3,
-    name,
-    },
-  );
-  worker.on('error', () => undefined);
-
   const startedAt = new Date().toISOString();
   // What this worker can start, in its heartbeat: the dispatcher sends it nothing else.
   const startable = new StartablePipelines(catalogue, backends, options.preference, () => void heartbeat.beat(), options.pipelinesRefreshMs);
+  let cpu: Awaited<ReturnType<typeof startCpuSlots>> | null = null;
   const heartbeat = new WorkerHeartbeat(options.redis, () => ({
     name,
     host: hostname(),
     pid: process.pid,
     gpus: gpuStates,
     cpuSlots: options.concurrency ?? 2,
-    cpuJobs: [...cpuJobs],
+    cpuJobs: cpu?.jobs ?? [],
     pipelines: startable.ids,
     unavailable: startable.reasons,
     startedAt,
     heartbeatAt: '',
   }), options.heartbeatTtlMs);
   await startable.start();
+  // CPU jobs come from the queues of the CPU pipelines this worker can start, and no others.
+  cpu = await startCpuSlots({
+    redis: options.redis,
+    slots: options.concurrency ?? 2,
+    lockDurationMs: lockDuration,
+    canStart: (id) => startable.has(id),
+    run: (job, signal) => runJob(job, signal, null),
+    onChange: () => void heartbeat.beat(),
+  });
   await heartbeat.start();
   const slots = gpuStates.length
     ? await startGpuSlots({
@@ -192,15 +180,16 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         onChange: () => void heartbeat.beat(),
       })
     : null;
-  const stopListening = await listenForCancels(options.redis, [worker], (jobId) => slots?.cancel(jobId));
+  const stopListening = await listenForCancels(options.redis, [], (jobId) => {
+    cpu?.cancel(jobId);
+    slots?.cancel(jobId);
+  });
 
-  await worker.waitUntilReady();
   return {
-    worker,
     name,
     close: async () => {
       await slots?.close();
-      await worker.close();
+      await cpu?.close();
       await takes.close();
       stopListening();
       startable.stop();

@@ -64,7 +64,7 @@ describe('generating a shot (real Redis, BullMQ, git-lfs, process backend)', () 
     expect(await generate(studio.base, id, 'shot-1', 'click-1')).toBe(a);
     // A second job, or this one run again, would be in the queues until its take was committed.
     const jobs = (await settledJobs(studio.connection)).filter((j) => projectOfJob(j) === id);
-    expect(jobs.map((j) => `${j.queueName}:${j.id}:${j.attemptsMade}`).sort()).toEqual([`generate:${a}:1`, `takes:take-${a}:1`]);
+    expect(jobs.map((j) => `${j.queueName}:${j.id}:${j.attemptsMade}`).sort()).toEqual([`cpu@test-noop:${a}:1`, `takes:take-${a}:1`]);
     const files = (await readdir(join(dirOf(id), '03_Renders/SCENE_01/SHOT_010'))).filter((f) => f.endsWith('.png'));
     expect(files).toEqual(['SHOT-010_v01_take01.png']);
   });
@@ -112,7 +112,7 @@ describe('generating a shot (real Redis, BullMQ, git-lfs, process backend)', () 
     expect((await waitForTask(studio.base, taskId)).status).toBe('failed');
     // A retry or a stray take job would be pending until it had run and committed.
     const jobs = (await settledJobs(studio.connection)).filter((j) => projectOfJob(j) === id);
-    expect(jobs.map((j) => `${j.queueName}:${j.id}`)).toEqual([`generate:${taskId}`]);
+    expect(jobs.map((j) => `${j.queueName}:${j.id}`)).toEqual([`cpu@test-fail:${taskId}`]);
     await studio.ctx.queue.idle();
     expect(await readdir(join(dirOf(id), '03_Renders'))).toEqual(['.gitkeep']);
     expect(git(id, 'rev-parse', 'HEAD')).toBe(head);
@@ -136,7 +136,7 @@ describe('generating a shot (real Redis, BullMQ, git-lfs, process backend)', () 
     expect(states.at(-1)).toBe('cancelled');
     // A job that ran on after the cancel would hand in a take job, pending until committed.
     const jobs = (await settledJobs(studio.connection)).filter((j) => projectOfJob(j) === id);
-    expect(jobs.map((j) => j.queueName)).toEqual(['generate']);
+    expect(jobs.map((j) => j.queueName)).toEqual(['cpu@test-slow']);
     await studio.ctx.queue.idle();
     expect(await readdir(join(dirOf(id), '03_Renders'))).toEqual(['.gitkeep']);
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Worker, type Job, type RedisOptions } from 'bullmq';
+import type { Job, RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import type { PipelineMeasurement } from '../runner/progress-lines.ts';
-import { GPU_QUEUE_META_PATTERN, parseGpuQueue, queueNameOfMetaKey, type GpuQueue } from './gpu-tiers.ts';
+import { GPU_QUEUE_META_PATTERN, parseGpuQueue, type GpuQueue } from './gpu-tiers.ts';
+import { QueueReaders, runHeld } from './held-jobs.ts';
+import { QueueListing } from './queue-discovery.ts';
 import type { GenerateJobData } from './job-types.ts';
 import { VramProfiles } from './vram-profile.ts';
 import type { GpuState } from './worker-registry.ts';
@@ -36,42 +38,13 @@ export async function startGpuSlots(options: GpuSlotsOptions) {
   const biggest = Math.max(0, ...options.gpus.map((g) => g.vramGB));
   const redis = new Redis(options.redis as IORedisOptions);
   const profiles = new VramProfiles(redis);
-  const workers = new Map<string, Worker<GenerateJobData>>();
-  let queues: GpuQueue[] = [];
-  let discoveredAt = 0;
-
-  const workerFor = (name: string) => {
-    let worker = workers.get(name);
-    if (!worker) {
-      worker = new Worker<GenerateJobData>(name, null, {
-        connection: options.redis,
-        lockDuration: options.lockDurationMs,
-        stalledInterval: Math.max(1000, Math.floor(options.lockDurationMs / 2)),
-        maxStalledCount: 3,
-      });
-      worker.on('error', () => undefined);
-      void worker.startStalledCheckTimer().catch(() => undefined);
-      workers.set(name, worker);
-    }
-    return worker;
-  };
+  const readers = new QueueReaders(options.redis, options.lockDurationMs);
+  const listing = new QueueListing(redis, GPU_QUEUE_META_PATTERN, DISCOVER_MS);
 
   /** The GPU queues that exist, of a tier some GPU here holds, biggest first. */
   async function discover(): Promise<GpuQueue[]> {
-    if (Date.now() - discoveredAt < DISCOVER_MS) return queues;
-    discoveredAt = Date.now();
-    const found: GpuQueue[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', GPU_QUEUE_META_PATTERN, 'COUNT', 1000).catch(() => ['0', [] as string[]] as const);
-      cursor = next;
-      for (const key of keys) {
-        const queue = parseGpuQueue(queueNameOfMetaKey(key) ?? '');
-        if (queue && queue.tier <= biggest) found.push(queue);
-      }
-    } while (cursor !== '0');
-    queues = found.sort((a, b) => b.tier - a.tier || Number(a.shareable) - Number(b.shareable) || a.name.localeCompare(b.name));
-    return queues;
+    const found = (await listing.names()).map(parseGpuQueue).filter((q): q is GpuQueue => q !== null && q.tier <= biggest);
+    return found.sort((a, b) => b.tier - a.tier || Number(a.shareable) - Number(b.shareable) || a.name.localeCompare(b.name));
   }
 
   const controllers = new Map<string, AbortController>();
@@ -83,7 +56,7 @@ export async function startGpuSlots(options: GpuSlotsOptions) {
     for (const q of await discover()) {
       // An idle GPU takes anything it can hold; a shared one only more shareable work that fits.
       if (q.tier > free || (gpu.jobs.length > 0 && !q.shareable) || !options.canStart(q.pipeline)) continue;
-      const job = (await workerFor(q.name).getNextJob(token, { block: false }).catch(() => undefined)) as Job<GenerateJobData> | undefined;
+      const job = await readers.next(q.name, token);
       if (job) return { job, vramGB: q.tier };
     }
     return null;
@@ -95,8 +68,7 @@ export async function startGpuSlots(options: GpuSlotsOptions) {
     const entry = { jobId: job.id!, pipeline: job.data.pipelineId, vramGB, since: new Date().toISOString() };
     gpu.jobs.push(entry);
     options.onChange?.();
-    const renew = setInterval(() => void job.extendLock(token, options.lockDurationMs).catch(() => undefined), Math.floor(options.lockDurationMs / 3));
-    try {
+    await runHeld(job, token, options.lockDurationMs, async () => {
       const result = await options.run(job, gpu, controller.signal);
       const { measurement, runMs } = (result ?? {}) as { measurement?: PipelineMeasurement | null; runMs?: number };
       await profiles
@@ -108,15 +80,12 @@ export async function startGpuSlots(options: GpuSlotsOptions) {
           at: new Date().toISOString(),
         })
         .catch(() => undefined);
-      await job.moveToCompleted(result, token, false).catch(() => undefined);
-    } catch (error) {
-      await job.moveToFailed(error as Error, token, false).catch(() => undefined);
-    } finally {
-      clearInterval(renew);
+      return result;
+    }).finally(() => {
       controllers.delete(job.id!);
       gpu.jobs.splice(gpu.jobs.indexOf(entry), 1);
       options.onChange?.();
-    }
+    });
   }
 
   const loops = options.gpus.map(async (gpu) => {
@@ -149,7 +118,7 @@ export async function startGpuSlots(options: GpuSlotsOptions) {
     async close() {
       running = false;
       await Promise.all(loops);
-      await Promise.all([...workers.values()].map((w) => w.close()));
+      await readers.close();
       redis.disconnect();
     },
   };

@@ -26,7 +26,7 @@ describe('idempotency keys (real Redis)', () => {
     await waitForTask(studio.base, taskId);
     const later = await submit(id, 'double-click');
     expect(later).toEqual({ status: 202, body: { task_id: taskId, deduplicated: true } });
-    const jobs = (await settledJobs(studio.connection)).filter((j) => projectOfJob(j) === id && j.queueName === 'generate');
+    const jobs = (await settledJobs(studio.connection)).filter((j) => projectOfJob(j) === id && j.queueName === 'cpu@test-noop');
     expect(jobs.map((j) => j.id)).toEqual([taskId]);
   });
 

@@ -10,6 +10,7 @@ import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { TEST_PIPELINES } from '../testing/job-app.ts';
 import { attemptFolderName } from './attempt-folder.ts';
 import { jobsDir, startGenerationWorker } from './generation-worker.ts';
+import { cpuQueueName } from './cpu-queues.ts';
 import { GENERATE_QUEUE, TAKES_QUEUE } from './job-types.ts';
 import { sweepJobsDir } from './jobs-sweeper.ts';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.ts';
@@ -69,7 +70,9 @@ describe('.jobs is cleaned of what crashed and finished jobs left', () => {
   it('a generation taken up again after it handed its output over does not run again', async () => {
     const connection = redisOptions({ socketPath: redis.socketPath });
     await takes.add('commit', { backend: 'process', runMs: 5, worker: 'first' }, { jobId: 'take-handed-over' });
-    const events = new QueueEvents(GENERATE_QUEUE, { connection });
+    // The worker reads only the CPU queues of pipelines it can start: test-noop's.
+    const queue = new Queue(cpuQueueName('test-noop'), { connection });
+    const events = new QueueEvents(cpuQueueName('test-noop'), { connection });
     await events.waitUntilReady();
     const worker = await startGenerationWorker({
       workspace,
@@ -79,13 +82,37 @@ describe('.jobs is cleaned of what crashed and finished jobs left', () => {
       name: 'second',
     });
     try {
-      const job = await generate.add('generate', { pipelineId: 'no-such-pipeline', projectId: 'p', inputs: {} }, { jobId: 'handed-over' });
+      const data = {
+        projectId: 'p',
+        nodeId: 'shot-1',
+        nodeType: 'shot',
+        subject: { folder: '03_Renders/SCENE_01/SHOT_010', name: 'SHOT-010' },
+        pipelineId: 'test-noop',
+        taskType: 'generate-image',
+        quality: 'standard',
+        seed: 1,
+        prompt: 'p',
+        negativePrompt: '',
+        params: {},
+        width: 64,
+        height: 64,
+        aspectRatio: '1:1',
+        fps: 24,
+        duration: 1,
+        inputs: {},
+        fingerprint: 'f',
+        vramGB: 0,
+        shareable: false,
+        requestedAt: new Date().toISOString(),
+      };
+      const job = await queue.add('generate', data, { jobId: 'handed-over' });
       const result = (await job.waitUntilFinished(events, 30_000)) as { resumed?: boolean; worker: string };
-      // It did not look the pipeline up, let alone run it: the take job is the proof of its work.
+      // It did not run the pipeline: the take job is the proof of its work.
       expect(result).toMatchObject({ resumed: true, worker: 'first' });
     } finally {
       await worker.close();
       await events.close();
+      await queue.close();
     }
   });
 });

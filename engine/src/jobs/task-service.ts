@@ -83,6 +83,8 @@ export class TaskService {
   }
 
   async ready(): Promise<void> {
+    // The generation queues a previous engine made (CPU per pipeline, GPU per tier and pipeline).
+    await this.#generation.openExisting();
     await Promise.all(this.#kinds.flatMap((k) => [...k.queues().map((q) => q.waitUntilReady()), ...k.events().map((e) => e.waitUntilReady())]));
     this.#watchdog = setInterval(() => void this.checkWaitingJobs().catch(() => undefined), this.watchdogMs);
   }
