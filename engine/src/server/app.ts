@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { looksLikeApiPath } from './auth.ts';
+import { looksLikeApiPath } from '../auth/token.ts';
 import type { EngineContext } from './context.ts';
 import { handleError } from './error-handler.ts';
 import { installTokenGate } from './token-gate.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { isGuardedRoute, looksLikeApiPath, presentedToken, queryOf, TOKEN_COOKIE, TOKEN_QUERY, tokenMatches } from './auth.ts';
+import { isGuardedRoute, looksLikeApiPath, presentedToken, queryOf, TOKEN_COOKIE, TOKEN_QUERY, tokenMatches } from '../auth/token.ts';
 
 const UNAUTHORIZED = { error: 'a startup token is required: open the URL the engine printed', code: 'UNAUTHORIZED' };
 

@@ -1,4 +1,4 @@
-import { safeDecode } from '../server/auth.ts';
+import { safeDecode } from '../auth/token.ts';
 
 /**
  * The project and query of a WebSocket upgrade target `/ws/<projectId>?...`, or null for any

@@ -11,7 +11,7 @@ import {
   type ServerMessage,
 } from '@studio/node-schemas';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { presentedToken, tokenMatches } from '../server/auth.ts';
+import { presentedToken, tokenMatches } from '../auth/token.ts';
 import { parseSyncTarget } from './sync-target.ts';
 import type { ProjectRoom, RoomClient } from './project-room.ts';
 import { TokenBucket } from './rate-limiter.ts';

@@ -1,3 +1,4 @@
+/** The startup token: how a request presents it and how it is checked. Used by the HTTP gate (server/) and the WebSocket upgrade (sync/), so neither imports the other for it. */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
