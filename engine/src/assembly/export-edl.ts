@@ -5,7 +5,7 @@ import { atomicWriteFile } from '../projects/atomic-write.ts';
 import { commitPaths } from '../projects/git.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
 import { EDLS_DIR } from '../projects/layout.ts';
-import type { ProjectRoom } from '../sync/project-room.ts';
+import type { ProjectSource } from './project-source.ts';
 import { compileSequence, type CompiledSequence, type SequenceSettings } from './compile-sequence.ts';
 import { writeEdl } from './edl/index.ts';
 import { edlFileName } from './export-name.ts';
@@ -30,7 +30,7 @@ export class SequenceProblemError extends StudioError {
 }
 
 /** Probes every take and audio file the cut uses (length and rate), by project path. */
-async function probeSequenceMedia(args: { room: ProjectRoom; sequence: CompiledSequence }): Promise<Record<string, TakeMedia>> {
+async function probeSequenceMedia(args: { room: ProjectSource; sequence: CompiledSequence }): Promise<Record<string, TakeMedia>> {
   const takes = [...new Set(args.sequence.shots.flatMap((s) => (s.take ? [s.take] : [])))];
   const probed = await probeTakes(takes.map((take) => join(args.room.dir, take)));
   const media: Record<string, TakeMedia> = {};
@@ -46,7 +46,7 @@ async function probeSequenceMedia(args: { room: ProjectRoom; sequence: CompiledS
  * check the trims, their rates give source timecodes, the audio's lengths end the dialogue events.
  * Does not refuse: the canvas shows what it finds before export.
  */
-export async function checkFromRoom({ room, assemblerId, overrides }: { room: ProjectRoom; assemblerId: string; overrides?: Partial<SequenceSettings> }): Promise<CompiledSequence> {
+export async function checkFromRoom({ room, assemblerId, overrides }: { room: ProjectSource; assemblerId: string; overrides?: Partial<SequenceSettings> }): Promise<CompiledSequence> {
   const graph = room.graph();
   const first = compileSequence({ graph, assemblerId, overrides });
   const media = await probeSequenceMedia({ room, sequence: first });
@@ -64,7 +64,7 @@ export async function compileFromRoom({
   assemblerId,
   overrides,
 }: {
-  room: ProjectRoom;
+  room: ProjectSource;
   assemblerId: string;
   overrides?: Partial<SequenceSettings>;
 }): Promise<{ sequence: CompiledSequence; lists: string[] }> {
@@ -88,7 +88,7 @@ export async function saveEdl({
   sequence,
   lists,
 }: {
-  room: ProjectRoom;
+  room: ProjectSource;
   queue: GitQueue;
   sequence: CompiledSequence;
   lists: string[];

@@ -3,7 +3,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StudioError } from '../../errors.ts';
 import { CACHE_DIR } from '../../projects/layout.ts';
-import type { ProjectRoom } from '../../sync/project-room.ts';
+import type { ProjectSource } from '../project-source.ts';
 import { compileFromRoom } from '../export-edl.ts';
 import { FfmpegRenderer } from '../render/index.ts';
 
@@ -47,7 +47,7 @@ export class DraftPreviews {
   readonly #previews = new Map<string, DraftPreview & { projectId: string; abort: AbortController; done: Promise<void> }>();
   readonly #current = new Map<string, string>();
 
-  async start(args: { room: ProjectRoom; assemblerId: string }): Promise<DraftPreview> {
+  async start(args: { room: ProjectSource; assemblerId: string }): Promise<DraftPreview> {
     const { room, assemblerId } = args;
     // Refuses what the export refuses (missing takes, trims outside takes) before anything runs.
     const { sequence, lists } = await compileFromRoom({ room, assemblerId });
