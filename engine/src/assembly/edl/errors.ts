@@ -1,18 +1,22 @@
 import { StudioError } from '../../errors.ts';
 
+/**
+ * The EDL library's errors carry a stable code and data, and no HTTP status: it is a library, not
+ * an endpoint. server/error-handler.ts maps their codes to statuses.
+ */
+export abstract class EdlError extends StudioError {}
+
 /** A timecode that cannot exist at the given rate, or a frame count outside the 24-hour clock. */
-export class TimecodeError extends StudioError {
+export class TimecodeError extends EdlError {
   override readonly code = 'EDL_TIMECODE';
-  override readonly status = 400;
 }
 
 /**
  * A list that cannot be read, or whose event contradicts itself. `line` is 1-based;
  * `reason` is a stable machine-readable cause (see EdlParseReason).
  */
-export class EdlParseError extends StudioError {
+export class EdlParseError extends EdlError {
   override readonly code = 'EDL_PARSE';
-  override readonly status = 400;
   readonly line: number;
   readonly reason: EdlParseReason;
   constructor(args: { line: number; reason: EdlParseReason; message: string; text?: string; data?: Record<string, unknown> }) {
@@ -35,9 +39,8 @@ export type EdlParseReason =
   | 'DURATION_MISMATCH';
 
 /** Record times on one track that go backwards or overlap: the renderer cannot lay them out. */
-export class EdlRecordOrderError extends StudioError {
+export class EdlRecordOrderError extends EdlError {
   override readonly code = 'EDL_RECORD_ORDER';
-  override readonly status = 400;
   readonly eventNumber: number;
   readonly line: number;
   constructor(args: { eventNumber: number; line: number; message: string; data?: Record<string, unknown> }) {
@@ -51,9 +54,8 @@ export class EdlRecordOrderError extends StudioError {
  * Writer input that cannot be expressed as a CMX3600 list. The message names the event as the list
  * numbers it (and its part, when the list is split) and the shot it shows; `index` is the input event.
  */
-export class EdlWriteError extends StudioError {
+export class EdlWriteError extends EdlError {
   override readonly code = 'EDL_WRITE';
-  override readonly status = 400;
   readonly index: number | null;
   readonly eventNumber: number | null;
   constructor(args: { index: number | null; eventNumber?: number | null; part?: number | null; label?: string | null; message: string; data?: Record<string, unknown> }) {
