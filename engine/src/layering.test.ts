@@ -48,6 +48,13 @@ describe('layering of engine/src', () => {
     for (const file of sourceFiles(join(SRC, 'assembly/edl'))) expect(readFileSync(file, 'utf8'), relative(SRC, file)).not.toMatch(/\bstatus\s*=\s*\d{3}/);
   });
 
+  it('the web app and its end-to-end tests reach the engine only through @studio/engine/testing', () => {
+    const web = ['e2e', 'bench', 'src'].flatMap((dir) => sourceFiles(join(REPO_ROOT, 'web', dir)));
+    expect(web.length).toBeGreaterThan(10);
+    const deep = web.filter((file) => /from '(\.\.\/)+engine\//.test(readFileSync(file, 'utf8'))).map((file) => relative(REPO_ROOT, file));
+    expect(deep).toEqual([]);
+  });
+
   it('sees the imports it checks', () => {
     // A rule that matches nothing passes for the wrong reason: the scan must find real arrows.
     expect(importedFolders(join(SRC, 'server/app.ts')).map((i) => i.folder)).toEqual(expect.arrayContaining(['sync', 'auth']));

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { median, reporter, round, type BenchResult } from '../../engine/bench/bench-result.ts';
-import { spawnEngine } from '../../engine/src/testing/spawn-engine.ts';
-import { REPO_ROOT } from '../../engine/src/config.ts';
+import { spawnEngine, REPO_ROOT } from '@studio/engine/testing';
 import { launchChromium } from '../e2e/browser.ts';
 
 const N = 1000;

@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PIPELINES } from '../../engine/src/testing/job-app.ts';
-import { generate, waitForTask } from '../../engine/src/testing/project-fixture.ts';
+import { TEST_PIPELINES, generate, waitForTask } from '@studio/engine/testing';
 import { ARTIFACTS_DIR, studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { referenceImage } from '../../engine/src/testing/asset-fixture.ts';
+import { referenceImage } from '@studio/engine/testing';
 import { studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;

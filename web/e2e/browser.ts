@@ -2,8 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT } from '../../engine/src/config.ts';
-import { spawnEngine, type SpawnedEngine } from '../../engine/src/testing/spawn-engine.ts';
+import { REPO_ROOT, spawnEngine, type SpawnedEngine } from '@studio/engine/testing';
 
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts', 'e2e');
 

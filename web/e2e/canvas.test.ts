@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnEngine, type SpawnedEngine } from '../../engine/src/testing/spawn-engine.ts';
+import { spawnEngine, type SpawnedEngine } from '@studio/engine/testing';
 import { ARTIFACTS_DIR, launchChromium } from './browser.ts';
 import { dragBetween } from './canvas-actions.ts';
 import { mkdir } from 'node:fs/promises';

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../engine/src/config.ts';
-import { createProject } from '../../engine/src/projects/create-project.ts';
-import { workspaceAt } from '../../engine/src/projects/workspace.ts';
+import { REPO_ROOT, createProject, workspaceAt } from '@studio/engine/testing';
 import { studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;

@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerForTests } from '../../engine/src/testing/docker-env.ts';
-import { TEST_PIPELINES } from '../../engine/src/testing/job-app.ts';
-import { spawnEngine, type SpawnedEngine } from '../../engine/src/testing/spawn-engine.ts';
+import { dockerForTests, TEST_PIPELINES, spawnEngine, type SpawnedEngine } from '@studio/engine/testing';
 import { ARTIFACTS_DIR, launchChromium } from './browser.ts';
 import { connect, moveNode } from './canvas-actions.ts';
 

@@ -4,11 +4,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCI } from '../../engine/src/testing/ci.ts';
-import { ensureDockerDaemon } from '../../engine/src/testing/docker-env.ts';
-import { TEST_PIPELINES } from '../../engine/src/testing/job-app.ts';
-import { generate, projectWithShot, waitForTask } from '../../engine/src/testing/project-fixture.ts';
-import { spawnWorker } from '../../engine/src/testing/spawn-worker.ts';
+import { isCI, ensureDockerDaemon, TEST_PIPELINES, generate, projectWithShot, waitForTask, spawnWorker } from '@studio/engine/testing';
 import { studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { REPO_ROOT } from '../config.ts';
 import { dockerDaemonVersion } from '../health/tool-versions.ts';
 import { isCI } from './ci.ts';
-import { TEST_PIPELINES } from './job-app.ts';
+import { TEST_PIPELINES } from './test-pipelines.ts';
 
 const run = promisify(execFile);
 

@@ -18,8 +18,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Settings } from '../settings/index.ts';
 import { testSettings } from './test-settings.ts';
+import { TEST_PIPELINES } from './test-pipelines.ts';
 
-export const TEST_PIPELINES = join(REPO_ROOT, 'engine/src/testing/pipelines');
+export { TEST_PIPELINES };
 
 /**
  * An engine with its job system on real Redis (a private redis-server) and the pipelines plus the
