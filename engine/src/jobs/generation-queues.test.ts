@@ -9,6 +9,7 @@ import { cpuQueueName } from './cpu-queues.ts';
 import { gpuQueueName } from './gpu-tiers.ts';
 import { GENERATE_QUEUE, TAKES_QUEUE } from './job-types.ts';
 import { sweepJobsDir } from './jobs-sweeper.ts';
+import { moveLegacyCpuJobs } from './legacy-cpu-queue.ts';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.ts';
 import { redisOptions } from './redis-connection.ts';
 
@@ -64,5 +65,19 @@ describe('a generation job’s state, whichever queue holds it', () => {
     expect(await sweepJobsDir({ dir, generate: states, takes, host: hostname() })).toEqual({ folders: 0, attempts: 0 });
     expect(await readdir(dir)).toEqual(['gen-gpu-running']);
     await states.close();
+  });
+
+  it('jobs still waiting in the old shared CPU queue move to their pipeline’s queue under the same id and options', async () => {
+    const legacy = queue(GENERATE_QUEUE);
+    await legacy.add('generate', { pipelineId: 'test-slow', projectId: 'p' }, { jobId: 'gen-legacy-2', attempts: 3, backoff: { type: 'exponential', delay: 2000 } });
+    const recorded: Array<[string, string]> = [];
+    const moved = await moveLegacyCpuJobs({ legacy, target: (name) => queue(name), recordQueue: async (task, name) => void recorded.push([task, name]) });
+    // legacy-1 (from the first test) has no pipeline in its data: it stays.
+    expect(moved).toBe(1);
+    expect(recorded).toEqual([['gen-legacy-2', 'cpu@test-slow']]);
+    expect(await legacy.getJob('gen-legacy-2')).toBeUndefined();
+    const job = await queue(cpuQueueName('test-slow')).getJob('gen-legacy-2');
+    expect(job).toMatchObject({ data: { pipelineId: 'test-slow', projectId: 'p' }, opts: { attempts: 3, backoff: { type: 'exponential', delay: 2000 } } });
+    expect(await job!.getState()).toBe('waiting');
   });
 });
