@@ -118,9 +118,22 @@ export function engineFeatures() {
     exportEdl: 'edl',
     train: 'training',
   };
+  /**
+   * Why no live worker can start a CPU pipeline, or null: as for GPU pipelines, only workers that
+   * can start it count (its image built there, Docker there, the pipeline installed there).
+   */
+  function cpuProblem(p: PipelineInfo): string | null {
+    if (!workers.length) return 'No worker is running: its jobs wait until one joins';
+    if (workers.some((w) => w.pipelines?.includes(p.id))) return null;
+    // A worker whose pipeline folders lack it gives no reason: it does not know the pipeline.
+    const reasons = workers.map((w) => w.unavailable?.[p.id] ?? null);
+    if (reasons.every((r) => r !== null && /is not built/.test(r))) return 'Image not built on any live worker';
+    const known = reasons.find((r) => r !== null);
+    return known ? `No live worker can start it: ${known}` : 'Not installed on any live worker';
+  }
   /** Why no live worker can run a pipeline at a quality, or null. */
   function problem(p: PipelineInfo, quality: string): string | null {
-    if (!p.gpu.required) return p.runnable ? null : Object.values(p.backends).map((b) => b.reason).filter(Boolean)[0] ?? 'no backend here can run it';
+    if (!p.gpu.required) return cpuProblem(p);
     const need = p.observed?.[quality]?.needGB ?? p.gpu.vramGB[quality] ?? Math.max(0, ...Object.values(p.gpu.vramGB).map(Number));
     const gpuWorkers = workers.filter((w) => w.gpus.length);
     if (!gpuWorkers.length) return `Needs a GPU with ${need} GB: no GPU worker is running`;
