@@ -3,6 +3,7 @@ import type { Job, RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import { CPU_QUEUE_META_PATTERN, parseCpuQueue, type CpuQueue } from './cpu-queues.ts';
 import { QueueReaders, runHeld } from './held-jobs.ts';
+import { onJobAdded } from './job-added.ts';
 import type { GenerateJobData } from './job-types.ts';
 import { QueueListing } from './queue-discovery.ts';
 
@@ -24,7 +25,8 @@ export interface CpuSlotsOptions {
  * start (`cpu@<pipeline>`), in turn so one busy pipeline does not starve the others, so a job is
  * never taken by a worker that would fail it for want of its image, its Docker or the pipeline.
  * Jobs are fetched by hand with their locks renewed while they run, as the GPU slots do: a worker
- * that dies mid-job has its job taken up again by the stalled-job check.
+ * that dies mid-job has its job taken up again by the stalled-job check. An idle loop polls with
+ * backoff and wakes at once when the engine says it added a CPU job.
  */
 export async function startCpuSlots(options: CpuSlotsOptions) {
   const redis = new Redis(options.redis as IORedisOptions);
@@ -35,6 +37,22 @@ export async function startCpuSlots(options: CpuSlotsOptions) {
   const inFlight = new Set<Promise<void>>();
   let running = true;
   let turn = 0;
+  let wakeUp: (() => void) | null = null;
+  /** A job was added while the loop was busy looking: it does not sleep before looking again. */
+  let woken = false;
+  const stopHearing = await onJobAdded(options.redis, (queue) => {
+    if (!parseCpuQueue(queue)) return;
+    // A pipeline's first job makes its queue: list them again now.
+    listing.invalidate();
+    woken = true;
+    wakeUp?.();
+  });
+  const idleWait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken) return resolve();
+      const timer = setTimeout(() => resolve(), ms);
+      wakeUp = () => (clearTimeout(timer), resolve());
+    }).finally(() => (wakeUp = null));
 
   async function take(token: string): Promise<Job<GenerateJobData> | null> {
     const queues = (await listing.names()).map(parseCpuQueue).filter((q): q is CpuQueue => q !== null && options.canStart(q.pipeline));
@@ -67,10 +85,11 @@ export async function startCpuSlots(options: CpuSlotsOptions) {
         continue;
       }
       const token = randomUUID();
+      woken = false;
       const job = await take(token);
       if (!job) {
         idle = Math.min(idle + 1, 5);
-        await new Promise((r) => setTimeout(r, 25 * 2 ** idle));
+        await idleWait(25 * 2 ** idle);
         continue;
       }
       idle = 0;
@@ -93,6 +112,8 @@ export async function startCpuSlots(options: CpuSlotsOptions) {
     },
     async close() {
       running = false;
+      wakeUp?.();
+      stopHearing();
       await loop;
       await readers.close();
       redis.disconnect();

@@ -7,6 +7,7 @@ import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 import { parseCpuQueue } from './cpu-queues.ts';
 import { dispatch, largestGpuFor, noCapableCpu, noWorkerNotice, tablePipeline } from './dispatch.ts';
+import { JOB_ADDED_CHANNEL } from './job-added.ts';
 import { moveLegacyCpuJobs } from './legacy-cpu-queue.ts';
 import { generationQueueNames } from './queue-discovery.ts';
 import { VramProfiles } from './vram-profile.ts';
@@ -142,6 +143,8 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       removeOnComplete: { age: 7 * 86400 },
       removeOnFail: { age: 7 * 86400 },
     });
+    // Idle workers wake for it now rather than at their next poll.
+    await this.ctx.publisher.publish(JOB_ADDED_CHANNEL, decided.queue).catch(() => undefined);
     if (!workers.length && parseCpuQueue(decided.queue)) this.#toldNoWorker.add(taskId);
     if (decided.notice) room.broadcast({ type: 'server:notice', level: 'warning', message: decided.notice, node_id: nodeId, task_id: taskId });
     room.taskEvent({ type: 'server:node_state_updated', node_id: nodeId, state: 'queued', task_id: taskId });

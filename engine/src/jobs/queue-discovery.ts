@@ -40,6 +40,11 @@ export class QueueListing {
     private readonly everyMs = 1000,
   ) {}
 
+  /** The next names() lists again (a queue is known to have appeared). */
+  invalidate(): void {
+    this.#listedAt = 0;
+  }
+
   async names(): Promise<string[]> {
     if (Date.now() - this.#listedAt < this.everyMs) return this.#names;
     this.#listedAt = Date.now();
