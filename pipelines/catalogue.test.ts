@@ -154,7 +154,9 @@ describe('catalogue Dockerfiles', () => {
       if (keyword !== 'RUN') expect(args, `${keyword} installs packages`).not.toMatch(/pip3? install|apt-get/);
       for (const pattern of WEIGHT_DOWNLOAD) expect(args, 'downloads model weights').not.toMatch(pattern);
     }
-    expect(instructions.some(({ keyword, args }) => keyword === 'COPY' && /^entrypoint\.py \/pipeline\/(entrypoint\.py)?$/.test(args))).toBe(true);
+    // Built with pipelines/ as the context: the shared helpers on PYTHONPATH, then its own entrypoint.
+    expect(instructions.filter(({ keyword }) => keyword === 'COPY').map(({ args }) => args)).toEqual(['_lib/ /opt/studio/lib/', `${id}/entrypoint.py /pipeline/entrypoint.py`]);
+    expect(instructions).toContainEqual({ keyword: 'ENV', args: 'PYTHONPATH=/opt/studio/lib' });
     const cmd = instructions.filter(({ keyword }) => keyword === 'CMD').at(-1);
     expect(JSON.parse(cmd!.args)).toEqual(manifestOf(id).command);
     const env = instructions.filter(({ keyword }) => keyword === 'ENV').map(({ args }) => args).join(' ');
@@ -199,14 +201,15 @@ describe('catalogue Dockerfiles', () => {
 
 // ---- Entrypoints ----
 
-const HELPERS = /# --- job helpers:[\s\S]*# --- end of job helpers ---/;
-const STDLIB = new Set(['argparse', 'inspect', 'json', 'os', 're', 'shutil', 'subprocess', 'sys', 'tempfile', 'pathlib']);
+// studio_job is pipelines/_lib/studio_job.py (standard library only).
+const STDLIB = new Set(['argparse', 'inspect', 'json', 'os', 're', 'shutil', 'subprocess', 'sys', 'tempfile', 'pathlib', 'studio_job']);
 
 describe('catalogue entrypoints: source', () => {
-  it('share one job-helper block, word for word', () => {
-    const blocks = IDS.map((id) => HELPERS.exec(source(id, 'entrypoint.py'))?.[0]);
-    for (const [i, block] of blocks.entries()) expect(block, IDS[i]).toBeDefined();
-    expect(new Set(blocks).size).toBe(1);
+  it.each(IDS)('%s: takes its job helpers from studio_job and names itself to it', (id) => {
+    const text = source(id, 'entrypoint.py');
+    expect(text).toMatch(/^from studio_job import \(/m);
+    expect(text).toContain('studio_job.use_pipeline(PIPELINE_ID)');
+    expect(text).toContain(`PIPELINE_ID = "${id}"`);
   });
 
   it.each(IDS)('%s: imports only the standard library at module level and never uses a shell', (id) => {
@@ -246,7 +249,7 @@ function runEntrypoint(id: string, args: string[], models = noModels): Promise<R
     const child = spawn('python3', ['entrypoint.py', ...args], {
       cwd: join(pipelinesDir, id),
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', STUDIO_MODELS: models },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', STUDIO_MODELS: models, PYTHONPATH: join(pipelinesDir, '_lib') },
     });
     let stdout = '';
     let stderr = '';
@@ -381,7 +384,7 @@ spec = importlib.util.spec_from_file_location("entrypoint", sys.argv[1])
 m = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(m)
 ${code}`;
-  return JSON.parse(execFileSync('python3', ['-c', script, join(pipelinesDir, id, 'entrypoint.py')], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync('python3', ['-c', script, join(pipelinesDir, id, 'entrypoint.py')], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(pipelinesDir, '_lib') } }));
 }
 
 describe('catalogue entrypoints: fixes found by reading them against upstream', () => {

@@ -58,7 +58,7 @@ function runEntrypoint(id: string, args: string[]): Promise<Run> {
     const child = spawn('python3', ['entrypoint.py', ...args], {
       cwd: join(pipelinesDir, id),
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8' },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', PYTHONPATH: join(pipelinesDir, '_lib') },
     });
     let stdout = '';
     let stderr = '';

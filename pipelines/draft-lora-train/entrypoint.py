@@ -1,4 +1,4 @@
-"""CPU draft LoRA trainer: really trains LoRA adapters on DraftNet (draftnet.py) with PyTorch.
+"""CPU draft LoRA trainer: really trains LoRA adapters on DraftNet (pipelines/_lib/draftnet.py) with PyTorch.
 
 Job folder contract (pipelines/README.md) plus training extras:
   in/dataset.json   [{"caption": str, "rgb": base64 of 32x32x3 uint8}, ...]  (prepared by the engine)

@@ -17,77 +17,16 @@ import textwrap
 from fractions import Fraction
 from pathlib import Path
 
+import studio_job  # the job-folder helpers: pipelines/_lib/studio_job.py
+from studio_job import fail, load_request, number, output_path, progress, run_ffmpeg
+
+studio_job.use_pipeline("draft-video")
+
 FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
 ]
 CRF = {"low": 28, "standard": 23, "high": 18}
-
-
-def fail(message, code=1):
-    print(message, file=sys.stderr, flush=True)
-    sys.exit(code)
-
-
-def progress(value, step):
-    print(json.dumps({"progress": round(value, 3), "step": step}), flush=True)
-
-
-def load_request(argv):
-    if len(argv) < 2:
-        fail("usage: entrypoint.py <job-folder>", 2)
-    job = Path(argv[1]).resolve()
-    try:
-        request = json.loads((job / "request.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        fail(f"no request.json in {job}", 2)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        fail(f"cannot read {job / 'request.json'}: {e}", 2)
-    if not isinstance(request, dict):
-        fail("request.json must hold a JSON object", 2)
-    return job, request
-
-
-def output_path(job, request, name):
-    outputs = request.get("outputs")
-    rel = outputs.get(name) if isinstance(outputs, dict) else None
-    if not isinstance(rel, str) or not rel:
-        fail(f"request.outputs.{name} is missing", 2)
-    path = (job / rel).resolve()
-    if (job / "out").resolve() not in path.parents:
-        fail(f"request.outputs.{name} must name a file under out/: {rel}", 2)
-    return path
-
-
-def number(source, key, default, lo, hi, integer=False):
-    value = source.get(key, default)
-    if value is None:
-        value = default
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or (integer and value != int(value)) or not lo <= value <= hi:
-        kind = "an integer" if integer else "a number"
-        fail(f"{key} must be {kind} from {lo} to {hi}, got {value!r}", 2)
-    return int(value) if integer else float(value)
-
-
-def run_ffmpeg(args, seconds, lo, hi, step, cwd=None):
-    """Runs ffmpeg, turning its -progress output into progress lines from lo to hi."""
-    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-nostats", "-y", "-progress", "pipe:1", *args]
-    with tempfile.TemporaryFile("w+", errors="replace") as stderr:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
-                                text=True, errors="replace")
-        last = lo
-        for line in proc.stdout:
-            key, _, value = line.strip().partition("=")
-            if key == "out_time_us" and value.lstrip("-").isdigit():
-                value = lo + (hi - lo) * min(1.0, max(0.0, int(value) / 1e6 / seconds))
-                if value - last >= 0.01:
-                    progress(value, step)
-                    last = value
-        if proc.wait() != 0:
-            stderr.seek(0)
-            tail = "\n".join(stderr.read().strip().splitlines()[-15:])
-            fail(f"ffmpeg failed (exit {proc.returncode}):\n{tail}", 1)
 
 
 def find_font():

@@ -11,60 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import studio_job  # the job-folder helpers: pipelines/_lib/studio_job.py
+from studio_job import fail, load_request, number, output_path, progress, run
+
+studio_job.use_pipeline("tts-espeak")
+
 VOICE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_+./-]{0,63}$")
-
-
-def fail(message, code=1):
-    print(message, file=sys.stderr, flush=True)
-    sys.exit(code)
-
-
-def progress(value, step):
-    print(json.dumps({"progress": round(value, 3), "step": step}), flush=True)
-
-
-def load_request(argv):
-    if len(argv) < 2:
-        fail("usage: entrypoint.py <job-folder>", 2)
-    job = Path(argv[1]).resolve()
-    try:
-        request = json.loads((job / "request.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        fail(f"no request.json in {job}", 2)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        fail(f"cannot read {job / 'request.json'}: {e}", 2)
-    if not isinstance(request, dict):
-        fail("request.json must hold a JSON object", 2)
-    return job, request
-
-
-def output_path(job, request, name):
-    outputs = request.get("outputs")
-    rel = outputs.get(name) if isinstance(outputs, dict) else None
-    if not isinstance(rel, str) or not rel:
-        fail(f"request.outputs.{name} is missing", 2)
-    path = (job / rel).resolve()
-    if (job / "out").resolve() not in path.parents:
-        fail(f"request.outputs.{name} must name a file under out/: {rel}", 2)
-    return path
-
-
-def number(source, key, default, lo, hi, integer=False):
-    value = source.get(key, default)
-    if value is None:
-        value = default
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or (integer and value != int(value)) or not lo <= value <= hi:
-        kind = "an integer" if integer else "a number"
-        fail(f"{key} must be {kind} from {lo} to {hi}, got {value!r}", 2)
-    return int(value) if integer else float(value)
-
-
-def run(cmd, cwd=None):
-    result = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
-    if result.returncode != 0:
-        tail = "\n".join(result.stderr.strip().splitlines()[-15:])
-        fail(f"{cmd[0]} failed (exit {result.returncode}):\n{tail}", 1)
 
 
 def main():

@@ -59,8 +59,11 @@ describe('an asset wired into a shot (draft LoRA through draft-image)', () => {
     ws.close();
   }, 240_000);
 
-  it('ships one DraftNet: the trainer and draft-image carry the same file', async () => {
-    const [a, b] = await Promise.all(['draft-lora-train', 'draft-image'].map((p) => readFile(join(REPO_ROOT, 'pipelines', p, 'draftnet.py'), 'utf8')));
-    expect(b).toBe(a);
+  it('ships one DraftNet: pipelines/_lib/draftnet.py, which the trainer and draft-image both import', async () => {
+    expect(await readFile(join(REPO_ROOT, 'pipelines/_lib/draftnet.py'), 'utf8')).toContain('def lora_deltas(');
+    for (const p of ['draft-lora-train', 'draft-image']) {
+      expect(await readFile(join(REPO_ROOT, 'pipelines', p, 'entrypoint.py'), 'utf8')).toMatch(/^\s*import draftnet\b/m);
+      await expect(readFile(join(REPO_ROOT, 'pipelines', p, 'draftnet.py'))).rejects.toThrow(/ENOENT/);
+    }
   });
 });

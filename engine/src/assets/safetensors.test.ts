@@ -57,7 +57,7 @@ describe('safetensors header reader and writer', () => {
     try {
       await writeFile(join(dir, 'x.safetensors'), stamped);
       expect((await readHeader(join(dir, 'x.safetensors'))).metadata['modelspec.trigger_phrase']).toBe('kira');
-      const script = `import sys; sys.path.insert(0, ${JSON.stringify(join(REPO_ROOT, 'pipelines/draft-lora-train'))}); import draftnet, json; t, m = draftnet.read_safetensors(sys.argv[1]); print(json.dumps({k: v.tolist() for k, v in t.items()} | {"meta": m["ss_output_name"]}))`;
+      const script = `import sys; sys.path.insert(0, ${JSON.stringify(join(REPO_ROOT, 'pipelines/_lib'))}); import draftnet, json; t, m = draftnet.read_safetensors(sys.argv[1]); print(json.dumps({k: v.tolist() for k, v in t.items()} | {"meta": m["ss_output_name"]}))`;
       const read = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, join(dir, 'x.safetensors')], { encoding: 'utf8' }));
       expect(read).toEqual({ 'lora_unet_x.lora_down.weight': [[0.25, 0.5]], 'lora_unet_x.alpha': 4, meta: 'KIRA_v01' });
     } finally {

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../config.ts';
 import { VARIABLES } from '../settings/variables.ts';
 import { collectOutputs, failureMessage, type RunnerBackend, type RunOptions, type RunResult } from './backend.ts';
 import { PipelineCancelledError, PipelineFailedError, PipelineTimeoutError } from './errors.ts';
@@ -6,6 +8,9 @@ import type { InstalledPipeline } from './pipeline-catalogue.ts';
 import { pipelineStdout } from './progress-lines.ts';
 
 const STDERR_KEEP = 8192;
+
+/** The job helpers every pipeline imports (studio_job, draftnet): images copy them, the host finds them here. */
+export const PIPELINE_LIB = join(REPO_ROOT, 'pipelines', '_lib');
 
 /**
  * Runs a host-runnable pipeline's entrypoint as a child process (in its own process group, so a
@@ -37,6 +42,7 @@ export class ProcessBackend implements RunnerBackend {
           PATH: this.options.path ?? VARIABLES.PATH.default,
           HOME: this.options.home ?? VARIABLES.HOME.default,
           LANG: 'C.UTF-8',
+          PYTHONPATH: PIPELINE_LIB,
           ...(this.options.modelsDir ? { STUDIO_MODELS: this.options.modelsDir } : {}),
           // The GPU slot the job holds, and no other.
           ...(gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {}),
