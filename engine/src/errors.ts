@@ -42,11 +42,6 @@ export class StaleVersionError extends StudioError {
   }
 }
 
-export class UnauthorizedError extends StudioError {
-  override readonly code = 'UNAUTHORIZED';
-  override readonly status = 401;
-}
-
 export class GitOperationError extends StudioError {
   override readonly code = 'GIT_FAILED';
   override readonly status = 500;

@@ -45,5 +45,3 @@ export const Graph = z
   })
   .strict();
 export type Graph = z.infer<typeof Graph>;
-
-export const EMPTY_GRAPH: Graph = { version: 1, nodes: [], edges: [] };

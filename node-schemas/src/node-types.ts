@@ -29,8 +29,6 @@ export interface OutputSocket {
 export interface NodeTypeDefinition {
   type: string;
   label: string;
-  /** Svelte component that renders it (spec table 2). */
-  component: string;
   description: string;
   inputs: InputSocket[];
   outputs: OutputSocket[];
@@ -50,7 +48,6 @@ export const NODE_TYPES = {
   shot: {
     type: 'shot',
     label: 'Shot',
-    component: 'ShotNode.svelte',
     description: 'One shot of a scene: prompt, generate, browse takes.',
     inputs: [
       input('pipeline', 'Pipeline', 'PipelineReference'),
@@ -67,7 +64,6 @@ export const NODE_TYPES = {
   asset: {
     type: 'asset',
     label: 'Asset',
-    component: 'AssetNode.svelte',
     description: 'A generative asset (character, style) from the asset library.',
     inputs: [],
     outputs: [output('asset', 'Asset', 'AssetReference')],
@@ -76,7 +72,6 @@ export const NODE_TYPES = {
   pipeline: {
     type: 'pipeline',
     label: 'Pipeline',
-    component: 'PipelineNode.svelte',
     description: 'Chooses the model pipeline a shot runs on.',
     inputs: [],
     outputs: [output('pipeline', 'Pipeline', 'PipelineReference')],
@@ -85,7 +80,6 @@ export const NODE_TYPES = {
   sceneGroup: {
     type: 'sceneGroup',
     label: 'Scene Group',
-    component: 'SceneGroupNode.svelte',
     description: 'A scene: contains its shots, collapses and expands.',
     inputs: [],
     outputs: [],
@@ -94,7 +88,6 @@ export const NODE_TYPES = {
   motionSource: {
     type: 'motionSource',
     label: 'Motion Source',
-    component: 'MotionSourceNode.svelte',
     description: 'A source video turned into motion data for action transfer.',
     inputs: [input('source', 'Source video', 'Video')],
     outputs: [output('motion', 'Motion data', 'ControlMap')],
@@ -103,7 +96,6 @@ export const NODE_TYPES = {
   audio: {
     type: 'audio',
     label: 'Audio Source',
-    component: 'AudioNode.svelte',
     description: 'Dialogue by text-to-speech, or an audio file.',
     inputs: [input('source', 'Source audio', 'Audio'), input('text', 'Text', 'String')],
     outputs: [output('audio', 'Audio', 'Audio')],
@@ -112,7 +104,6 @@ export const NODE_TYPES = {
   superResolution: {
     type: 'superResolution',
     label: 'Super Resolution',
-    component: 'SuperResolutionNode.svelte',
     description: 'Upscales an image or video by a factor.',
     inputs: [input('input', 'Input', ['Image', 'Video'])],
     outputs: [output('output', 'Output', ['Image', 'Video'])],
@@ -121,7 +112,6 @@ export const NODE_TYPES = {
   videoRestoration: {
     type: 'videoRestoration',
     label: 'Video Restoration',
-    component: 'VideoRestorationNode.svelte',
     description: 'Cleans artefacts from a video.',
     inputs: [input('input', 'Input', 'Video')],
     outputs: [output('output', 'Output', 'Video')],
@@ -130,7 +120,6 @@ export const NODE_TYPES = {
   vseAssembler: {
     type: 'vseAssembler',
     label: 'VSE Assembler',
-    component: 'VSEAssemblerNode.svelte',
     description: 'Compiles the cut to an EDL and renders the final video.',
     inputs: [input('sequence', 'Sequence in', ['Video', 'Image', 'EDL'], true), input('audio', 'Audio', 'Audio', true)],
     outputs: [output('final', 'Final video', 'Video'), output('edl', 'EDL', 'EDL')],
@@ -160,7 +149,6 @@ export function describeNodeTypes() {
     return {
       type: t.type,
       label: t.label,
-      component: t.component,
       description: t.description,
       inputs: t.inputs.map(({ name, label, type, multiple }) => ({ name, label, type, multiple })),
       outputs: t.outputs.map(({ name, label, type }) => ({ name, label, type })),

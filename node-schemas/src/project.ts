@@ -93,10 +93,3 @@ export const ListedProject = ProjectSummary.extend({
   counts: z.object({ commits: z.int().nonnegative(), takes: z.int().nonnegative() }),
 });
 export type ListedProject = z.infer<typeof ListedProject>;
-
-export const CommitEntry = z.object({
-  hash: z.string(),
-  message: z.string(),
-  time: z.string(),
-});
-export type CommitEntry = z.infer<typeof CommitEntry>;

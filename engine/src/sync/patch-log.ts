@@ -28,9 +28,4 @@ export class PatchLog {
     const missed = this.#entries.slice(first);
     return missed.every((e) => e.kind === 'edits') ? (missed as Extract<LoggedChange, { kind: 'edits' }>[]) : null;
   }
-
-  /** Changes after `clock`, for rewriting the journal after a commit. */
-  after(clock: number): LoggedChange[] {
-    return this.#entries.filter((e) => e.clock > clock);
-  }
 }
