@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { median, reporter, round, type BenchResult } from '../../engine/bench/bench-result.ts';
 import { spawnEngine, REPO_ROOT } from '@studio/engine/testing';
 import { launchChromium } from '../e2e/browser.ts';
+import { BARE_FLOW_PATH, buildBareFlow, serveBareFlow } from './bare-flow/build-bare-flow.ts';
 
 const N = 1000;
 const SHOTS_DIR = join(REPO_ROOT, 'test-artifacts', 'bench');
@@ -150,6 +151,9 @@ interface PageFigures {
 export async function benchCanvas(): Promise<BenchResult[]> {
   const home = await mkdtemp(join(tmpdir(), 'studio-bench-canvas-'));
   await mkdir(SHOTS_DIR, { recursive: true });
+  // The baseline page is a build of its own, served to the browser at the engine's origin.
+  const bareFlow = join(home, 'bare-flow-build');
+  await buildBareFlow(bareFlow);
   const engine = await spawnEngine({ env: { STUDIO_HOME: home } });
   const browser = await launchChromium().catch(async (error: unknown) => {
     await engine.stop();
@@ -164,8 +168,8 @@ export async function benchCanvas(): Promise<BenchResult[]> {
     if (!put.ok) throw new Error(`cannot save the bench graph: ${await put.text()}`);
 
     const pages = {
-      bare_svelte_flow: `${engine.baseUrl}/bench/bare-flow?project=${id}`,
-      bare_svelte_flow_only_visible: `${engine.baseUrl}/bench/bare-flow?project=${id}&visible=1`,
+      bare_svelte_flow: `${engine.baseUrl}${BARE_FLOW_PATH}?project=${id}`,
+      bare_svelte_flow_only_visible: `${engine.baseUrl}${BARE_FLOW_PATH}?project=${id}&visible=1`,
       studio_canvas: `${engine.baseUrl}/projects/${id}`,
     } as const;
     const figures = Object.fromEntries(
@@ -175,6 +179,7 @@ export async function benchCanvas(): Promise<BenchResult[]> {
       for (const [name, url] of Object.entries(pages) as Array<[keyof typeof pages, string]>) {
         const f = figures[name];
         const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+        await serveBareFlow(page, bareFlow);
         f.render.push(await timeToAllRendered(page, url, N));
         await page.waitForTimeout(300);
         f.zoomFitted.push(await zoomOf(page));
