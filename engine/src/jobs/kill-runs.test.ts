@@ -68,13 +68,17 @@ describe('SIGKILL of the engine and of a worker at random moments during generat
       console.log(
         `kill runs (seed ${seed}): ${KILLS} engine + ${KILLS} worker SIGKILLs, ${tasks.length} generations: ${lost.length} lost, ${duplicates.length} duplicate takes, ${audit.withoutProvenance.length} takes without provenance, ${contradictions.length} states contradicting the repository, ${fsckFailures.length} git fsck failures, ${leftovers.length} entries left in .jobs${leftovers.length ? ` (${leftovers.slice(0, 12).join(', ')})` : ''}`,
       );
+      for (const [i, s] of states.entries()) {
+        if (s.status !== 'succeeded' || contradictions.includes(s)) console.log(`  task ${tasks[i]}: ${s.status}, take ${s.result?.take ?? '-'}, takes found ${audit.byTask.get(tasks[i]!)?.join(' ') ?? '-'}, error ${s.error ?? '-'}`);
+      }
+      // What users see first: a lost generation says why it was lost, before the housekeeping checks.
+      expect(lost.map((s) => s.error)).toEqual([]);
+      expect(contradictions).toEqual([]);
       expect(fsckFailures).toEqual([]);
       expect(leftovers, 'left in .jobs after the start-up sweep').toEqual([]);
-      expect(lost.map((s) => s.error)).toEqual([]);
       expect(duplicates).toEqual([]);
       expect(audit.withoutProvenance).toEqual([]);
       expect(audit.sidecarsWithoutTake).toEqual([]);
-      expect(contradictions).toEqual([]);
       expect(audit.byTask.size).toBe(tasks.length);
     } finally {
       worker.killHard();
