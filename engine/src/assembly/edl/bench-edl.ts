@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { EDL_FIXTURE_DIR, missingEdlFixtures } from './fixture-corpus.ts';
 import { readEdl } from './read-edl.ts';
 import { writeEdl, type WriteEdlEvent } from './write-edl.ts';
 
@@ -12,7 +13,7 @@ export interface EdlBenchResult {
   goal?: { op: '<' | '<=' | '>' | '>=' | '=='; value: number };
 }
 
-export const FIXTURE_DIR = new URL('../../../../../shared/fixtures/edl/', import.meta.url);
+export const FIXTURE_DIR = EDL_FIXTURE_DIR;
 
 /** A sequence like an assembled film: picture with a dissolve every tenth shot, plus music. */
 export function benchSequence(args: { events: number }): WriteEdlEvent[] {
@@ -42,6 +43,8 @@ export async function benchEdl(): Promise<EdlBenchResult[]> {
     writes.push(performance.now() - start);
   }
 
+  const missing = missingEdlFixtures();
+  if (missing) throw new Error(`edl bench: ${missing}`);
   const names = (await readdir(FIXTURE_DIR)).filter((name) => name !== 'SOURCES.md').sort();
   const files = await Promise.all(names.map((name) => readFile(new URL(name, FIXTURE_DIR))));
   const readAll = () => files.forEach((bytes) => readEdl({ bytes }));
