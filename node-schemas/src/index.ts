@@ -15,3 +15,4 @@ export * from './frame-rate-input.ts';
 export * from './assets.ts';
 export * from './jobs/queue-payloads.ts';
 export * from './api/errors.ts';
+export * from './migrate/index.ts';
