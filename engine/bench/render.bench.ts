@@ -13,7 +13,6 @@ const run = promisify(execFile);
 const TAKES = 60;
 const SECONDS = 5;
 const FPS = 24;
-const DISSOLVES = 20;
 const DISSOLVE_FRAMES = 12;
 const RUNS = 3;
 // editly draws every frame through canvas and WebGL; past this the full list is estimated from a subset.

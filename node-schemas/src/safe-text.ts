@@ -8,6 +8,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 const LINE_SEPARATOR = /[\u2028\u2029]/;
 /** Format characters (zero-width space/joiners, BOM...), separators, Hangul fillers and variation selectors. */
+// The Hangul fillers are listed one by one on purpose: each alone is an invisible name.
+// eslint-disable-next-line no-misleading-character-class
 const INVISIBLE_ONLY = /^[\p{Cf}\p{Z}\s\u115f\u1160\u3164\uffa0\ufe00-\ufe0f\u034f]*$/u;
 
 function hasLoneSurrogate(text: string): boolean {

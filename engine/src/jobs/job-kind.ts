@@ -36,6 +36,8 @@ export type JobEvent =
  * One kind of job (generation, render, training...) behind the one task API: its queues, task id
  * prefix, how its status reads, and who hears its events. TaskService knows nothing else of it.
  */
+// A registry holds kinds of different data, so the default is any; each kind names its own type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface JobKind<Data = any> {
   readonly name: string;
   /** Task ids of this kind start with it, e.g. `render-`. */

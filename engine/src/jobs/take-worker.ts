@@ -8,7 +8,7 @@ import { ensureThumbnail } from '../projects/takes/thumbnail.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 import { jobsDir } from './generation-worker.ts';
-import { GENERATE_QUEUE, TAKES_QUEUE, TakeJobData, type TakeJobResult } from './job-types.ts';
+import { TAKES_QUEUE, TakeJobData, type TakeJobResult } from './job-types.ts';
 import { parseJobData } from './parse-job-data.ts';
 import { sweepJobsDir, type SweepResult } from './jobs-sweeper.ts';
 import { GenerationQueues } from './generation-queues.ts';

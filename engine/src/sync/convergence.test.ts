@@ -119,7 +119,7 @@ describe('convergence', () => {
       const { id } = (await res.json()) as { id: string };
       const rejects: string[] = [];
       const clients = ['ana', 'ben', 'cai'].map(
-        (name) =>
+        () =>
           new SyncClient({
             url: `${base}/ws/${id}`,
             createSocket: (url) => jitterySocket(url, random, 12),

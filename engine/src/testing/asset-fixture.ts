@@ -1,5 +1,9 @@
 import sharp from 'sharp';
 
+/** A response body as tests read it: any field, checked by the test's own expectations. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyJson = Record<string, any>;
+
 /**
  * Reference images for tests: distinct pictures (a hue and a pattern per index, so no two are
  * near-duplicates), as PNG bytes.
@@ -25,10 +29,10 @@ export async function uploadImages(base: string, assetId: string, files: Array<{
   const form = new FormData();
   for (const f of files) form.append('files', new Blob([new Uint8Array(f.bytes)], { type: f.type ?? 'application/octet-stream' }), f.name);
   const res = await fetch(`${base}/api/v1/assets/${assetId}/images`, { method: 'POST', body: form });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as AnyJson };
 }
 
 export async function createAsset(base: string, body: Record<string, unknown>) {
   const res = await fetch(`${base}/api/v1/assets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as AnyJson };
 }
