@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readableNameProblem } from './safe-text.ts';
+import { ASSET_FORMAT } from './migrate/formats.ts';
 
 /** Generative Assets of the workspace Library (docs/assets.md#generative-assets). */
 export const AssetKind = z.enum(['character', 'style', 'object', 'location']);
@@ -91,10 +92,9 @@ export const LoraVersion = z.object({
 });
 export type LoraVersion = z.infer<typeof LoraVersion>;
 
-/** Library/Generative_Assets/<id>/asset.json. */
+/** Library/Generative_Assets/<id>/asset.json; older files are migrated on load by migrateAsset (docs/formats.md). */
 export const AssetManifest = z.object({
-  format: z.literal('studio-asset'),
-  format_version: z.literal(1),
+  format: z.literal(ASSET_FORMAT),
   id: AssetId,
   name: z.string(),
   kind: AssetKind,

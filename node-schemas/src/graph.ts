@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ElementId } from './ids.ts';
+import { CANVAS_FORMAT } from './migrate/formats.ts';
 
 const Finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const Position = z.object({ x: Finite, y: Finite }).strict();
@@ -36,7 +37,7 @@ export type GraphEdge = z.infer<typeof GraphEdge>;
 export const MAX_GRAPH_NODES = 20_000;
 export const MAX_GRAPH_EDGES = 50_000;
 
-/** main_canvas.json: `{version, nodes, edges}`. */
+/** The graph: main_canvas.json's `{version, nodes, edges}` (docs/canvas.md#the-graph). */
 export const Graph = z
   .object({
     version: z.int().min(0).optional(),
@@ -45,3 +46,10 @@ export const Graph = z
   })
   .strict();
 export type Graph = z.infer<typeof Graph>;
+
+/**
+ * main_canvas.json on disk: the graph and its format version (docs/formats.md). The graph on the
+ * wire (REST, WebSocket) has no `format`; older files are migrated on load by migrateCanvas.
+ */
+export const CanvasFile = Graph.extend({ format: z.literal(CANVAS_FORMAT) });
+export type CanvasFile = z.infer<typeof CanvasFile>;

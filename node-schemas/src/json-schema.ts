@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Graph, GraphNode } from './graph.ts';
+import { CanvasFile, Graph, GraphNode } from './graph.ts';
 import { NODE_TYPE_IDS, NODE_TYPES } from './node-types.ts';
 import { PipelineManifest } from './pipeline-manifest.ts';
 import { ProjectManifest } from './project.ts';
@@ -12,10 +12,16 @@ function typedGraph() {
   return Graph.extend({ nodes: z.array(z.discriminatedUnion('type', [first!, ...rest])) });
 }
 
+/** main_canvas.json as written on disk: the typed graph and its format version. */
+function typedCanvasFile() {
+  return typedGraph().extend({ format: CanvasFile.shape.format });
+}
+
 /** JSON Schema (draft 2020-12) of the files other tools read and write. */
 export function jsonSchemas(): Record<string, unknown> {
   return {
     graph: z.toJSONSchema(typedGraph(), { io: 'input' }),
+    'canvas-file': z.toJSONSchema(typedCanvasFile(), { io: 'input' }),
     'pipeline-manifest': z.toJSONSchema(PipelineManifest, { io: 'input' }),
     project: z.toJSONSchema(ProjectManifest, { io: 'input' }),
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FrameRateInput } from './frame-rate-input.ts';
 import { FrameRate } from './node-data.ts';
 import { readableNameProblem } from './safe-text.ts';
+import { PROJECT_FORMAT } from './migrate/formats.ts';
 
 export const Quality = z.enum(['low', 'standard', 'high']);
 export type Quality = z.infer<typeof Quality>;
@@ -38,6 +39,8 @@ export const ProjectDescription = z.string().max(5000, 'description must be at m
 
 /** project.json: the project's identity card (docs/project-layout.md#projectjson). */
 export const ProjectManifest = z.object({
+  /** The file's format version (docs/formats.md); older files are migrated on load by migrateProject. */
+  format: z.literal(PROJECT_FORMAT),
   uuid: z.uuid(),
   title: StoredProjectTitle,
   description: ProjectDescription.default(''),
