@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { AssetId, AssetManifest, type AssetImage, type AssetKind, type LoraVersion, type TrainingBase } from '@studio/node-schemas';
-import { InvalidRequestError } from '../errors.ts';
+import { ASSET_FORMAT, AssetId, AssetManifest, migrateAsset, type AssetImage, type AssetKind, type LoraVersion, type TrainingBase } from '@studio/node-schemas';
+import { InvalidRequestError, StudioError } from '../errors.ts';
+import { migrateFile } from '../projects/format-errors.ts';
 import { atomicWriteFile } from '../projects/atomic-write.ts';
 import { commitPaths, initRepository } from '../projects/git.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
@@ -91,7 +92,8 @@ export class AssetLibrary {
   async get(id: string): Promise<AssetManifest> {
     const text = await readFile(join(this.dir(id), 'asset.json'), 'utf8').catch(() => null);
     if (text === null) throw new AssetNotFoundError(`no asset '${id}'`, { id });
-    return AssetManifest.parse(JSON.parse(text));
+    // Older formats are upgraded on load; the file is written in the current one at its next change.
+    return AssetManifest.parse(migrateFile(migrateAsset, JSON.parse(text), join(this.dir(id), 'asset.json'), (message, data) => new StudioError(message, data)));
   }
 
   async list(): Promise<AssetManifest[]> {
@@ -119,8 +121,7 @@ export class AssetLibrary {
       await this.#checkTrigger(trigger_word);
       const id = `ast-${randomBytes(8).toString('hex').slice(0, 10)}`;
       const asset: AssetManifest = {
-        format: 'studio-asset',
-        format_version: 1,
+        format: ASSET_FORMAT,
         id,
         name,
         kind,

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
-import type { LibraryTrainingEvent, TrainingBase, TrainingParams } from '@studio/node-schemas';
+import { LORA_SIDECAR_FORMAT, type LibraryTrainingEvent, type TrainingBase, type TrainingParams } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import { NoCapableWorkerError } from '../jobs/dispatch.ts';
 import type { KindContext } from '../jobs/generation-kind.ts';
@@ -169,8 +169,7 @@ export class TrainingKind implements JobKind<TrainJobData> {
           thumbnail: thumb ? `data:image/webp;base64,${thumb.toString('base64')}` : undefined,
         }),
       sidecar: (version) => ({
-        format: 'studio-lora-provenance',
-        format_version: 1,
+        format: LORA_SIDECAR_FORMAT,
         asset: { id: asset.id, name: asset.name, kind: asset.kind, trigger_word: request.triggerWord },
         version: version.version,
         file: version.path,

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Graph } from '@studio/node-schemas';
+import { CANVAS_FORMAT, CanvasFile, migrateCanvas, type Graph } from '@studio/node-schemas';
 import { atomicWriteFile } from './atomic-write.ts';
 import { CANVAS_PATH } from './layout.ts';
+import { migrateFile } from './format-errors.ts';
 import { CorruptProjectError } from './manifest-file.ts';
 
 export async function readCanvas(projectDir: string): Promise<Graph> {
@@ -13,9 +14,12 @@ export async function readCanvas(projectDir: string): Promise<Graph> {
   } catch (error) {
     throw new CorruptProjectError(`cannot read the canvas: ${(error as Error).message}`, { path });
   }
-  const parsed = Graph.safeParse(raw);
+  // Older formats are upgraded here, on load; the file is written in the current one at its next change.
+  const migrated = migrateFile(migrateCanvas, raw, path, (message, data) => new CorruptProjectError(message, data));
+  const parsed = CanvasFile.safeParse(migrated);
   if (!parsed.success) throw new CorruptProjectError(`the canvas is invalid: ${parsed.error.issues[0]?.message}`, { path });
-  return parsed.data;
+  const { format: _format, ...graph } = parsed.data;
+  return graph;
 }
 
 /**
@@ -23,7 +27,7 @@ export async function readCanvas(projectDir: string): Promise<Graph> {
  * write than fully indented JSON for large graphs.
  */
 export function serializeCanvas(graph: Graph): string {
-  const lines = ['{', `  "version": ${graph.version ?? 1},`, '  "nodes": ['];
+  const lines = ['{', `  "format": ${CANVAS_FORMAT},`, `  "version": ${graph.version ?? 1},`, '  "nodes": ['];
   graph.nodes.forEach((n, i) => lines.push(`    ${JSON.stringify(n)}${i < graph.nodes.length - 1 ? ',' : ''}`));
   lines.push('  ],', '  "edges": [');
   graph.edges.forEach((e, i) => lines.push(`    ${JSON.stringify(e)}${i < graph.edges.length - 1 ? ',' : ''}`));

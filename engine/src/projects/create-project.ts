@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateProjectRequest, type ProjectManifest } from '@studio/node-schemas';
+import { CreateProjectRequest, PROJECT_FORMAT, type ProjectManifest } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import { serializeCanvas } from './canvas-file.ts';
 import { commitPaths, initRepository } from './git.ts';
@@ -47,6 +47,7 @@ export async function createProject({
   const title = (parsed.data.name ?? parsed.data.title)!;
 
   const manifest: ProjectManifest = {
+    format: PROJECT_FORMAT,
     uuid: randomUUID(),
     title,
     description: parsed.data.description ?? '',

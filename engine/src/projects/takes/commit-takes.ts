@@ -1,5 +1,6 @@
 import { link, lstat, mkdir, unlink, utimes } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { TAKE_SIDECAR_FORMAT } from '@studio/node-schemas';
 import { createNewFile } from '../create-new-file.ts';
 import { commitStaged, gitAt } from '../git.ts';
 import type { GitQueue } from '../git-queue.ts';
@@ -139,7 +140,7 @@ export class TakeCommitter {
         const committed = { path: `${item.subject.folder}/${file}`, sidecar: `${item.subject.folder}/${stem}.json`, version, take };
         const sidecarAbs = join(item.projectDir, committed.sidecar);
         // A file of either name exists (left by hand, or another take's): the next number, never overwrite.
-        if (!(await createNewFile(sidecarAbs, JSON.stringify({ take: committed.path, version, number: take, ...item.provenance }, null, 2) + '\n'))) continue;
+        if (!(await createNewFile(sidecarAbs, JSON.stringify({ format: TAKE_SIDECAR_FORMAT, take: committed.path, version, number: take, ...item.provenance }, null, 2) + '\n'))) continue;
         const target = join(folderAbs, file);
         try {
           await link(item.sourcePath, target);

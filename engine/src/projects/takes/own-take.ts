@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { migrateTakeSidecar } from '@studio/node-schemas';
 import { COUNTER_FILE } from './take-counter.ts';
 import type { TakeSubject } from './take-subject.ts';
 
@@ -21,9 +22,9 @@ async function scanFolder(projectDir: string, subject: TakeSubject): Promise<Map
     if (!file.endsWith('.json') || file === COUNTER_FILE || !file.startsWith(`${subject.name}_v`)) continue;
     let sidecar: { task_id?: unknown; take?: unknown; version?: unknown; number?: unknown };
     try {
-      sidecar = JSON.parse(await readFile(join(folder, file), 'utf8'));
+      sidecar = migrateTakeSidecar(JSON.parse(await readFile(join(folder, file), 'utf8')));
     } catch {
-      continue;
+      continue; // unreadable, or from a newer studio: not a take this process placed
     }
     if (typeof sidecar.task_id !== 'string' || typeof sidecar.take !== 'string' || !sidecar.take.startsWith(`${subject.folder}/`)) continue;
     byTask.set(sidecar.task_id, { path: sidecar.take, sidecar: `${subject.folder}/${file}`, version: Number(sidecar.version), take: Number(sidecar.number) });
