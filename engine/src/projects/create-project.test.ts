@@ -52,6 +52,7 @@ describe('createProject', () => {
     );
     const onDisk = await readManifest(dir);
     expect(onDisk).toEqual(manifest);
+    expect(onDisk.format).toBe(1);
     expect(onDisk).toMatchObject({
       title: 'The Lighthouse',
       description: 'a short',
@@ -60,7 +61,7 @@ describe('createProject', () => {
       version: 1,
     });
     expect(onDisk.uuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(JSON.parse(await readFile(join(dir, onDisk.canvas_path), 'utf8'))).toEqual({ version: 1, nodes: [], edges: [] });
+    expect(JSON.parse(await readFile(join(dir, onDisk.canvas_path), 'utf8'))).toEqual({ format: 1, version: 1, nodes: [], edges: [] });
     expect(await readFile(join(dir, '.gitattributes'), 'utf8')).toBe(await readFile(join(templatesDir, '.gitattributes'), 'utf8'));
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe(await readFile(join(templatesDir, '.gitignore'), 'utf8'));
 
