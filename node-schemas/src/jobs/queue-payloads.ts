@@ -40,7 +40,7 @@ export const GenerateJobData = z
     /** VRAM the pipeline needs at this quality (0 for CPU pipelines), and whether it may share a GPU. */
     vramGB: z.number().nonnegative(),
     shareable: z.boolean(),
-    /** Set when the dispatcher dropped to a lower quality than the project asked for (spec 7.2). */
+    /** Set when the dispatcher dropped to a lower quality than the project asked for (docs/pipeline-contract.md#hardware-policy). */
     fallbackFrom: z.object({ quality: z.string(), pipelineId: z.string(), reason: z.string() }).optional(),
     requestedAt: Timestamp,
   });
