@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   STALE_VERSION: 'the version sent is older than the project: reload and retry (409; data: sent_version, current_version)',
   INVALID_GRAPH: 'the graph breaks the node-type or socket rules (400)',
   CORRUPT_PROJECT: 'project.json or the canvas on disk cannot be read (500)',
+  FORMAT_TOO_NEW: 'a file on disk was written by a newer studio, in a format this one cannot read (409; data: kind, format, supported, path)',
   GIT_FAILED: 'a git operation on the project repository failed (500)',
   FILE_NOT_FOUND: 'no such file in the project or library (404)',
   LFS_POINTER: 'the file is a Git LFS pointer whose content was never fetched (409)',
