@@ -72,5 +72,7 @@ export const api = {
   checkEdl: (id: string, assembler: string) =>
     call<{ frames: number; fps: string; warnings: SequenceWarning[] }>('GET', `/api/v1/projects/${encodeURIComponent(id)}/edl/check?assembler=${encodeURIComponent(assembler)}`),
   takes: (id: string) => call<Record<string, string[]>>('GET', `/api/v1/projects/${encodeURIComponent(id)}/takes`),
+  /** Each generating node's newest `limit` takes, newest first: what a canvas needs to open. */
+  newestTakes: (id: string, limit: number) => call<Record<string, string[]>>('GET', `/api/v1/projects/${encodeURIComponent(id)}/takes?limit=${limit}`),
   history: (id: string) => call<Array<{ hash: string; message: string; time: string }>>('GET', `/api/v1/projects/${encodeURIComponent(id)}/history`),
 };

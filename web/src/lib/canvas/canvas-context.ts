@@ -37,6 +37,10 @@ export interface CanvasContext {
   act(action: NodeAction, nodeId: string): void;
   /** Takes of a node, newest last, as project-relative paths. */
   takes(nodeId: string): string[];
+  /** Whether the node may have takes older than those loaded. */
+  hasOlderTakes(nodeId: string): boolean;
+  /** Loads the node's next page of older takes. */
+  loadOlderTakes(nodeId: string): Promise<void>;
   /** A URL the browser can load for a project-relative media path (range requests supported). */
   mediaUrl(path: string): string;
   /** An assembler's cut: running order, total length, what lacks an active take, and what the list will do differently per shot. */

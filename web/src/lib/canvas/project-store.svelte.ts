@@ -15,6 +15,14 @@ import { deletionEdits } from './deletion-edits';
 import { toFlowEdges, toFlowNodes } from './flow-nodes';
 import { newElementId, nextShotName } from './node-ids';
 
+/** How many takes per node a canvas loads at a time. */
+const TAKES_PAGE = 50;
+/** The take number in a take file's name (`SHOT-010_v01_take03.png`), or null. */
+const takeNumber = (path: string): number | null => {
+  const match = /_take(\d+)\.[a-z0-9]+$/.exec(path);
+  return match ? Number(match[1]) : null;
+};
+
 export interface Notice {
   id: number;
   level: 'info' | 'warning' | 'error';
@@ -34,8 +42,10 @@ export class ProjectStore {
   serverClock = $state<number | null>(null);
   notices = $state<Notice[]>([]);
   runtimes = $state<Record<string, NodeRuntime>>({});
-  /** Each generating node's takes, read from its render folder, oldest first. */
+  /** Each generating node's takes loaded so far (its newest TAKES_PAGE at open, more on request), oldest first. */
   takes = $state<Record<string, string[]>>({});
+  /** Nodes that may have takes older than those loaded. */
+  olderTakes = $state<Record<string, boolean>>({});
   canUndo = $state(false);
   canRedo = $state(false);
   loaded = $state(false);
@@ -242,11 +252,28 @@ export class ProjectStore {
     }
   }
 
+  /** Opening a canvas reads each node's newest takes only: a shot with thousands of takes costs one page. */
   async loadTakes(): Promise<void> {
     try {
-      this.takes = await api.takes(this.projectId);
+      const newest = await api.newestTakes(this.projectId, TAKES_PAGE);
+      this.takes = Object.fromEntries(Object.entries(newest).map(([node, paths]) => [node, [...paths].reverse()]));
+      this.olderTakes = Object.fromEntries(Object.entries(newest).map(([node, paths]) => [node, paths.length === TAKES_PAGE]));
     } catch {
       // takes show up with the next generation
+    }
+  }
+
+  /** The next page of a node's takes, older than the oldest loaded. */
+  async loadOlderTakes(nodeId: string): Promise<void> {
+    const known = this.takes[nodeId] ?? [];
+    const before = known.length ? takeNumber(known[0]!) : undefined;
+    try {
+      const page = await api.takesPage(this.projectId, nodeId, TAKES_PAGE, before ?? undefined);
+      const older = [...page.takes].reverse().filter((path) => !known.includes(path));
+      this.takes = { ...this.takes, [nodeId]: [...older, ...(this.takes[nodeId] ?? [])] };
+      this.olderTakes = { ...this.olderTakes, [nodeId]: page.next_before !== null };
+    } catch (error) {
+      this.notify('warning', `Older takes not loaded: ${(error as Error).message}`);
     }
   }
 
