@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Graph, GraphEdge, GraphNode } from './graph.ts';
+import { ErrorCode } from './api/errors.ts';
 import { ElementId } from './ids.ts';
 
 /** Bumped whenever a message changes shape; the handshake refuses a mismatch. */
@@ -50,7 +51,7 @@ export const ClientStartGeneration = z
     type: z.literal('client:start_generation'),
     node_id: ElementId,
     idempotency_key: z.string().max(128).optional(),
-    /** Overrides the project's hardware policy for this job (spec 7.2). */
+    /** Overrides the project's hardware policy for this job (docs/pipeline-contract.md#hardware-policy). */
     policy: z.enum(['queue', 'fallback']).optional(),
   })
   .strict();
@@ -110,8 +111,9 @@ export const ServerGraphPatch = z
 export const ServerFullSync = z
   .object({ type: z.literal('server:full_sync'), graph: Graph, serverClock: ServerClock })
   .strict();
+/** A message the server could not act on; `code` is from the ERROR_CODES catalogue. */
 export const ServerError = z
-  .object({ type: z.literal('server:error'), error: z.string(), code: z.string().optional() })
+  .object({ type: z.literal('server:error'), error: z.string(), code: ErrorCode })
   .strict();
 export const ServerNodeStateUpdated = z
   .object({ type: z.literal('server:node_state_updated'), node_id: z.string(), state: NodeState, task_id: z.string().optional() })

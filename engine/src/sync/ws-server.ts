@@ -5,6 +5,7 @@ import {
   CLOSE_CODES,
   ClientId,
   ClientMessage,
+  ErrorCode,
   findProtoKey,
   MAX_CLIENT_MESSAGE_BYTES,
   PROTOCOL_VERSION,
@@ -222,7 +223,8 @@ export function attachSyncServer({
                 : await generation.render(room, msg.node_id, msg.backend);
           for (const r of replies) conn.reply(r);
         } catch (error) {
-          conn.reply({ type: 'server:error', error: (error as Error).message, code: (error as { code?: string }).code ?? 'FAILED' });
+          const code = ErrorCode.safeParse((error as { code?: unknown }).code);
+          conn.reply({ type: 'server:error', error: (error as Error).message, code: code.success ? code.data : 'FAILED' });
         }
         return;
       }

@@ -72,6 +72,8 @@ export const ERROR_CODES = {
   EDIT_REJECTED: 'the edit breaks the graph rules',
   UNAVAILABLE: 'this engine does not offer what the message asks for',
   FAILED: 'the engine could not do what the message asked for',
+  // Clients
+  HTTP_ERROR: "a client's name for an error answer without an error body (a proxy, a network failure)",
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

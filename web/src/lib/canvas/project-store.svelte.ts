@@ -1,6 +1,7 @@
 import type { Connection, Edge, Node } from '@xyflow/svelte';
 import {
   defaultNodeData,
+  ErrorCode,
   type GraphEditOp,
   type GraphNode,
   type NodeTypeId,
@@ -242,7 +243,7 @@ export class ProjectStore {
     const patch = (version: number | null) => api.updateProject(this.projectId, { version, ...changes });
     try {
       const updated = await patch(this.#client.serverClock).catch((error) => {
-        if (error instanceof ApiError && error.code === 'STALE_VERSION') return patch(error.data.current_version as number);
+        if (error instanceof ApiError && error.code === ErrorCode.enum.STALE_VERSION) return patch(error.data.current_version as number);
         throw error;
       });
       const { id: _id, name: _name, ...manifest } = updated as ProjectManifest & { id: string; name: string };
