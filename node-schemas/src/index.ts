@@ -16,3 +16,4 @@ export * from './assets.ts';
 export * from './jobs/queue-payloads.ts';
 export * from './api/errors.ts';
 export * from './migrate/index.ts';
+export * from './jobs/job-folder.ts';

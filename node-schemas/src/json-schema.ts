@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CanvasFile, Graph, GraphNode } from './graph.ts';
 import { NODE_TYPE_IDS, NODE_TYPES } from './node-types.ts';
+import { PipelineRequest, PipelineStdoutLine } from './jobs/job-folder.ts';
 import { PipelineManifest } from './pipeline-manifest.ts';
 import { ProjectManifest } from './project.ts';
 
@@ -23,6 +24,9 @@ export function jsonSchemas(): Record<string, unknown> {
     graph: z.toJSONSchema(typedGraph(), { io: 'input' }),
     'canvas-file': z.toJSONSchema(typedCanvasFile(), { io: 'input' }),
     'pipeline-manifest': z.toJSONSchema(PipelineManifest, { io: 'input' }),
+    /** The job-folder contract: what the runner writes and what a pipeline prints. */
+    'pipeline-request': z.toJSONSchema(PipelineRequest, { io: 'input' }),
+    'pipeline-stdout-line': z.toJSONSchema(PipelineStdoutLine, { io: 'input' }),
     project: z.toJSONSchema(ProjectManifest, { io: 'input' }),
   };
 }

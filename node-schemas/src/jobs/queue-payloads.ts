@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TrainingBase, TrainingParams } from '../assets.ts';
 import { FrameRate } from '../node-data.ts';
+import { Quality } from '../project.ts';
 
 /*
  * What travels through the BullMQ queues between the engine and its workers. A worker may run on
@@ -23,7 +24,7 @@ export const GenerateJobData = z
     subject: TakeSubject,
     pipelineId: z.string().min(1),
     taskType: z.string().min(1),
-    quality: z.string().min(1),
+    quality: Quality,
     seed: z.int().min(0),
     prompt: z.string(),
     negativePrompt: z.string(),
@@ -41,7 +42,7 @@ export const GenerateJobData = z
     vramGB: z.number().nonnegative(),
     shareable: z.boolean(),
     /** Set when the dispatcher dropped to a lower quality than the project asked for (docs/pipeline-contract.md#hardware-policy). */
-    fallbackFrom: z.object({ quality: z.string(), pipelineId: z.string(), reason: z.string() }).optional(),
+    fallbackFrom: z.object({ quality: Quality, pipelineId: z.string(), reason: z.string() }).optional(),
     requestedAt: Timestamp,
   });
 export type GenerateJobData = z.infer<typeof GenerateJobData>;
