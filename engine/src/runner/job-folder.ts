@@ -1,25 +1,10 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { PipelineManifest } from '@studio/node-schemas';
+import { PipelineRequest, type PipelineManifest } from '@studio/node-schemas';
+import { InvalidRequestError } from '../errors.ts';
 
-/** What a pipeline is asked to make (request.json, see pipelines/README.md). */
-export interface PipelineRequest {
-  job_id: string;
-  pipeline: string;
-  task_type: string;
-  quality: string;
-  seed: number;
-  prompt: string;
-  negative_prompt: string;
-  params: Record<string, unknown>;
-  width: number;
-  height: number;
-  aspect_ratio: string;
-  fps: number;
-  duration: number;
-  inputs: Record<string, string>;
-  outputs: Record<string, string>;
-}
+/** What a pipeline is asked to make (request.json, see pipelines/README.md): the node-schemas contract. */
+export type { PipelineRequest };
 
 export interface JobFolder {
   dir: string;
@@ -57,7 +42,13 @@ export async function makeJobFolder({
     const ext = Array.isArray(output.type) && output.type.length > 1 && firstInputExt ? firstInputExt : output.extension;
     outputs[output.name] = `out/${output.name}.${ext}`;
   }
-  const full: PipelineRequest = { ...request, inputs, outputs };
+  // Checked against the contract before the pipeline sees it: a request it would refuse fails here, naming the field.
+  const checked = PipelineRequest.safeParse({ ...request, inputs, outputs });
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new InvalidRequestError(`request.json for ${manifest.id} breaks the job-folder contract: ${issue.path.join('.') || 'request'}: ${issue.message}`, { pipeline: manifest.id });
+  }
+  const full = checked.data;
   await writeFile(join(dir, 'request.json'), JSON.stringify(full, null, 2));
   return { dir, request: full };
 }

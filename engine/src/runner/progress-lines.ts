@@ -1,3 +1,9 @@
+/*
+ * The lines a pipeline must print are ProgressLine, ResultLine and ErrorLine in node-schemas (the
+ * job-folder contract). The runner reads them leniently: it clamps what is out of range and drops
+ * figures no run can have instead of failing a job over its progress report.
+ */
+
 /** A progress report parsed from one stdout line of a pipeline. */
 export interface PipelineProgress {
   progress: number;
