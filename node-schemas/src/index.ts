@@ -14,6 +14,6 @@ export * from './sequence-shots.ts';
 export * from './frame-rate-input.ts';
 export * from './assets.ts';
 export * from './jobs/queue-payloads.ts';
-export * from './api/errors.ts';
+export * from './api/index.ts';
 export * from './migrate/index.ts';
 export * from './jobs/job-folder.ts';

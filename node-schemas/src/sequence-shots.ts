@@ -1,3 +1,4 @@
+import type { SequenceWarning } from './api/assembly.ts';
 import type { Graph, GraphNode } from './graph.ts';
 
 /** One shot of a cut, in running order, and the node whose active take it uses. */
@@ -17,18 +18,8 @@ export interface SequenceShot {
   dissolveFrames: number;
 }
 
-/**
- * What the assembler shows on a shot before export. `error`s refuse the export (a trim outside the
- * take); `notice`s say what the list does differently from what was asked (a shortened dissolve).
- */
-export interface SequenceWarning {
-  nodeId: string;
-  scene: string;
-  shot: string;
-  severity: 'error' | 'notice';
-  code: 'TRIM_OUTSIDE_TAKE' | 'TRIM_EMPTY' | 'DISSOLVE_SHORTENED' | 'DISSOLVE_DROPPED' | 'TAKE_SHORTER' | 'RATE_CONFORMED';
-  message: string;
-}
+/** What the assembler shows on a shot before export: a zod schema, as the edl/check and edl answers carry it. */
+export type { SequenceWarning };
 
 /** A take as probed: its length in seconds (null for a still, which holds any length) and rate. */
 export interface TakeMedia {
