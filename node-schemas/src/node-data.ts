@@ -81,6 +81,8 @@ export const AssetData = z
     activeVersion: z.int().min(1).nullable().optional(),
     triggerWord: z.string().max(40).optional(),
     cover: z.string().max(300).nullable().optional(),
+    /** The library image its Image output feeds (asset-relative, `images/<id>.<ext>`); unset: its preview. */
+    image: z.string().max(120).regex(/^images\/[A-Za-z0-9_-]+\.[a-z0-9]+$/, 'image must be an asset image file, images/<id>.<ext>').nullable().optional(),
     kind: z.enum(['character', 'style', 'object', 'location', 'image']).default('character'),
     preview: ProjectRelativePath.nullable().default(null),
   })

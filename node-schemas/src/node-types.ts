@@ -66,7 +66,8 @@ export const NODE_TYPES = {
     label: 'Asset',
     description: 'A generative asset (character, style) from the asset library.',
     inputs: [],
-    outputs: [output('asset', 'Asset', 'AssetReference')],
+    // `image` feeds one of the asset's images (a library image copied into the project, or the media dropped on the node).
+    outputs: [output('asset', 'Asset', 'AssetReference'), output('image', 'Image', 'Image')],
     data: AssetData,
   },
   pipeline: {
