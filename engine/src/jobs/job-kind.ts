@@ -6,23 +6,9 @@ export class TaskNotFoundError extends StudioError {
   override readonly status = 404;
 }
 
-export type TaskState = 'queued' | 'running' | 'committing' | 'succeeded' | 'failed' | 'cancelled';
-
-/** A task as `/api/v1/tasks/:id` shows it, whatever its kind. */
-export interface TaskStatus {
-  task_id: string;
-  kind: string;
-  project_id: string;
-  node_id: string;
-  pipeline: string;
-  status: TaskState;
-  progress: number;
-  step: string | null;
-  result: Record<string, unknown> | null;
-  error: string | null;
-  /** Kind-specific detail (training: step, loss curve, samples). */
-  detail?: Record<string, unknown>;
-}
+/** A task as `/api/v1/tasks/:id` shows it, whatever its kind: the node-schemas REST contract. */
+export type { TaskState, TaskStatus } from '@studio/node-schemas';
+import type { TaskState, TaskStatus } from '@studio/node-schemas';
 
 /** The events a job's queue reports, as a kind hears them. */
 export type JobEvent =

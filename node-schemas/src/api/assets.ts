@@ -15,6 +15,7 @@ export type AssetView = z.infer<typeof AssetView>;
 
 /** GET /api/v1/assets. */
 export const AssetList = z.object({ assets: z.array(AssetView) });
+export type AssetList = z.infer<typeof AssetList>;
 
 /** 200/201 of POST /api/v1/assets/:id/images: what was added, already there, and refused (with a catalogue code). */
 export const UploadAnswer = z.object({
@@ -42,3 +43,4 @@ export type BaseInfo = z.infer<typeof BaseInfo>;
 
 /** GET /api/v1/assets/presets. */
 export const PresetList = z.object({ bases: z.array(BaseInfo) });
+export type PresetList = z.infer<typeof PresetList>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const ToolStatus = z.object({ present: z.boolean(), version: z.string().nullable() });
+const ToolStatus = z.object({ present: z.boolean(), version: z.string().nullable(), detail: z.string().optional() });
 
 /** What this engine offers; an action whose feature is off is shown as unavailable. */
 export const EngineFeatures = z.object({ generation: z.boolean(), render: z.boolean(), edl: z.boolean(), training: z.boolean() });
@@ -14,7 +14,7 @@ export const HealthReport = z.object({
     'git-lfs': ToolStatus,
     ffmpeg: ToolStatus,
     redis: ToolStatus,
-    docker: ToolStatus.extend({ daemon: z.boolean(), detail: z.string() }),
+    docker: ToolStatus.extend({ daemon: z.boolean() }),
   }),
   runner: z.object({ backend: z.enum(['docker', 'process']), preference: z.enum(['auto', 'docker', 'process']) }),
   features: EngineFeatures,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { FrameRateInput, Timecode } from '@studio/node-schemas';
+import { FrameRateInput, Timecode, type DraftPreviewStatus, type EdlCheck, type EdlExport, type SubmittedTask } from '@studio/node-schemas';
 import { InvalidRequestError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
 import { checkFromRoom, compileFromRoom, saveEdl } from '../../assembly/export-edl.ts';
@@ -43,7 +43,7 @@ const PreviewBody = z.object({ assembler: z.string().min(1).max(128) }).strict()
 /** The cut as a CMX3600 EDL: GET compiles it (with overrides), POST also saves and commits it. */
 export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
   const previews = new DraftPreviews();
-  const previewAnswer = (id: string, preview: DraftPreview) => ({ ...preview, url: preview.output ? fileUrl(id, preview.output) : null });
+  const previewAnswer = (id: string, preview: DraftPreview): DraftPreviewStatus => ({ ...preview, url: preview.output ? fileUrl(id, preview.output) : null });
 
   // The draft preview: a fast low-resolution render of the same list, for checking timing; not the final render.
   app.post('/api/v1/projects/:id/preview', async (request, reply) => {
@@ -72,7 +72,7 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
   });
 
   // What the assembler shows on its shots before export: trims against the probed takes, shortened dissolves, conformed rates.
-  app.get('/api/v1/projects/:id/edl/check', async (request) => {
+  app.get('/api/v1/projects/:id/edl/check', async (request): Promise<EdlCheck> => {
     const { id } = request.params as { id: string };
     const { assemblerId, overrides } = parseOverrides(request.query);
     const sequence = await checkFromRoom({ room: await ctx.rooms.get(id), assemblerId, overrides });
@@ -84,7 +84,8 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
     const body = parseRequest(RenderBody, request.body ?? {});
     if (!ctx.tasks) throw new InvalidRequestError('this engine runs no job queue');
     const { task_id } = await ctx.tasks.submitRender({ projectId: id, assemblerId: body.assembler, fps: body.fps, backend: body.backend });
-    return reply.status(202).send({ task_id });
+    const answer: SubmittedTask = { task_id };
+    return reply.status(202).send(answer);
   });
 
   app.post('/api/v1/projects/:id/edl', async (request, reply) => {
@@ -93,12 +94,13 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
     const room = await ctx.rooms.get(id);
     const { lists, sequence } = await compileFromRoom({ room, assemblerId, overrides });
     const paths = await saveEdl({ room, queue: ctx.queue, sequence, lists });
-    return reply.status(201).send({
+    const answer: EdlExport = {
       files: paths.map((path) => ({ path, url: fileUrl(id, path) })),
       shots: sequence.shots.length,
       frames: sequence.frames,
       fps: sequence.settings.rate,
       warnings: sequence.warnings,
-    });
+    };
+    return reply.status(201).send(answer);
   });
 }

@@ -4,7 +4,20 @@ import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { fileTypeFromFile } from 'file-type';
-import { AssetId, CaptionsBody, CreateAssetBody, PatchAssetBody, TrainBody, type AssetManifest } from '@studio/node-schemas';
+import {
+  AssetId,
+  CaptionsBody,
+  CreateAssetBody,
+  PatchAssetBody,
+  TrainBody,
+  type ApiErrorBody,
+  type AssetList,
+  type AssetManifest,
+  type AssetView,
+  type ErrorCode,
+  type PresetList,
+  type UploadAnswer,
+} from '@studio/node-schemas';
 import { StudioError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
 import { nearDuplicates } from '../../assets/asset-library.ts';
@@ -26,7 +39,7 @@ const MAX_FILES = 1000;
 const TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', tif: 'image/tiff', avif: 'image/avif', safetensors: 'application/octet-stream', json: 'application/json' };
 
 /** What the page shows of an asset: the manifest with URLs for its files. */
-function view(asset: AssetManifest) {
+function view(asset: AssetManifest): AssetView {
   const base = `/api/v1/assets/${asset.id}/files`;
   return {
     ...asset,
@@ -55,9 +68,9 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
   await app.register(async (scope) => {
     await scope.register(multipart, { limits: { fileSize: ctx.settings.maxImageUpload, files: MAX_FILES } });
 
-    scope.get('/api/v1/assets', async () => ({ assets: (await assets().library.list()).map(view) }));
+    scope.get('/api/v1/assets', async (): Promise<AssetList> => ({ assets: (await assets().library.list()).map(view) }));
 
-    scope.get('/api/v1/assets/presets', async () => ({
+    scope.get('/api/v1/assets/presets', async (): Promise<PresetList> => ({
       bases: TRAINING_BASES.map((b) => ({ id: b.id, label: b.label, pipeline: b.pipeline, presets: b.presets })),
     }));
 
@@ -84,7 +97,7 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       await mkdir(scratchDir);
       let n = 0;
       const nextTemp = async () => join(scratchDir, String(n++));
-      let answer: { status: number; body: unknown };
+      let answer: { status: number; body: UploadAnswer | ApiErrorBody };
       try {
         answer = await addUploaded(request, id, nextTemp);
       } finally {
@@ -94,11 +107,11 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       return reply.status(answer.status).send(answer.body);
     });
 
-    const addUploaded = async (request: FastifyRequest, id: string, nextTemp: () => Promise<string>): Promise<{ status: number; body: unknown }> => {
+    const addUploaded = async (request: FastifyRequest, id: string, nextTemp: () => Promise<string>): Promise<{ status: number; body: UploadAnswer | ApiErrorBody }> => {
       const { library } = assets();
       const received = await receiveFiles(request, nextTemp, { maxBytes: ctx.settings.maxImageUpload, maxFiles: MAX_FILES });
       const accepted: Array<{ temp: string; originalName: string; probe: Awaited<ReturnType<typeof probeImage>> }> = [];
-      const refused: Array<{ file: string; code: string; error: string }> = [];
+      const refused: Array<{ file: string; code: ErrorCode; error: string }> = [];
       const scratch: ReceivedFile[] = [...received];
       try {
         const candidates: ReceivedFile[] = [];
@@ -157,7 +170,7 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       const rel = (request.params as { '*': string })['*'] ?? '';
       const path = assets().library.filePath(id, rel);
       const info = await stat(path).catch(() => null);
-      if (!info?.isFile()) return reply.status(404).send({ error: `no file ${rel.slice(0, 200)}`, code: 'FILE_NOT_FOUND' });
+      if (!info?.isFile()) return reply.status(404).send({ error: `no file ${rel.slice(0, 200)}`, code: 'FILE_NOT_FOUND' } satisfies ApiErrorBody);
       const ext = rel.split('.').pop()!.toLowerCase();
       return reply.header('content-type', TYPES[ext] ?? 'application/octet-stream').header('content-length', info.size).header('cache-control', 'private, max-age=3600').send(createReadStream(path));
     });
@@ -168,7 +181,7 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       if (!/^train-[A-Za-z0-9_-]{8,80}$/.test(task) || !/^step_\d{6}\.png$/.test(file)) throw new UnsupportedMediaError('not a training sample');
       const path = join(assets().library.samplesDir(task), file);
       const info = await stat(path).catch(() => null);
-      if (!info?.isFile()) return reply.status(404).send({ error: 'no such sample', code: 'FILE_NOT_FOUND' });
+      if (!info?.isFile()) return reply.status(404).send({ error: 'no such sample', code: 'FILE_NOT_FOUND' } satisfies ApiErrorBody);
       return reply.header('content-type', 'image/png').header('content-length', info.size).send(createReadStream(path));
     });
   });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Quality } from '@studio/node-schemas';
+import type { PipelineInfo, Quality } from '@studio/node-schemas';
 import type { ObservedProfile } from '../../jobs/vram-profile.ts';
 import type { WorkerState } from '../../jobs/worker-registry.ts';
 import type { EngineContext } from '../context.ts';
@@ -15,7 +15,7 @@ export function vramLabel(vram: Record<string, number | undefined>, gpu: boolean
  * observed of it per quality (peak, need, runs, mean time), and which live workers can start it.
  */
 export function pipelineRoutes(app: FastifyInstance, ctx: EngineContext) {
-  app.get('/api/v1/pipelines', async () => {
+  app.get('/api/v1/pipelines', async (): Promise<PipelineInfo[]> => {
     const manifests = ctx.catalogue.all().map((p) => p.manifest);
     const [workers, profiles] = await Promise.all([
       ctx.tasks ? ctx.tasks.workers().catch((): WorkerState[] => []) : Promise.resolve<WorkerState[]>([]),

@@ -4,6 +4,7 @@ import { InvalidRequestError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
 import { listTakes } from '../../projects/takes/list-takes.ts';
 import { parseTakeFileName, takeSubject } from '../../projects/takes/take-subject.ts';
+import type { TakesByNode, TakesPage } from '@studio/node-schemas';
 import type { EngineContext } from '../context.ts';
 
 const TAKE_NODES = new Set(['shot', 'audio', 'superResolution', 'videoRestoration']);
@@ -24,7 +25,7 @@ const takeNumber = (path: string, name: string) => parseTakeFileName(name, path.
 
 /** GET /api/v1/projects/:id/takes: generating nodes' takes, read from their render folders. */
 export function takeRoutes(app: FastifyInstance, ctx: EngineContext) {
-  app.get('/api/v1/projects/:id/takes', async (request) => {
+  app.get('/api/v1/projects/:id/takes', async (request): Promise<TakesPage | TakesByNode> => {
     const { id } = parseRequest(IdParams, request.params);
     const query = parseRequest(TakesQuery, request.query);
     const room = await ctx.rooms.get(id);
@@ -41,7 +42,7 @@ export function takeRoutes(app: FastifyInstance, ctx: EngineContext) {
       return { takes, total: all.length, next_before: takes.length < older.length && last ? takeNumber(last, subject.name) : null };
     }
 
-    const out: Record<string, string[]> = {};
+    const out: TakesByNode = {};
     await Promise.all(
       graph.nodes
         .filter((n) => TAKE_NODES.has(n.type))

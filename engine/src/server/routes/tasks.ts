@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { StudioError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
+import type { CancelAnswer, SubmittedGeneration, TaskStatus } from '@studio/node-schemas';
 import type { EngineContext } from '../context.ts';
 
 class NoJobQueueError extends StudioError {
@@ -29,10 +30,11 @@ export function taskRoutes(app: FastifyInstance, ctx: EngineContext) {
     const { project_id, node_id, idempotency_key, policy } = parseRequest(GenerateBody, request.body ?? {});
     const submitted = await tasks().submit({ projectId: project_id, nodeId: node_id, idempotencyKey: idempotency_key, policy });
     // A duplicate is accepted like the first (202), and says it is one.
-    return reply.status(202).send({ task_id: submitted.task_id, deduplicated: submitted.deduplicated, ...('queue' in submitted ? { queue: submitted.queue, fallback: submitted.fallback } : {}) });
+    const answer: SubmittedGeneration = { task_id: submitted.task_id, deduplicated: submitted.deduplicated, ...('queue' in submitted ? { queue: submitted.queue, fallback: submitted.fallback } : {}) };
+    return reply.status(202).send(answer);
   });
 
-  app.get('/api/v1/tasks/:id', async (request) => tasks().status((request.params as { id: string }).id));
+  app.get('/api/v1/tasks/:id', async (request): Promise<TaskStatus> => tasks().status((request.params as { id: string }).id));
 
-  app.post('/api/v1/tasks/:id/cancel', async (request) => tasks().cancel({ taskId: (request.params as { id: string }).id }));
+  app.post('/api/v1/tasks/:id/cancel', async (request): Promise<CancelAnswer> => tasks().cancel({ taskId: (request.params as { id: string }).id }));
 }
