@@ -94,14 +94,12 @@ describe('createProject', () => {
     expect(ids).toContain('same-name-6');
   });
 
-  it('turns hostile names into safe slugs inside the workspace, or refuses them', async () => {
+  // Names the schema refuses never get here: the route parses them (api.test.ts).
+  it('turns hostile names into safe slugs inside the workspace', async () => {
     for (const name of ['../../etc', '..', '/etc/passwd', 'con', '🎬🎥🎞️', 'x'.repeat(150)]) {
       const { id, dir } = await createProject({ workspace, templatesDir, request: { name } });
       expect(id).toMatch(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/);
       expect(dir.startsWith(workspace.projectsDir + '/')).toBe(true);
-    }
-    for (const name of ['', '   ', 'x'.repeat(5000), 'bell\u0007']) {
-      await expect(createProject({ workspace, templatesDir, request: { name } })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     }
     await expect(createProject({ workspace, templatesDir, request: {} })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     expect(await readdir(workspace.stagingDir)).toEqual([]);

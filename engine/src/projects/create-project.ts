@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateProjectRequest, PROJECT_FORMAT, type ProjectManifest } from '@studio/node-schemas';
+import { PROJECT_FORMAT, type CreateProjectRequest, type ProjectManifest } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import { serializeCanvas } from './canvas-file.ts';
 import { commitPaths, initRepository } from './git.ts';
@@ -40,23 +40,23 @@ export async function createProject({
 }: {
   workspace: Workspace;
   templatesDir: string;
-  request: unknown;
+  /** Already parsed by the caller (the route): names trimmed and checked. */
+  request: CreateProjectRequest;
 }): Promise<CreatedProject> {
-  const parsed = CreateProjectRequest.safeParse(request);
-  if (!parsed.success) throw new InvalidRequestError(parsed.error.issues[0]!.message, { field: parsed.error.issues[0]!.path.join('.') });
-  const title = (parsed.data.name ?? parsed.data.title)!;
+  const title = request.name ?? request.title;
+  if (title === undefined) throw new InvalidRequestError('name is required', { field: 'name' });
 
   const manifest: ProjectManifest = {
     format: PROJECT_FORMAT,
     uuid: randomUUID(),
     title,
-    description: parsed.data.description ?? '',
+    description: request.description ?? '',
     canvas_path: CANVAS_PATH,
     project_settings: {
-      aspect_ratio: parsed.data.aspect_ratio ?? '16:9',
-      quality: parsed.data.quality ?? 'standard',
+      aspect_ratio: request.aspect_ratio ?? '16:9',
+      quality: request.quality ?? 'standard',
       hardware_policy: 'queue',
-      frame_rate: parsed.data.frame_rate ?? '24',
+      frame_rate: request.frame_rate ?? '24',
     },
     version: 1,
     created_at: new Date().toISOString(),

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiErrorBody, ErrorCode, HealthReport, ProjectAnswer, ProjectDetail, ProjectHistory, ProjectSummary, SavedGraph } from '@studio/node-schemas';
 import { testApp } from '../testing/temp-workspace.ts';
 import type { EngineContext } from './context.ts';
 
@@ -18,7 +19,7 @@ const json = (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: u
 async function newProject(name = 'Night Train') {
   const res = await json('POST', '/api/v1/projects', { name, description: 'noir' });
   expect(res.statusCode).toBe(201);
-  return res.json() as { id: string; version: number; uuid: string };
+  return ProjectAnswer.parse(res.json());
 }
 
 const commitCount = (id: string) =>
@@ -36,11 +37,11 @@ describe('projects API', () => {
   it('creates, lists and reads a project', async () => {
     const created = await newProject();
     expect(created).toMatchObject({ id: 'night-train', name: 'Night Train', version: 1 });
-    const list = (await json('GET', '/api/v1/projects')).json() as Array<{ id: string; updated_at: string }>;
+    const list = ProjectSummary.array().parse((await json('GET', '/api/v1/projects')).json());
     expect(list.find((p) => p.id === 'night-train')?.updated_at).toMatch(/^\d{4}-/);
     const got = await json('GET', '/api/v1/projects/night-train');
     expect(got.statusCode).toBe(200);
-    expect(got.json()).toMatchObject({
+    expect(ProjectDetail.parse(got.json())).toMatchObject({
       id: 'night-train',
       uuid: created.uuid,
       title: 'Night Train',
@@ -55,7 +56,7 @@ describe('projects API', () => {
     const before = commitCount(id);
     const saved = await json('PUT', `/api/v1/projects/${id}`, { graph: shotAndPipeline, version: 1 });
     expect(saved.statusCode).toBe(200);
-    expect(saved.json()).toEqual({ status: 'success', version: 2 });
+    expect(SavedGraph.parse(saved.json())).toEqual({ status: 'success', version: 2 });
     expect(commitCount(id)).toBe(before + 1);
     const got = (await json('GET', `/api/v1/projects/${id}`)).json() as { graph: { nodes: unknown[] }; version: number };
     expect(got.version).toBe(2);
@@ -63,7 +64,7 @@ describe('projects API', () => {
 
     const stale = await json('PUT', `/api/v1/projects/${id}`, { graph: { nodes: [], edges: [] }, version: 1 });
     expect(stale.statusCode).toBe(409);
-    expect(stale.json()).toMatchObject({ code: 'STALE_VERSION', current_version: 2 });
+    expect(ApiErrorBody.parse(stale.json())).toMatchObject({ code: ErrorCode.enum.STALE_VERSION, current_version: 2 });
     expect(commitCount(id)).toBe(before + 1);
   });
 
@@ -120,7 +121,7 @@ describe('projects API', () => {
     const res = await json('PATCH', `/api/v1/projects/${id}`, { version: 1, title: 'Patched', quality: 'high', aspect_ratio: '9:16', description: 'new' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id, title: 'Patched', description: 'new', version: 2, project_settings: { quality: 'high', aspect_ratio: '9:16' } });
-    const history = (await json('GET', `/api/v1/projects/${id}/history`)).json() as Array<{ hash: string; message: string; time: string }>;
+    const history = ProjectHistory.parse((await json('GET', `/api/v1/projects/${id}/history`)).json());
     expect(history[0]!.message).toContain('quality standard -> high');
     expect(history[0]!.message).toContain('title "Patchable" -> "Patched"');
     expect(history[0]!.hash).toMatch(/^[0-9a-f]{40}$/);
@@ -138,8 +139,11 @@ describe('projects API', () => {
     }
     const bad = await app.inject({ method: 'POST', url: '/api/v1/projects', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
     expect(bad.statusCode).toBe(400);
-    expect((await json('POST', '/api/v1/projects', { name: '' })).statusCode).toBe(400);
-    expect((await json('POST', '/api/v1/projects', { name: 'x'.repeat(5000) })).statusCode).toBe(400);
+    for (const body of [{ name: '' }, { name: '   ' }, { name: 'x'.repeat(5000) }, { name: 'bell\u0007' }, {}]) {
+      const refused = await json('POST', '/api/v1/projects', body);
+      expect(refused.statusCode).toBe(400);
+      expect(ApiErrorBody.parse(refused.json())).toMatchObject({ code: ErrorCode.enum.INVALID_REQUEST, field: 'name' });
+    }
     const huge = await app.inject({
       method: 'POST',
       url: '/api/v1/projects',
@@ -155,7 +159,7 @@ describe('projects API', () => {
     const types = (await json('GET', '/api/v1/node-types')).json() as Array<{ type: string; inputs: Array<{ name: string; type: unknown; multiple: boolean }> }>;
     expect(types.map((t) => t.type)).toHaveLength(9);
     expect(types.find((t) => t.type === 'shot')!.inputs[0]).toEqual({ name: 'pipeline', label: 'Pipeline', type: 'PipelineReference', multiple: false });
-    const health = (await json('GET', '/api/v1/health')).json() as { tools: Record<string, { present: boolean; version: string | null }> };
+    const health = HealthReport.parse((await json('GET', '/api/v1/health')).json());
     expect(Object.keys(health.tools).sort()).toEqual(['docker', 'ffmpeg', 'git', 'git-lfs', 'redis']);
     expect(health.tools.git).toMatchObject({ present: true });
     expect(health.tools['git-lfs']!.version).toMatch(/^\d+\.\d+/);

@@ -2,16 +2,14 @@ import {
   applyEdits,
   docFromGraph,
   graphFromDoc,
-  UpdateProjectRequest,
-  validateGraph,
   type Graph,
   type GraphDoc,
   type GraphEditOp,
   type ProjectManifest,
   type ServerMessage,
+  type UpdateProjectRequest,
 } from '@studio/node-schemas';
-import { InvalidGraphError, InvalidRequestError, StaleVersionError } from '../errors.ts';
-import { parseRequest } from '../parse-request.ts';
+import { StaleVersionError } from '../errors.ts';
 import { readCanvas } from '../projects/canvas-file.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
 import { readManifest } from '../projects/manifest-file.ts';
@@ -182,26 +180,22 @@ export class ProjectRoom {
     return [...this.#runtime.values()];
   }
 
-  /** PUT /projects/:id: replaces the whole graph when `version` is current, and commits. */
-  async replaceGraph(graph: unknown, version: unknown): Promise<{ version: number }> {
-    if (!Number.isInteger(version) || (version as number) < 1)
-      throw new InvalidRequestError('version must be a positive integer', { field: 'version' });
-    const checked = validateGraph(graph);
-    if (!checked.ok) throw new InvalidGraphError(checked.issues[0]!.message, { issues: checked.issues });
-    if (version !== this.clock) throw new StaleVersionError(version as number, this.clock);
-    this.doc = docFromGraph(checked.graph);
+  /** PUT /projects/:id: replaces the whole graph (validated by the caller) when `version` is current, and commits. */
+  async replaceGraph(graph: Graph, version: number): Promise<{ version: number }> {
+    if (version !== this.clock) throw new StaleVersionError(version, this.clock);
+    this.doc = docFromGraph(graph);
     const clock = ++this.clock;
-    this.#record({ c: clock, g: checked.graph });
+    this.#record({ c: clock, g: graph });
     this.#log.push({ clock, kind: 'replace' });
     this.broadcast(this.fullSync());
-    const { nodes, edges } = checked.graph;
+    const { nodes, edges } = graph;
     await this.persistNow(`Save canvas: ${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${edges.length} edge${edges.length === 1 ? '' : 's'} (version ${clock})`);
     return { version: clock };
   }
 
-  /** PATCH /projects/:id: title, description and settings under the version rule, committed. */
-  async updateProject(request: unknown): Promise<ProjectManifest> {
-    const { version, ...changes } = parseRequest(UpdateProjectRequest, request);
+  /** PATCH /projects/:id: title, description and settings (parsed by the caller) under the version rule, committed. */
+  async updateProject(request: UpdateProjectRequest): Promise<ProjectManifest> {
+    const { version, ...changes } = request;
     if (version !== this.clock) throw new StaleVersionError(version, this.clock);
     const before = this.manifest;
     const after: ProjectManifest = {

@@ -1,5 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import {
+  CreateProjectRequest,
+  UpdateProjectRequest,
+  validateGraph,
+  type HistoryEntry,
+  type ProjectAnswer,
+  type ProjectDetail,
+  type SavedGraph,
+} from '@studio/node-schemas';
+import { InvalidGraphError, InvalidRequestError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
 import { createProject } from '../../projects/create-project.ts';
 import { listProjects } from '../../projects/list-projects.ts';
@@ -17,6 +27,13 @@ const HistoryQuery = z.object({
   skip: z.coerce.number().int().min(0).default(0),
 });
 
+/** POST /api/v1/projects: the body as CreateProjectRequest, or a 400 naming the field (its message as the schema words it). */
+function parseCreateRequest(body: unknown): CreateProjectRequest {
+  const parsed = CreateProjectRequest.safeParse(body);
+  if (!parsed.success) throw new InvalidRequestError(parsed.error.issues[0]!.message, { field: parsed.error.issues[0]!.path.join('.') });
+  return parsed.data;
+}
+
 /** Graphs are big: up to 20,000 nodes. Everything else stays at Fastify's 1 MiB default. */
 const GRAPH_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -33,31 +50,38 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
   });
 
   app.post('/api/v1/projects', async (request, reply) => {
-    const created = await createProject({ workspace, templatesDir: ctx.templatesDir, request: request.body ?? {} });
-    return reply.status(201).send({ id: created.id, name: created.manifest.title, ...created.manifest });
+    const created = await createProject({ workspace, templatesDir: ctx.templatesDir, request: parseCreateRequest(request.body ?? {}) });
+    const answer: ProjectAnswer = { id: created.id, name: created.manifest.title, ...created.manifest };
+    return reply.status(201).send(answer);
   });
 
-  app.get('/api/v1/projects/:id', async (request) => {
+  app.get('/api/v1/projects/:id', async (request): Promise<ProjectDetail> => {
     const { id } = parseRequest(IdParams, request.params);
     const room = await rooms.get(id);
     const manifest = room.projectManifest;
     return { id, name: manifest.title, ...manifest, graph: room.graph(), version: room.serverClock };
   });
 
-  app.put('/api/v1/projects/:id', { bodyLimit: GRAPH_BODY_LIMIT }, async (request) => {
+  app.put('/api/v1/projects/:id', { bodyLimit: GRAPH_BODY_LIMIT }, async (request): Promise<SavedGraph> => {
     const { id } = parseRequest(IdParams, request.params);
     const body = parseRequest(z.object({ graph: z.unknown(), version: z.unknown() }).strict(), request.body ?? {});
-    const saved = await (await rooms.get(id)).replaceGraph(body.graph, body.version);
+    const room = await rooms.get(id);
+    if (!Number.isInteger(body.version) || (body.version as number) < 1)
+      throw new InvalidRequestError('version must be a positive integer', { field: 'version' });
+    const checked = validateGraph(body.graph);
+    if (!checked.ok) throw new InvalidGraphError(checked.issues[0]!.message, { issues: checked.issues });
+    const saved = await room.replaceGraph(checked.graph, body.version as number);
     return { status: 'success', version: saved.version };
   });
 
-  app.patch('/api/v1/projects/:id', async (request) => {
+  app.patch('/api/v1/projects/:id', async (request): Promise<ProjectAnswer> => {
     const { id } = parseRequest(IdParams, request.params);
-    const manifest = await (await rooms.get(id)).updateProject(request.body ?? {});
+    const room = await rooms.get(id);
+    const manifest = await room.updateProject(parseRequest(UpdateProjectRequest, request.body ?? {}));
     return { id, name: manifest.title, ...manifest };
   });
 
-  app.get('/api/v1/projects/:id/history', async (request) => {
+  app.get('/api/v1/projects/:id/history', async (request): Promise<HistoryEntry[]> => {
     const { id } = parseRequest(IdParams, request.params);
     const { limit, skip } = parseRequest(HistoryQuery, request.query);
     return projectHistory({ workspace, id, limit, skip });
