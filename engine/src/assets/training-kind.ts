@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { LORA_SIDECAR_FORMAT, type LibraryTrainingEvent, type TrainingBase, type TrainingParams } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
-import { NoCapableWorkerError } from '../jobs/dispatch.ts';
+import { NoCapableWorkerError, noCapableCpu, noCapableGpu } from '../jobs/dispatch.ts';
 import type { KindContext } from '../jobs/generation-kind.ts';
 import { baseStatus, type JobEvent, type JobKind, type TaskStatus } from '../jobs/job-kind.ts';
 import { liveWorkers } from '../jobs/worker-registry.ts';
+import { queueNamesMatching } from '../jobs/queue-discovery.ts';
+import { JOB_ADDED_CHANNEL } from '../jobs/job-added.ts';
 import type { AssetLibrary } from './asset-library.ts';
 import { DatasetRefusedError } from './asset-errors.ts';
 import type { LibraryHub } from './library-hub.ts';
@@ -15,6 +17,7 @@ import { stampLora } from './lora-metadata.ts';
 import { trainingBase } from './presets.ts';
 import { LORA_VERSIONS_QUEUE, TRAIN_QUEUE, curveKey, samplesKey, LoraVersionJobData, type TrainJobData } from './training-types.ts';
 import { parseJobData } from '../jobs/parse-job-data.ts';
+import { TRAIN_QUEUE_META_PATTERN, isLegacyTrainQueue, trainQueueName } from './training-queues.ts';
 
 /** Fewest included images a LoRA is trained from (fluxgym takes 2; fewer than 4 rarely generalises). */
 export const MIN_TRAINING_IMAGES = 4;
@@ -23,16 +26,21 @@ const CLAIM_PREFIX = 'studio:task-claim:';
 export const sampleUrl = (assetId: string, taskId: string, rel: string) => `/api/v1/assets/${assetId}/samples/${taskId}/${rel.replace(/^samples\//, '')}`;
 
 /**
- * Training (docs/assets.md#training, a job kind): `train-` tasks on the `train` queue (GPU bases on `train-<N>gb`, for a
- * worker whose GPU holds the preset's tier). Its events go to the Asset Manager over /ws/library;
- * a finished run is handed to the engine on `lora-versions`, which stamps the header and commits
- * the asset's next version, once per task.
+ * Training (docs/assets.md#training, a job kind): `train-` tasks on their trainer's queue
+ * (`train@draft-lora-train` on the CPU, `train-24gb@train-lora-flux` for a GPU preset: see
+ * training-queues.ts), read only by workers that can start that trainer (and, for GPU presets,
+ * hold it), with a stalled-job check per queue so a run whose worker died is taken up again. Its
+ * events go to the Asset Manager over /ws/library; a finished run is handed to the engine on
+ * `lora-versions`, which stamps the header and commits the asset's next version, once per task.
  */
 export class TrainingKind implements JobKind<TrainJobData> {
   readonly name = 'training';
   readonly idPrefix = 'train-';
   readonly #queues = new Map<string, Queue<TrainJobData>>();
   readonly #events: QueueEvents[] = [];
+  readonly #stalledChecks: Worker[] = [];
+  /** Opening the training queues a previous engine made, and moving jobs out of the old shared ones. */
+  readonly #opening: Promise<void>;
   readonly #versions: Queue<LoraVersionJobData>;
   readonly #versionEvents: QueueEvents;
   readonly #committer: Worker<LoraVersionJobData>;
@@ -53,10 +61,32 @@ export class TrainingKind implements JobKind<TrainJobData> {
     this.#committer.on('failed', (job, error) => {
       if (job) this.hub.broadcast({ type: 'library:training', task_id: job.data.taskId, asset_id: job.data.request.assetId, state: 'failed', error: `the LoRA could not be saved: ${error.message}` });
     });
+    this.#opening = this.#openExisting().catch(() => undefined);
   }
 
-  static queueFor(vramGB: number): string {
-    return vramGB ? `${TRAIN_QUEUE}-${vramGB}gb` : TRAIN_QUEUE;
+  static queueFor(vramGB: number, pipelineId: string): string {
+    return trainQueueName(vramGB, pipelineId);
+  }
+
+  /**
+   * Opens every training queue in Redis (to hear its events and check its stalled jobs), and moves
+   * jobs still waiting in the shared queues used before (`train`, `train-<N>gb`, which no worker
+   * reads any more) to their trainer's queue under the same task id. Added before removed: a crash
+   * in between leaves a job in both, never in neither.
+   */
+  async #openExisting(): Promise<void> {
+    for (const name of await queueNamesMatching(this.ctx.publisher, TRAIN_QUEUE_META_PATTERN)) {
+      const queue = this.#queue(name);
+      if (!isLegacyTrainQueue(name)) continue;
+      for (const job of await queue.getJobs(['waiting', 'prioritized', 'delayed'])) {
+        if (!job?.id || !job.data?.pipelineId) continue;
+        const target = trainQueueName(job.data.vramGB, job.data.pipelineId);
+        const { attempts, removeOnComplete, removeOnFail } = job.opts;
+        await this.#queue(target).add(job.name, job.data, { jobId: job.id, attempts, removeOnComplete, removeOnFail });
+        await this.ctx.publisher.hset('studio:task-queues', job.id, target);
+        await job.remove().catch(() => undefined);
+      }
+    }
   }
 
   #queue(name: string): Queue<TrainJobData> {
@@ -68,6 +98,14 @@ export class TrainingKind implements JobKind<TrainJobData> {
       this.#events.push(events);
       // The constructor's first queue is listened to through events(); later ones here.
       if (this.#queues.size > 1) this.ctx.listen(this, events);
+      if (!isLegacyTrainQueue(name)) {
+        // The only worker able to run this trainer may be the one that died: the engine checks too.
+        const { lockDurationMs } = this.ctx;
+        const checker = new Worker(name, null, { connection: this.ctx.redis, lockDuration: lockDurationMs, stalledInterval: Math.max(1000, Math.floor(lockDurationMs / 2)), maxStalledCount: 3 });
+        checker.on('error', () => undefined);
+        void checker.startStalledCheckTimer().catch(() => undefined);
+        this.#stalledChecks.push(checker);
+      }
     }
     return queue;
   }
@@ -87,6 +125,7 @@ export class TrainingKind implements JobKind<TrainJobData> {
 
   /** Validates everything before anything is queued: the dataset, the preset, the params, a worker able to run it. */
   async submit({ assetId, base, preset, params, idempotencyKey, resumeFrom, stepDelayS = 0 }: { assetId: string; base: TrainingBase; preset: string; params?: Partial<TrainingParams>; idempotencyKey?: string; resumeFrom?: string; stepDelayS?: number }) {
+    await this.#opening;
     const asset = await this.library.get(assetId);
     const info = trainingBase(base);
     const chosen = info.presets.find((p) => p.id === preset);
@@ -102,15 +141,20 @@ export class TrainingKind implements JobKind<TrainJobData> {
       if (['active', 'waiting', 'delayed'].includes(await previous.getState())) throw new InvalidRequestError(`task ${resumeFrom} is still running`, { resume_from: resumeFrom });
     }
     const full = { ...chosen.params, ...params };
+    // Only a worker that can start the trainer reads its queue: refused now if no live one can.
+    // A CPU run sent while no worker at all is running waits for one, as a CPU generation does.
+    const workers = await liveWorkers(this.ctx.publisher);
+    const manifest = this.ctx.catalogue.get(info.pipeline).manifest;
     if (chosen.vramGB) {
-      const workers = await liveWorkers(this.ctx.publisher);
-      const biggest = Math.max(0, ...workers.flatMap((w) => w.gpus.map((g) => g.vramGB)));
-      if (biggest < chosen.vramGB)
-        throw new NoCapableWorkerError(`${info.label} at ${chosen.label} needs a GPU with ${chosen.vramGB} GB and ${biggest ? `the largest live GPU has ${biggest} GB` : 'no GPU worker is running'}`, { vram_gb: chosen.vramGB });
+      const why = noCapableGpu(workers, manifest, chosen.vramGB);
+      if (why) throw new NoCapableWorkerError(`${info.label} at ${chosen.label} needs a GPU with ${chosen.vramGB} GB that can start ${info.pipeline}, and ${why}`, { pipeline: info.pipeline, vram_gb: chosen.vramGB });
+    } else {
+      const why = noCapableCpu(workers, manifest);
+      if (why) throw new NoCapableWorkerError(`No live worker can run this: ${info.pipeline} runs on the CPU and ${why}.`, { pipeline: info.pipeline, vram_gb: 0 });
     }
     const taskId = idempotencyKey ? `train-${createHash('sha256').update(`${assetId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}` : `train-${randomUUID()}`;
     if (idempotencyKey && (await this.ctx.publisher.set(`${CLAIM_PREFIX}${taskId}`, '1', 'EX', 7 * 86400, 'NX')) !== 'OK') return { task_id: taskId, deduplicated: true };
-    const queueName = TrainingKind.queueFor(chosen.vramGB);
+    const queueName = TrainingKind.queueFor(chosen.vramGB, info.pipeline);
     const data: TrainJobData = {
       assetId,
       assetName: asset.name,
@@ -135,6 +179,8 @@ export class TrainingKind implements JobKind<TrainJobData> {
       removeOnComplete: { age: 30 * 86400 },
       removeOnFail: { age: 30 * 86400 },
     });
+    // Idle workers wake for it now rather than at their next poll.
+    await this.ctx.publisher.publish(JOB_ADDED_CHANNEL, queueName).catch(() => undefined);
     this.hub.broadcast({ type: 'library:training', task_id: taskId, asset_id: assetId, state: 'queued', phase: 'queued', step: 'Queued', total_steps: full.steps });
     return { task_id: taskId, deduplicated: false, queue: queueName };
   }
@@ -243,6 +289,8 @@ export class TrainingKind implements JobKind<TrainJobData> {
   }
 
   async close(): Promise<void> {
+    await this.#opening;
+    for (const checker of this.#stalledChecks) await checker.close();
     await this.#committer.close();
     await this.#versionEvents.close();
     for (const events of this.#events) await events.close();

@@ -1,12 +1,14 @@
 import { hostname } from 'node:os';
 import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Queue, UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
+import { Queue, UnrecoverableError, type Job, type RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import sharp from 'sharp';
 import { StudioError } from '../errors.ts';
 import { listenForCancels } from '../jobs/cancel-listener.ts';
 import { jobsDir } from '../jobs/generation-worker.ts';
+import type { GpuInfo } from '../jobs/worker-capacity.ts';
+import { StartablePipelines } from '../jobs/worker-pipelines.ts';
 import type { RunnerBackend } from '../runner/backend.ts';
 import { chooseBackend, type BackendPreference } from '../runner/choose-backend.ts';
 import { PipelineCancelledError } from '../runner/errors.ts';
@@ -16,7 +18,8 @@ import type { Workspace } from '../projects/workspace.ts';
 import { LIBRARY_ASSETS_DIR } from './asset-library.ts';
 import { inParallel } from './in-parallel.ts';
 import { sampleUrl } from './training-kind.ts';
-import { LORA_VERSIONS_QUEUE, TRAIN_QUEUE, curveKey, samplesKey, type LoraVersionJobData, TrainJobData } from './training-types.ts';
+import { LORA_VERSIONS_QUEUE, curveKey, samplesKey, type LoraVersionJobData, TrainJobData } from './training-types.ts';
+import { startTrainingSlot } from './training-slot.ts';
 import { parseJobData } from '../jobs/parse-job-data.ts';
 
 export interface TrainingWorkerOptions {
@@ -29,6 +32,10 @@ export interface TrainingWorkerOptions {
   /** After a cancel asks the trainer to stop (flag file, then SIGINT), how long before it is killed. */
   cancelGraceMs?: number;
   name?: string;
+  /** This worker's GPUs (from detectGpus): GPU presets run only where one holds them. */
+  gpus?: GpuInfo[];
+  /** How often the trainers it can start are looked at again (WORKER_PIPELINES_REFRESH_MS). */
+  pipelinesRefreshMs?: number;
 }
 
 /** DraftNet's input size; GPU trainers read the images themselves. */
@@ -83,7 +90,19 @@ function tailEvents(path: string, onEvent: (event: Record<string, unknown>) => P
 }
 
 /**
- * A training worker: takes `train` jobs, prepares the dataset, runs the trainer pipeline on a
+ * Drops the loss-curve points at and after a step: a run taken up again after its worker died
+ * restarts at its last checkpoint and tells those steps again, so the chart shows each step once.
+ */
+async function trimCurveFrom(redis: Redis, taskId: string, step: number): Promise<void> {
+  const kept = (await redis.lrange(curveKey(taskId), 0, -1)).filter((point) => (JSON.parse(point) as [number, number])[0] < step);
+  const multi = redis.multi().del(curveKey(taskId));
+  if (kept.length) multi.rpush(curveKey(taskId), ...kept);
+  await multi.exec();
+}
+
+/**
+ * A training worker: takes training jobs only from the queues of the trainers it can start
+ * (training-slot.ts), prepares the dataset, runs the trainer pipeline on a
  * backend in the task's own folder (kept across attempts, so a worker killed mid-run leaves its
  * checkpoint for the next), relays step, loss and samples, and hands the LoRA to the engine.
  * Cancel: a flag file the trainer checks each step, then SIGINT/kill after a grace period.
@@ -97,7 +116,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
   const redis = new Redis(options.redis as IORedisOptions);
   const cancels = new Map<string, () => void>();
 
-  const run = async (job: Job<TrainJobData>) => {
+  const run = async (job: Job<TrainJobData>, gpu: GpuInfo | null) => {
     const data = parseJobData(TrainJobData, job);
     const taskDir = join(jobsDir(workspace), job.id!);
     const runDir = join(taskDir, 'run');
@@ -152,6 +171,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
       setTimeout(() => abort.abort(), grace).unref();
     });
     let last = 0;
+    let firstStep = true;
     const events = tailEvents(join(runDir, 'events.jsonl'), async (event) => {
       const progress = typeof event.progress === 'number' ? Math.round(event.progress * 1000) / 10 : 0;
       let sample: string | undefined;
@@ -161,14 +181,18 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
         sample = sampleUrl(data.assetId, job.id!, file);
         await redis.rpush(samplesKey(job.id!), JSON.stringify({ step: event.train_step, url: sample }));
       }
-      if (typeof event.loss === 'number' && typeof event.train_step === 'number') await redis.rpush(curveKey(job.id!), JSON.stringify([event.train_step, event.loss]));
+      if (typeof event.loss === 'number' && typeof event.train_step === 'number') {
+        if (firstStep) await trimCurveFrom(redis, job.id!, event.train_step);
+        firstStep = false;
+        await redis.rpush(curveKey(job.id!), JSON.stringify([event.train_step, event.loss]));
+      }
       // Every phase change, sample and checkpoint is told; training steps at most every 100 ms.
       if (event.phase === 'training' && Date.now() - last < 100) return;
       last = Date.now();
       await job.updateProgress({ ...event, progress, ...(sample ? { sample_url: sample } : {}) }).catch(() => undefined);
     });
     try {
-      const result = await backend.run({ pipeline, job: folder, signal: abort.signal });
+      const result = await backend.run({ pipeline, job: folder, signal: abort.signal, gpus: gpu ? [gpu.id] : [] });
       await events.stop();
       const log = JSON.parse(await readFile(join(runDir, 'out', 'train_log.json'), 'utf8'));
       const loraPath = join(taskDir, 'lora.safetensors');
@@ -196,22 +220,17 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
     }
   };
 
-  const worker = new Worker<TrainJobData>(TRAIN_QUEUE, (job) => run(job), {
-    connection: options.redis,
-    concurrency: 1,
-    lockDuration,
-    stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
-    maxStalledCount: 3,
-    name,
-  });
-  worker.on('error', () => undefined);
+  // What this worker can start: it reads no other trainer's queue.
+  const startable = new StartablePipelines(catalogue, backends, options.preference, undefined, options.pipelinesRefreshMs);
+  await startable.start();
+  const slot = await startTrainingSlot({ redis: options.redis, lockDurationMs: lockDuration, gpus: options.gpus ?? [], canStart: (id) => startable.has(id), run });
   const stopListening = await listenForCancels(options.redis, [], (jobId) => cancels.get(jobId)?.());
-  await worker.waitUntilReady();
   return {
-    worker,
+    slot,
     close: async () => {
       stopListening();
-      await worker.close();
+      startable.stop();
+      await slot.close();
       await versions.close();
       redis.disconnect();
     },

@@ -11,6 +11,7 @@ import { chooseRenderer } from '../assembly/render/index.ts';
 import { redisOptions } from './redis-connection.ts';
 import { detectGpus } from './worker-capacity.ts';
 import { loadSettings } from '../settings/index.ts';
+import { startTrainingWorker } from '../assets/training-worker.ts';
 
 async function main() {
   // The one read of the environment (engine/src/settings names every variable).
@@ -19,20 +20,35 @@ async function main() {
   const catalogue = new PipelineCatalogue(settings.pipelineRoots);
   for (const problem of catalogue.problems) console.warn(`pipeline ${problem.dir} skipped: ${problem.message}`);
   const gpus = await detectGpus(settings);
+  const backends = [
+    new DockerBackend({ socketPath: settings.dockerSocket, modelsDir: settings.modelsDir }),
+    new ProcessBackend({ gpus: gpus.length > 0, path: settings.path, home: settings.home, modelsDir: settings.modelsDir }),
+  ];
+  const name = settings.workerName ?? `${hostname()}:${process.pid}`;
   const worker = await startGenerationWorker({
     gpus,
     workspace: workspaceAt(settings.studioHome),
     redis: redisOptions({ url: settings.redisUrl }),
     catalogue,
-    backends: [
-      new DockerBackend({ socketPath: settings.dockerSocket, modelsDir: settings.modelsDir }),
-      new ProcessBackend({ gpus: gpus.length > 0, path: settings.path, home: settings.home, modelsDir: settings.modelsDir }),
-    ],
+    backends,
     preference: settings.backend,
     concurrency: settings.concurrency,
     lockDurationMs: settings.lockDurationMs,
-    name: settings.workerName ?? `${hostname()}:${process.pid}`,
+    name,
     heartbeatTtlMs: settings.heartbeatTtlMs,
+    pipelinesRefreshMs: settings.pipelinesRefreshMs,
+  });
+  // LoRA training: one run at a time, of the trainers this worker can start (GPU presets where a GPU here holds them).
+  const trainingWorker = await startTrainingWorker({
+    workspace: workspaceAt(settings.studioHome),
+    redis: redisOptions({ url: settings.redisUrl }),
+    catalogue,
+    backends,
+    preference: settings.backend,
+    lockDurationMs: settings.lockDurationMs,
+    cancelGraceMs: settings.trainCancelGraceMs,
+    name,
+    gpus,
     pipelinesRefreshMs: settings.pipelinesRefreshMs,
   });
   // Final renders are CPU work: every worker takes them.
@@ -41,6 +57,7 @@ async function main() {
   console.log(`Studio worker ${worker.name} ready: GPUs ${gpuText}; ${catalogue.all().length} pipelines, backend ${settings.backend}, CPU slots ${settings.concurrency}`);
   const stop = async () => {
     await renderWorker.close();
+    await trainingWorker.close();
     await worker.close();
     process.exit(0);
   };
