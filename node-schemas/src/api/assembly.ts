@@ -47,7 +47,7 @@ export const DraftPreviewStatus = z.object({
   /** Project path of the movie once it is whole, and its URL. */
   output: z.string().nullable(),
   url: z.string().nullable(),
-  frames: z.int().nullable(),
+  frames: z.number().nullable(),
   error: z.string().nullable(),
 });
 export type DraftPreviewStatus = z.infer<typeof DraftPreviewStatus>;

@@ -1,4 +1,9 @@
+import { HealthReport, PipelineList, WorkerList, type ObservedFigures, type PipelineInfo, type Quality, type WorkerView } from '@studio/node-schemas';
 import type { NodeAction } from '$lib/canvas/canvas-context';
+
+/** What the page reads of /api/v1/health: an engine that answers without a feature has it off. */
+type Health = Partial<Pick<HealthReport, 'features'>>;
+const HealthFeatures = HealthReport.pick({ features: true }).partial();
 
 /** What the canvas needs of a pipeline to offer it: its figures and whatever stands in its way. */
 export interface PipelineChoice {
@@ -15,29 +20,6 @@ export interface PipelineChoice {
   problem: string | null;
 }
 
-interface ObservedFigures {
-  runs: number;
-  peakGB: number | null;
-  needGB: number | null;
-  meanWallS: number;
-}
-
-interface PipelineInfo {
-  id: string;
-  title: string;
-  taskType: string;
-  vram: string;
-  gpu: { required: boolean; vramGB: Partial<Record<string, number>> };
-  observed?: Partial<Record<string, ObservedFigures>>;
-  verified?: boolean;
-  image?: string;
-  runnable: boolean;
-  backends: Record<string, { available: boolean; reason: string | null }>;
-  /** Live workers that can start it (its image built there, or it runs on the host). */
-  startableOn?: string[];
-  unavailableOn?: Record<string, string>;
-}
-
 /** One pipeline's figures at one quality, for the Workers panel. */
 export interface ProfileRow {
   id: string;
@@ -47,17 +29,8 @@ export interface ProfileRow {
   observed: ObservedFigures;
 }
 
-export interface WorkerInfo {
-  name: string;
-  host: string;
-  gpus: Array<{ id: string; name: string; vramGB: number; jobs: Array<{ jobId: string; pipeline: string; vramGB: number; since: string }> }>;
-  cpuSlots: number;
-  cpuJobs: string[];
-  /** Pipelines this worker can start, and why not the others. */
-  pipelines?: string[];
-  unavailable?: Record<string, string>;
-  heartbeatAt: string;
-}
+/** A live worker as GET /api/v1/workers answers. */
+export type WorkerInfo = WorkerView;
 
 /** "seen 9 GB peak · needs 11 GB · 6 runs · 12.5 s", or what there is of it. */
 export function observedLabel(o: ObservedFigures | undefined): string | null {
@@ -66,9 +39,8 @@ export function observedLabel(o: ObservedFigures | undefined): string | null {
   return o.peakGB === null ? `ran here · ${runs} · no peak measured` : `seen ${o.peakGB} GB peak · needs ${o.needGB} GB · ${runs} · ${o.meanWallS} s`;
 }
 
-interface Health {
-  features?: Partial<Record<'generation' | 'render' | 'edl' | 'training', boolean>>;
-}
+/** A per-quality figure at a quality named by a string (the project's, or a key of another table). */
+const at = <V>(table: Partial<Record<Quality, V>> | undefined, quality: string): V | undefined => (table as Partial<Record<string, V>> | undefined)?.[quality];
 
 const UNAVAILABLE: Record<NodeAction, string> = {
   generate: 'Generation needs a job queue and pipelines, which this engine does not run yet',
@@ -87,7 +59,8 @@ export function engineFeatures() {
   const pollWorkers = () =>
     fetch('/api/v1/workers')
       .then((r) => (r.ok ? r.json() : []))
-      .then((list: WorkerInfo[]) => {
+      .then((answer: unknown) => {
+        const list = WorkerList.parse(answer);
         // Heartbeats change every poll; nodes only care when the GPUs or their jobs do.
         const key = JSON.stringify(list.map((w) => [w.name, w.gpus, w.cpuJobs, w.pipelines]));
         if (key !== lastWorkers) {
@@ -102,12 +75,12 @@ export function engineFeatures() {
   const timer = setInterval(pollWorkers, 3000);
   fetch('/api/v1/health')
     .then((r) => r.json())
-    .then((h: Health) => (health = h))
+    .then((h: unknown) => (health = HealthFeatures.parse(h)))
     .catch(() => undefined);
   function loadPipelines() {
     return fetch('/api/v1/pipelines')
       .then((r) => (r.ok ? r.json() : []))
-      .then((list: PipelineInfo[]) => (pipelines = list))
+      .then((list: unknown) => (pipelines = PipelineList.parse(list)))
       .catch(() => undefined);
   }
   void loadPipelines();
@@ -134,7 +107,7 @@ export function engineFeatures() {
   /** Why no live worker can run a pipeline at a quality, or null. */
   function problem(p: PipelineInfo, quality: string): string | null {
     if (!p.gpu.required) return cpuProblem(p);
-    const need = p.observed?.[quality]?.needGB ?? p.gpu.vramGB[quality] ?? Math.max(0, ...Object.values(p.gpu.vramGB).map(Number));
+    const need = at(p.observed, quality)?.needGB ?? at(p.gpu.vramGB, quality) ?? Math.max(0, ...Object.values(p.gpu.vramGB).map(Number));
     const gpuWorkers = workers.filter((w) => w.gpus.length);
     if (!gpuWorkers.length) return `Needs a GPU with ${need} GB: no GPU worker is running`;
     // Only GPUs whose worker can start it count: an image not built there is as good as no GPU.
@@ -157,7 +130,7 @@ export function engineFeatures() {
         title: p.title,
         taskType: p.taskType,
         vram: p.vram,
-        observed: observedLabel(p.observed?.[quality]),
+        observed: observedLabel(at(p.observed, quality)),
         unverified: p.verified === false,
         problem: problem(p, quality),
       }));
@@ -165,7 +138,7 @@ export function engineFeatures() {
     /** Every pipeline-quality pair the studio has observed, beside its manifest figure. */
     get profiles(): ProfileRow[] {
       return pipelines.flatMap((p) =>
-        Object.entries(p.observed ?? {}).map(([quality, observed]) => ({ id: p.id, title: p.title, quality, manifestGB: p.gpu.required ? (p.gpu.vramGB[quality] ?? null) : null, observed: observed! })),
+        Object.entries(p.observed ?? {}).map(([quality, observed]) => ({ id: p.id, title: p.title, quality, manifestGB: p.gpu.required ? (at(p.gpu.vramGB, quality) ?? null) : null, observed: observed! })),
       );
     },
     stop() {
