@@ -9,6 +9,7 @@ import type { Graph } from '@studio/node-schemas';
 import type { GenerateJobData } from '../jobs/job-types.ts';
 import { projectPath } from '../projects/workspace.ts';
 import { AssetLibrary } from './asset-library.ts';
+import { attachAssetImages } from './asset-images.ts';
 import { attachAssetLora } from './lora-inputs.ts';
 import { LibraryHub } from './library-hub.ts';
 import { TrainingKind } from './training-kind.ts';
@@ -55,8 +56,11 @@ export function assetSystem(options: {
   };
   return {
     system,
-    prepareGeneration: (data, graph) =>
-      attachAssetLora({ data, graph, library, catalogue: options.catalogue, queue: options.queue, projectDir: projectPath(options.workspace, data.projectId) }),
+    prepareGeneration: async (data, graph) => {
+      const projectDir = projectPath(options.workspace, data.projectId);
+      const withImages = await attachAssetImages({ data, library, queue: options.queue, projectDir });
+      return attachAssetLora({ data: withImages, graph, library, catalogue: options.catalogue, queue: options.queue, projectDir });
+    },
     kinds: [(ctx) => (kind = new TrainingKind(ctx, library, hub))],
     workers: [
       () =>

@@ -9,9 +9,9 @@ import { commitPaths } from '../projects/git.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { AssetLibrary } from './asset-library.ts';
+import { assetSnapshot } from './asset-snapshot.ts';
+import { PROJECT_ASSETS_DIR, PROJECT_MODELS_DIR } from './project-assets.ts';
 
-export const PROJECT_MODELS_DIR = '01_Assets/AI_Models';
-export const PROJECT_ASSETS_DIR = '01_Assets/Generative_Assets';
 /** Shot sockets an asset's LoRA comes in through, in the order they are used. */
 const LORA_SOCKETS = ['character', 'style'];
 
@@ -47,7 +47,7 @@ export async function attachAssetLora({ data, graph, library, catalogue, queue, 
     await mkdir(join(projectDir, PROJECT_ASSETS_DIR, asset.id), { recursive: true });
     await library.exportFile(asset.id, version.path, join(projectDir, lora));
     await library.exportFile(asset.id, version.sidecar, join(projectDir, PROJECT_MODELS_DIR, `${version.name}.json`));
-    await atomicWriteFile(join(projectDir, snapshot), `${JSON.stringify({ ...asset, images: asset.images.map(({ id, sha256, caption }) => ({ id, sha256, caption })) }, null, 2)}\n`);
+    await atomicWriteFile(join(projectDir, snapshot), assetSnapshot(asset));
     await commitPaths(projectDir, `Asset ${asset.name}: LoRA ${version.name} added to the project`, [lora, `${PROJECT_MODELS_DIR}/${version.name}.json`, snapshot]);
   });
   const shot = graph.nodes.find((n) => n.id === data.nodeId)!;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ProjectManifest, type Graph } from '@studio/node-schemas';
+import { PROJECT_FORMAT, ProjectManifest, validateGraph, type Graph, type GraphNode } from '@studio/node-schemas';
 import { REPO_ROOT } from '../config.ts';
 import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { buildGenerationRequest } from './generation-request.ts';
@@ -14,15 +14,19 @@ const graph: Graph = {
   edges: [{ id: 'e', source: 'pipe', sourceHandle: 'pipeline', target: 'shot', targetHandle: 'pipeline' }],
 } as Graph;
 
-function requestAt(frameRate: string | undefined) {
-  const manifest = ProjectManifest.parse({
+function manifestAt(frameRate: string | undefined) {
+  return ProjectManifest.parse({
+    format: PROJECT_FORMAT,
     uuid: '4b6f3a9e-8a55-4d2c-9c43-2f1c1b0f7a11',
     title: 'Rates',
     canvas_path: '02_Source_Creative/Canvases/main_canvas.json',
     project_settings: { aspect_ratio: '16:9', quality: 'low', ...(frameRate ? { frame_rate: frameRate } : {}) },
     version: 1,
   });
-  return buildGenerationRequest({ projectId: 'rates', graph, manifest, nodeId: 'shot', catalogue, pickPipeline: () => null });
+}
+
+function requestAt(frameRate: string | undefined) {
+  return buildGenerationRequest({ projectId: 'rates', graph, manifest: manifestAt(frameRate), nodeId: 'shot', catalogue, pickPipeline: () => null });
 }
 
 describe('a generation request', () => {
@@ -38,5 +42,50 @@ describe('a generation request', () => {
 
   it('is at 24 fps for a project made before projects had a rate', () => {
     expect(requestAt(undefined).fps).toBe(24);
+  });
+});
+
+describe("an Asset node wired into a Shot's image socket", () => {
+  /** A shot on i2v-ltx (its `image` input is required) fed by an Asset node through its Image output. */
+  function imageGraph(asset: Record<string, unknown>, sourceHandle = 'image'): Graph {
+    return {
+      nodes: [
+        { id: 'shot', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'she turns to the sea', taskType: 'image-to-video', activeTake: null } },
+        { id: 'pipe', type: 'pipeline', position: { x: 0, y: 0 }, data: { pipelineId: 'i2v-ltx' } },
+        { id: 'kira', type: 'asset', position: { x: 0, y: 0 }, data: { name: 'Kira', kind: 'character', assetId: null, preview: null, ...asset } } as GraphNode,
+      ],
+      edges: [
+        { id: 'e-pipe', source: 'pipe', sourceHandle: 'pipeline', target: 'shot', targetHandle: 'pipeline' },
+        { id: 'e-image', source: 'kira', sourceHandle, target: 'shot', targetHandle: 'image' },
+      ],
+    } as Graph;
+  }
+  const request = (g: Graph) => buildGenerationRequest({ projectId: 'p', graph: g, manifest: manifestAt('24'), nodeId: 'shot', catalogue, pickPipeline: () => null });
+
+  it('is a legal connection from the Image output, and not from the AssetReference one', () => {
+    expect(validateGraph(imageGraph({ assetId: 'ast-0123456789', image: 'images/00aa11bb22cc33dd.png' })).ok).toBe(true);
+    const wrong = validateGraph(imageGraph({ assetId: 'ast-0123456789' }, 'asset'));
+    expect(wrong.ok).toBe(false);
+    expect(JSON.stringify(wrong)).toMatch(/AssetReference cannot connect to Image/);
+  });
+
+  it("passes the library image it names, as the project's own copy under 01_Assets/Generative_Assets", () => {
+    const data = request(imageGraph({ assetId: 'ast-0123456789', image: 'images/00aa11bb22cc33dd.png', preview: '01_Assets/Source_Media/other_0123456789ab.png' }));
+    expect(data.inputs).toEqual({ image: '01_Assets/Generative_Assets/ast-0123456789/images/00aa11bb22cc33dd.png' });
+  });
+
+  it('passes the media dropped on it when it names no library image', () => {
+    const data = request(imageGraph({ kind: 'image', preview: '01_Assets/Source_Media/beach_0123456789ab.png' }));
+    expect(data.inputs.image).toBe('01_Assets/Source_Media/beach_0123456789ab.png');
+  });
+
+  it('refuses, naming the asset, when it has no image to give', () => {
+    expect(() => request(imageGraph({ assetId: 'ast-0123456789' }))).toThrow(/Kira has no image yet: choose one of its images or drop an image on it/);
+  });
+
+  it('makes a different request for a different image (a new take, not the old one again)', () => {
+    const a = request(imageGraph({ assetId: 'ast-0123456789', image: 'images/00aa11bb22cc33dd.png' }));
+    const b = request(imageGraph({ assetId: 'ast-0123456789', image: 'images/ffee11bb22cc33dd.png' }));
+    expect(a.fingerprint).not.toBe(b.fingerprint);
   });
 });

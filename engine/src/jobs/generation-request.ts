@@ -3,6 +3,7 @@ import type { FrameRate, Graph, GraphNode, PipelineManifest, ProjectManifest, Qu
 import { InvalidRequestError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { takeSubject } from '../projects/takes/take-subject.ts';
+import { projectAssetImagePath } from '../assets/project-assets.ts';
 import type { GenerateJobData } from './job-types.ts';
 
 /** Long side in pixels for each quality level; the short side follows the aspect ratio. */
@@ -45,7 +46,28 @@ function incoming(graph: Graph, node: GraphNode, socket: string): GraphNode | nu
 
 function nodeName(node: GraphNode): string {
   if (node.type === 'shot') return `${node.data.scene}/${node.data.shot}`;
+  if (node.type === 'asset') return String(node.data.label ?? node.data.name ?? `asset ${node.id}`);
   return String(node.data.label ?? `${node.type} ${node.id}`);
+}
+
+/**
+ * What a wired node passes on: its active take (or source media); an Asset node passes its image,
+ * the library image it names (copied into the project before the job runs: assets/asset-images.ts)
+ * or else the media dropped on it.
+ */
+function mediaOf(source: GraphNode): string | null {
+  const data = source.data;
+  if (source.type === 'asset') {
+    if (typeof data.assetId === 'string' && typeof data.image === 'string') return projectAssetImagePath(data.assetId, data.image);
+    return (data.preview as string | null | undefined) ?? null;
+  }
+  return ((data.activeTake ?? data.source) as string | null | undefined) ?? null;
+}
+
+function missingMedia(source: GraphNode): string {
+  return source.type === 'asset'
+    ? `${nodeName(source)} has no image yet: choose one of its images or drop an image on it`
+    : `${nodeName(source)} has no active take yet: generate it first`;
 }
 
 /**
@@ -90,13 +112,11 @@ export function buildGenerationRequest({
   for (const input of pipeline.inputs) {
     const socket = node.type === 'shot' ? input.name : 'input';
     const source = incoming(graph, node, socket) ?? (node.type !== 'shot' ? incoming(graph, node, 'source') : null);
-    const take = source ? ((source.data.activeTake ?? source.data.source) as string | null | undefined) : null;
+    const take = source ? mediaOf(source) : null;
     if (take) inputs[input.name] = take;
     else if (input.required)
       throw new GenerationRefused(
-        source
-          ? `${nodeName(source)} has no active take yet: generate it first`
-          : `${pipeline.title} needs ${input.label ?? input.name}: connect it to ${nodeName(node)}`,
+        source ? missingMedia(source) : `${pipeline.title} needs ${input.label ?? input.name}: connect it to ${nodeName(node)}`,
         { node_id: nodeId },
       );
   }
