@@ -11,7 +11,7 @@ const pipelinesDir = dirname(fileURLToPath(import.meta.url));
 const folders = readdirSync(pipelinesDir, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(pipelinesDir, d.name, 'pipeline.json')))
   .map((d) => d.name);
-const CPU_PIPELINES = ['draft-image', 'draft-video', 'tts-espeak', 'upscale-lanczos', 'restore-denoise'];
+const CPU_PIPELINES = ['draft-image', 'draft-video', 'tts-espeak', 'upscale-lanczos', 'restore-denoise', 'motion-edges-ffmpeg'];
 
 function manifestOf(id: string) {
   return PipelineManifest.parse(JSON.parse(readFileSync(join(pipelinesDir, id, 'pipeline.json'), 'utf8')));
@@ -135,7 +135,7 @@ beforeAll(async () => {
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 describe('pipeline manifests and Dockerfiles', () => {
-  it('has the five CPU pipelines', () => {
+  it('has the six CPU pipelines', () => {
     for (const id of CPU_PIPELINES) expect(folders).toContain(id);
   });
 
