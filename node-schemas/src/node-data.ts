@@ -110,6 +110,9 @@ export const MotionSourceData = z
   .object({
     label: Label.optional(),
     source: ProjectRelativePath.nullable().default(null),
+    /** The extracted motion (a ControlMap take) the node passes on; null: the source video itself. */
+    activeTake: ProjectRelativePath.nullable().default(null),
+    params: Params.optional(),
   })
   .strict();
 
