@@ -1,5 +1,6 @@
 import type { Edge, Node } from '@xyflow/svelte';
 import type { GraphDoc, GraphNode } from '@studio/node-schemas';
+import { withEstimatedLayout } from './estimated-layout';
 
 const SOURCE = Symbol('graph-node');
 type FlowNode = Node & { [SOURCE]?: GraphNode };
@@ -53,6 +54,7 @@ export function toFlowNodes(doc: GraphDoc, current: readonly Node[]): Node[] {
         [SOURCE]: graphNode,
       } as FlowNode;
       if (graphNode.type === 'sceneGroup') flow.zIndex = -1;
+      flow = withEstimatedLayout(flow);
     }
     (byDepth[depthOf(graphNode)] ??= []).push(flow);
   }

@@ -1,17 +1,7 @@
 import { getViewportForBounds, type Viewport } from '@xyflow/svelte';
 import type { GraphDoc, GraphNode } from '@studio/node-schemas';
+import { ESTIMATED_SIZE } from './estimated-layout';
 
-/** Rough rendered sizes, good enough to frame a graph before its nodes are measured. */
-const ESTIMATED_SIZE: Record<string, { width: number; height: number }> = {
-  shot: { width: 280, height: 480 },
-  pipeline: { width: 260, height: 140 },
-  asset: { width: 260, height: 240 },
-  audio: { width: 260, height: 300 },
-  motionSource: { width: 260, height: 240 },
-  superResolution: { width: 260, height: 130 },
-  videoRestoration: { width: 260, height: 130 },
-  vseAssembler: { width: 280, height: 360 },
-};
 
 /**
  * Below this zoom a frame of the whole graph shows only level-of-detail blocks and puts thousands
