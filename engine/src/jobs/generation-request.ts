@@ -28,6 +28,7 @@ const NODE_TASK: Record<string, string> = {
   audio: 'text-to-speech',
   superResolution: 'super-resolution',
   videoRestoration: 'video-restoration',
+  motionSource: 'extract-motion',
 };
 
 class GenerationRefused extends InvalidRequestError {}
@@ -93,7 +94,7 @@ export function buildGenerationRequest({
 }): GenerateJobData {
   const node = graph.nodes.find((n) => n.id === nodeId);
   if (!node) throw new GenerationRefused(`no node ${nodeId} in this project`, { node_id: nodeId });
-  if (!['shot', 'audio', 'superResolution', 'videoRestoration'].includes(node.type))
+  if (!['shot', 'audio', 'superResolution', 'videoRestoration', 'motionSource'].includes(node.type))
     throw new GenerationRefused(`a ${node.type} node does not generate`, { node_id: nodeId });
   const quality = manifest.project_settings.quality;
   const data = node.data;
@@ -112,8 +113,11 @@ export function buildGenerationRequest({
   for (const input of pipeline.inputs) {
     const socket = node.type === 'shot' ? input.name : 'input';
     const source = incoming(graph, node, socket) ?? (node.type !== 'shot' ? incoming(graph, node, 'source') : null);
-    const take = source ? mediaOf(source) : null;
+    // A Motion Source extracts from its own video when none is wired into it.
+    const own = !source && node.type === 'motionSource' ? ((data.source as string | null | undefined) ?? null) : null;
+    const take = source ? mediaOf(source) : own;
     if (take) inputs[input.name] = take;
+    else if (!source && node.type === 'motionSource' && input.required) throw new GenerationRefused(`${nodeName(node)} has no source video: choose or drop one first`, { node_id: nodeId });
     else if (input.required)
       throw new GenerationRefused(
         source ? missingMedia(source) : `${pipeline.title} needs ${input.label ?? input.name}: connect it to ${nodeName(node)}`,
