@@ -40,6 +40,7 @@ const CATALOGUE: Record<string, Entry> = {
   't2v-ltx-13b': { taskType: 'generate-video', vram: { high: 48 }, inputs: {} },
   'sr-thera': { taskType: 'super-resolution', vram: { low: 8, standard: 8, high: 16 }, inputs: { input: 'png' } },
   'restore-seedvr2': { taskType: 'video-restoration', vram: { low: 80, standard: 80, high: 80 }, inputs: { input: 'mp4' } },
+  'motion-depth-anything': { taskType: 'extract-motion', vram: { low: 8, standard: 8, high: 8 }, inputs: { input: 'mp4' } },
 };
 const IDS = Object.keys(CATALOGUE);
 
@@ -167,8 +168,8 @@ describe('catalogue Dockerfiles', () => {
   // The clone + checkout syntax itself is scripts/pipeline-pins.test.ts's; here, which folders have what.
   const CLONING = IDS.filter((id) => /git clone/.test(source(id, 'Dockerfile')));
 
-  it('every pipeline but the three diffusers ones clones its upstream', () => {
-    expect(IDS.filter((id) => !CLONING.includes(id)).sort()).toEqual(['t2i-flux-dev-fp16', 't2i-flux-schnell', 't2i-sd1.5']);
+  it('every pipeline but the three diffusers ones and the transformers one clones its upstream', () => {
+    expect(IDS.filter((id) => !CLONING.includes(id)).sort()).toEqual(['motion-depth-anything', 't2i-flux-dev-fp16', 't2i-flux-schnell', 't2i-sd1.5']);
   });
 
   it.each(CLONING)('%s: every git clone is pinned (a full commit after a full clone, or a tag)', (id) => {
