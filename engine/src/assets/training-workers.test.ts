@@ -47,10 +47,11 @@ async function characterWithImages(name: string, trigger: string): Promise<strin
 }
 
 describe('training on standalone workers (real processes)', () => {
-  it('refuses a run that no live worker can start (a worker without Docker cannot start the docker-only runner)', async () => {
+  it('refuses a run that no live worker can start: CPU and GPU trainers alike (a worker whose Docker is unreachable starts none)', async () => {
     const id = await characterWithImages('Nobody Runs', 'nobodyruns');
     // RUNNER_BACKEND=docker with no daemon at the socket: this worker can start no pipeline at all.
-    const blind = await spawnWorker({ ...common, RUNNER_BACKEND: 'docker', DOCKER_SOCKET: join(home, 'no-docker.sock'), STUDIO_HOME: home, REDIS_URL: redisUrl, WORKER_NAME: 'blind' });
+    // It declares a 24 GB GPU: big enough for every GPU preset, yet it cannot start their trainers either.
+    const blind = await spawnWorker({ ...common, RUNNER_BACKEND: 'docker', DOCKER_SOCKET: join(home, 'no-docker.sock'), WORKER_GPUS: '1', WORKER_VRAM_GB: '24', STUDIO_HOME: home, REDIS_URL: redisUrl, WORKER_NAME: 'blind' });
     try {
       await expect.poll(workerNames, { timeout: 15_000 }).toContain('blind');
       const refused = await train(id, { base: 'draft', preset: 'cpu', params: { steps: 6 } });
@@ -58,6 +59,11 @@ describe('training on standalone workers (real processes)', () => {
       const body = (await refused.json()) as { error: string; code: string };
       expect(body.code).toBe('NO_CAPABLE_WORKER');
       expect(body.error).toMatch(/draft-lora-train runs on the CPU and no live worker can start it \(blind: /);
+      const gpu = await train(id, { base: 'sd15', preset: '12gb', params: { steps: 6 } });
+      expect(gpu.status).toBe(503);
+      const gpuBody = (await gpu.json()) as { error: string; code: string };
+      expect(gpuBody.code).toBe('NO_CAPABLE_WORKER');
+      expect(gpuBody.error).toMatch(/needs a GPU with 12 GB that can start train-lora-sd15, and no live GPU worker can start it/);
     } finally {
       await blind.stop();
     }
