@@ -92,7 +92,7 @@ async function makeJob(request: Record<string, unknown>, inputs: Record<string, 
     inputPaths[name] = rel;
   }
   const full = {
-    job_id: `test-${jobCount}`, quality: 'standard', seed: 1234, prompt: '', negative_prompt: '', params: {},
+    job_id: `test-${jobCount}`, pipeline: 'under-test', task_type: 'under-test', quality: 'standard', seed: 1234, prompt: '', negative_prompt: '', params: {},
     width: 320, height: 180, aspect_ratio: '16:9', fps: 24, duration: 1, inputs: inputPaths, ...request,
   };
   await writeFile(join(dir, 'request.json'), JSON.stringify(full, null, 2));
@@ -194,8 +194,13 @@ describe('argument handling', () => {
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/request\.json/);
 
+    // A request that breaks the job-folder contract is refused before anything else is read.
     await writeFile(join(empty, 'request.json'), '{"prompt": "a"}');
-    const noOutput = await runEntrypoint(id, [empty]);
+    const partial = await runEntrypoint(id, [empty]);
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toMatch(/breaks the job-folder contract: .*request\.job_id: is required/);
+
+    const noOutput = await runEntrypoint(id, [await makeJob({ outputs: {} })]);
     expect(noOutput.code).toBe(2);
     expect(noOutput.stderr).toMatch(/(inputs|outputs)\.(input|output) is missing/);
   });

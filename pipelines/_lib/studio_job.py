@@ -13,6 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from contract import request_problems
+
 _pipeline_id = None
 
 
@@ -59,6 +61,9 @@ def load_request(argv):
         fail(f"cannot read {job / 'request.json'}: {e}", 2)
     if not isinstance(request, dict):
         fail("request.json must hold a JSON object", 2)
+    wrong = request_problems(request)
+    if wrong:
+        fail("request.json breaks the job-folder contract: " + "; ".join(wrong[:10]), 2)
     return job, request
 
 
