@@ -31,7 +31,10 @@ async function job(source: string | null, params: Record<string, unknown> = {}) 
   await mkdir(join(folder, 'in'), { recursive: true });
   await mkdir(join(folder, 'out'));
   if (source) await writeFile(join(folder, 'in/input.mp4'), execFileSync('cat', [source]));
-  await writeFile(join(folder, 'request.json'), JSON.stringify({ job_id: `m${count}`, quality: 'standard', params, inputs: { input: 'in/input.mp4' }, outputs: { output: 'out/output.mp4' } }));
+  await writeFile(join(folder, 'request.json'), JSON.stringify({
+    job_id: `m${count}`, pipeline: 'motion-edges-ffmpeg', task_type: 'extract-motion', quality: 'standard', seed: 1, prompt: '', negative_prompt: '', params,
+    width: 320, height: 180, aspect_ratio: '16:9', fps: 24, duration: 1, inputs: { input: 'in/input.mp4' }, outputs: { output: 'out/output.mp4' },
+  }));
   const run = spawnSync('python3', ['entrypoint.py', folder], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(dir, '..', '_lib') } });
   return { folder, out: join(folder, 'out/output.mp4'), ...run };
 }
