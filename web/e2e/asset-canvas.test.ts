@@ -126,6 +126,16 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
     await expect.poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'motionSource')!.data.source).toMatch(/^01_Assets\/Source_Media\/run_[0-9a-f]{12}\.mp4$/);
     expect((await savedGraph(id)).nodes).toHaveLength(3);
     await shoot(page, 'motion-node-dropped');
+
+    // An image dropped on the Asset node becomes its picture (what its Image output feeds).
+    await dropFiles(page, '[data-testid="node-asset"] [data-testid="media-drop"]', [{ name: 'dune.png', type: 'image/png', bytes: await referenceImage(7) }]);
+    await expect.poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'asset')!.data.preview).toMatch(/^01_Assets\/Source_Media\/dune_[0-9a-f]{12}\.png$/);
+    await page.locator('[data-testid="node-asset"] img[src*="dune_"]').waitFor();
+
+    // Import media… in the library panel: the chosen file lands as a node in the middle of the view.
+    await page.getByTestId('import-media-input').setInputFiles({ name: 'sky.png', mimeType: 'image/png', buffer: await referenceImage(9) });
+    await expect.poll(async () => (await savedGraph(id)).nodes.filter((n) => n.type === 'asset').map((n) => n.data.name)).toContain('sky');
+    expect((await savedGraph(id)).nodes).toHaveLength(4);
     await page.close();
   }, 180_000);
 
@@ -172,7 +182,7 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
     const card = page.locator(`[data-testid="panel-asset"][data-asset-id="${assetId}"]`);
     await card.waitFor();
     expect(await card.textContent()).toMatch(/Juno Park[\s\S]*junopark[\s\S]*character · 1 LoRA, JUNO_PARK_v01/);
-    await card.locator('img[alt="Cover of Juno Park"]').waitFor();
+    expect(await card.getByTestId('panel-cover').getAttribute('src')).toBe(`/api/v1/assets/${assetId}/files/thumbs/${trained.cover}.webp`);
 
     // 3. Drag the asset onto an empty part of the canvas, below the pipeline.
     const pane = (await page.locator('.svelte-flow__pane').boundingBox())!;
@@ -208,6 +218,14 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
     expect(sidecar.params).toMatchObject({ lora_asset: assetId, lora_version: 'JUNO_PARK_v01', lora_sha256: trained.versions[0]!.sha256, trigger_word: 'junopark' });
     expect(sidecar.inputs.lora).toBe('01_Assets/AI_Models/JUNO_PARK_v01.safetensors');
     expect(sidecar.prompt).toBe('junopark, portrait at the window');
+
+    // 6. Its Image output takes another of its images (chosen in the node) into the shot's image socket.
+    const third = trained.images[2]!;
+    await assetNode.locator(`[data-testid="asset-images"] [data-file="${third.file}"]`).click();
+    await expect.poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'asset')!.data.image).toBe(third.file);
+    await connect(page, '[data-testid="node-asset"]', 'image', '[data-testid="node-shot"]', 'image');
+    await expect.poll(async () => (await savedGraph(id)).edges.find((e) => e.targetHandle === 'image')).toMatchObject({ sourceHandle: 'image' });
+    await shoot(page, 'asset-image-wired');
     await page.close();
   }, 420_000);
 });
