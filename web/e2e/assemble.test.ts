@@ -98,7 +98,7 @@ describe('assembly in the browser', () => {
     const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
     await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
     expect(await page.getByTestId('project-frame-rate').textContent()).toBe('25 fps');
-    await page.locator('header').screenshot({ path: join(ARTIFACTS_DIR, 'project-frame-rate-header.png') });
+    await page.locator('header', { has: page.getByTestId('project-frame-rate') }).screenshot({ path: join(ARTIFACTS_DIR, 'project-frame-rate-header.png') });
 
     const shot = (nodeId: string, name: string, x: number, extra = {}) => ({
       id: nodeId,
