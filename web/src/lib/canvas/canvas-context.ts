@@ -37,6 +37,8 @@ export interface CanvasContext {
   act(action: NodeAction, nodeId: string): void;
   /** Takes of a node, newest last, as project-relative paths. */
   takes(nodeId: string): string[];
+  /** The node's handles (socket names) that have an edge. */
+  connectedHandles(nodeId: string): ReadonlySet<string>;
   /** Whether the node may have takes older than those loaded. */
   hasOlderTakes(nodeId: string): boolean;
   /** Loads the node's next page of older takes. */

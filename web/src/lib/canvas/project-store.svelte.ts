@@ -16,6 +16,7 @@ import { deletionEdits } from './deletion-edits';
 import { toFlowEdges, toFlowNodes } from './flow-nodes';
 import { newElementId, nextShotName } from './node-ids';
 
+const NO_HANDLES: ReadonlySet<string> = new Set();
 /** How many takes per node a canvas loads at a time. */
 const TAKES_PAGE = 50;
 /** The take number in a take file's name (`SHOT-010_v01_take03.png`), or null. */
@@ -37,6 +38,24 @@ export interface Notice {
 export class ProjectStore {
   nodes = $state.raw<Node[]>([]);
   edges = $state.raw<Edge[]>([]);
+  /** Each node's handles that have an edge: far out, a node draws only these. */
+  // Rebuilt whole from the edges each time they change, never mutated after: plain Map and Set.
+  /* eslint-disable svelte/prefer-svelte-reactivity */
+  readonly #connected = $derived.by(() => {
+    const byNode = new Map<string, Set<string>>();
+    const add = (node: string, handle: string | null | undefined) => {
+      if (!handle) return;
+      let set = byNode.get(node);
+      if (!set) byNode.set(node, (set = new Set()));
+      set.add(handle);
+    };
+    for (const edge of this.edges) {
+      add(edge.source, edge.sourceHandle);
+      add(edge.target, edge.targetHandle);
+    }
+    return byNode;
+  });
+  /* eslint-enable svelte/prefer-svelte-reactivity */
   manifest = $state<ProjectManifest | null>(null);
   status = $state<SyncStatus>('connecting');
   statusDetail = $state<string | null>(null);
@@ -251,6 +270,11 @@ export class ProjectStore {
     } catch (error) {
       this.notify('warning', `Settings not saved: ${(error as Error).message}`);
     }
+  }
+
+  /** The handles of a node that have an edge. */
+  connectedHandles(nodeId: string): ReadonlySet<string> {
+    return this.#connected.get(nodeId) ?? NO_HANDLES;
   }
 
   /** Opening a canvas reads each node's newest takes only: a shot with thousands of takes costs one page. */
