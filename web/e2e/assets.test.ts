@@ -4,7 +4,8 @@ import { referenceImage } from '@studio/engine/testing';
 import { studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;
-beforeAll(async () => (session = await studioSession()));
+// Steps paced a little so the live progress can be seen before a 30-step draft run is over.
+beforeAll(async () => (session = await studioSession({ STUDIO_TRAIN_STEP_DELAY_S: '0.3' })));
 afterAll(() => session?.close());
 
 describe('Asset Manager (Chromium, real engine, CPU trainer)', () => {
@@ -60,7 +61,7 @@ describe('Asset Manager (Chromium, real engine, CPU trainer)', () => {
     expect(Number(await page.getByTestId('loss-chart').first().getAttribute('data-points'))).toBe(30);
     await session.screenshot(page, 'assets-trained');
     await page.close();
-  });
+  }, 180_000);
 
   it('links an Asset node on the canvas to the library asset and its LoRA versions', async () => {
     const base = session.engine.baseUrl;
