@@ -8,7 +8,16 @@ import svelteConfig from './web/svelte.config.js';
 
 export default ts.config(
   {
-    ignores: ['**/node_modules/', 'web/build/', 'web/.svelte-kit/', 'workspace/', 'test-artifacts/', '.bench-tmp/', 'node-schemas/json-schema/', 'pipelines/**/*.py'],
+    ignores: [
+      '**/node_modules/',
+      'web/build/',
+      'web/.svelte-kit/',
+      'workspace/',
+      'test-artifacts/',
+      '.bench-tmp/',
+      'node-schemas/json-schema/',
+      'pipelines/**/*.py',
+    ],
   },
   js.configs.recommended,
   ...ts.configs.recommended,
@@ -24,7 +33,10 @@ export default ts.config(
       // or goto() needs no resolve().
       'svelte/no-navigation-without-resolve': 'off',
       // `_`-prefixed names are deliberately unused (a handler's ignored arguments, a rest split).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {

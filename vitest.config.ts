@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['node-schemas/**/*.test.ts', 'engine/**/*.test.ts', 'web/src/**/*.test.ts', 'web/e2e/**/*.test.ts', 'pipelines/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'node-schemas/**/*.test.ts',
+      'engine/**/*.test.ts',
+      'web/src/**/*.test.ts',
+      'web/e2e/**/*.test.ts',
+      'pipelines/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', 'workspace/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -94,7 +94,12 @@ describe('catalogue manifests', () => {
 
   it.each(IDS)('%s: its required inputs are the ones requests give, and its params are consistent', (id) => {
     const m = manifestOf(id);
-    expect(m.inputs.filter((i) => i.required).map((i) => i.name).sort()).toEqual(Object.keys(CATALOGUE[id]!.inputs).sort());
+    expect(
+      m.inputs
+        .filter((i) => i.required)
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(Object.keys(CATALOGUE[id]!.inputs).sort());
     for (const p of m.params) {
       if (p.min !== undefined && p.max !== undefined) expect(p.min).toBeLessThan(p.max);
       if (typeof p.default === 'number') {
@@ -129,8 +134,23 @@ describe('catalogue manifests', () => {
 // ---- Dockerfile lint: instructions only, continuation lines joined, comments dropped. ----
 
 const INSTRUCTIONS = new Set([
-  'FROM', 'RUN', 'CMD', 'LABEL', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT', 'VOLUME', 'USER', 'WORKDIR', 'ARG',
-  'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL',
+  'FROM',
+  'RUN',
+  'CMD',
+  'LABEL',
+  'EXPOSE',
+  'ENV',
+  'ADD',
+  'COPY',
+  'ENTRYPOINT',
+  'VOLUME',
+  'USER',
+  'WORKDIR',
+  'ARG',
+  'ONBUILD',
+  'STOPSIGNAL',
+  'HEALTHCHECK',
+  'SHELL',
 ]);
 
 const WEIGHT_DOWNLOAD = [
@@ -156,11 +176,17 @@ describe('catalogue Dockerfiles', () => {
       for (const pattern of WEIGHT_DOWNLOAD) expect(args, 'downloads model weights').not.toMatch(pattern);
     }
     // Built with pipelines/ as the context: the shared helpers on PYTHONPATH, then its own entrypoint.
-    expect(instructions.filter(({ keyword }) => keyword === 'COPY').map(({ args }) => args)).toEqual(['_lib/ /opt/studio/lib/', `${id}/entrypoint.py /pipeline/entrypoint.py`]);
+    expect(instructions.filter(({ keyword }) => keyword === 'COPY').map(({ args }) => args)).toEqual([
+      '_lib/ /opt/studio/lib/',
+      `${id}/entrypoint.py /pipeline/entrypoint.py`,
+    ]);
     expect(instructions).toContainEqual({ keyword: 'ENV', args: 'PYTHONPATH=/opt/studio/lib' });
     const cmd = instructions.filter(({ keyword }) => keyword === 'CMD').at(-1);
     expect(JSON.parse(cmd!.args)).toEqual(manifestOf(id).command);
-    const env = instructions.filter(({ keyword }) => keyword === 'ENV').map(({ args }) => args).join(' ');
+    const env = instructions
+      .filter(({ keyword }) => keyword === 'ENV')
+      .map(({ args }) => args)
+      .join(' ');
     expect(env).toMatch(/\bHF_HUB_OFFLINE=1\b/);
     expect(env).toMatch(/\bTRANSFORMERS_OFFLINE=1\b/);
   });
@@ -182,7 +208,10 @@ describe('catalogue Dockerfiles', () => {
     const installs = dockerInstructions(source(id, 'Dockerfile')).filter(({ keyword, args }) => keyword === 'RUN' && /pip3? install/.test(args));
     expect(installs.length).toBeGreaterThan(0);
     for (const { args } of installs) {
-      const packages = args.replace(/.*?pip3? install/, '').split(/\s+/).filter((w) => w && !w.startsWith('-') && !w.startsWith('http') && w !== '\\');
+      const packages = args
+        .replace(/.*?pip3? install/, '')
+        .split(/\s+/)
+        .filter((w) => w && !w.startsWith('-') && !w.startsWith('http') && w !== '\\');
       expect(packages.length).toBeGreaterThan(0);
       for (const pkg of packages) expect(pkg, `${id}: ${pkg}`).toMatch(/^[\w.[\]-]+==[\w.+]+$/);
     }
@@ -250,7 +279,13 @@ function runEntrypoint(id: string, args: string[], models = noModels): Promise<R
     const child = spawn('python3', ['entrypoint.py', ...args], {
       cwd: join(pipelinesDir, id),
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', STUDIO_MODELS: models, PYTHONPATH: join(pipelinesDir, '_lib') },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        LANG: 'C.UTF-8',
+        STUDIO_MODELS: models,
+        PYTHONPATH: join(pipelinesDir, '_lib'),
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -272,10 +307,22 @@ async function makeJob(id: string, request: Record<string, unknown> = {}, { inpu
     if (inputs) await writeFile(join(dir, paths[name]), 'not decoded before the weights are found');
   }
   const full = {
-    job_id: `test-${jobCount}`, pipeline: id, task_type: CATALOGUE[id]!.taskType, quality: 'standard', seed: 1234,
-    prompt: 'A lighthouse at dusk, waves below', negative_prompt: '', params: {}, width: 1280, height: 720,
-    aspect_ratio: '16:9', fps: 24, duration: 4, inputs: paths,
-    outputs: { output: `out/output.${manifestOf(id).outputs[0]!.extension}` }, ...request,
+    job_id: `test-${jobCount}`,
+    pipeline: id,
+    task_type: CATALOGUE[id]!.taskType,
+    quality: 'standard',
+    seed: 1234,
+    prompt: 'A lighthouse at dusk, waves below',
+    negative_prompt: '',
+    params: {},
+    width: 1280,
+    height: 720,
+    aspect_ratio: '16:9',
+    fps: 24,
+    duration: 4,
+    inputs: paths,
+    outputs: { output: `out/output.${manifestOf(id).outputs[0]!.extension}` },
+    ...request,
   };
   await writeFile(join(dir, 'request.json'), JSON.stringify(full, null, 2));
   return dir;
@@ -385,13 +432,26 @@ spec = importlib.util.spec_from_file_location("entrypoint", sys.argv[1])
 m = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(m)
 ${code}`;
-  return JSON.parse(execFileSync('python3', ['-c', script, join(pipelinesDir, id, 'entrypoint.py')], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(pipelinesDir, '_lib') } }));
+  return JSON.parse(
+    execFileSync('python3', ['-c', script, join(pipelinesDir, id, 'entrypoint.py')], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: join(pipelinesDir, '_lib') },
+    }),
+  );
 }
 
 describe('catalogue entrypoints: fixes found by reading them against upstream', () => {
   it('ip-dreamo keeps the request’s aspect ratio (16:9 is not squeezed to 1024x768)', () => {
-    const sizes = callEntrypoint('ip-dreamo', 'print(json.dumps([m.frame_size(1280, 720), m.frame_size(720, 1280), m.frame_size(1024, 1024), m.frame_size(2560, 1080)]))');
-    expect(sizes).toEqual([[1024, 576], [576, 1024], [1024, 1024], [1024, 432]]);
+    const sizes = callEntrypoint(
+      'ip-dreamo',
+      'print(json.dumps([m.frame_size(1280, 720), m.frame_size(720, 1280), m.frame_size(1024, 1024), m.frame_size(2560, 1080)]))',
+    );
+    expect(sizes).toEqual([
+      [1024, 576],
+      [576, 1024],
+      [1024, 1024],
+      [1024, 432],
+    ]);
   });
 
   it('ip-dreamo builds a writable models/ of per-file links, so huggingface_hub can lock inside .cache/', async () => {
@@ -402,7 +462,9 @@ describe('catalogue entrypoints: fixes found by reading them against upstream', 
     await writeFile(join(weights, '.cache', 'huggingface', 'download', 'model.safetensors.metadata'), 'meta');
     execFileSync('chmod', ['-R', 'a-w', weights]);
     const target = join(scratch, 'dreamo-cwd', 'models');
-    const result = callEntrypoint('ip-dreamo', `from pathlib import Path
+    const result = callEntrypoint(
+      'ip-dreamo',
+      `from pathlib import Path
 import os
 m.writable_models(Path(sys.argv[2]), Path(sys.argv[3]))
 t = Path(sys.argv[3])
@@ -413,7 +475,10 @@ print(json.dumps({
   "weight_link": os.readlink(t / "black-forest-labs" / "FLUX.1-dev" / "transformer" / "model.safetensors"),
   "metadata_copied": not (t / ".cache" / "huggingface" / "download" / "model.safetensors.metadata").is_symlink(),
   "locked": lock.exists(),
-}))`.replace('sys.argv[2]', `"${weights}"`).replace(/sys\.argv\[3\]/g, `"${target}"`));
+}))`
+        .replace('sys.argv[2]', `"${weights}"`)
+        .replace(/sys\.argv\[3\]/g, `"${target}"`),
+    );
     execFileSync('chmod', ['-R', 'u+w', weights]);
     expect(result).toEqual({
       models_is_dir: true,
@@ -424,27 +489,41 @@ print(json.dumps({
   });
 
   it('motion-flexiact names its output safely whatever the prompt says', () => {
-    const caption = callEntrypoint('motion-flexiact', `seen = {}
+    const caption = callEntrypoint(
+      'motion-flexiact',
+      `seen = {}
 def save_output(**kwargs):
     seen.update(kwargs)
     return "ok"
 m.safe_named(save_output)(pipe=None, pipeline_args={}, caption="a/b ../../etc", device="cuda", seed=1, output_dir="out")
-print(json.dumps(seen["caption"]))`);
+print(json.dumps(seen["caption"]))`,
+    );
     expect(caption).toBe('flexiact');
   });
 
   it('restore-seedvr2 caps the short side per quality and cuts clips into chunks of at most 100 frames', () => {
-    const result = callEntrypoint('restore-seedvr2', `print(json.dumps({
+    const result = callEntrypoint(
+      'restore-seedvr2',
+      `print(json.dumps({
   "sizes": [m.capped_size(1920, 1080, m.SHORT_SIDE_CAP[q]) for q in ("low", "standard", "high")],
   "small": m.capped_size(640, 368, 720),
   "chunks": m.chunk_ranges(250, m.CHUNK_FRAMES),
   "unknown": m.chunk_ranges(0, m.CHUNK_FRAMES),
   "weights": list(m.WEIGHT_FILES),
-}))`);
+}))`,
+    );
     expect(result).toEqual({
-      sizes: [[848, 480], [1280, 720], [1280, 720]],
+      sizes: [
+        [848, 480],
+        [1280, 720],
+        [1280, 720],
+      ],
       small: [640, 368],
-      chunks: [[0, 100], [100, 200], [200, 250]],
+      chunks: [
+        [0, 100],
+        [100, 200],
+        [200, 250],
+      ],
       unknown: [[0, null]],
       // pos_emb.pt and neg_emb.pt ship in the repository; the image keeps them.
       weights: ['seedvr2_ema_3b.pth', 'ema_vae.pth'],
@@ -452,7 +531,10 @@ print(json.dumps(seen["caption"]))`);
   });
 
   it('restore-seedvr2 installs PyAV and leaves the repository’s own embeddings alone', () => {
-    const run = dockerInstructions(source('restore-seedvr2', 'Dockerfile')).filter(({ keyword }) => keyword === 'RUN').map(({ args }) => args).join('\n');
+    const run = dockerInstructions(source('restore-seedvr2', 'Dockerfile'))
+      .filter(({ keyword }) => keyword === 'RUN')
+      .map(({ args }) => args)
+      .join('\n');
     expect(run).toMatch(/pip3 install av==12\.0\.0/);
     expect(run).not.toMatch(/ln -sf? \S+ \/opt\/SeedVR\/(pos|neg)_emb\.pt/);
   });
@@ -478,11 +560,14 @@ describe('catalogue entrypoints: the result line (peak VRAM and wall time)', () 
   }
 
   const measure = (id: string, env: Record<string, string>) =>
-    callEntrypoint(id, `import time, os
+    callEntrypoint(
+      id,
+      `import time, os
 os.environ.update(json.loads(sys.argv[2]))
 meter = m.Meter(interval=0.02)
 time.sleep(0.6)
-print(json.dumps(meter.result()))`.replace('sys.argv[2]', JSON.stringify(JSON.stringify(env)))) as { peak_vram_mb: number | null; wall_s: number; vram_source: string | null };
+print(json.dumps(meter.result()))`.replace('sys.argv[2]', JSON.stringify(JSON.stringify(env))),
+    ) as { peak_vram_mb: number | null; wall_s: number; vram_source: string | null };
 
   it.each(IDS)('%s: reports the peak VRAM it used above what the GPU held when it started', async (id) => {
     const smi = await fakeNvidiaSmi([1000, 4000, 21000, 9000]);
@@ -508,9 +593,7 @@ print(json.dumps(meter.result()))`.replace('sys.argv[2]', JSON.stringify(JSON.st
 
 describe('faceswap-reactor: SFW gate', () => {
   const id = 'faceswap-reactor';
-  const classifier = ['config.json', 'model.safetensors', 'preprocessor_config.json'].map(
-    (f) => `faceswap-reactor/nsfw_detector/vit-base-nsfw-detector/${f}`,
-  );
+  const classifier = ['config.json', 'model.safetensors', 'preprocessor_config.json'].map((f) => `faceswap-reactor/nsfw_detector/vit-base-nsfw-detector/${f}`);
   const swapper = ['faceswap-reactor/insightface/inswapper_128.onnx', 'faceswap-reactor/insightface/models/buffalo_l/det_10g.onnx'];
 
   async function modelsWith(files: string[]): Promise<string> {
@@ -598,7 +681,13 @@ describe('docker-compose.yml', () => {
   it('the gpu-worker shares the workspace, mounts the models read-only and reserves the NVIDIA GPUs', () => {
     const worker = block('gpu-worker');
     expect(worker).toMatch(/command: \["npm", "run", "worker"\]/);
-    for (const env of ['REDIS_URL: redis://redis:6379', 'STUDIO_HOME: ${STUDIO_WORKSPACE:-/workspace}', 'STUDIO_MODELS: ${STUDIO_MODELS_DIR:-/models}', 'WORKER_VRAM_GB:', 'WORKER_GPUS:'])
+    for (const env of [
+      'REDIS_URL: redis://redis:6379',
+      'STUDIO_HOME: ${STUDIO_WORKSPACE:-/workspace}',
+      'STUDIO_MODELS: ${STUDIO_MODELS_DIR:-/models}',
+      'WORKER_VRAM_GB:',
+      'WORKER_GPUS:',
+    ])
       expect(worker).toContain(env);
     // The worker detects its GPUs unless told: no VRAM figure is baked in.
     expect(worker).toContain('WORKER_VRAM_GB: ${WORKER_VRAM_GB:-}');
@@ -629,7 +718,11 @@ describe('docker-compose.yml', () => {
       return ctx.skip();
     }
     // config exits non-zero on an invalid file; its output is the file as compose resolved it.
-    const resolved = execFileSync(compose[0]!, [...compose.slice(1), '-f', join(repoRoot, 'docker-compose.yml'), 'config'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, STUDIO_WORKSPACE: '/srv/studio', STUDIO_MODELS_DIR: '/srv/models' } });
+    const resolved = execFileSync(compose[0]!, [...compose.slice(1), '-f', join(repoRoot, 'docker-compose.yml'), 'config'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, STUDIO_WORKSPACE: '/srv/studio', STUDIO_MODELS_DIR: '/srv/models' },
+    });
     for (const service of ['redis', 'engine', 'gpu-worker']) expect(resolved).toMatch(new RegExp(`^  ${service}:$`, 'm'));
     expect(resolved).toContain('STUDIO_HOME: /srv/studio');
     // The models mount read-only, in compose v1's short form or v2's long one.

@@ -62,7 +62,10 @@ describe('the job-folder contract on the pipelines side', () => {
     try {
       await mkdir(join(job, 'outputs'));
       await writeFile(join(job, 'request.json'), JSON.stringify({ ...valid, width: -5 }));
-      const run = spawnSync(PYTHON, [fileURLToPath(new URL('./draft-image/entrypoint.py', import.meta.url)), job], { env: { PATH: process.env.PATH, PYTHONPATH: LIB }, encoding: 'utf8' });
+      const run = spawnSync(PYTHON, [fileURLToPath(new URL('./draft-image/entrypoint.py', import.meta.url)), job], {
+        env: { PATH: process.env.PATH, PYTHONPATH: LIB },
+        encoding: 'utf8',
+      });
       expect(run.status).toBe(2);
       expect(run.stderr).toContain('request.json breaks the job-folder contract: request.width: must be at least 0');
       await expect(readFile(join(job, 'outputs', 'image.png'))).rejects.toThrow();

@@ -21,8 +21,35 @@ beforeAll(async () => {
   moving = join(scratch, 'moving.mp4');
   still = join(scratch, 'still.mp4');
   // Odd size on purpose: 4:2:0 output needs it cropped even.
-  ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=321x181:r=24:d=1', '-f', 'lavfi', '-i', 'sine=d=1', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv444p', '-c:a', 'aac', moving]);
-  ffmpeg(['-f', 'lavfi', '-i', 'color=c=gray:s=320x180:r=24:d=1,drawbox=x=100:y=50:w=80:h=60:color=white:t=fill', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', still]);
+  ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=321x181:r=24:d=1',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=d=1',
+    '-shortest',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv444p',
+    '-c:a',
+    'aac',
+    moving,
+  ]);
+  ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=gray:s=320x180:r=24:d=1,drawbox=x=100:y=50:w=80:h=60:color=white:t=fill',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    still,
+  ]);
 });
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
@@ -31,29 +58,58 @@ async function job(source: string | null, params: Record<string, unknown> = {}) 
   await mkdir(join(folder, 'in'), { recursive: true });
   await mkdir(join(folder, 'out'));
   if (source) await writeFile(join(folder, 'in/input.mp4'), execFileSync('cat', [source]));
-  await writeFile(join(folder, 'request.json'), JSON.stringify({
-    job_id: `m${count}`, pipeline: 'motion-edges-ffmpeg', task_type: 'extract-motion', quality: 'standard', seed: 1, prompt: '', negative_prompt: '', params,
-    width: 320, height: 180, aspect_ratio: '16:9', fps: 24, duration: 1, inputs: { input: 'in/input.mp4' }, outputs: { output: 'out/output.mp4' },
-  }));
-  const run = spawnSync('python3', ['entrypoint.py', folder], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(dir, '..', '_lib') } });
+  await writeFile(
+    join(folder, 'request.json'),
+    JSON.stringify({
+      job_id: `m${count}`,
+      pipeline: 'motion-edges-ffmpeg',
+      task_type: 'extract-motion',
+      quality: 'standard',
+      seed: 1,
+      prompt: '',
+      negative_prompt: '',
+      params,
+      width: 320,
+      height: 180,
+      aspect_ratio: '16:9',
+      fps: 24,
+      duration: 1,
+      inputs: { input: 'in/input.mp4' },
+      outputs: { output: 'out/output.mp4' },
+    }),
+  );
+  const run = spawnSync('python3', ['entrypoint.py', folder], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: join(dir, '..', '_lib') },
+  });
   return { folder, out: join(folder, 'out/output.mp4'), ...run };
 }
 
 /** Each frame's mean luma (limited range: 16 is black). */
 function meanLuma(file: string, key = 'YAVG'): number[] {
-  const text = execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-vf', `signalstats,metadata=print:key=lavfi.signalstats.${key}:file=-`, '-f', 'null', '-'], { encoding: 'utf8' });
+  const text = execFileSync(
+    'ffmpeg',
+    ['-nostdin', '-v', 'error', '-i', file, '-vf', `signalstats,metadata=print:key=lavfi.signalstats.${key}:file=-`, '-f', 'null', '-'],
+    { encoding: 'utf8' },
+  );
   return [...text.matchAll(new RegExp(`${key}=([\\d.]+)`, 'g'))].map((m) => Number(m[1]));
 }
 
 function streams(file: string): Array<{ codec_type: string; width?: number; height?: number; pix_fmt?: string }> {
-  return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,width,height,pix_fmt', '-of', 'json', file], { encoding: 'utf8' })).streams;
+  return JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,width,height,pix_fmt', '-of', 'json', file], { encoding: 'utf8' }),
+  ).streams;
 }
 
 describe('motion-edges-ffmpeg', () => {
   it('edges: an outline video at the source size (cropped even), H.264 4:2:0, no audio, with progress', async () => {
     const run = await job(moving);
     expect(run.status, run.stderr).toBe(0);
-    const progress = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).progress as number);
+    const progress = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l).progress as number);
     expect(progress.at(-1)).toBe(1);
     expect(streams(run.out)).toEqual([{ codec_type: 'video', width: 320, height: 180, pix_fmt: 'yuv420p' }]);
     const luma = meanLuma(run.out);

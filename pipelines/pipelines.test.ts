@@ -20,8 +20,23 @@ function manifestOf(id: string) {
 // ---- Dockerfile lint: instructions only, continuation lines joined, comments dropped. ----
 
 const INSTRUCTIONS = new Set([
-  'FROM', 'RUN', 'CMD', 'LABEL', 'EXPOSE', 'ENV', 'ADD', 'COPY', 'ENTRYPOINT', 'VOLUME', 'USER', 'WORKDIR', 'ARG',
-  'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL',
+  'FROM',
+  'RUN',
+  'CMD',
+  'LABEL',
+  'EXPOSE',
+  'ENV',
+  'ADD',
+  'COPY',
+  'ENTRYPOINT',
+  'VOLUME',
+  'USER',
+  'WORKDIR',
+  'ARG',
+  'ONBUILD',
+  'STOPSIGNAL',
+  'HEALTHCHECK',
+  'SHELL',
 ]);
 
 function dockerInstructions(text: string): { keyword: string; args: string }[] {
@@ -92,8 +107,21 @@ async function makeJob(request: Record<string, unknown>, inputs: Record<string, 
     inputPaths[name] = rel;
   }
   const full = {
-    job_id: `test-${jobCount}`, pipeline: 'under-test', task_type: 'under-test', quality: 'standard', seed: 1234, prompt: '', negative_prompt: '', params: {},
-    width: 320, height: 180, aspect_ratio: '16:9', fps: 24, duration: 1, inputs: inputPaths, ...request,
+    job_id: `test-${jobCount}`,
+    pipeline: 'under-test',
+    task_type: 'under-test',
+    quality: 'standard',
+    seed: 1234,
+    prompt: '',
+    negative_prompt: '',
+    params: {},
+    width: 320,
+    height: 180,
+    aspect_ratio: '16:9',
+    fps: 24,
+    duration: 1,
+    inputs: inputPaths,
+    ...request,
   };
   await writeFile(join(dir, 'request.json'), JSON.stringify(full, null, 2));
   return dir;
@@ -128,8 +156,26 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'studio-pipelines-'));
   fixtures = { mp4: join(scratch, 'fixture.mp4'), png: join(scratch, 'fixture.png') };
   const ffmpeg = (args: string[]) => execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', ...args]);
-  ffmpeg(['-f', 'lavfi', '-i', 'testsrc=s=320x180:r=24:d=2', '-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=2',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', fixtures.mp4]);
+  ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=320x180:r=24:d=2',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=f=440:r=48000:d=2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    fixtures.mp4,
+  ]);
   ffmpeg(['-f', 'lavfi', '-i', 'testsrc=s=320x180', '-frames:v', '1', '-update', '1', fixtures.png]);
 });
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -215,7 +261,11 @@ describe('argument handling', () => {
 
 describe('draft-image', () => {
   const request = (seed: number, prompt = 'A lighthouse at dusk, waves below') => ({
-    seed, prompt, width: 640, height: 360, outputs: { output: 'out/output.png' },
+    seed,
+    prompt,
+    width: 640,
+    height: 360,
+    outputs: { output: 'out/output.png' },
   });
 
   it('draws a PNG of the requested size and leaves only the output in out/', async () => {
@@ -276,7 +326,11 @@ describe('draft-video', () => {
 
 describe('tts-espeak', () => {
   it('speaks the prompt into a WAV', async () => {
-    const job = await makeJob({ prompt: 'Hello from the studio. $(echo nothing runs)', params: { voice: 'en', speed: 180 }, outputs: { output: 'out/output.wav' } });
+    const job = await makeJob({
+      prompt: 'Hello from the studio. $(echo nothing runs)',
+      params: { voice: 'en', speed: 180 },
+      outputs: { output: 'out/output.wav' },
+    });
     await runOk('tts-espeak', job);
     const [audio] = probe(join(job, 'out/output.wav'));
     expect(audio!.codec_type).toBe('audio');

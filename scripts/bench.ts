@@ -42,6 +42,8 @@ for (const name of wanted.length ? wanted : Object.keys(suites)) {
     else tally.unchecked++;
   }
 }
-console.error(`bench: ${tally.met} met their target, ${tally.missed.length} missed, ${tally.unmeasured.length} not measured, ${tally.unchecked} without a target`);
+console.error(
+  `bench: ${tally.met} met their target, ${tally.missed.length} missed, ${tally.unmeasured.length} not measured, ${tally.unchecked} without a target`,
+);
 for (const line of tally.missed) console.error(`  missed: ${line}`);
 for (const line of tally.unmeasured) console.error(`  not measured: ${line}`);

@@ -130,7 +130,12 @@ describe('checkPin against real git remotes', () => {
     // Every github.com URL is rewritten to a folder that does not exist: no network needed.
     const run = spawnSync(join(repoRoot, 'scripts', 'check-pipeline-pins'), ['ip-dreamo'], {
       encoding: 'utf8',
-      env: { ...process.env, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `url.file://${join(scratch, 'nowhere')}/.insteadOf`, GIT_CONFIG_VALUE_0: 'https://github.com/' },
+      env: {
+        ...process.env,
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: `url.file://${join(scratch, 'nowhere')}/.insteadOf`,
+        GIT_CONFIG_VALUE_0: 'https://github.com/',
+      },
     });
     expect(run.status, run.stderr).toBe(3);
     expect(run.stdout).toContain('skip  ip-dreamo DREAMO_REF=461e35ba6b068f42ca53b43f289b3d91b7f911cd: cannot reach https://github.com/bytedance/DreamO');

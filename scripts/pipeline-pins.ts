@@ -98,8 +98,7 @@ export function readPins(pipelinesDir: string): Pin[] {
 }
 
 export type PinVerdict =
-  | { pin: Pin; ok: true; refs: string[] }
-  | { pin: Pin; ok: false; reason: 'unreachable-remote' | 'missing' | 'not-on-branch-or-tag'; message: string };
+  { pin: Pin; ok: true; refs: string[] } | { pin: Pin; ok: false; reason: 'unreachable-remote' | 'missing' | 'not-on-branch-or-tag'; message: string };
 
 function git(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
@@ -117,23 +116,40 @@ function git(args: string[], cwd?: string): Promise<{ code: number; stdout: stri
 export async function checkPin(pin: Pin): Promise<PinVerdict> {
   const listed = await git(['ls-remote', '--heads', '--tags', pin.repo]);
   if (listed.code !== 0)
-    return { pin, ok: false, reason: 'unreachable-remote', message: `cannot reach ${pin.repo}: ${listed.stderr.trim().split('\n').at(-1) ?? 'git ls-remote failed'}` };
+    return {
+      pin,
+      ok: false,
+      reason: 'unreachable-remote',
+      message: `cannot reach ${pin.repo}: ${listed.stderr.trim().split('\n').at(-1) ?? 'git ls-remote failed'}`,
+    };
   if (pin.kind === 'branch') {
-    const refs = listed.stdout.split('\n').map((l) => l.split('\t')[1]).filter((r): r is string => Boolean(r));
+    const refs = listed.stdout
+      .split('\n')
+      .map((l) => l.split('\t')[1])
+      .filter((r): r is string => Boolean(r));
     const found = refs.filter((r) => r === `refs/tags/${pin.ref}` || r === `refs/heads/${pin.ref}` || r === `refs/tags/${pin.ref}^{}`);
     return found.length ? { pin, ok: true, refs: found } : { pin, ok: false, reason: 'missing', message: `${pin.repo} has no branch or tag ${pin.ref}` };
   }
   const scratch = mkdtempSync(join(tmpdir(), 'pin-check-'));
   try {
     const clone = await git(['clone', '--bare', '--quiet', '--filter=tree:0', pin.repo, join(scratch, 'repo.git')]);
-    if (clone.code !== 0) return { pin, ok: false, reason: 'unreachable-remote', message: `cannot clone ${pin.repo}: ${clone.stderr.trim().split('\n').at(-1)}` };
+    if (clone.code !== 0)
+      return { pin, ok: false, reason: 'unreachable-remote', message: `cannot clone ${pin.repo}: ${clone.stderr.trim().split('\n').at(-1)}` };
     const repo = join(scratch, 'repo.git');
     const exists = await git(['cat-file', '-e', `${pin.ref}^{commit}`], repo);
     // A bare clone holds only what branches and tags reach: a commit it lacks is on no branch or tag.
-    if (exists.code !== 0) return { pin, ok: false, reason: 'not-on-branch-or-tag', message: `${pin.ref} is not reachable from any branch or tag of ${pin.repo} (a pull-request ref, or no such commit)` };
+    if (exists.code !== 0)
+      return {
+        pin,
+        ok: false,
+        reason: 'not-on-branch-or-tag',
+        message: `${pin.ref} is not reachable from any branch or tag of ${pin.repo} (a pull-request ref, or no such commit)`,
+      };
     const containing = await git(['for-each-ref', '--contains', pin.ref, '--format=%(refname)', 'refs/heads', 'refs/tags'], repo);
     const refs = containing.stdout.split('\n').filter(Boolean);
-    return refs.length ? { pin, ok: true, refs } : { pin, ok: false, reason: 'not-on-branch-or-tag', message: `${pin.ref} is on no branch or tag of ${pin.repo}` };
+    return refs.length
+      ? { pin, ok: true, refs }
+      : { pin, ok: false, reason: 'not-on-branch-or-tag', message: `${pin.ref} is on no branch or tag of ${pin.repo}` };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -5,7 +5,12 @@ import { median, reporter, round, type BenchResult } from './bench-result.ts';
 /** A graph of `n` shots, every tenth dissolving into the next, all wired into one assembler. */
 function cut(n: number) {
   const nodes = [
-    { id: 'vse', type: 'vseAssembler', position: { x: 0, y: 0 }, data: { title: 'Feature', fps: '24', dropFrame: false, recordStart: '01:00:00:00', lastExport: null } },
+    {
+      id: 'vse',
+      type: 'vseAssembler',
+      position: { x: 0, y: 0 },
+      data: { title: 'Feature', fps: '24', dropFrame: false, recordStart: '01:00:00:00', lastExport: null },
+    },
     ...Array.from({ length: n }, (_, i) => {
       const scene = `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`;
       const shot = `SHOT_${String(10 * (1 + (i % 100))).padStart(3, '0')}`;

@@ -20,11 +20,15 @@ function postFile(url: string, path: string, size: number): Promise<{ status: nu
   const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="camera.mkv"\r\nContent-Type: video/x-matroska\r\n\r\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length } },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.write(head);
     createReadStream(path)
@@ -47,7 +51,26 @@ export async function benchAssets(): Promise<BenchResult[]> {
     // A raw-video Matroska file: cheap to make and to decode, as big as asked.
     const frames = Math.ceil((VIDEO_MB * 1024 * 1024) / (1280 * 720 * 1.5));
     const video = join(dir, 'camera.mkv');
-    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=1280x720:rate=25`, '-frames:v', String(frames), '-c:v', 'rawvideo', '-pix_fmt', 'yuv420p', video], { maxBuffer: 1 << 20 });
+    await run(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc=size=1280x720:rate=25`,
+        '-frames:v',
+        String(frames),
+        '-c:v',
+        'rawvideo',
+        '-pix_fmt',
+        'yuv420p',
+        video,
+      ],
+      { maxBuffer: 1 << 20 },
+    );
     const { size } = await stat(video);
     const cpStart = performance.now();
     await run('cp', [video, join(dir, 'copy.mkv')]);
@@ -65,10 +88,22 @@ export async function benchAssets(): Promise<BenchResult[]> {
     r.measured('cp_same_file_baseline', round(mb / cpSeconds, 1), 'MiB/s', 'baseline');
     if (answer.status !== 201) r.unmeasured('upload_1gib_video_throughput', 'MiB/s', `the upload was answered ${answer.status}: ${answer.body.slice(0, 200)}`);
     else {
-      r.measured('upload_1gib_video_throughput', round(mb / upSeconds, 1), 'MiB/s', undefined, `${round(mb, 0)} MiB: stream to disk, type from bytes, ffprobe and a full decode check, sha256, poster, git-lfs add and commit, all before the answer`);
+      r.measured(
+        'upload_1gib_video_throughput',
+        round(mb / upSeconds, 1),
+        'MiB/s',
+        undefined,
+        `${round(mb, 0)} MiB: stream to disk, type from bytes, ffprobe and a full decode check, sha256, poster, git-lfs add and commit, all before the answer`,
+      );
       r.measured('upload_vs_cp', round(cpSeconds / upSeconds, 3), 'x', { op: '>=', value: 0.5 });
     }
-    r.measured('engine_rss_growth_during_upload', round((rssPeak - rssBefore) / 1024 / 1024, 1), 'MiB', { op: '<', value: 64 }, 'the bench client streams from the same process; its own buffers are included');
+    r.measured(
+      'engine_rss_growth_during_upload',
+      round((rssPeak - rssBefore) / 1024 / 1024, 1),
+      'MiB',
+      { op: '<', value: 64 },
+      'the bench client streams from the same process; its own buffers are included',
+    );
 
     const { body: asset } = await createAsset(studio.base, { name: 'Bench Set', kind: 'character', trigger_word: 'benchset' });
     const images = await Promise.all(Array.from({ length: IMAGES }, async (_, i) => ({ name: `ref_${i}.png`, bytes: await referenceImage(i, 512) })));
@@ -76,7 +111,14 @@ export async function benchAssets(): Promise<BenchResult[]> {
     const imported = await uploadImages(studio.base, asset.id, images);
     const imgSeconds = (performance.now() - imgStart) / 1000;
     if (imported.status !== 201) r.unmeasured('import_200_reference_images', 's', `answered ${imported.status}`);
-    else r.measured('import_200_reference_images', round(imgSeconds, 2), 's', { op: '<', value: 10 }, `${imported.body.added.length} added: decode, sha256, pHash, thumbnail, one LFS commit`);
+    else
+      r.measured(
+        'import_200_reference_images',
+        round(imgSeconds, 2),
+        's',
+        { op: '<', value: 10 },
+        `${imported.body.added.length} added: decode, sha256, pHash, thumbnail, one LFS commit`,
+      );
 
     const ws = new WebSocket(`${studio.base.replace('http', 'ws')}/ws/library`);
     await new Promise((resolve) => ws.once('open', resolve));
@@ -89,12 +131,28 @@ export async function benchAssets(): Promise<BenchResult[]> {
       });
     });
     const trainStart = performance.now();
-    await fetch(`${studio.base}/api/v1/assets/${asset.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ base: 'draft', preset: 'cpu', params: { steps: 5 } }) });
+    await fetch(`${studio.base}/api/v1/assets/${asset.id}/train`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ base: 'draft', preset: 'cpu', params: { steps: 5 } }),
+    });
     const seen = await firstEvent;
     ws.close();
     const loading = seen.loading ?? seen.caching ?? seen.training!;
-    r.measured('train_dispatch_to_first_progress', round(((seen.preparing ?? loading) - trainStart) / 1000, 3), 's', { op: '<', value: 2 }, 'submit to the first event the page shows (Preparing dataset)');
-    r.measured('train_dispatch_to_trainer_start_minus_model_load', round((loading - trainStart) / 1000, 3), 's', { op: '<', value: 2 }, `dataset of ${IMAGES} images prepared, Python and torch started, until "loading base model"`);
+    r.measured(
+      'train_dispatch_to_first_progress',
+      round(((seen.preparing ?? loading) - trainStart) / 1000, 3),
+      's',
+      { op: '<', value: 2 },
+      'submit to the first event the page shows (Preparing dataset)',
+    );
+    r.measured(
+      'train_dispatch_to_trainer_start_minus_model_load',
+      round((loading - trainStart) / 1000, 3),
+      's',
+      { op: '<', value: 2 },
+      `dataset of ${IMAGES} images prepared, Python and torch started, until "loading base model"`,
+    );
     r.measured('train_model_load', round((seen.training! - loading) / 1000, 3), 's', undefined, 'base network built and dataset cached, until the first step');
   } finally {
     await studio.close();

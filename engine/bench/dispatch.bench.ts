@@ -59,7 +59,15 @@ export async function benchDispatch(): Promise<BenchResult[]> {
   const queues = new Map<string, Queue<GenerateJobData>>();
   // Started inside the try, so a worker that fails to start does not leave the engine running.
   const starting = WORKERS.map((w) =>
-    spawnWorker({ ...env, STUDIO_HOME: home, REDIS_URL: redisUrl, WORKER_NAME: w.name, WORKER_VRAM_GB: String(w.vramGB), WORKER_GPUS: String(GPUS_PER_WORKER), WORKER_CONCURRENCY: '1' }),
+    spawnWorker({
+      ...env,
+      STUDIO_HOME: home,
+      REDIS_URL: redisUrl,
+      WORKER_NAME: w.name,
+      WORKER_VRAM_GB: String(w.vramGB),
+      WORKER_GPUS: String(GPUS_PER_WORKER),
+      WORKER_CONCURRENCY: '1',
+    }),
   );
   try {
     await Promise.all(starting);
@@ -117,7 +125,12 @@ export async function benchDispatch(): Promise<BenchResult[]> {
           const job = await queues.get(queue)!.getJob(id);
           if (!job?.finishedOn) continue;
           if (job.failedReason) throw new Error(`job ${id} failed: ${job.failedReason}`);
-          done.set(id, { processedOn: job.processedOn!, finishedOn: job.finishedOn, timestamp: job.timestamp, gpuVram: (job.returnvalue as { gpu: { vramGB: number } }).gpu.vramGB });
+          done.set(id, {
+            processedOn: job.processedOn!,
+            finishedOn: job.finishedOn,
+            timestamp: job.timestamp,
+            gpuVram: (job.returnvalue as { gpu: { vramGB: number } }).gpu.vramGB,
+          });
         }
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -126,7 +139,9 @@ export async function benchDispatch(): Promise<BenchResult[]> {
       const makespan = Math.max(...records.map((r) => r.finishedOn)) - Math.min(...records.map((r) => r.timestamp));
       const slots = WORKERS.flatMap((w) => Array.from({ length: GPUS_PER_WORKER }, () => w.vramGB));
       // Lower bound: the work that needs at least T GB can only run on GPUs of at least T GB.
-      const bound = Math.max(...[12, 16, 24].map((tier) => records.filter((r) => r.vramGB >= tier).reduce((s, r) => s + r.ms, 0) / slots.filter((v) => v >= tier).length));
+      const bound = Math.max(
+        ...[12, 16, 24].map((tier) => records.filter((r) => r.vramGB >= tier).reduce((s, r) => s + r.ms, 0) / slots.filter((v) => v >= tier).length),
+      );
       const work = records.reduce((s, r) => s + r.ms, 0);
       return {
         makespan,
@@ -152,7 +167,8 @@ export async function benchDispatch(): Promise<BenchResult[]> {
     r.measured('makespan_vs_bound', round(aware.makespan / aware.bound, 3), 'ratio', { op: '<=', value: 1.15 });
     r.measured('gpu_utilisation', round(aware.utilisation, 3), 'fraction');
     for (const tier of [12, 16, 24]) r.measured(`mean_wait_${tier}gb_jobs`, round(aware.meanWait(tier) / 1000, 2), 's');
-    const fifoNote = 'a real run: the same jobs through one BullMQ queue read by every GPU, first free GPU first; a misplaced job ran (a sleep needs no VRAM) where on a real GPU it would fail out of memory';
+    const fifoNote =
+      'a real run: the same jobs through one BullMQ queue read by every GPU, first free GPU first; a misplaced job ran (a sleep needs no VRAM) where on a real GPU it would fail out of memory';
     r.measured('vram_blind_fifo_misplacements', fifo.misplacements, 'jobs', undefined, fifoNote);
     r.measured('vram_blind_fifo_makespan', round(fifo.makespan / 1000, 1), 's', undefined, fifoNote);
     r.measured('vram_blind_fifo_gpu_utilisation', round(fifo.utilisation, 3), 'fraction', undefined, fifoNote);

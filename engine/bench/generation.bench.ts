@@ -132,7 +132,14 @@ export async function benchGeneration(): Promise<BenchResult[]> {
   r.measured('overhead_process_backend_median', round(host.overheadMs), 'ms', { op: '<', value: 50 });
   // In CI dockerForTests throws when Docker is missing; either way the figure is reported as not measured, with why.
   const docker = await dockerForTests(['test-noop']).catch((error: Error) => ({ ready: false as const, reason: error.message }));
-  if (docker.ready) r.measured('overhead_docker_backend_median', round((await overhead('docker', host.runMs)).overheadMs), 'ms', { op: '<', value: 300 }, 'container creation and start included');
+  if (docker.ready)
+    r.measured(
+      'overhead_docker_backend_median',
+      round((await overhead('docker', host.runMs)).overheadMs),
+      'ms',
+      { op: '<', value: 300 },
+      'container creation and start included',
+    );
   else r.unmeasured('overhead_docker_backend_median', 'ms', `Docker unavailable: ${docker.reason}`, { op: '<', value: 300 });
   r.measured('throughput_noop_process_takes_committed', round(await throughput(), 1), 'jobs/s', { op: '>', value: 50 });
   const commits = await takeCommitTimes();

@@ -12,7 +12,11 @@ function graphOf(nodes: number, salt: number) {
       id: `shot-${i}`,
       type: 'shot',
       position: { x: (i % 40) * 260 + salt, y: Math.floor(i / 40) * 320 },
-      data: { scene: `SCENE_${String(1 + Math.floor(i / 40)).padStart(2, '0')}`, shot: `SHOT_${String(((i % 40) + 1) * 10).padStart(3, '0')}`, prompt: `shot ${i}, take ${salt}` },
+      data: {
+        scene: `SCENE_${String(1 + Math.floor(i / 40)).padStart(2, '0')}`,
+        shot: `SHOT_${String(((i % 40) + 1) * 10).padStart(3, '0')}`,
+        prompt: `shot ${i}, take ${salt}`,
+      },
     })),
     edges: [],
   };

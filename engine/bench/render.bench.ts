@@ -50,7 +50,11 @@ export async function benchRender(): Promise<BenchResult[]> {
   try {
     const slots = Math.max(1, availableParallelism());
     for (let i = 0; i < TAKES; i += slots) {
-      await Promise.all(Array.from({ length: Math.min(slots, TAKES - i) }, (_, k) => makeTake(join(project, name(i + k)), { seconds: SECONDS, fps: FPS, hue: ((i + k) * 37) % 360, tone: 220 + (i + k) * 10 })));
+      await Promise.all(
+        Array.from({ length: Math.min(slots, TAKES - i) }, (_, k) =>
+          makeTake(join(project, name(i + k)), { seconds: SECONDS, fps: FPS, hue: ((i + k) * 37) % 360, tone: 220 + (i + k) * 10 }),
+        ),
+      );
     }
     const list = join(dir, 'concat.txt');
     await writeFile(list, Array.from({ length: TAKES }, (_, i) => `file '${join(project, name(i))}'\n`).join(''));
@@ -65,7 +69,10 @@ export async function benchRender(): Promise<BenchResult[]> {
     const copy: number[] = [];
     let copyMethod = '';
     for (let k = 0; k < RUNS; k++) {
-      baseline.push((await timed(() => run('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', join(dir, 'baseline.mp4')]))).seconds);
+      baseline.push(
+        (await timed(() => run('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', join(dir, 'baseline.mp4')])))
+          .seconds,
+      );
       const r = await timed(() => render(new FfmpegRenderer(), cuts, 'cuts.mp4'));
       copy.push(r.seconds);
       copyMethod = r.value.method;

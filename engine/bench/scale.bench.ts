@@ -36,7 +36,15 @@ type Goal = { op: '<' | '<=' | '>' | '>='; value: number } | 'baseline';
 /** A result line; `goal` travels as data for `npm run bench` to compare (bench-result.ts checked()). */
 function result(metric: string, value: number, unit: string, goal?: Goal, note?: string): BenchResult {
   const target = goal === undefined ? '' : goal === 'baseline' ? 'baseline' : `${goal.op} ${goal.value}${unit ? ` ${unit}` : ''}`;
-  return { bench: BENCH, metric, value: Number.isFinite(value) ? round(value) : null, unit, target, ...(typeof goal === 'object' ? { goal } : {}), ...(note ? { note } : {}) } as BenchResult;
+  return {
+    bench: BENCH,
+    metric,
+    value: Number.isFinite(value) ? round(value) : null,
+    unit,
+    target,
+    ...(typeof goal === 'object' ? { goal } : {}),
+    ...(note ? { note } : {}),
+  } as BenchResult;
 }
 
 /** A row that could not be measured, and why: printed, never silently left out. */
@@ -119,8 +127,12 @@ async function projectListRows(out: BenchResult[], workspaces: Map<number, Works
       const page = await medianOf(15, () => fetch(`${base}/api/v1/projects?limit=48`).then((r) => r.json()));
       const before = await timed(() => listWithoutIndex(workspace));
       warm.push(ms);
-      out.push(result(`list_${count}_projects_without_index_ms`, before, 'ms', 'baseline', 'two simple-git processes per project per request, as before the index'));
-      out.push(result(`list_${count}_projects_first_ms`, cold, 'ms', undefined, 'the first list of a workspace the index has never seen: every entry read from git'));
+      out.push(
+        result(`list_${count}_projects_without_index_ms`, before, 'ms', 'baseline', 'two simple-git processes per project per request, as before the index'),
+      );
+      out.push(
+        result(`list_${count}_projects_first_ms`, cold, 'ms', undefined, 'the first list of a workspace the index has never seen: every entry read from git'),
+      );
       out.push(result(`list_${count}_projects_ms`, ms, 'ms', count === LARGEST_PROJECTS ? { op: '<', value: 50 } : undefined));
       out.push(result(`list_${count}_projects_first_page_ms`, page, 'ms'));
       out.push(result(`list_${count}_projects_vs_without_index`, ms / before, 'ratio'));
@@ -149,9 +161,25 @@ async function longHistoryRows(out: BenchResult[]) {
         const before = await medianOf(3, () => listWithoutIndex(workspace));
         inList.push(ms);
         out.push(result(`project_${commits}_commits_in_list_without_index_ms`, before, 'ms', 'baseline'));
-        out.push(result(`project_${commits}_commits_in_list_ms`, ms, 'ms', commits === COMMIT_COUNTS.at(-1) ? { op: '<', value: 5 } : undefined, 'what listing it costs the engine (listProjects)'));
+        out.push(
+          result(
+            `project_${commits}_commits_in_list_ms`,
+            ms,
+            'ms',
+            commits === COMMIT_COUNTS.at(-1) ? { op: '<', value: 5 } : undefined,
+            'what listing it costs the engine (listProjects)',
+          ),
+        );
         out.push(result(`project_${commits}_commits_list_request_ms`, http, 'ms', undefined, 'the whole GET /api/v1/projects round trip'));
-        out.push(result(`project_${commits}_commits_index_rebuild_ms`, rebuild, 'ms', undefined, 'only when HEAD moved behind the engine: git log, rev-list --count, ls-tree'));
+        out.push(
+          result(
+            `project_${commits}_commits_index_rebuild_ms`,
+            rebuild,
+            'ms',
+            undefined,
+            'only when HEAD moved behind the engine: git log, rev-list --count, ls-tree',
+          ),
+        );
       } finally {
         await app.close();
       }
@@ -180,7 +208,9 @@ async function maintenanceRows(out: BenchResult[], dir: string, commits: number)
     const [cloneAfter, pageAfter, walkAfter] = [await medianOf(3, clone), await medianOf(9, page), await medianOf(5, walk)];
     out.push(result(`maintenance_${commits}_commits_loose_objects_before`, looseBefore, 'objects'));
     out.push(result(`maintenance_${commits}_commits_loose_objects_after`, await loose(), 'objects'));
-    out.push(result(`maintenance_${commits}_commits_run_ms`, maintain, 'ms', undefined, 'repack -d, incremental-repack, commit-graph; in the project queue when idle'));
+    out.push(
+      result(`maintenance_${commits}_commits_run_ms`, maintain, 'ms', undefined, 'repack -d, incremental-repack, commit-graph; in the project queue when idle'),
+    );
     out.push(result(`clone_${commits}_commits_before_maintenance_ms`, cloneBefore, 'ms', 'baseline'));
     out.push(result(`clone_${commits}_commits_after_maintenance_ms`, cloneAfter, 'ms'));
     out.push(result(`clone_after_vs_before_maintenance`, cloneAfter / cloneBefore, 'ratio', { op: '<', value: 1 }));
@@ -219,7 +249,15 @@ async function startupRows(out: BenchResult[], workspaces: Map<number, Workspace
       await engine.stop();
     }
   }
-  out.push(result(`startup_growth_${LARGEST_PROJECTS}_vs_${PROJECT_COUNTS[0]}_projects`, times.at(-1)! / times[0]!, 'ratio', undefined, 'independent of the count would be 1'));
+  out.push(
+    result(
+      `startup_growth_${LARGEST_PROJECTS}_vs_${PROJECT_COUNTS[0]}_projects`,
+      times.at(-1)! / times[0]!,
+      'ratio',
+      undefined,
+      'independent of the count would be 1',
+    ),
+  );
 }
 
 async function dashboardRows(out: BenchResult[], workspaces: Map<number, Workspace>) {
@@ -234,13 +272,25 @@ async function dashboardRows(out: BenchResult[], workspaces: Map<number, Workspa
         for (let i = 0; i < 5; i++) {
           const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
           await page.goto(base, { waitUntil: 'commit' });
-          const handle = await page.waitForFunction((n) => document.querySelectorAll('a.card[data-project-id]').length >= n && performance.now(), Math.min(48, count), { polling: 'raf', timeout: 60_000 });
+          const handle = await page.waitForFunction(
+            (n) => document.querySelectorAll('a.card[data-project-id]').length >= n && performance.now(),
+            Math.min(48, count),
+            { polling: 'raf', timeout: 60_000 },
+          );
           samples.push((await handle.jsonValue()) as number);
           await page.close();
         }
         const ms = median(samples);
         times.push(ms);
-        out.push(result(`dashboard_${count}_projects_first_screen_ms`, ms, 'ms', count === LARGEST_PROJECTS ? { op: '<', value: 500 } : undefined, 'navigation start until the first page of cards is in the DOM'));
+        out.push(
+          result(
+            `dashboard_${count}_projects_first_screen_ms`,
+            ms,
+            'ms',
+            count === LARGEST_PROJECTS ? { op: '<', value: 500 } : undefined,
+            'navigation start until the first page of cards is in the DOM',
+          ),
+        );
       } finally {
         await app.close();
       }
@@ -257,7 +307,11 @@ function graphOf(count: number) {
       id: `n${i}`,
       type: 'shot',
       position: { x: (i % 50) * 320, y: Math.floor(i / 50) * 520 },
-      data: { scene: `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`, shot: `SHOT_${String(10 + (i % 100) * 10).padStart(4, '0')}`, prompt: `shot ${i}` },
+      data: {
+        scene: `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`,
+        shot: `SHOT_${String(10 + (i % 100) * 10).padStart(4, '0')}`,
+        prompt: `shot ${i}`,
+      },
     })),
     edges: [],
   };
@@ -272,8 +326,18 @@ async function canvasRows(out: BenchResult[]) {
   const times: number[] = [];
   try {
     for (const count of NODE_COUNTS) {
-      const { id } = (await (await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `Canvas ${count}` }) })).json()) as { id: string };
-      const saved = await fetch(`${base}/api/v1/projects/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph: graphOf(count), version: 1 }) });
+      const { id } = (await (
+        await fetch(`${base}/api/v1/projects`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: `Canvas ${count}` }),
+        })
+      ).json()) as { id: string };
+      const saved = await fetch(`${base}/api/v1/projects/${id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ graph: graphOf(count), version: 1 }),
+      });
       if (!saved.ok) throw new Error(`cannot save the ${count}-node graph: ${await saved.text()}`);
       const samples: number[] = [];
       let mounted = 0;
@@ -297,7 +361,15 @@ async function canvasRows(out: BenchResult[]) {
       }
       const ms = median(samples);
       times.push(ms);
-      out.push(result(`canvas_open_${count}_nodes_ms`, ms, 'ms', count === NODE_COUNTS.at(-1) ? { op: '<', value: 1500 } : undefined, 'navigation start until the first view is mounted and measured'));
+      out.push(
+        result(
+          `canvas_open_${count}_nodes_ms`,
+          ms,
+          'ms',
+          count === NODE_COUNTS.at(-1) ? { op: '<', value: 1500 } : undefined,
+          'navigation start until the first view is mounted and measured',
+        ),
+      );
       out.push(result(`canvas_open_${count}_nodes_mounted`, mounted, 'nodes'));
     }
   } finally {

@@ -36,7 +36,9 @@ export async function benchSync(): Promise<BenchResult[]> {
   const engine = await spawnEngine({ env: { STUDIO_HOME: home } });
   const base = engine.baseUrl;
   const post = async (body: unknown) =>
-    (await (await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { id: string };
+    (await (
+      await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    ).json()) as { id: string };
   try {
     const r = reporter('sync');
 
@@ -58,7 +60,9 @@ export async function benchSync(): Promise<BenchResult[]> {
         });
       for (let i = 1; i <= EDITS; i++) {
         sentAt.set(i, performance.now());
-        sender.send(JSON.stringify({ type: 'client:graph_edit', clientClock: i, edits: [{ op: 'update_node', id: 'n0', changes: { position: { x: i, y: i } } }] }));
+        sender.send(
+          JSON.stringify({ type: 'client:graph_edit', clientClock: i, edits: [{ op: 'update_node', id: 'n0', changes: { position: { x: i, y: i } } }] }),
+        );
         await new Promise((r) => setTimeout(r, 2));
       }
       const expected = EDITS * receivers.length;
@@ -78,7 +82,13 @@ export async function benchSync(): Promise<BenchResult[]> {
     {
       const { id } = await post({ name: 'Throughput' });
       const clients = await Promise.all(Array.from({ length: CLIENTS }, () => openClient(base, id)));
-      clients[0]!.send(JSON.stringify({ type: 'client:graph_edit', clientClock: 0, edits: Array.from({ length: CLIENTS }, (_, i) => ({ op: 'add_node', node: shotNode(i) })) }));
+      clients[0]!.send(
+        JSON.stringify({
+          type: 'client:graph_edit',
+          clientClock: 0,
+          edits: Array.from({ length: CLIENTS }, (_, i) => ({ op: 'add_node', node: shotNode(i) })),
+        }),
+      );
       await new Promise((r) => setTimeout(r, 300));
       const PER_CLIENT = 1000;
       const TOTAL = PER_CLIENT * CLIENTS;
@@ -93,7 +103,13 @@ export async function benchSync(): Promise<BenchResult[]> {
         const pump = () => {
           while (sent < PER_CLIENT && sent - acked < 64) {
             sent++;
-            ws.send(JSON.stringify({ type: 'client:graph_edit', clientClock: sent, edits: [{ op: 'update_node', id: `n${k}`, changes: { position: { x: sent, y: k } } }] }));
+            ws.send(
+              JSON.stringify({
+                type: 'client:graph_edit',
+                clientClock: sent,
+                edits: [{ op: 'update_node', id: `n${k}`, changes: { position: { x: sent, y: k } } }],
+              }),
+            );
           }
         };
         ws.on('message', (raw) => {
@@ -116,7 +132,13 @@ export async function benchSync(): Promise<BenchResult[]> {
           `timed out after 60 s with ${received} of ${expected} messages delivered (${Math.round(received / seconds)} messages/s)`,
           { op: '>', value: 10000 },
         );
-      r.measured('messages_delivered_per_second_20_clients', Math.round(received / seconds), 'messages/s', undefined, completed ? undefined : `timed out: ${received} of ${expected} delivered`);
+      r.measured(
+        'messages_delivered_per_second_20_clients',
+        Math.round(received / seconds),
+        'messages/s',
+        undefined,
+        completed ? undefined : `timed out: ${received} of ${expected} delivered`,
+      );
       for (const c of clients) c.close();
     }
 
@@ -124,7 +146,11 @@ export async function benchSync(): Promise<BenchResult[]> {
     {
       const { id } = await post({ name: 'Full sync' });
       const graph = { nodes: Array.from({ length: 2000 }, (_, i) => shotNode(i)), edges: [] };
-      await fetch(`${base}/api/v1/projects/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph, version: 1 }) });
+      await fetch(`${base}/api/v1/projects/${id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ graph, version: 1 }),
+      });
       const ws = await openClient(base, id);
       await new Promise((r) => ws.once('message', r)); // the initial full sync
       const times: number[] = [];
@@ -171,7 +197,13 @@ export async function benchSync(): Promise<BenchResult[]> {
       for (let burst = 0; burst < 6; burst++) {
         const before = await commitCount();
         for (let i = 0; i < 120; i++) {
-          ws.send(JSON.stringify({ type: 'client:graph_edit', clientClock: ++clock, edits: [{ op: 'update_node', id: 'n0', changes: { position: { x: burst * 1000 + i, y: i } } }] }));
+          ws.send(
+            JSON.stringify({
+              type: 'client:graph_edit',
+              clientClock: ++clock,
+              edits: [{ op: 'update_node', id: 'n0', changes: { position: { x: burst * 1000 + i, y: i } } }],
+            }),
+          );
           await new Promise((r) => setTimeout(r, 4));
         }
         await acked(clock);

@@ -46,7 +46,17 @@ async function main() {
   ];
   const redis = settings.redisUrl ? null : await startPrivateRedis(workspace.home);
   const redisConnection = redisOptions(redis ? { socketPath: redis.socketPath } : { url: settings.redisUrl });
-  const assets = assetSystem({ workspace, queue, templatesDir: join(settings.repoRoot, 'templates'), catalogue, backends, redis: redisConnection, preference: settings.backend, lockDurationMs: settings.lockDurationMs, cancelGraceMs: settings.trainCancelGraceMs });
+  const assets = assetSystem({
+    workspace,
+    queue,
+    templatesDir: join(settings.repoRoot, 'templates'),
+    catalogue,
+    backends,
+    redis: redisConnection,
+    preference: settings.backend,
+    lockDurationMs: settings.lockDurationMs,
+    cancelGraceMs: settings.trainCancelGraceMs,
+  });
   const jobs = await startJobSystem({
     settings,
     workspace,

@@ -28,9 +28,14 @@ describe('engine start-up', () => {
   });
 
   it('refuses invalid settings before anything starts, naming each variable', async () => {
-    const { code, output } = await runEngineToExit({ ...process.env, PORT: 'eighty', RUNNER_BACKEND: 'kubernetes', STUDIO_HOME: join(home, 'bad') } as Record<string, string>);
+    const { code, output } = await runEngineToExit({ ...process.env, PORT: 'eighty', RUNNER_BACKEND: 'kubernetes', STUDIO_HOME: join(home, 'bad') } as Record<
+      string,
+      string
+    >);
     expect(code).toBe(1);
-    expect(output).toContain('Studio engine cannot start: PORT="eighty": must be a whole number; RUNNER_BACKEND="kubernetes": must be one of auto, docker, process');
+    expect(output).toContain(
+      'Studio engine cannot start: PORT="eighty": must be a whole number; RUNNER_BACKEND="kubernetes": must be one of auto, docker, process',
+    );
   });
 
   it('stays open on loopback', async () => {
@@ -101,7 +106,8 @@ describe('engine start-up', () => {
       expect(execFileSync('git', ['log', '-1', '--format=%s'], { cwd: lastDir, encoding: 'utf8' })).toContain('Recover uncommitted changes');
 
       const deadline = Date.now() + 60_000;
-      while (ids.some((id) => existsSync(join(workspace.projectsDir, id, '.git', 'index.lock'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (ids.some((id) => existsSync(join(workspace.projectsDir, id, '.git', 'index.lock'))) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       for (const id of ids) expect(existsSync(join(workspace.projectsDir, id, '.git', 'index.lock'))).toBe(false);
       while (engine.output().split('committed changes left uncommitted').length - 1 < 24 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(engine.output().split('committed changes left uncommitted').length - 1).toBe(24);

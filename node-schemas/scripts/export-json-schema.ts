@@ -13,4 +13,3 @@ for (const [name, schema] of Object.entries(jsonSchemas())) {
 const pipelinesCopy = new URL('../../pipelines/_lib/pipeline-request.schema.json', import.meta.url);
 writeFileSync(pipelinesCopy, JSON.stringify(jsonSchemas()['pipeline-request'], null, 2) + '\n');
 console.log('wrote pipelines/_lib/pipeline-request.schema.json');
-

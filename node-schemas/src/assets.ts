@@ -25,12 +25,15 @@ const AssetName = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-export const CreateAssetBody = z
-  .object({ name: AssetName, kind: AssetKind, trigger_word: TriggerWord, description: z.string().max(2000).optional() })
-  .strict();
+export const CreateAssetBody = z.object({ name: AssetName, kind: AssetKind, trigger_word: TriggerWord, description: z.string().max(2000).optional() }).strict();
 
 export const PatchAssetBody = z
-  .object({ name: AssetName.optional(), trigger_word: TriggerWord.optional(), description: z.string().max(2000).optional(), cover: z.string().max(80).nullable().optional() })
+  .object({
+    name: AssetName.optional(),
+    trigger_word: TriggerWord.optional(),
+    description: z.string().max(2000).optional(),
+    cover: z.string().max(80).nullable().optional(),
+  })
   .strict();
 
 export const CaptionsBody = z
@@ -51,7 +54,10 @@ export const TrainingParams = z
     steps: z.int().min(1).max(100_000),
     resolution: z.int().min(32).max(2048),
     batch: z.int().min(1).max(64),
-    seed: z.int().min(0).max(2 ** 31 - 1),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
   })
   .strict();
 export type TrainingParams = z.infer<typeof TrainingParams>;

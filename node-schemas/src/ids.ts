@@ -22,10 +22,6 @@ export const ProjectRelativePath = z
   .min(1)
   .max(1024)
   .refine(
-    (p) =>
-      !p.startsWith('/') &&
-      !p.includes('\\') &&
-      !p.includes('\0') &&
-      p.split('/').every((part) => part !== '..' && part !== '.' && part !== ''),
+    (p) => !p.startsWith('/') && !p.includes('\\') && !p.includes('\0') && p.split('/').every((part) => part !== '..' && part !== '.' && part !== ''),
     'must be a relative path inside the project',
   );

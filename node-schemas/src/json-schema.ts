@@ -7,9 +7,7 @@ import { ProjectManifest } from './project.ts';
 
 /** The graph with each node's data typed by its node type, for tools outside TypeScript. */
 function typedGraph() {
-  const [first, ...rest] = NODE_TYPE_IDS.map((t) =>
-    GraphNode.extend({ type: z.literal(t), data: NODE_TYPES[t].data as z.ZodType }),
-  );
+  const [first, ...rest] = NODE_TYPE_IDS.map((t) => GraphNode.extend({ type: z.literal(t), data: NODE_TYPES[t].data as z.ZodType }));
   return Graph.extend({ nodes: z.array(z.discriminatedUnion('type', [first!, ...rest])) });
 }
 

@@ -42,7 +42,12 @@ const Prompt = z.string().max(20_000);
 export const TextOverlay = z
   .object({
     kind: z.enum(['title', 'lower-third']),
-    text: z.string().trim().min(1).max(200).regex(/^[^\r\n]*$/, 'overlay text must be one line'),
+    text: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[^\r\n]*$/, 'overlay text must be one line'),
   })
   .strict();
 export type TextOverlay = z.infer<typeof TextOverlay>;
@@ -57,7 +62,11 @@ export const ShotData = z
     duration: z.number().positive().max(600).default(4),
     taskType: TaskType.default('generate-image'),
     activeTake: ProjectRelativePath.nullable().default(null),
-    seed: z.int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     params: Params.optional(),
     /** In and out points within the take, in seconds (assembly). */
     inPoint: z.number().min(0).optional(),
@@ -82,7 +91,12 @@ export const AssetData = z
     triggerWord: z.string().max(40).optional(),
     cover: z.string().max(300).nullable().optional(),
     /** The library image its Image output feeds (asset-relative, `images/<id>.<ext>`); unset: its preview. */
-    image: z.string().max(120).regex(/^images\/[A-Za-z0-9_-]+\.[a-z0-9]+$/, 'image must be an asset image file, images/<id>.<ext>').nullable().optional(),
+    image: z
+      .string()
+      .max(120)
+      .regex(/^images\/[A-Za-z0-9_-]+\.[a-z0-9]+$/, 'image must be an asset image file, images/<id>.<ext>')
+      .nullable()
+      .optional(),
     kind: z.enum(['character', 'style', 'object', 'location', 'image']).default('character'),
     preview: ProjectRelativePath.nullable().default(null),
   })
@@ -91,7 +105,12 @@ export const AssetData = z
 export const PipelineData = z
   .object({
     label: Label.optional(),
-    pipelineId: z.string().max(64).regex(/^[a-z0-9][a-z0-9._-]*$/, 'pipelineId must be a pipeline folder name').nullable().default(null),
+    pipelineId: z
+      .string()
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'pipelineId must be a pipeline folder name')
+      .nullable()
+      .default(null),
     version: z.string().max(64).optional(),
     hardwarePolicy: z.enum(['queue', 'fallback']).optional(),
     params: Params.optional(),

@@ -46,7 +46,10 @@ describe('__proto__ keys are refused, not dropped', () => {
   });
 
   it('applyEdits refuses node data holding one (client and server apply the same code)', () => {
-    const doc = docFromGraph({ nodes: [{ id: 's1', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010' } }], edges: [] } as never);
+    const doc = docFromGraph({
+      nodes: [{ id: 's1', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010' } }],
+      edges: [],
+    } as never);
     const edit = JSON.parse('{"op":"update_node","id":"s1","changes":{"data":{"params":{"__proto__":5,"steps":3}}}}');
     const result = applyEdits(doc, [edit]);
     expect(result.ok).toBe(false);

@@ -73,7 +73,17 @@ export function sequenceShots(graph: Graph, assemblerId: string, fps: number, me
     if (!take) missing.push({ nodeId: source.id, name: source === shot ? `${d.scene}/${d.shot}` : `${d.scene}/${d.shot} (${source.type} ${source.id})` });
     const probed = take ? (media[take]?.seconds ?? null) : null;
     const length = trimmedLength({ data: d, probed, fps, warn });
-    shots.push({ nodeId: shot.id, scene: d.scene, shot: d.shot, sourceNodeId: source.id, take, inSeconds: length.inSeconds, inFrames: length.inFrames, frames: length.frames, dissolveFrames: 0 });
+    shots.push({
+      nodeId: shot.id,
+      scene: d.scene,
+      shot: d.shot,
+      sourceNodeId: source.id,
+      take,
+      inSeconds: length.inSeconds,
+      inFrames: length.inFrames,
+      frames: length.frames,
+      dissolveFrames: 0,
+    });
   }
   shots.sort((a, b) => num(a.scene) - num(b.scene) || num(a.shot) - num(b.shot));
   let frames = 0;

@@ -83,9 +83,7 @@ describe('validateGraph', () => {
   it('checks scene group parents', () => {
     const group = { id: 'g', type: 'sceneGroup', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01' } };
     expect(validateGraph({ nodes: [group, { ...shot('s1'), parentId: 'g' }], edges: [] }).ok).toBe(true);
-    expect(issuesOf({ nodes: [pipeline('p'), { ...shot('s1'), parentId: 'p' }], edges: [] })[0]!.message).toContain(
-      'not a scene group',
-    );
+    expect(issuesOf({ nodes: [pipeline('p'), { ...shot('s1'), parentId: 'p' }], edges: [] })[0]!.message).toContain('not a scene group');
     expect(issuesOf({ nodes: [{ ...shot('s1'), parentId: 'nobody' }], edges: [] })[0]!.nodeId).toBe('s1');
   });
 
@@ -100,17 +98,7 @@ describe('validateGraph', () => {
 
 describe('node types', () => {
   it('declares the 9 node types of docs/canvas.md', () => {
-    expect(NODE_TYPE_IDS).toEqual([
-      'shot',
-      'asset',
-      'pipeline',
-      'sceneGroup',
-      'motionSource',
-      'audio',
-      'superResolution',
-      'videoRestoration',
-      'vseAssembler',
-    ]);
+    expect(NODE_TYPE_IDS).toEqual(['shot', 'asset', 'pipeline', 'sceneGroup', 'motionSource', 'audio', 'superResolution', 'videoRestoration', 'vseAssembler']);
     const described = describeNodeTypes();
     expect(described.find((t) => t.type === 'shot')!.outputs).toEqual([{ name: 'output', label: 'Output', type: ['Video', 'Image'] }]);
   });

@@ -60,8 +60,7 @@ export function validateParent(node: GraphNode, nodesById: ReadonlyMap<string, G
   if (node.parentId === undefined) return null;
   const parent = nodesById.get(node.parentId);
   if (!parent) return { nodeId: node.id, message: `node ${node.id}: parent '${node.parentId}' does not exist` };
-  if (parent.type !== 'sceneGroup')
-    return { nodeId: node.id, message: `node ${node.id}: parent '${node.parentId}' is not a scene group` };
+  if (parent.type !== 'sceneGroup') return { nodeId: node.id, message: `node ${node.id}: parent '${node.parentId}' is not a scene group` };
   const seen = new Set([node.id]);
   for (let p: GraphNode | undefined = parent; p; p = p.parentId ? nodesById.get(p.parentId) : undefined) {
     if (seen.has(p.id)) return { nodeId: node.id, message: `node ${node.id}: scene groups nest in a cycle` };

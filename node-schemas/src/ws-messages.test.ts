@@ -15,8 +15,7 @@ describe('WebSocket messages', () => {
     expect(ClientMessage.safeParse({ type: 'client:graph_edit', clientClock: 1, edits: [{ op: 'drop_table' }] }).success).toBe(false);
     expect(ClientMessage.safeParse({ type: 'client:start_generation', node_id: 's1', admin: true }).success).toBe(false);
     expect(
-      ClientMessage.safeParse({ type: 'client:graph_edit', clientClock: 1, edits: [{ op: 'update_node', id: 's1', changes: { type: 'shot' } }] })
-        .success,
+      ClientMessage.safeParse({ type: 'client:graph_edit', clientClock: 1, edits: [{ op: 'update_node', id: 's1', changes: { type: 'shot' } }] }).success,
     ).toBe(false);
   });
   it('parses the task and sync server events', () => {

@@ -10,10 +10,7 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_CLIENT_MESSAGE_BYTES = 1_000_000;
 
 /** Fields an update may change; `parentId: null` takes a node out of its scene group. */
-export const NodeChanges = GraphNode.omit({ id: true, type: true })
-  .partial()
-  .extend({ parentId: ElementId.nullable().optional() })
-  .strict();
+export const NodeChanges = GraphNode.omit({ id: true, type: true }).partial().extend({ parentId: ElementId.nullable().optional() }).strict();
 export type NodeChanges = z.infer<typeof NodeChanges>;
 
 export const GraphEditOp = z.discriminatedUnion('op', [
@@ -61,9 +58,7 @@ export const ClientCancelGeneration = z
 export const ClientRenderFinalSequence = z
   .object({ type: z.literal('client:render_final_sequence'), node_id: ElementId, backend: z.enum(['ffmpeg', 'editly']).optional() })
   .strict();
-export const ClientSyncRequest = z
-  .object({ type: z.literal('client:sync_request'), lastServerClock: ServerClock.nullable().optional() })
-  .strict();
+export const ClientSyncRequest = z.object({ type: z.literal('client:sync_request'), lastServerClock: ServerClock.nullable().optional() }).strict();
 export const ClientPing = z.object({ type: z.literal('client:ping'), t: z.number() }).strict();
 
 export const ClientMessage = z.discriminatedUnion('type', [
@@ -95,9 +90,7 @@ export const ServerWelcome = z
   })
   .strict();
 export const ServerAck = z.object({ type: z.literal('server:ack'), clientClock: ClientClock, serverClock: ServerClock }).strict();
-export const ServerReject = z
-  .object({ type: z.literal('server:reject'), clientClock: ClientClock, reason: z.string(), serverClock: ServerClock })
-  .strict();
+export const ServerReject = z.object({ type: z.literal('server:reject'), clientClock: ClientClock, reason: z.string(), serverClock: ServerClock }).strict();
 /** `origin` and `clientClock` name the edit's author, so a reconnecting author recognises its own edits. */
 export const ServerGraphPatch = z
   .object({
@@ -108,13 +101,9 @@ export const ServerGraphPatch = z
     clientClock: ClientClock.optional(),
   })
   .strict();
-export const ServerFullSync = z
-  .object({ type: z.literal('server:full_sync'), graph: Graph, serverClock: ServerClock })
-  .strict();
+export const ServerFullSync = z.object({ type: z.literal('server:full_sync'), graph: Graph, serverClock: ServerClock }).strict();
 /** A message the server could not act on; `code` is from the ERROR_CODES catalogue. */
-export const ServerError = z
-  .object({ type: z.literal('server:error'), error: z.string(), code: ErrorCode })
-  .strict();
+export const ServerError = z.object({ type: z.literal('server:error'), error: z.string(), code: ErrorCode }).strict();
 export const ServerNodeStateUpdated = z
   .object({ type: z.literal('server:node_state_updated'), node_id: z.string(), state: NodeState, task_id: z.string().optional() })
   .strict();
@@ -135,11 +124,15 @@ export const ServerTaskSuccess = z
     result: z.object({ output_url: z.string(), take: z.string() }).loose(),
   })
   .strict();
-export const ServerTaskFailed = z
-  .object({ type: z.literal('server:task_failed'), task_id: z.string(), node_id: z.string(), error: z.string() })
-  .strict();
+export const ServerTaskFailed = z.object({ type: z.literal('server:task_failed'), task_id: z.string(), node_id: z.string(), error: z.string() }).strict();
 export const ServerNotice = z
-  .object({ type: z.literal('server:notice'), level: z.enum(['info', 'warning']), message: z.string(), node_id: z.string().optional(), task_id: z.string().optional() })
+  .object({
+    type: z.literal('server:notice'),
+    level: z.enum(['info', 'warning']),
+    message: z.string(),
+    node_id: z.string().optional(),
+    task_id: z.string().optional(),
+  })
   .strict();
 /** Title or settings changed; the change took a server clock tick, so clients move their clock on. */
 export const ServerProjectUpdated = z

@@ -21,7 +21,11 @@ function bigGraph() {
     const type = TYPES[i % TYPES.length]!;
     const data: Record<string, unknown> =
       type === 'shot'
-        ? { scene: `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`, shot: `SHOT_${String(10 + (i % 100) * 10).padStart(3, '0')}`, prompt: `Shot ${i}: the keeper climbs the stairs` }
+        ? {
+            scene: `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`,
+            shot: `SHOT_${String(10 + (i % 100) * 10).padStart(3, '0')}`,
+            prompt: `Shot ${i}: the keeper climbs the stairs`,
+          }
         : type === 'pipeline'
           ? { pipelineId: 'draft-image' }
           : {};
@@ -94,7 +98,11 @@ async function emptySpot(page: Page): Promise<{ x: number; y: number }> {
     for (let y = p.y + p.height - 140; y > p.y + 140; y -= 17)
       for (let x = p.x + p.width - 260; x > p.x + 260; x -= 13) {
         const el = document.elementFromPoint(x, y);
-        if (el?.closest('.svelte-flow__pane') && !el.closest('.svelte-flow__node, .svelte-flow__edge, .svelte-flow__panel, .svelte-flow__minimap, .svelte-flow__controls')) return { x, y };
+        if (
+          el?.closest('.svelte-flow__pane') &&
+          !el.closest('.svelte-flow__node, .svelte-flow__edge, .svelte-flow__panel, .svelte-flow__minimap, .svelte-flow__controls')
+        )
+          return { x, y };
       }
     return null;
   }, pane);
@@ -164,7 +172,11 @@ export async function benchCanvas(): Promise<BenchResult[]> {
       await fetch(`${engine.baseUrl}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Thousand nodes"}' })
     ).json()) as { id: string };
     const graph = bigGraph();
-    const put = await fetch(`${engine.baseUrl}/api/v1/projects/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph, version: 1 }) });
+    const put = await fetch(`${engine.baseUrl}/api/v1/projects/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ graph, version: 1 }),
+    });
     if (!put.ok) throw new Error(`cannot save the bench graph: ${await put.text()}`);
 
     const pages = {
@@ -173,7 +185,10 @@ export async function benchCanvas(): Promise<BenchResult[]> {
       studio_canvas: `${engine.baseUrl}/projects/${id}`,
     } as const;
     const figures = Object.fromEntries(
-      Object.keys(pages).map((k) => [k, { render: [], panFitted: [], panZoom1: [], zoomFitted: [], zoom1: [], drawnFitted: [], drawnZoom1: [] } as PageFigures]),
+      Object.keys(pages).map((k) => [
+        k,
+        { render: [], panFitted: [], panZoom1: [], zoomFitted: [], zoom1: [], drawnFitted: [], drawnZoom1: [] } as PageFigures,
+      ]),
     ) as Record<keyof typeof pages, PageFigures>;
     for (let round_ = 0; round_ < 3; round_++) {
       for (const [name, url] of Object.entries(pages) as Array<[keyof typeof pages, string]>) {

@@ -13,7 +13,9 @@ describe('assembly in the browser', () => {
   it('shows the running order, exports the EDL as a download, and renders the final video into the node', async () => {
     const base = session.engine.baseUrl;
     const post = (path: string, body: unknown, method = 'POST') =>
-      fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+      fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        (r) => r.json() as Promise<Record<string, unknown>>,
+      );
     const { id } = (await post('/api/v1/projects', { name: 'Final Cut' })) as { id: string };
     const shot = (nodeId: string, name: string, x: number, extra = {}) => ({
       id: nodeId,
@@ -71,7 +73,9 @@ describe('assembly in the browser', () => {
     await vse.getByTestId('vse-title-card').fill('THE HARBOUR');
     await vse.getByTestId('vse-title-card').press('Tab');
     const overlaysOfA = async () => {
-      const project = (await (await fetch(`${base}/api/v1/projects/${id}`)).json()) as { graph: { nodes: Array<{ id: string; data: { overlays?: unknown } }> } };
+      const project = (await (await fetch(`${base}/api/v1/projects/${id}`)).json()) as {
+        graph: { nodes: Array<{ id: string; data: { overlays?: unknown } }> };
+      };
       return project.graph.nodes.find((n) => n.id === 'a')!.data.overlays;
     };
     await expect.poll(overlaysOfA).toEqual([{ kind: 'title', text: 'THE HARBOUR' }]);
@@ -131,7 +135,21 @@ describe('assembly in the browser', () => {
     expect(put.status, await put.text()).toBe(200);
     const task = await waitForTask(base, await generate(base, id, 'a'), undefined, 120_000);
     expect(task.status).toBe('succeeded');
-    const rate = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=r_frame_rate', '-of', 'csv=p=0', join(session.home, 'Projects', id, task.result!.take)], { encoding: 'utf8' });
+    const rate = execFileSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=r_frame_rate',
+        '-of',
+        'csv=p=0',
+        join(session.home, 'Projects', id, task.result!.take),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(rate.trim()).toBe('25/1');
 
     const vse = page.locator('[data-testid="node-vseAssembler"]');

@@ -33,30 +33,46 @@ const shoot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS_D
 
 async function createProject(name: string, graph?: unknown): Promise<string> {
   const base = session.engine.baseUrl;
-  const { id } = (await (await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })).json()) as { id: string };
+  const { id } = (await (
+    await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+  ).json()) as { id: string };
   if (graph) {
-    const res = await fetch(`${base}/api/v1/projects/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph, version: 1 }) });
+    const res = await fetch(`${base}/api/v1/projects/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ graph, version: 1 }),
+    });
     expect(res.ok, await res.clone().text()).toBe(true);
   }
   return id;
 }
 
 async function savedGraph(id: string) {
-  return ((await (await fetch(`${session.engine.baseUrl}/api/v1/projects/${id}`)).json()) as { graph: { nodes: Array<{ id: string; type: string; position: { x: number; y: number }; data: Record<string, unknown> }>; edges: Array<Record<string, string>> } }).graph;
+  return (
+    (await (await fetch(`${session.engine.baseUrl}/api/v1/projects/${id}`)).json()) as {
+      graph: {
+        nodes: Array<{ id: string; type: string; position: { x: number; y: number }; data: Record<string, unknown> }>;
+        edges: Array<Record<string, string>>;
+      };
+    }
+  ).graph;
 }
 
 /** Drops files (from disk or bytes) on an element, at a point of the page. */
 async function dropFiles(page: Page, selector: string, files: Array<{ name: string; type: string; bytes: Buffer }>, at?: { x: number; y: number }) {
-  const transfer = await page.evaluateHandle((list) => {
-    const dt = new DataTransfer();
-    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
-    return dt;
-  }, files.map((f) => ({ name: f.name, type: f.type, b64: f.bytes.toString('base64') })));
+  const transfer = await page.evaluateHandle(
+    (list) => {
+      const dt = new DataTransfer();
+      for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+      return dt;
+    },
+    files.map((f) => ({ name: f.name, type: f.type, b64: f.bytes.toString('base64') })),
+  );
   await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer, ...(at ? { clientX: at.x, clientY: at.y } : {}) });
 }
 
 describe('media and library assets on the canvas (Chromium, real engine)', () => {
-  it('drops an image, a video and audio on the canvas as nodes where they land, sets a node\'s media by drop and file picker with progress, and shows the engine\'s refusal', async () => {
+  it("drops an image, a video and audio on the canvas as nodes where they land, sets a node's media by drop and file picker with progress, and shows the engine's refusal", async () => {
     const id = await createProject('Drop Zone');
     const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -65,12 +81,21 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
     const pane = (await page.locator('.svelte-flow__pane').boundingBox())!;
 
     // An image dropped on the canvas: an Asset node (kind image) with the picture, at the drop point.
-    await dropFiles(page, '.svelte-flow__pane', [{ name: 'beach.png', type: 'image/png', bytes: await referenceImage(2) }], { x: pane.x + 200, y: pane.y + 250 });
+    await dropFiles(page, '.svelte-flow__pane', [{ name: 'beach.png', type: 'image/png', bytes: await referenceImage(2) }], {
+      x: pane.x + 200,
+      y: pane.y + 250,
+    });
     const assetNode = page.locator('[data-testid="node-asset"]');
     await assetNode.locator('img[alt="Preview of beach"]').waitFor();
     // A video and an audio file: a Motion Source that plays it and an Audio node with its player.
-    await dropFiles(page, '.svelte-flow__pane', [{ name: 'walk.mp4', type: 'video/mp4', bytes: await readFile(join(media, 'walk.mp4')) }], { x: pane.x + 520, y: pane.y + 250 });
-    await dropFiles(page, '.svelte-flow__pane', [{ name: 'voice.wav', type: 'audio/wav', bytes: await readFile(join(media, 'voice.wav')) }], { x: pane.x + 840, y: pane.y + 250 });
+    await dropFiles(page, '.svelte-flow__pane', [{ name: 'walk.mp4', type: 'video/mp4', bytes: await readFile(join(media, 'walk.mp4')) }], {
+      x: pane.x + 520,
+      y: pane.y + 250,
+    });
+    await dropFiles(page, '.svelte-flow__pane', [{ name: 'voice.wav', type: 'audio/wav', bytes: await readFile(join(media, 'voice.wav')) }], {
+      x: pane.x + 840,
+      y: pane.y + 250,
+    });
     await page.locator('[data-testid="node-motionSource"] video').waitFor();
     await page.locator('[data-testid="node-audio"] [data-testid="audio-player"]').waitFor();
     await expect
@@ -90,7 +115,10 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
     await shoot(page, 'canvas-drops');
 
     // A broken file on the canvas: the engine's 4xx message where it was dropped, and no node.
-    await dropFiles(page, '.svelte-flow__pane', [{ name: 'broken.png', type: 'image/png', bytes: (await referenceImage(5)).subarray(0, 300) }], { x: pane.x + 200, y: pane.y + 650 });
+    await dropFiles(page, '.svelte-flow__pane', [{ name: 'broken.png', type: 'image/png', bytes: (await referenceImage(5)).subarray(0, 300) }], {
+      x: pane.x + 200,
+      y: pane.y + 650,
+    });
     const refused = page.locator('[data-testid="canvas-upload"][data-state="failed"]');
     await refused.waitFor();
     const message = await refused.getByTestId('upload-error').textContent();
@@ -113,23 +141,33 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
     await shoot(page, 'audio-node-upload-progress');
     await progress.waitFor({ state: 'detached', timeout: 30_000 });
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-    await expect.poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'audio')!.data.source).toMatch(/^01_Assets\/Source_Media\/line_[0-9a-f]{12}\.wav$/);
+    await expect
+      .poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'audio')!.data.source)
+      .toMatch(/^01_Assets\/Source_Media\/line_[0-9a-f]{12}\.wav$/);
 
     // A video dropped on the Motion Source node sets its source (the canvas makes no second node);
     // an image dropped on it is refused there, naming what it takes.
     const motion = page.locator('[data-testid="node-motionSource"]');
-    await dropFiles(page, '[data-testid="node-motionSource"] [data-testid="media-drop"]', [{ name: 'beach.png', type: 'image/png', bytes: await referenceImage(2) }]);
+    await dropFiles(page, '[data-testid="node-motionSource"] [data-testid="media-drop"]', [
+      { name: 'beach.png', type: 'image/png', bytes: await referenceImage(2) },
+    ]);
     expect(await motion.getByTestId('upload-error').textContent()).toMatch(/beach\.png is an image file: this node takes video/);
     await shoot(page, 'motion-node-refused');
     ffmpegClip(join(media, 'run.mp4'));
-    await dropFiles(page, '[data-testid="node-motionSource"] [data-testid="media-drop"]', [{ name: 'run.mp4', type: 'video/mp4', bytes: await readFile(join(media, 'run.mp4')) }]);
-    await expect.poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'motionSource')!.data.source).toMatch(/^01_Assets\/Source_Media\/run_[0-9a-f]{12}\.mp4$/);
+    await dropFiles(page, '[data-testid="node-motionSource"] [data-testid="media-drop"]', [
+      { name: 'run.mp4', type: 'video/mp4', bytes: await readFile(join(media, 'run.mp4')) },
+    ]);
+    await expect
+      .poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'motionSource')!.data.source)
+      .toMatch(/^01_Assets\/Source_Media\/run_[0-9a-f]{12}\.mp4$/);
     expect((await savedGraph(id)).nodes).toHaveLength(3);
     await shoot(page, 'motion-node-dropped');
 
     // An image dropped on the Asset node becomes its picture (what its Image output feeds).
     await dropFiles(page, '[data-testid="node-asset"] [data-testid="media-drop"]', [{ name: 'dune.png', type: 'image/png', bytes: await referenceImage(7) }]);
-    await expect.poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'asset')!.data.preview).toMatch(/^01_Assets\/Source_Media\/dune_[0-9a-f]{12}\.png$/);
+    await expect
+      .poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'asset')!.data.preview)
+      .toMatch(/^01_Assets\/Source_Media\/dune_[0-9a-f]{12}\.png$/);
     await page.locator('[data-testid="node-asset"] img[src*="dune_"]').waitFor();
 
     // Import media… in the library panel: the chosen file lands as a node in the middle of the view.
@@ -166,7 +204,11 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
     await page.getByTestId('lora-version').getByText('JUNO_PARK_v01.safetensors').waitFor({ timeout: 120_000 });
     expect(await run.getAttribute('data-state')).toBe('succeeded');
     await shoot(page, 'assets-trained');
-    const trained = (await (await fetch(`${base}/api/v1/assets/${assetId}`)).json()) as { versions: Array<{ name: string; sha256: string; version: number }>; cover: string; images: Array<{ id: string; file: string }> };
+    const trained = (await (await fetch(`${base}/api/v1/assets/${assetId}`)).json()) as {
+      versions: Array<{ name: string; sha256: string; version: number }>;
+      cover: string;
+      images: Array<{ id: string; file: string }>;
+    };
     expect(trained.versions).toHaveLength(1);
 
     // 2. The canvas: a shot wired to draft-image; the library panel lists the asset with its cover, trigger word and LoRA.
@@ -190,14 +232,20 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
     await card.dragTo(page.locator('.svelte-flow__pane'), { targetPosition: { x: pipeBox.x - pane.x + 140, y: pipeBox.y - pane.y + pipeBox.height + 120 } });
     const assetNode = page.locator('[data-testid="node-asset"]');
     await assetNode.locator('img[alt="Cover of Juno Park"]').waitFor();
-    await expect.poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'asset')?.data).toMatchObject({
-      assetId,
-      name: 'Juno Park',
-      triggerWord: 'junopark',
-      kind: 'character',
-      image: trained.images.find((i) => i.id === trained.cover)!.file,
-    });
-    await assetNode.getByTestId('asset-version').getByText(/JUNO_PARK_v01/).first().waitFor({ state: 'attached' });
+    await expect
+      .poll(async () => (await savedGraph(id)).nodes.find((n) => n.type === 'asset')?.data)
+      .toMatchObject({
+        assetId,
+        name: 'Juno Park',
+        triggerWord: 'junopark',
+        kind: 'character',
+        image: trained.images.find((i) => i.id === trained.cover)!.file,
+      });
+    await assetNode
+      .getByTestId('asset-version')
+      .getByText(/JUNO_PARK_v01/)
+      .first()
+      .waitFor({ state: 'attached' });
     await assetNode.getByTestId('asset-version').selectOption('1');
     await shoot(page, 'asset-dragged-onto-canvas');
     await assetNode.screenshot({ path: join(SHOTS_DIR, 'asset-node-linked.png') });
@@ -215,7 +263,12 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
     const graph = await savedGraph(id);
     const take = graph.nodes.find((n) => n.id === 'shot-1')!.data.activeTake as string;
     const sidecar = JSON.parse(await readFile(join(session.home, 'Projects', id, take.replace(/\.png$/, '.json')), 'utf8'));
-    expect(sidecar.params).toMatchObject({ lora_asset: assetId, lora_version: 'JUNO_PARK_v01', lora_sha256: trained.versions[0]!.sha256, trigger_word: 'junopark' });
+    expect(sidecar.params).toMatchObject({
+      lora_asset: assetId,
+      lora_version: 'JUNO_PARK_v01',
+      lora_sha256: trained.versions[0]!.sha256,
+      trigger_word: 'junopark',
+    });
     expect(sidecar.inputs.lora).toBe('01_Assets/AI_Models/JUNO_PARK_v01.safetensors');
     expect(sidecar.prompt).toBe('junopark, portrait at the window');
 
@@ -231,5 +284,17 @@ describe('media and library assets on the canvas (Chromium, real engine)', () =>
 });
 
 function ffmpegClip(path: string) {
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=1', '-pix_fmt', 'yuv420p', path]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=320x240:rate=25:duration=1',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ]);
 }

@@ -66,19 +66,39 @@ describe('Asset Manager (Chromium, real engine, CPU trainer)', () => {
   it('links an Asset node on the canvas to the library asset and its LoRA versions', async () => {
     const base = session.engine.baseUrl;
     const [asset] = ((await (await fetch(`${base}/api/v1/assets`)).json()) as { assets: Array<{ id: string; name: string }> }).assets;
-    const created = (await (await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Asset Canvas' }) })).json()) as { id: string };
+    const created = (await (
+      await fetch(`${base}/api/v1/projects`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Asset Canvas' }),
+      })
+    ).json()) as { id: string };
     const graph = { nodes: [{ id: 'asset-1', type: 'asset', position: { x: 0, y: 0 }, data: { name: 'Untitled asset', kind: 'character' } }], edges: [] };
-    expect((await fetch(`${base}/api/v1/projects/${created.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph, version: 1 }) })).ok).toBe(true);
+    expect(
+      (
+        await fetch(`${base}/api/v1/projects/${created.id}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ graph, version: 1 }),
+        })
+      ).ok,
+    ).toBe(true);
     const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${base}/projects/${created.id}`);
     const select = page.getByTestId('asset-library');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=asset-library] option').length > 1);
     await select.selectOption(asset!.id);
-    await page.getByTestId('asset-version').getByText(/KIRA_VALE_v01/).first().waitFor({ state: 'attached' });
-    await expect.poll(async () => {
-      const saved = (await (await fetch(`${base}/api/v1/projects/${created.id}`)).json()) as { graph: { nodes: Array<{ data: Record<string, unknown> }> } };
-      return saved.graph.nodes[0]!.data;
-    }).toMatchObject({ assetId: asset!.id, name: 'Kira Vale', triggerWord: 'kiravale' });
+    await page
+      .getByTestId('asset-version')
+      .getByText(/KIRA_VALE_v01/)
+      .first()
+      .waitFor({ state: 'attached' });
+    await expect
+      .poll(async () => {
+        const saved = (await (await fetch(`${base}/api/v1/projects/${created.id}`)).json()) as { graph: { nodes: Array<{ data: Record<string, unknown> }> } };
+        return saved.graph.nodes[0]!.data;
+      })
+      .toMatchObject({ assetId: asset!.id, name: 'Kira Vale', triggerWord: 'kiravale' });
     await page.locator('img[alt="Cover of Kira Vale"]').waitFor();
     await session.screenshot(page, 'assets-canvas-node');
     await page.close();

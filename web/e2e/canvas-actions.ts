@@ -12,11 +12,7 @@ export async function dragBetween(page: Page, from: string, to: string) {
 
 /** Connects an output socket of one node to an input socket of another. */
 export async function connect(page: Page, fromNode: string, output: string, toNode: string, input: string) {
-  await dragBetween(
-    page,
-    `${fromNode} .svelte-flow__handle[data-handleid="${output}"]`,
-    `${toNode} .svelte-flow__handle[data-handleid="${input}"]`,
-  );
+  await dragBetween(page, `${fromNode} .svelte-flow__handle[data-handleid="${output}"]`, `${toNode} .svelte-flow__handle[data-handleid="${input}"]`);
   await page.mouse.up();
 }
 

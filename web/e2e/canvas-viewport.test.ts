@@ -38,7 +38,11 @@ function bigGraph(count: number) {
       id: `n${i}`,
       type: 'shot',
       position: { x: (i % 50) * 320, y: Math.floor(i / 50) * 520 },
-      data: { scene: `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`, shot: `SHOT_${String(10 + (i % 100) * 10).padStart(4, '0')}`, prompt: `shot ${i}` },
+      data: {
+        scene: `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`,
+        shot: `SHOT_${String(10 + (i % 100) * 10).padStart(4, '0')}`,
+        prompt: `shot ${i}`,
+      },
     })),
     edges: [],
   };
@@ -46,14 +50,23 @@ function bigGraph(count: number) {
 
 async function projectWith(name: string, graph: unknown): Promise<string> {
   const base = session.engine.baseUrl;
-  const { id } = (await (await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })).json()) as { id: string };
-  const saved = await fetch(`${base}/api/v1/projects/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph, version: 1 }) });
+  const { id } = (await (
+    await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+  ).json()) as { id: string };
+  const saved = await fetch(`${base}/api/v1/projects/${id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ graph, version: 1 }),
+  });
   expect(saved.status).toBe(200);
   return id;
 }
 
 async function viewportOf(page: Page) {
-  const transform = await page.locator('.svelte-flow__viewport').first().evaluate((el) => (el as HTMLElement).style.transform);
+  const transform = await page
+    .locator('.svelte-flow__viewport')
+    .first()
+    .evaluate((el) => (el as HTMLElement).style.transform);
   const [, x, y, zoom] = /translate\(([-\d.]+)px, ?([-\d.]+)px\) scale\(([-\d.]+)\)/.exec(transform)!.map(Number);
   return { x: x!, y: y!, zoom: zoom! };
 }
@@ -109,7 +122,8 @@ describe('canvas first view (Chromium)', () => {
       for (let y = box.y + box.height - 20; y > box.y + 120; y -= 7)
         for (let x = box.x + 300; x < box.x + box.width - 260; x += 7) {
           const el = document.elementFromPoint(x, y);
-          if (el?.closest('.svelte-flow__pane') && !el.closest('.svelte-flow__node, .svelte-flow__panel, .svelte-flow__minimap, .svelte-flow__controls')) return { x, y };
+          if (el?.closest('.svelte-flow__pane') && !el.closest('.svelte-flow__node, .svelte-flow__panel, .svelte-flow__minimap, .svelte-flow__controls'))
+            return { x, y };
         }
       return null;
     }, pane);
@@ -129,5 +143,4 @@ describe('canvas first view (Chromium)', () => {
     expect(reopened.y).toBeCloseTo(left.y, 0);
     await page.close();
   }, 900_000);
-
 });

@@ -49,7 +49,14 @@ async function openCanvas(id: string): Promise<Page> {
 
 async function serverGraph(id: string) {
   const res = await fetch(`${engine.baseUrl}/api/v1/projects/${id}`);
-  return ((await res.json()) as { graph: { nodes: Array<{ id: string; type: string; data: Record<string, unknown> }>; edges: Array<{ source: string; target: string; sourceHandle: string; targetHandle: string }> } }).graph;
+  return (
+    (await res.json()) as {
+      graph: {
+        nodes: Array<{ id: string; type: string; data: Record<string, unknown> }>;
+        edges: Array<{ source: string; target: string; sourceHandle: string; targetHandle: string }>;
+      };
+    }
+  ).graph;
 }
 
 describe('Production Canvas (Chromium)', () => {
@@ -73,7 +80,11 @@ describe('Production Canvas (Chromium)', () => {
     await page.mouse.move(pBox.x - 340, pBox.y + 40, { steps: 8 });
     await page.mouse.up();
 
-    await dragBetween(page, '[data-testid="node-pipeline"] .svelte-flow__handle[data-handleid="pipeline"]', '[data-testid="node-shot"] .svelte-flow__handle[data-handleid="pipeline"]');
+    await dragBetween(
+      page,
+      '[data-testid="node-pipeline"] .svelte-flow__handle[data-handleid="pipeline"]',
+      '[data-testid="node-shot"] .svelte-flow__handle[data-handleid="pipeline"]',
+    );
     await page.mouse.up();
     await page.locator('.svelte-flow__edge').first().waitFor();
     await expect.poll(async () => (await serverGraph(id)).edges.length, { timeout: 20_000 }).toBe(1);
@@ -92,7 +103,11 @@ describe('Production Canvas (Chromium)', () => {
     await page.mouse.up();
     await page.getByTestId('undo').waitFor();
     // The shot's pipeline input is taken; try its Audio input from a Pipeline output instead: wrong type.
-    await dragBetween(page, '[data-testid="node-pipeline"] .svelte-flow__handle[data-handleid="pipeline"]', '[data-testid="node-shot"] .svelte-flow__handle[data-handleid="audio"]');
+    await dragBetween(
+      page,
+      '[data-testid="node-pipeline"] .svelte-flow__handle[data-handleid="pipeline"]',
+      '[data-testid="node-shot"] .svelte-flow__handle[data-handleid="audio"]',
+    );
     const hint = page.getByTestId('connection-hint');
     await hint.waitFor();
     expect(await hint.textContent()).toContain('PipelineReference cannot connect to Audio');

@@ -14,7 +14,13 @@ describe('dashboard (Chromium)', () => {
     const made: string[] = [];
     for (let i = 0; i < 66; i += 6) {
       const batch = await Promise.all(
-        Array.from({ length: 6 }, (_, k) => createProject({ workspace, templatesDir: join(REPO_ROOT, 'templates'), request: { name: `Reel ${String(i + k).padStart(2, '0')}`, description: 'archive' } })),
+        Array.from({ length: 6 }, (_, k) =>
+          createProject({
+            workspace,
+            templatesDir: join(REPO_ROOT, 'templates'),
+            request: { name: `Reel ${String(i + k).padStart(2, '0')}`, description: 'archive' },
+          }),
+        ),
       );
       made.push(...batch.map((p) => p.id));
     }

@@ -19,7 +19,23 @@ beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'studio-motion-e2e-'));
   // Long enough (and big enough) that the node shows its progress for a while.
   const file = join(home, 'walk.mp4');
-  execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=960x540:r=24:d=40', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file]);
+  execFileSync('ffmpeg', [
+    '-nostdin',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=960x540:r=24:d=40',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    file,
+  ]);
   clip = await readFile(file);
   engine = await spawnEngine({ env: { STUDIO_HOME: home, RUNNER_BACKEND: 'process' }, timeoutMs: 120_000 });
   browser = await launchChromium();
@@ -34,12 +50,25 @@ afterAll(async () => {
 describe('Extract motion on a Motion Source node (Chromium)', () => {
   it('shows the method, runs Extract motion with progress in the node, then shows and passes on the motion map', async () => {
     const base = engine.baseUrl;
-    const { id } = (await (await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Motion Walk' }) })).json()) as { id: string };
+    const { id } = (await (
+      await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Motion Walk' }) })
+    ).json()) as { id: string };
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(clip)], { type: 'video/mp4' }), 'walk.mp4');
     const imported = (await (await fetch(`${base}/api/v1/projects/${id}/media`, { method: 'POST', body: form })).json()) as { path: string };
-    const graph = { nodes: [{ id: 'motion-1', type: 'motionSource', position: { x: 80, y: 60 }, data: { label: 'Walk cycle', source: imported.path } }], edges: [] };
-    expect((await fetch(`${base}/api/v1/projects/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph, version: 1 }) })).status).toBe(200);
+    const graph = {
+      nodes: [{ id: 'motion-1', type: 'motionSource', position: { x: 80, y: 60 }, data: { label: 'Walk cycle', source: imported.path } }],
+      edges: [],
+    };
+    expect(
+      (
+        await fetch(`${base}/api/v1/projects/${id}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ graph, version: 1 }),
+        })
+      ).status,
+    ).toBe(200);
 
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
@@ -52,10 +81,12 @@ describe('Extract motion on a Motion Source node (Chromium)', () => {
     expect(await node.locator('video').first().getAttribute('src')).toContain(imported.path);
     expect(await node.getByTestId('motion-map').count()).toBe(0);
     await node.getByTestId('motion-method').selectOption('difference');
-    await expect.poll(async () => {
-      const saved = (await (await fetch(`${base}/api/v1/projects/${id}`)).json()) as { graph: { nodes: Array<{ data: { params?: { method?: string } } }> } };
-      return saved.graph.nodes[0]!.data.params?.method;
-    }).toBe('difference');
+    await expect
+      .poll(async () => {
+        const saved = (await (await fetch(`${base}/api/v1/projects/${id}`)).json()) as { graph: { nodes: Array<{ data: { params?: { method?: string } } }> } };
+        return saved.graph.nodes[0]!.data.params?.method;
+      })
+      .toBe('difference');
 
     await node.getByTestId('extract-motion').click();
     await node.getByTestId('node-progress').waitFor({ timeout: 30_000 });

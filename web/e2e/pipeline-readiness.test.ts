@@ -25,7 +25,11 @@ beforeAll(async () => {
     WORKER_VRAM_GB: '80',
   });
   // One measured run: test-gpu-sleep reports a 9 GB peak at standard quality (its manifest says 16 GB).
-  projectId = await projectWithShot(session.engine.baseUrl, { name: 'Readiness', pipelineId: 'test-gpu-sleep', extra: { params: { sleep_ms: 100, peak_vram_mb: 9216 } } });
+  projectId = await projectWithShot(session.engine.baseUrl, {
+    name: 'Readiness',
+    pipelineId: 'test-gpu-sleep',
+    extra: { params: { sleep_ms: 100, peak_vram_mb: 9216 } },
+  });
   const done = await waitForTask(session.engine.baseUrl, await generate(session.engine.baseUrl, projectId), ['succeeded', 'failed'], 60_000);
   if (done.status !== 'succeeded') throw new Error(`the measured run failed: ${done.error}`);
 }, 300_000);
@@ -70,7 +74,9 @@ describe('pipeline readiness in the canvas (a real GPU worker process, no GPU mo
 
     // Back to the measured one: both figures on the node, no warning.
     await page.locator(pipelineNode).getByTestId('pipeline-select').selectOption('test-gpu-sleep');
-    await expect.poll(() => page.locator(pipelineNode).getByTestId('pipeline-figures').textContent()).toMatch(/manifest 12 GB low · 16 GB standard · 24 GB high\s*seen 9 GB peak · needs 11 GB/);
+    await expect
+      .poll(() => page.locator(pipelineNode).getByTestId('pipeline-figures').textContent())
+      .toMatch(/manifest 12 GB low · 16 GB standard · 24 GB high\s*seen 9 GB peak · needs 11 GB/);
     expect(await page.locator(pipelineNode).getByTestId('pipeline-unverified').count()).toBe(0);
     await page.close();
   });
@@ -86,7 +92,9 @@ describe('pipeline readiness in the canvas (a real GPU worker process, no GPU mo
     const panel = page.getByTestId('workers-panel');
     await expect.poll(() => panel.getByTestId('worker-pipelines').textContent()).toMatch(/^\s*Can start \d+ pipelines · \d+ images not built\s*$/);
     const row = panel.getByTestId('profile-test-gpu-sleep-standard');
-    await expect.poll(() => row.locator('td').allTextContents()).toEqual(['test-gpu-sleep', 'standard', '16 GB', '9 GB', '11 GB', expect.stringMatching(/^\d+$/), expect.stringMatching(/^[\d.]+ s$/)]);
+    await expect
+      .poll(() => row.locator('td').allTextContents())
+      .toEqual(['test-gpu-sleep', 'standard', '16 GB', '9 GB', '11 GB', expect.stringMatching(/^\d+$/), expect.stringMatching(/^[\d.]+ s$/)]);
     await session.screenshot(page, 'pipeline-readiness-workers');
     await page.close();
   });

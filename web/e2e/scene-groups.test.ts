@@ -43,9 +43,9 @@ describe('scene groups and settings (Chromium)', () => {
     await page.mouse.move(groupBox.x + 300, groupBox.y + 160, { steps: 10 });
     await page.mouse.up();
     await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/scene-group-drop.png` });
-    await expect.poll(async () => (await graph(id)).graph.nodes.find((n) => n.type === 'shot')?.parentId, { timeout: 20_000 }).toBe(
-      (await graph(id)).graph.nodes.find((n) => n.type === 'sceneGroup')!.id,
-    );
+    await expect
+      .poll(async () => (await graph(id)).graph.nodes.find((n) => n.type === 'shot')?.parentId, { timeout: 20_000 })
+      .toBe((await graph(id)).graph.nodes.find((n) => n.type === 'sceneGroup')!.id);
     await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/scene-group-with-shot.png` });
 
     await group.getByTestId('collapse').click();

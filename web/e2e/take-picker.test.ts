@@ -28,9 +28,22 @@ const TAKES = 120;
 describe('the take picker pages a shot with many takes (Chromium)', () => {
   it(`opens a shot with ${TAKES} takes reading only its newest 50, and pages in older ones on request`, async () => {
     const base = engine.baseUrl;
-    const { id } = (await (await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Take Picker' }) })).json()) as { id: string };
-    const graph = { nodes: [{ id: 'shot-1', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'many takes' } }], edges: [] };
-    expect((await fetch(`${base}/api/v1/projects/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph, version: 1 }) })).status).toBe(200);
+    const { id } = (await (
+      await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Take Picker' }) })
+    ).json()) as { id: string };
+    const graph = {
+      nodes: [{ id: 'shot-1', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'many takes' } }],
+      edges: [],
+    };
+    expect(
+      (
+        await fetch(`${base}/api/v1/projects/${id}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ graph, version: 1 }),
+        })
+      ).status,
+    ).toBe(200);
     const folder = join(home, 'Projects', id, '03_Renders', 'SCENE_01', 'SHOT_010');
     await mkdir(folder, { recursive: true });
     for (let n = 1; n <= TAKES; n++) await writeFile(join(folder, `SHOT-010_v01_take${String(n).padStart(2, '0')}.png`), PIXEL);
@@ -42,7 +55,8 @@ describe('the take picker pages a shot with many takes (Chromium)', () => {
     });
     await page.goto(`${base}/projects/${id}`);
     const select = page.locator('[data-testid="node-shot"] [data-testid="takes"]');
-    const takeOptions = () => select.locator('option').evaluateAll((options) => (options as HTMLOptionElement[]).map((o) => o.textContent ?? '').filter((t) => /take\d+/.test(t)));
+    const takeOptions = () =>
+      select.locator('option').evaluateAll((options) => (options as HTMLOptionElement[]).map((o) => o.textContent ?? '').filter((t) => /take\d+/.test(t)));
     await expect.poll(async () => (await takeOptions()).length, { timeout: 60_000 }).toBe(50);
     expect(takeRequests).toEqual(['?limit=50']);
     let shown = await takeOptions();

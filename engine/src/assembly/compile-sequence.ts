@@ -27,7 +27,10 @@ export interface CompiledSequence {
  * The rate a list is written at. An override's rate decides drop frame: it is kept only where the
  * rate has it (an assembler at 29.97 DF exported at 25 is 25 non-drop), unless asked for explicitly.
  */
-export function sequenceSettings(args: { data: { title: string; fps: FrameRate; dropFrame: boolean; recordStart: string }; overrides: Partial<SequenceSettings> }): SequenceSettings {
+export function sequenceSettings(args: {
+  data: { title: string; fps: FrameRate; dropFrame: boolean; recordStart: string };
+  overrides: Partial<SequenceSettings>;
+}): SequenceSettings {
   const { data, overrides } = args;
   const rate = overrides.rate ?? data.fps;
   const hasDropFrame = rate === '29.97' || rate === '59.94';
@@ -64,12 +67,17 @@ export function compileSequence({
 }): CompiledSequence {
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   const assembler = nodes.get(assemblerId);
-  if (!assembler || assembler.type !== 'vseAssembler') throw new InvalidRequestError(`no VSE Assembler '${assemblerId}' in this project`, { assembler: assemblerId });
+  if (!assembler || assembler.type !== 'vseAssembler')
+    throw new InvalidRequestError(`no VSE Assembler '${assemblerId}' in this project`, { assembler: assemblerId });
   const data = assembler.data as { title: string; fps: FrameRate; dropFrame: boolean; recordStart: string };
   const settings = sequenceSettings({ data, overrides });
   const fps = Number(settings.rate);
   const { shots, missing, frames: total, warnings } = sequenceShots(graph, assemblerId, fps, media);
-  const into = (handle: string) => graph.edges.filter((e) => e.target === assemblerId && e.targetHandle === handle).map((e) => nodes.get(e.source)!).filter(Boolean);
+  const into = (handle: string) =>
+    graph.edges
+      .filter((e) => e.target === assemblerId && e.targetHandle === handle)
+      .map((e) => nodes.get(e.source)!)
+      .filter(Boolean);
 
   const events: WriteEdlEvent[] = [];
   const recordInOf = new Map<string, number>();

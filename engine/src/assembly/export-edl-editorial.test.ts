@@ -22,7 +22,12 @@ const shot = (id: string, scene: string, shotName: string, extra: Record<string,
   position: { x: 0, y: 0 },
   data: { scene, shot: shotName, duration: 2, activeTake: takeOf(scene, shotName), ...extra },
 });
-const vse = (extra: Record<string, unknown> = {}) => ({ id: 'vse', type: 'vseAssembler', position: { x: 900, y: 0 }, data: { title: 'Cut', fps: '24', ...extra } });
+const vse = (extra: Record<string, unknown> = {}) => ({
+  id: 'vse',
+  type: 'vseAssembler',
+  position: { x: 900, y: 0 },
+  data: { title: 'Cut', fps: '24', ...extra },
+});
 const wire = (id: string, source: string) => ({ id, source, sourceHandle: 'output', target: 'vse', targetHandle: 'sequence' });
 
 async function project(name: string, nodes: unknown[], payload: Record<string, unknown> = {}): Promise<string> {
@@ -36,10 +41,11 @@ async function project(name: string, nodes: unknown[], payload: Record<string, u
 }
 
 const get = (id: string, query = '') => app.inject({ method: 'GET', url: `/api/v1/projects/${id}/edl?assembler=vse${query}` });
-const check = async (id: string) => (await app.inject({ method: 'GET', url: `/api/v1/projects/${id}/edl/check?assembler=vse` })).json() as {
-  frames: number;
-  warnings: Array<{ nodeId: string; severity: string; code: string; message: string }>;
-};
+const check = async (id: string) =>
+  (await app.inject({ method: 'GET', url: `/api/v1/projects/${id}/edl/check?assembler=vse` })).json() as {
+    frames: number;
+    warnings: Array<{ nodeId: string; severity: string; code: string; message: string }>;
+  };
 
 describe('the project frame rate', () => {
   it('is chosen at creation (a JSON number or string), saved in project.json, and 24 for old projects', async () => {
@@ -95,7 +101,9 @@ describe('exporting the cut', () => {
     const res = await app.inject({ method: 'POST', url: `/api/v1/projects/${id}/edl`, payload: { assembler: 'vse' } });
     expect(res.statusCode, res.body).toBe(201);
     const answer = res.json() as { frames: number; warnings: Array<{ nodeId: string; code: string; message: string }> };
-    expect(answer.warnings).toEqual([expect.objectContaining({ nodeId: 'b', code: 'DISSOLVE_SHORTENED', message: expect.stringContaining('from 30 to 6 frames') })]);
+    expect(answer.warnings).toEqual([
+      expect.objectContaining({ nodeId: 'b', code: 'DISSOLVE_SHORTENED', message: expect.stringContaining('from 30 to 6 frames') }),
+    ]);
     const list = readEdl({ text: (await get(id)).body, rate: '24', strict: true });
     const length = list.events.at(-1)!.recordOut.frames - list.events[0]!.recordIn.frames;
     expect(length).toBe(answer.frames);
@@ -106,15 +114,25 @@ describe('exporting the cut', () => {
   });
 
   it('a long dissolve is shortened with a notice, never silently', async () => {
-    const id = await project('Long dissolve', [shot('a', 'SCENE_01', 'SHOT_010', { transition: { type: 'dissolve', frames: 600 } }), shot('b', 'SCENE_01', 'SHOT_020', { duration: 1.5 }), vse()]);
+    const id = await project('Long dissolve', [
+      shot('a', 'SCENE_01', 'SHOT_010', { transition: { type: 'dissolve', frames: 600 } }),
+      shot('b', 'SCENE_01', 'SHOT_020', { duration: 1.5 }),
+      vse(),
+    ]);
     const { warnings } = await check(id);
-    expect(warnings).toEqual([expect.objectContaining({ nodeId: 'a', severity: 'notice', code: 'DISSOLVE_SHORTENED', message: expect.stringContaining('from 600 to 36 frames') })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ nodeId: 'a', severity: 'notice', code: 'DISSOLVE_SHORTENED', message: expect.stringContaining('from 600 to 36 frames') }),
+    ]);
     const res = await app.inject({ method: 'POST', url: `/api/v1/projects/${id}/edl`, payload: { assembler: 'vse' } });
     expect((res.json() as { warnings: unknown[] }).warnings).toHaveLength(1);
   });
 
   it('refuses trims outside the take, checked against its probed length, before anything is written', async () => {
-    const id = await project('Trims', [shot('a', 'SCENE_01', 'SHOT_010', { inPoint: 5, outPoint: 1 }), shot('b', 'SCENE_01', 'SHOT_020', { duration: 4, outPoint: 3 }), vse()]);
+    const id = await project('Trims', [
+      shot('a', 'SCENE_01', 'SHOT_010', { inPoint: 5, outPoint: 1 }),
+      shot('b', 'SCENE_01', 'SHOT_020', { duration: 4, outPoint: 3 }),
+      vse(),
+    ]);
     const dir = join(ctx.workspace.projectsDir, id);
     await makeTake(join(dir, takeOf('SCENE_01', 'SHOT_010')), { seconds: 2, width: 320, height: 180 });
     await makeTake(join(dir, takeOf('SCENE_01', 'SHOT_020')), { seconds: 2, width: 320, height: 180 });
@@ -140,7 +158,11 @@ describe('exporting the cut', () => {
   });
 
   it('says when a take runs at another rate than the list, in the answer and on each event, and conforms it', async () => {
-    const id = await project('Rates', [shot('a', 'SCENE_01', 'SHOT_010', { transition: { type: 'dissolve', frames: 10 } }), shot('b', 'SCENE_01', 'SHOT_020'), vse({ fps: '25' })]);
+    const id = await project('Rates', [
+      shot('a', 'SCENE_01', 'SHOT_010', { transition: { type: 'dissolve', frames: 10 } }),
+      shot('b', 'SCENE_01', 'SHOT_020'),
+      vse({ fps: '25' }),
+    ]);
     const dir = join(ctx.workspace.projectsDir, id);
     await makeTake(join(dir, takeOf('SCENE_01', 'SHOT_010')), { seconds: 2, fps: 24, width: 320, height: 180 });
     await makeTake(join(dir, takeOf('SCENE_01', 'SHOT_020')), { seconds: 2, fps: 24, width: 320, height: 180 });

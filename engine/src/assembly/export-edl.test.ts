@@ -21,7 +21,13 @@ const shot = (id: string, scene: string, shotName: string, extra: Record<string,
   data: { scene, shot: shotName, duration: 4, activeTake: `03_Renders/${scene}/${shotName}/${shotName.replace('_', '-')}_v01_take01.mp4`, ...extra },
 });
 const vse = { id: 'vse', type: 'vseAssembler', position: { x: 900, y: 0 }, data: { title: 'Harbour Cut', fps: '24' } };
-const wire = (id: string, source: string, target = 'vse', handles = ['output', 'sequence']) => ({ id, source, sourceHandle: handles[0]!, target, targetHandle: handles[1]! });
+const wire = (id: string, source: string, target = 'vse', handles = ['output', 'sequence']) => ({
+  id,
+  source,
+  sourceHandle: handles[0]!,
+  target,
+  targetHandle: handles[1]!,
+});
 
 async function project(name: string, graph: unknown) {
   const { id } = (await app.inject({ method: 'POST', url: '/api/v1/projects', payload: { name } })).json() as { id: string };
@@ -69,7 +75,10 @@ describe('compiling the cut to an EDL', () => {
 
   it('takes overrides: frame rate, drop frame, record start and title', async () => {
     const id = await project('Overrides', { nodes: [shot('a', 'SCENE_01', 'SHOT_010'), vse], edges: [wire('e', 'a')] });
-    const res = await app.inject({ method: 'GET', url: `/api/v1/projects/${id}/edl?assembler=vse&fps=29.97&drop_frame=true&record_start=00:59:58:00&title=Broadcast` });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/v1/projects/${id}/edl?assembler=vse&fps=29.97&drop_frame=true&record_start=00:59:58:00&title=Broadcast`,
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.body).toContain('TITLE: Broadcast');
     expect(res.body).toContain('FCM: DROP FRAME');
@@ -90,7 +99,10 @@ describe('compiling the cut to an EDL', () => {
   });
 
   it('Export EDL saves the list under 04_Project_Files/EDLs, commits it and offers it for download', async () => {
-    const id = await project('Export', { nodes: [shot('a', 'SCENE_01', 'SHOT_010'), shot('b', 'SCENE_01', 'SHOT_020'), vse], edges: [wire('e1', 'a'), wire('e2', 'b')] });
+    const id = await project('Export', {
+      nodes: [shot('a', 'SCENE_01', 'SHOT_010'), shot('b', 'SCENE_01', 'SHOT_020'), vse],
+      edges: [wire('e1', 'a'), wire('e2', 'b')],
+    });
     const res = await app.inject({ method: 'POST', url: `/api/v1/projects/${id}/edl`, payload: { assembler: 'vse' } });
     expect(res.statusCode, res.body).toBe(201);
     const { files } = res.json() as { files: Array<{ path: string; url: string }> };
@@ -104,7 +116,12 @@ describe('compiling the cut to an EDL', () => {
   });
 
   it('splits a cut of over 999 events into numbered lists', async () => {
-    const nodes = [vse, ...Array.from({ length: 1200 }, (_, i) => shot(`s${i}`, `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`, `SHOT_${String(10 * (1 + (i % 100))).padStart(3, '0')}`, { duration: 1 }))];
+    const nodes = [
+      vse,
+      ...Array.from({ length: 1200 }, (_, i) =>
+        shot(`s${i}`, `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`, `SHOT_${String(10 * (1 + (i % 100))).padStart(3, '0')}`, { duration: 1 }),
+      ),
+    ];
     const edges = nodes.slice(1).map((n, i) => wire(`e${i}`, n.id));
     const id = await project('Long cut', { nodes, edges });
     const res = await app.inject({ method: 'GET', url: `/api/v1/projects/${id}/edl?assembler=vse&part=2` });

@@ -46,7 +46,15 @@ async function probeSequenceMedia(args: { room: ProjectSource; sequence: Compile
  * check the trims, their rates give source timecodes, the audio's lengths end the dialogue events.
  * Does not refuse: the canvas shows what it finds before export.
  */
-export async function checkFromRoom({ room, assemblerId, overrides }: { room: ProjectSource; assemblerId: string; overrides?: Partial<SequenceSettings> }): Promise<CompiledSequence> {
+export async function checkFromRoom({
+  room,
+  assemblerId,
+  overrides,
+}: {
+  room: ProjectSource;
+  assemblerId: string;
+  overrides?: Partial<SequenceSettings>;
+}): Promise<CompiledSequence> {
   const graph = room.graph();
   const first = compileSequence({ graph, assemblerId, overrides });
   const media = await probeSequenceMedia({ room, sequence: first });
@@ -75,8 +83,7 @@ export async function compileFromRoom({
     });
   if (!sequence.shots.length) throw new EmptySequenceError('nothing is wired into the assembler yet: connect shots to its Sequence input');
   const errors = sequence.warnings.filter((w) => w.severity === 'error');
-  if (errors.length)
-    throw new SequenceProblemError(errors.map((w) => `${w.scene}/${w.shot}: ${w.message}`).join('; '), { warnings: sequence.warnings });
+  if (errors.length) throw new SequenceProblemError(errors.map((w) => `${w.scene}/${w.shot}: ${w.message}`).join('; '), { warnings: sequence.warnings });
   const lists = writeEdl({ ...sequence.settings, events: sequence.events });
   return { sequence, lists };
 }
@@ -96,7 +103,11 @@ export async function saveEdl({
   const at = new Date();
   return queue.run(room.id, async () => {
     await mkdir(join(room.dir, EDLS_DIR), { recursive: true });
-    const paths = await freeNames({ dir: room.dir, lists, name: (part, copy) => edlFileName({ title: sequence.settings.title, part, parts: lists.length, at, copy }) });
+    const paths = await freeNames({
+      dir: room.dir,
+      lists,
+      name: (part, copy) => edlFileName({ title: sequence.settings.title, part, parts: lists.length, at, copy }),
+    });
     // The same lists exported again within the same second: already saved and committed.
     if (paths === null) return lists.map((_, i) => `${EDLS_DIR}/${edlFileName({ title: sequence.settings.title, part: i + 1, parts: lists.length, at })}`);
     for (let i = 0; i < lists.length; i++) await atomicWriteFile(join(room.dir, paths[i]!), lists[i]!);

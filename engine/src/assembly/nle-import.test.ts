@@ -15,7 +15,13 @@ const shot = (id: string, scene: string, shotName: string, extra: Record<string,
   position: { x: 0, y: 0 },
   data: { scene, shot: shotName, duration: 2, activeTake: takeOf(scene, shotName), ...extra },
 });
-const wire = (id: string, source: string, targetHandle = 'sequence') => ({ id, source, sourceHandle: targetHandle === 'audio' ? 'audio' : 'output', target: 'vse', targetHandle });
+const wire = (id: string, source: string, targetHandle = 'sequence') => ({
+  id,
+  source,
+  sourceHandle: targetHandle === 'audio' ? 'audio' : 'output',
+  target: 'vse',
+  targetHandle,
+});
 
 async function project(name: string, graph: unknown): Promise<string> {
   const { id } = (await app.inject({ method: 'POST', url: '/api/v1/projects', payload: { name } })).json() as { id: string };
@@ -33,7 +39,12 @@ describe('an NLE importing our lists by reel and clip name alone', () => {
         shot('a2', 'SCENE_01', 'SHOT_020'),
         shot('b1', 'SCENE_02', 'SHOT_010', { transition: { type: 'dissolve', frames: 6 } }),
         shot('b2', 'SCENE_02', 'SHOT_020'),
-        { id: 'line', type: 'audio', position: { x: 0, y: 0 }, data: { scene: 'SCENE_02', shot: 'SHOT_010', text: 'Hello', activeTake: '03_Renders/SCENE_02/SHOT_010/SHOT-010_v01_take02.wav' } },
+        {
+          id: 'line',
+          type: 'audio',
+          position: { x: 0, y: 0 },
+          data: { scene: 'SCENE_02', shot: 'SHOT_010', text: 'Hello', activeTake: '03_Renders/SCENE_02/SHOT_010/SHOT-010_v01_take02.wav' },
+        },
         { id: 'vse', type: 'vseAssembler', position: { x: 900, y: 0 }, data: { title: 'Import', fps: '24' } },
       ],
       edges: [wire('e1', 'a1'), wire('e2', 'a2'), wire('e3', 'b1'), wire('e4', 'b2'), wire('e5', 'line', 'audio')],

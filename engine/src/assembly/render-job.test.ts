@@ -11,7 +11,9 @@ beforeAll(async () => (studio = await jobApp({ concurrency: 2 })));
 afterAll(() => studio?.close());
 
 const json = (method: string, path: string, body?: unknown) =>
-  fetch(`${studio.base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+  fetch(`${studio.base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(
+    async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }),
+  );
 
 describe('Render Final Video (engine, worker, ffmpeg renderer)', () => {
   it('renders the cut from its EDL into 06_Exports, to the frame, and makes it the assembler’s last export', async () => {
@@ -55,7 +57,22 @@ describe('Render Final Video (engine, worker, ffmpeg renderer)', () => {
     expect(done.status, done.error ?? '').toBe('succeeded');
     const output = done.result!.take;
     expect(output).toMatch(/^06_Exports\/Lighthouse_\d{8}T\d{6}\.mp4$/);
-    const frames = execFileSync('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', join(studio.home, 'Projects', id, output)], { encoding: 'utf8' }).trim();
+    const frames = execFileSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_packets',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_packets',
+        '-of',
+        'csv=p=0',
+        join(studio.home, 'Projects', id, output),
+      ],
+      { encoding: 'utf8' },
+    ).trim();
     expect(Number(frames)).toBe(24 + 24 - 12);
     expect(await readdir(join(studio.home, 'Projects', id, '06_Exports'))).toEqual([output.split('/')[1]]);
     try {

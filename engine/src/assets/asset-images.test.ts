@@ -16,18 +16,34 @@ describe("a library asset's image wired into a Shot's image socket", () => {
   it("is copied into the project (LFS, committed, once) and named as the shot's input", async () => {
     const { body: asset } = await createAsset(studio.base, { name: 'Mara', kind: 'character', trigger_word: 'mara' });
     const bytes = await Promise.all([referenceImage(3), referenceImage(4)]);
-    const upload = await uploadImages(studio.base, asset.id, bytes.map((b, i) => ({ name: `mara_${i}.png`, bytes: b })));
+    const upload = await uploadImages(
+      studio.base,
+      asset.id,
+      bytes.map((b, i) => ({ name: `mara_${i}.png`, bytes: b })),
+    );
     const chosen = upload.body.asset.images[1] as { file: string; sha256: string };
 
     // i2v-ltx (its image input is required; it needs a GPU, so the job is built and prepared here, not run).
     const id = await projectWithShot(studio.base, { name: 'Mara Turns', pipelineId: 'i2v-ltx', prompt: 'she turns', extra: { taskType: 'image-to-video' } });
     const room = await studio.ctx.rooms.get(id);
     const graph = room.graph();
-    graph.nodes.push({ id: 'mara', type: 'asset', position: { x: -300, y: 200 }, data: { name: 'Mara', kind: 'character', assetId: asset.id, image: chosen.file, preview: null } });
+    graph.nodes.push({
+      id: 'mara',
+      type: 'asset',
+      position: { x: -300, y: 200 },
+      data: { name: 'Mara', kind: 'character', assetId: asset.id, image: chosen.file, preview: null },
+    });
     graph.edges.push({ id: 'e-image', source: 'mara', sourceHandle: 'image', target: 'shot-1', targetHandle: 'image' });
     const prepare = () =>
       attachAssetImages({
-        data: buildGenerationRequest({ projectId: id, graph, manifest: room.projectManifest, nodeId: 'shot-1', catalogue: studio.ctx.catalogue, pickPipeline: () => null }),
+        data: buildGenerationRequest({
+          projectId: id,
+          graph,
+          manifest: room.projectManifest,
+          nodeId: 'shot-1',
+          catalogue: studio.ctx.catalogue,
+          pickPipeline: () => null,
+        }),
         library: studio.ctx.assets!.library,
         queue: studio.ctx.queue,
         projectDir: join(studio.home, 'Projects', id),

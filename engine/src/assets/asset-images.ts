@@ -16,7 +16,17 @@ import { PROJECT_ASSETS_DIR, parseProjectAssetImage } from './project-assets.ts'
  * project stays self-contained and the take's inputs name a file of the project. Once there, it is
  * not copied again.
  */
-export async function attachAssetImages({ data, library, queue, projectDir }: { data: GenerateJobData; library: AssetLibrary; queue: GitQueue; projectDir: string }): Promise<GenerateJobData> {
+export async function attachAssetImages({
+  data,
+  library,
+  queue,
+  projectDir,
+}: {
+  data: GenerateJobData;
+  library: AssetLibrary;
+  queue: GitQueue;
+  projectDir: string;
+}): Promise<GenerateJobData> {
   const wanted = Object.values(data.inputs)
     .map(parseProjectAssetImage)
     .filter((x): x is { assetId: string; image: string } => x !== null);
@@ -25,7 +35,11 @@ export async function attachAssetImages({ data, library, queue, projectDir }: { 
     if (await stat(join(projectDir, target)).catch(() => null)) continue;
     const asset = await library.get(assetId);
     const entry = asset.images.find((i) => i.file === image);
-    if (!entry) throw new AssetNotFoundError(`${asset.name} has no image ${image.slice(7, 40)} any more: choose another of its images`, { asset: assetId, image: image.slice(0, 80) });
+    if (!entry)
+      throw new AssetNotFoundError(`${asset.name} has no image ${image.slice(7, 40)} any more: choose another of its images`, {
+        asset: assetId,
+        image: image.slice(0, 80),
+      });
     const snapshot = `${PROJECT_ASSETS_DIR}/${assetId}/asset.json`;
     await queue.run(data.projectId, async () => {
       if (await stat(join(projectDir, target)).catch(() => null)) return;

@@ -85,7 +85,8 @@ export class AssetLibrary {
   filePath(id: string, rel: string): string {
     const dir = this.dir(id);
     const full = resolve(dir, rel);
-    if (!full.startsWith(dir + sep) || !/^(images|thumbs|versions)\/[A-Za-z0-9_.-]+$/.test(rel)) throw new InvalidRequestError('not a file of this asset', { path: rel.slice(0, 200) });
+    if (!full.startsWith(dir + sep) || !/^(images|thumbs|versions)\/[A-Za-z0-9_.-]+$/.test(rel))
+      throw new InvalidRequestError('not a file of this asset', { path: rel.slice(0, 200) });
     return full;
   }
 
@@ -93,13 +94,17 @@ export class AssetLibrary {
     const text = await readFile(join(this.dir(id), 'asset.json'), 'utf8').catch(() => null);
     if (text === null) throw new AssetNotFoundError(`no asset '${id}'`, { id });
     // Older formats are upgraded on load; the file is written in the current one at its next change.
-    return AssetManifest.parse(migrateFile(migrateAsset, JSON.parse(text), join(this.dir(id), 'asset.json'), (message, data) => new StudioError(message, data)));
+    return AssetManifest.parse(
+      migrateFile(migrateAsset, JSON.parse(text), join(this.dir(id), 'asset.json'), (message, data) => new StudioError(message, data)),
+    );
   }
 
   async list(): Promise<AssetManifest[]> {
     await this.ready();
     const entries = await readdir(this.root, { withFileTypes: true });
-    const assets = await Promise.all(entries.filter((e) => e.isDirectory() && AssetId.safeParse(e.name).success).map((e) => this.get(e.name).catch(() => null)));
+    const assets = await Promise.all(
+      entries.filter((e) => e.isDirectory() && AssetId.safeParse(e.name).success).map((e) => this.get(e.name).catch(() => null)),
+    );
     return assets.filter((a): a is AssetManifest => a !== null).sort((a, b) => a.created_at.localeCompare(b.created_at));
   }
 
@@ -225,7 +230,11 @@ export class AssetLibrary {
       await rm(join(this.dir(id), image.file), { force: true });
       await rm(join(this.dir(id), 'thumbs', `${image.id}.webp`), { force: true });
       await this.#write(asset);
-      await commitPaths(this.root, `Asset ${asset.name}: image ${image.original_name} removed`, [`${id}/asset.json`, `${id}/${image.file}`, `${id}/thumbs/${image.id}.webp`]);
+      await commitPaths(this.root, `Asset ${asset.name}: image ${image.original_name} removed`, [
+        `${id}/asset.json`,
+        `${id}/${image.file}`,
+        `${id}/thumbs/${image.id}.webp`,
+      ]);
       return asset;
     });
   }
@@ -234,7 +243,8 @@ export class AssetLibrary {
     return this.#run(async () => {
       const asset = await this.get(id);
       for (const imageId of Object.keys(captions))
-        if (!asset.images.some((i) => i.id === imageId)) throw new InvalidRequestError(`no image ${imageId.slice(0, 40)} in this asset`, { image: imageId.slice(0, 40) });
+        if (!asset.images.some((i) => i.id === imageId))
+          throw new InvalidRequestError(`no image ${imageId.slice(0, 40)} in this asset`, { image: imageId.slice(0, 40) });
       for (const image of asset.images) {
         const change = captions[image.id];
         if (!change) continue;
@@ -242,7 +252,9 @@ export class AssetLibrary {
         if (change.excluded !== undefined) image.excluded = change.excluded;
       }
       await this.#write(asset);
-      await commitPaths(this.root, `Asset ${asset.name}: ${Object.keys(captions).length} caption${Object.keys(captions).length === 1 ? '' : 's'} edited`, [`${id}/asset.json`]);
+      await commitPaths(this.root, `Asset ${asset.name}: ${Object.keys(captions).length} caption${Object.keys(captions).length === 1 ? '' : 's'} edited`, [
+        `${id}/asset.json`,
+      ]);
       return asset;
     });
   }
@@ -251,7 +263,15 @@ export class AssetLibrary {
    * Adds a trained LoRA as the asset's next version, once per training task (a task that ran twice,
    * or whose hand-over was retried, still makes one version). Numbers are never reused.
    */
-  addVersion(id: string, { taskId, base, make, sidecar }: { taskId: string; base: TrainingBase; make: (name: string) => Buffer; sidecar: (version: LoraVersion) => Record<string, unknown> }) {
+  addVersion(
+    id: string,
+    {
+      taskId,
+      base,
+      make,
+      sidecar,
+    }: { taskId: string; base: TrainingBase; make: (name: string) => Buffer; sidecar: (version: LoraVersion) => Record<string, unknown> },
+  ) {
     return this.#run(async () => {
       const asset = await this.get(id);
       const done = asset.versions.find((v) => v.task_id === taskId);
@@ -277,7 +297,11 @@ export class AssetLibrary {
       asset.versions.push(version);
       asset.next_version = number + 1;
       await this.#write(asset);
-      await commitPaths(this.root, `Asset ${asset.name}: LoRA ${name} trained (${base}, task ${taskId})`, [`${id}/asset.json`, `${id}/${version.path}`, `${id}/${version.sidecar}`]);
+      await commitPaths(this.root, `Asset ${asset.name}: LoRA ${name} trained (${base}, task ${taskId})`, [
+        `${id}/asset.json`,
+        `${id}/${version.path}`,
+        `${id}/${version.sidecar}`,
+      ]);
       return version;
     });
   }

@@ -47,7 +47,11 @@ export async function probeImage(path: string, name: string, minSide = MIN_IMAGE
   if ((await stat(path)).size === 0) throw new EmptyUploadError(`${name} is empty (0 bytes)`, { file: name });
   const type = await fileTypeFromFile(path);
   const ext = type ? IMAGE_TYPES.get(type.mime) : undefined;
-  if (!type || !ext) throw new UnsupportedMediaError(`${name} is ${type ? type.mime : 'not a known file type'}, not an image (PNG, JPEG, WebP, GIF, TIFF, AVIF)`, { file: name, detected: type?.mime ?? null });
+  if (!type || !ext)
+    throw new UnsupportedMediaError(`${name} is ${type ? type.mime : 'not a known file type'}, not an image (PNG, JPEG, WebP, GIF, TIFF, AVIF)`, {
+      file: name,
+      detected: type?.mime ?? null,
+    });
   const image = sharp(path, { failOn: 'warning' }).rotate();
   let width: number;
   let height: number;
@@ -58,7 +62,8 @@ export async function probeImage(path: string, name: string, minSide = MIN_IMAGE
   } catch (error) {
     throw new CorruptMediaError(`${name} could not be decoded: ${(error as Error).message}`, { file: name });
   }
-  if (Math.min(width, height) < minSide) throw new ImageTooSmallError(`${name} is ${width}x${height}: images need at least ${minSide} px on the short side`, { file: name, width, height });
+  if (Math.min(width, height) < minSide)
+    throw new ImageTooSmallError(`${name} is ${width}x${height}: images need at least ${minSide} px on the short side`, { file: name, width, height });
   const [sha256, phash] = await Promise.all([sha256File(path), perceptualHash(image)]);
   return { mime: type.mime, ext, sha256, width, height, phash };
 }

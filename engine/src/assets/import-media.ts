@@ -11,7 +11,12 @@ export const THUMBNAILS_DIR = '05_Cache/thumbnails';
 
 /** A file name from the client's name: ASCII letters, digits, - and _, never a path. */
 export function safeStem(name: string): string {
-  const stem = name.replace(/\.[^.]*$/, '').normalize('NFKD').replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[_-]+|[_-]+$/g, '').slice(0, 60);
+  const stem = name
+    .replace(/\.[^.]*$/, '')
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9_-]+/g, '_')
+    .replace(/^[_-]+|[_-]+$/g, '')
+    .slice(0, 60);
   return stem || 'media';
 }
 
@@ -26,7 +31,21 @@ function videoPoster(source: string, target: string): Promise<void> {
  * through LFS with a readable message, and a poster in 05_Cache/thumbnails. The same bytes again
  * return the file already there.
  */
-export async function importMedia({ projectId, projectDir, queue, temp, originalName, probe }: { projectId: string; projectDir: string; queue: GitQueue; temp: string; originalName: string; probe: ProbedMedia }) {
+export async function importMedia({
+  projectId,
+  projectDir,
+  queue,
+  temp,
+  originalName,
+  probe,
+}: {
+  projectId: string;
+  projectDir: string;
+  queue: GitQueue;
+  temp: string;
+  originalName: string;
+  probe: ProbedMedia;
+}) {
   return queue.run(projectId, async () => {
     const dir = join(projectDir, SOURCE_MEDIA_DIR);
     await mkdir(dir, { recursive: true });
@@ -44,7 +63,12 @@ export async function importMedia({ projectId, projectDir, queue, temp, original
       await mkdir(join(projectDir, THUMBNAILS_DIR), { recursive: true });
       if (probe.kind === 'image') await writeThumbnail(join(projectDir, rel), join(projectDir, thumb));
       if (probe.kind === 'video') await videoPoster(join(projectDir, rel), join(projectDir, thumb));
-      const what = probe.kind === 'audio' ? `${probe.codec} audio, ${probe.duration?.toFixed(1)} s` : probe.kind === 'video' ? `${probe.width}x${probe.height} ${probe.codec}, ${probe.duration?.toFixed(1)} s at ${probe.fps} fps` : `${probe.width}x${probe.height}`;
+      const what =
+        probe.kind === 'audio'
+          ? `${probe.codec} audio, ${probe.duration?.toFixed(1)} s`
+          : probe.kind === 'video'
+            ? `${probe.width}x${probe.height} ${probe.codec}, ${probe.duration?.toFixed(1)} s at ${probe.fps} fps`
+            : `${probe.width}x${probe.height}`;
       await commitPaths(projectDir, `Imported ${probe.kind} ${file} (${what})`, [rel]);
     } catch (error) {
       await rm(join(projectDir, rel), { force: true });

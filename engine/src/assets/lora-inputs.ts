@@ -28,7 +28,21 @@ function fingerprint(data: GenerateJobData): string {
  * self-contained), passed as that input (the job folder is the container's only mount), its
  * strength and provenance in params, and its trigger word added to the prompt when missing.
  */
-export async function attachAssetLora({ data, graph, library, catalogue, queue, projectDir }: { data: GenerateJobData; graph: Graph; library: AssetLibrary; catalogue: PipelineCatalogue; queue: GitQueue; projectDir: string }): Promise<GenerateJobData> {
+export async function attachAssetLora({
+  data,
+  graph,
+  library,
+  catalogue,
+  queue,
+  projectDir,
+}: {
+  data: GenerateJobData;
+  graph: Graph;
+  library: AssetLibrary;
+  catalogue: PipelineCatalogue;
+  queue: GitQueue;
+  projectDir: string;
+}): Promise<GenerateJobData> {
   if (data.nodeType !== 'shot') return data;
   const edge = LORA_SOCKETS.map((socket) => graph.edges.find((e) => e.target === data.nodeId && e.targetHandle === socket)).find(Boolean);
   const assetNode = edge ? graph.nodes.find((n) => n.id === edge.source && n.type === 'asset') : undefined;
@@ -38,7 +52,10 @@ export async function attachAssetLora({ data, graph, library, catalogue, queue, 
   const asset = await library.get(assetId);
   const wanted = assetNode.data.activeVersion as number | null | undefined;
   const version = wanted ? asset.versions.find((v) => v.version === wanted) : asset.versions.at(-1);
-  if (!version) throw new InvalidRequestError(`${asset.name} has no trained LoRA${wanted ? ` version ${wanted}` : ''} yet: train it in the Asset Manager`, { asset: assetId });
+  if (!version)
+    throw new InvalidRequestError(`${asset.name} has no trained LoRA${wanted ? ` version ${wanted}` : ''} yet: train it in the Asset Manager`, {
+      asset: assetId,
+    });
   const lora = `${PROJECT_MODELS_DIR}/${version.name}.safetensors`;
   const snapshot = `${PROJECT_ASSETS_DIR}/${asset.id}/asset.json`;
   await queue.run(data.projectId, async () => {
@@ -48,7 +65,11 @@ export async function attachAssetLora({ data, graph, library, catalogue, queue, 
     await library.exportFile(asset.id, version.path, join(projectDir, lora));
     await library.exportFile(asset.id, version.sidecar, join(projectDir, PROJECT_MODELS_DIR, `${version.name}.json`));
     await atomicWriteFile(join(projectDir, snapshot), assetSnapshot(asset));
-    await commitPaths(projectDir, `Asset ${asset.name}: LoRA ${version.name} added to the project`, [lora, `${PROJECT_MODELS_DIR}/${version.name}.json`, snapshot]);
+    await commitPaths(projectDir, `Asset ${asset.name}: LoRA ${version.name} added to the project`, [
+      lora,
+      `${PROJECT_MODELS_DIR}/${version.name}.json`,
+      snapshot,
+    ]);
   });
   const shot = graph.nodes.find((n) => n.id === data.nodeId)!;
   const strength = typeof shot.data.loraStrength === 'number' ? shot.data.loraStrength : 1;
@@ -58,7 +79,15 @@ export async function attachAssetLora({ data, graph, library, catalogue, queue, 
     ...data,
     prompt,
     inputs: { ...data.inputs, lora },
-    params: { ...data.params, lora_strength: strength, lora_asset: asset.id, lora_asset_name: asset.name, lora_version: version.name, lora_sha256: version.sha256, trigger_word: trigger },
+    params: {
+      ...data.params,
+      lora_strength: strength,
+      lora_asset: asset.id,
+      lora_asset_name: asset.name,
+      lora_version: version.name,
+      lora_sha256: version.sha256,
+      trigger_word: trigger,
+    },
   };
   return { ...next, fingerprint: fingerprint(next) };
 }

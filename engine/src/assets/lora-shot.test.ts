@@ -15,8 +15,16 @@ afterAll(() => studio?.close());
 describe('an asset wired into a shot (draft LoRA through draft-image)', () => {
   it('passes the LoRA, its strength and trigger word: the same seed renders differently with it, identically without, and provenance names it', async () => {
     const { body: asset } = await createAsset(studio.base, { name: 'Kira', kind: 'character', trigger_word: 'kira' });
-    await uploadImages(studio.base, asset.id, await Promise.all(Array.from({ length: 5 }, async (_, i) => ({ name: `k${i}.png`, bytes: await referenceImage(i) }))));
-    const train = await fetch(`${studio.base}/api/v1/assets/${asset.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ base: 'draft', preset: 'cpu', params: { steps: 20 } }) });
+    await uploadImages(
+      studio.base,
+      asset.id,
+      await Promise.all(Array.from({ length: 5 }, async (_, i) => ({ name: `k${i}.png`, bytes: await referenceImage(i) }))),
+    );
+    const train = await fetch(`${studio.base}/api/v1/assets/${asset.id}/train`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ base: 'draft', preset: 'cpu', params: { steps: 20 } }),
+    });
     const { task_id } = (await train.json()) as { task_id: string };
     expect((await waitForTask(studio.base, task_id, ['succeeded', 'failed', 'cancelled'], 120_000)).status).toBe('succeeded');
 

@@ -64,7 +64,10 @@ describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git
     expect(audio.body.path).toMatch(/\.wav$/);
 
     // EXIF orientation 6 (rotate 90): 300x200 pixels stored, 200x300 shown.
-    const rotated = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const rotated = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const image = await send('portrait.jpg', rotated);
     expect(image.body).toMatchObject({ kind: 'image', width: 200, height: 300 });
     expect(await leftovers()).toEqual({ incoming: [], status: '' });
@@ -75,7 +78,10 @@ describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git
     const media = async () => (await readdir(join(projectDir(), '01_Assets/Source_Media'))).sort();
     const kept = await media();
     expect(await send('empty.mp4', Buffer.alloc(0))).toMatchObject({ status: 400, body: { code: 'EMPTY_UPLOAD' } });
-    expect(await send('notes.mp4', Buffer.from('just some text, not a video\n'.repeat(20)))).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA' } });
+    expect(await send('notes.mp4', Buffer.from('just some text, not a video\n'.repeat(20)))).toMatchObject({
+      status: 415,
+      body: { code: 'UNSUPPORTED_MEDIA' },
+    });
     const pdf = await send('x.png', Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'));
     expect(pdf.status).toBe(415);
     expect(pdf.body.error).toMatch(/application\/pdf/);
@@ -96,13 +102,26 @@ describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git
     const boundary = 'xBOUNDARYx';
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.mp4"\r\nContent-Type: video/mp4\r\n\r\n`;
     const partial = Buffer.concat([Buffer.from(head), clip.subarray(0, 2000)]);
-    await rawRequest(port, Buffer.concat([Buffer.from(`POST /api/v1/projects/${projectId}/media HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${partial.length + 50000}\r\n\r\n`), partial]), 500);
+    await rawRequest(
+      port,
+      Buffer.concat([
+        Buffer.from(
+          `POST /api/v1/projects/${projectId}/media HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${partial.length + 50000}\r\n\r\n`,
+        ),
+        partial,
+      ]),
+      500,
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(await send('plain.txt', Buffer.alloc(0))).toMatchObject({ status: 400 });
     expect(await media()).toEqual([...kept, hostile.body.path.split('/').pop()].sort());
     expect(Number(git(projectDir(), 'rev-list', '--count', 'HEAD'))).toBe(Number(before) + 1);
     expect(await leftovers()).toEqual({ incoming: [], status: '' });
-    const notMultipart = await fetch(`${studio.base}/api/v1/projects/${projectId}/media`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const notMultipart = await fetch(`${studio.base}/api/v1/projects/${projectId}/media`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(notMultipart.status).toBe(400);
     expect((await fetch(`${studio.base}/api/v1/projects/no-such-project/media`, { method: 'POST', body: new FormData() })).status).toBe(404);
   });
@@ -115,8 +134,14 @@ files = json.loads(sys.stdin.read())
 with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     for name, b64 in files.items(): z.writestr(name, base64.b64decode(b64))
     if sys.argv[2] == 'bomb': z.writestr('zeros.png', b'\\0' * (60 * 1024 * 1024))`;
-    const zip = (path: string, mode: string, files: Record<string, string>) => execFileSync('/usr/bin/python3', ['-c', script, path, mode], { input: JSON.stringify(files) });
-    zip(join(scratch, 'refs.zip'), 'plain', { 'a.png': imgs[0]!.toString('base64'), 'dir/b.png': imgs[1]!.toString('base64'), '__MACOSX/._a.png': 'AAAA', '.DS_Store': 'AAAA' });
+    const zip = (path: string, mode: string, files: Record<string, string>) =>
+      execFileSync('/usr/bin/python3', ['-c', script, path, mode], { input: JSON.stringify(files) });
+    zip(join(scratch, 'refs.zip'), 'plain', {
+      'a.png': imgs[0]!.toString('base64'),
+      'dir/b.png': imgs[1]!.toString('base64'),
+      '__MACOSX/._a.png': 'AAAA',
+      '.DS_Store': 'AAAA',
+    });
     const ok = await uploadImages(studio.base, asset.id, [{ name: 'refs.zip', bytes: await readFile(join(scratch, 'refs.zip')) }]);
     expect(ok.status).toBe(201);
     expect(ok.body.added).toHaveLength(2);
@@ -128,8 +153,14 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     expect(await readdir(join(lib, '.incoming'))).toEqual([]);
     expect(git(lib, 'status', '--porcelain')).toBe('');
     // A mixed batch: the good image is kept, the bad ones are listed with their reasons.
-    const small = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).png().toBuffer();
-    const mixed = await uploadImages(studio.base, asset.id, [{ name: 'good.png', bytes: imgs[2]! }, { name: 'tiny.png', bytes: small }, { name: 'fake.png', bytes: Buffer.from('nope') }]);
+    const small = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer();
+    const mixed = await uploadImages(studio.base, asset.id, [
+      { name: 'good.png', bytes: imgs[2]! },
+      { name: 'tiny.png', bytes: small },
+      { name: 'fake.png', bytes: Buffer.from('nope') },
+    ]);
     expect(mixed.status).toBe(201);
     expect(mixed.body.refused.map((r: { code: string }) => r.code)).toEqual(['IMAGE_TOO_SMALL', 'UNSUPPORTED_MEDIA']);
   });

@@ -41,28 +41,53 @@ const AUDIO = new Map([
 ]);
 
 interface FfprobeOutput {
-  streams?: Array<{ codec_type?: string; codec_name?: string; width?: number; height?: number; avg_frame_rate?: string; duration?: string; nb_read_packets?: string }>;
+  streams?: Array<{
+    codec_type?: string;
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    avg_frame_rate?: string;
+    duration?: string;
+    nb_read_packets?: string;
+  }>;
   format?: { duration?: string };
 }
 
 function ffprobe(path: string): Promise<FfprobeOutput> {
   return new Promise((resolve, reject) =>
-    execFile('ffprobe', ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,codec_name,width,height,avg_frame_rate,duration,nb_read_packets:format=duration', '-of', 'json', path], { timeout: 120_000, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(stderr.trim().split('\n').slice(-2).join(' ') || error.message));
-      try {
-        resolve(JSON.parse(stdout) as FfprobeOutput);
-      } catch {
-        reject(new Error('ffprobe printed no JSON'));
-      }
-    }),
+    execFile(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_packets',
+        '-show_entries',
+        'stream=codec_type,codec_name,width,height,avg_frame_rate,duration,nb_read_packets:format=duration',
+        '-of',
+        'json',
+        path,
+      ],
+      { timeout: 120_000, maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(stderr.trim().split('\n').slice(-2).join(' ') || error.message));
+        try {
+          resolve(JSON.parse(stdout) as FfprobeOutput);
+        } catch {
+          reject(new Error('ffprobe printed no JSON'));
+        }
+      },
+    ),
   );
 }
 
 /** Decodes the whole stream to nowhere: a truncated or corrupt file makes ffmpeg report errors. */
 function decodeErrors(path: string, stream: 'v:0' | 'a:0'): Promise<string | null> {
   return new Promise((resolve) =>
-    execFile('ffmpeg', ['-v', 'error', '-xerror', '-i', path, '-map', `0:${stream}`, '-f', 'null', '-'], { timeout: 600_000, maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) =>
-      resolve(error ? stderr.trim().split('\n').slice(-2).join(' ') || 'ffmpeg could not decode it' : null),
+    execFile(
+      'ffmpeg',
+      ['-v', 'error', '-xerror', '-i', path, '-map', `0:${stream}`, '-f', 'null', '-'],
+      { timeout: 600_000, maxBuffer: 1024 * 1024 },
+      (error, _stdout, stderr) => resolve(error ? stderr.trim().split('\n').slice(-2).join(' ') || 'ffmpeg could not decode it' : null),
     ),
   );
 }
@@ -81,7 +106,11 @@ export async function probeMedia(path: string, name: string): Promise<ProbedMedi
     return { kind: 'image', mime: image.mime, ext: image.ext, sha256: image.sha256, width: image.width, height: image.height };
   }
   const ext = type ? (VIDEO.get(type.mime) ?? AUDIO.get(type.mime)) : undefined;
-  if (!type || !ext) throw new UnsupportedMediaError(`${name} is ${type ? type.mime : 'not a known file type'}: import images, video or audio`, { file: name, detected: type?.mime ?? null });
+  if (!type || !ext)
+    throw new UnsupportedMediaError(`${name} is ${type ? type.mime : 'not a known file type'}: import images, video or audio`, {
+      file: name,
+      detected: type?.mime ?? null,
+    });
   let probed: FfprobeOutput;
   try {
     probed = await ffprobe(path);

@@ -25,7 +25,21 @@ export interface TrainingBaseInfo {
   presets: TrainingPreset[];
 }
 
-const FLUX_SHARED = ['--fp8_base', '--gradient_checkpointing', '--cache_text_encoder_outputs', '--timestep_sampling', 'shift', '--discrete_flow_shift', '3.1582', '--guidance_scale', '1.0', '--loss_type', 'l2', '--network_module', 'networks.lora_flux'];
+const FLUX_SHARED = [
+  '--fp8_base',
+  '--gradient_checkpointing',
+  '--cache_text_encoder_outputs',
+  '--timestep_sampling',
+  'shift',
+  '--discrete_flow_shift',
+  '3.1582',
+  '--guidance_scale',
+  '1.0',
+  '--loss_type',
+  'l2',
+  '--network_module',
+  'networks.lora_flux',
+];
 
 export const TRAINING_BASES: TrainingBaseInfo[] = [
   {
@@ -35,7 +49,14 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
     ssBaseModelVersion: 'studio_draftnet_v1',
     architecture: 'studio-draftnet-v1/lora',
     presets: [
-      { id: 'cpu', label: 'CPU', vramGB: 0, params: { rank: 4, alpha: 4, lr: 0.01, steps: 60, resolution: 32, batch: 4, seed: 42 }, optimizer: 'Adam', args: [] },
+      {
+        id: 'cpu',
+        label: 'CPU',
+        vramGB: 0,
+        params: { rank: 4, alpha: 4, lr: 0.01, steps: 60, resolution: 32, batch: 4, seed: 42 },
+        optimizer: 'Adam',
+        args: [],
+      },
     ],
   },
   {
@@ -45,9 +66,30 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
     ssBaseModelVersion: 'sd_v1',
     architecture: 'stable-diffusion-v1/lora',
     presets: [
-      { id: '12gb', label: '12 GB', vramGB: 12, params: { rank: 32, alpha: 16, lr: 1e-4, steps: 1500, resolution: 512, batch: 2, seed: 42 }, optimizer: 'AdamW8bit', args: ['--mixed_precision', 'fp16', '--network_module', 'networks.lora', '--gradient_checkpointing'] },
-      { id: '16gb', label: '16 GB', vramGB: 16, params: { rank: 32, alpha: 16, lr: 1e-4, steps: 1500, resolution: 512, batch: 4, seed: 42 }, optimizer: 'AdamW8bit', args: ['--mixed_precision', 'fp16', '--network_module', 'networks.lora'] },
-      { id: '24gb', label: '24 GB', vramGB: 24, params: { rank: 64, alpha: 32, lr: 1e-4, steps: 1500, resolution: 768, batch: 4, seed: 42 }, optimizer: 'AdamW', args: ['--mixed_precision', 'bf16', '--network_module', 'networks.lora'] },
+      {
+        id: '12gb',
+        label: '12 GB',
+        vramGB: 12,
+        params: { rank: 32, alpha: 16, lr: 1e-4, steps: 1500, resolution: 512, batch: 2, seed: 42 },
+        optimizer: 'AdamW8bit',
+        args: ['--mixed_precision', 'fp16', '--network_module', 'networks.lora', '--gradient_checkpointing'],
+      },
+      {
+        id: '16gb',
+        label: '16 GB',
+        vramGB: 16,
+        params: { rank: 32, alpha: 16, lr: 1e-4, steps: 1500, resolution: 512, batch: 4, seed: 42 },
+        optimizer: 'AdamW8bit',
+        args: ['--mixed_precision', 'fp16', '--network_module', 'networks.lora'],
+      },
+      {
+        id: '24gb',
+        label: '24 GB',
+        vramGB: 24,
+        params: { rank: 64, alpha: 32, lr: 1e-4, steps: 1500, resolution: 768, batch: 4, seed: 42 },
+        optimizer: 'AdamW',
+        args: ['--mixed_precision', 'bf16', '--network_module', 'networks.lora'],
+      },
     ],
   },
   {
@@ -57,9 +99,39 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
     ssBaseModelVersion: 'sdxl_base_v1-0',
     architecture: 'stable-diffusion-xl-v1-base/lora',
     presets: [
-      { id: '12gb', label: '12 GB', vramGB: 12, params: { rank: 16, alpha: 8, lr: 1e-4, steps: 2000, resolution: 1024, batch: 1, seed: 42 }, optimizer: 'Adafactor', args: ['--mixed_precision', 'bf16', '--network_module', 'networks.lora', '--gradient_checkpointing', '--cache_latents', '--cache_text_encoder_outputs', '--network_train_unet_only'] },
-      { id: '16gb', label: '16 GB', vramGB: 16, params: { rank: 32, alpha: 16, lr: 1e-4, steps: 2000, resolution: 1024, batch: 1, seed: 42 }, optimizer: 'AdamW8bit', args: ['--mixed_precision', 'bf16', '--network_module', 'networks.lora', '--gradient_checkpointing', '--cache_latents'] },
-      { id: '24gb', label: '24 GB', vramGB: 24, params: { rank: 32, alpha: 16, lr: 1e-4, steps: 2000, resolution: 1024, batch: 2, seed: 42 }, optimizer: 'AdamW8bit', args: ['--mixed_precision', 'bf16', '--network_module', 'networks.lora', '--cache_latents'] },
+      {
+        id: '12gb',
+        label: '12 GB',
+        vramGB: 12,
+        params: { rank: 16, alpha: 8, lr: 1e-4, steps: 2000, resolution: 1024, batch: 1, seed: 42 },
+        optimizer: 'Adafactor',
+        args: [
+          '--mixed_precision',
+          'bf16',
+          '--network_module',
+          'networks.lora',
+          '--gradient_checkpointing',
+          '--cache_latents',
+          '--cache_text_encoder_outputs',
+          '--network_train_unet_only',
+        ],
+      },
+      {
+        id: '16gb',
+        label: '16 GB',
+        vramGB: 16,
+        params: { rank: 32, alpha: 16, lr: 1e-4, steps: 2000, resolution: 1024, batch: 1, seed: 42 },
+        optimizer: 'AdamW8bit',
+        args: ['--mixed_precision', 'bf16', '--network_module', 'networks.lora', '--gradient_checkpointing', '--cache_latents'],
+      },
+      {
+        id: '24gb',
+        label: '24 GB',
+        vramGB: 24,
+        params: { rank: 32, alpha: 16, lr: 1e-4, steps: 2000, resolution: 1024, batch: 2, seed: 42 },
+        optimizer: 'AdamW8bit',
+        args: ['--mixed_precision', 'bf16', '--network_module', 'networks.lora', '--cache_latents'],
+      },
     ],
   },
   {
@@ -70,11 +142,60 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
     architecture: 'flux-1-dev/lora',
     presets: [
       // fluxgym 12 GB: Adafactor, single blocks only; sd-scripts replaced split_mode with blocks_to_swap 16.
-      { id: '12gb', label: '12 GB', vramGB: 12, params: { rank: 4, alpha: 4, lr: 8e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 }, optimizer: 'adafactor', args: [...FLUX_SHARED, '--optimizer_type', 'adafactor', '--optimizer_args', 'relative_step=False', 'scale_parameter=False', 'warmup_init=False', '--lr_scheduler', 'constant_with_warmup', '--max_grad_norm', '0.0', '--network_args', 'train_blocks=single', '--blocks_to_swap', '16'] },
+      {
+        id: '12gb',
+        label: '12 GB',
+        vramGB: 12,
+        params: { rank: 4, alpha: 4, lr: 8e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
+        optimizer: 'adafactor',
+        args: [
+          ...FLUX_SHARED,
+          '--optimizer_type',
+          'adafactor',
+          '--optimizer_args',
+          'relative_step=False',
+          'scale_parameter=False',
+          'warmup_init=False',
+          '--lr_scheduler',
+          'constant_with_warmup',
+          '--max_grad_norm',
+          '0.0',
+          '--network_args',
+          'train_blocks=single',
+          '--blocks_to_swap',
+          '16',
+        ],
+      },
       // fluxgym 16 GB: as 12 GB without single-block training.
-      { id: '16gb', label: '16 GB', vramGB: 16, params: { rank: 4, alpha: 4, lr: 8e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 }, optimizer: 'adafactor', args: [...FLUX_SHARED, '--optimizer_type', 'adafactor', '--optimizer_args', 'relative_step=False', 'scale_parameter=False', 'warmup_init=False', '--lr_scheduler', 'constant_with_warmup', '--max_grad_norm', '0.0'] },
+      {
+        id: '16gb',
+        label: '16 GB',
+        vramGB: 16,
+        params: { rank: 4, alpha: 4, lr: 8e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
+        optimizer: 'adafactor',
+        args: [
+          ...FLUX_SHARED,
+          '--optimizer_type',
+          'adafactor',
+          '--optimizer_args',
+          'relative_step=False',
+          'scale_parameter=False',
+          'warmup_init=False',
+          '--lr_scheduler',
+          'constant_with_warmup',
+          '--max_grad_norm',
+          '0.0',
+        ],
+      },
       // ai-toolkit train_lora_flux_24gb: linear 16 / alpha 16, lr 1e-4, 2000 steps, adamw8bit.
-      { id: '24gb', label: '24 GB', vramGB: 24, params: { rank: 16, alpha: 16, lr: 1e-4, steps: 2000, resolution: 1024, batch: 1, seed: 42 }, optimizer: 'AdamW8bit', args: [...FLUX_SHARED, '--optimizer_type', 'AdamW8bit'] },
+      {
+        id: '24gb',
+        label: '24 GB',
+        vramGB: 24,
+        params: { rank: 16, alpha: 16, lr: 1e-4, steps: 2000, resolution: 1024, batch: 1, seed: 42 },
+        optimizer: 'AdamW8bit',
+        args: [...FLUX_SHARED, '--optimizer_type', 'AdamW8bit'],
+      },
     ],
   },
   {
@@ -84,9 +205,30 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
     ssBaseModelVersion: 'wan21',
     architecture: 'wan-2.1-t2v-14b/lora',
     presets: [
-      { id: '12gb', label: '12 GB', vramGB: 12, params: { rank: 16, alpha: 16, lr: 2e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 }, optimizer: 'adamw8bit', args: ['--network_module', 'networks.lora_wan', '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '36', '--sdpa'] },
-      { id: '16gb', label: '16 GB', vramGB: 16, params: { rank: 32, alpha: 32, lr: 2e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 }, optimizer: 'adamw8bit', args: ['--network_module', 'networks.lora_wan', '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '20', '--sdpa'] },
-      { id: '24gb', label: '24 GB', vramGB: 24, params: { rank: 32, alpha: 32, lr: 2e-4, steps: 1600, resolution: 768, batch: 1, seed: 42 }, optimizer: 'adamw8bit', args: ['--network_module', 'networks.lora_wan', '--fp8_base', '--gradient_checkpointing', '--sdpa'] },
+      {
+        id: '12gb',
+        label: '12 GB',
+        vramGB: 12,
+        params: { rank: 16, alpha: 16, lr: 2e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
+        optimizer: 'adamw8bit',
+        args: ['--network_module', 'networks.lora_wan', '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '36', '--sdpa'],
+      },
+      {
+        id: '16gb',
+        label: '16 GB',
+        vramGB: 16,
+        params: { rank: 32, alpha: 32, lr: 2e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
+        optimizer: 'adamw8bit',
+        args: ['--network_module', 'networks.lora_wan', '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '20', '--sdpa'],
+      },
+      {
+        id: '24gb',
+        label: '24 GB',
+        vramGB: 24,
+        params: { rank: 32, alpha: 32, lr: 2e-4, steps: 1600, resolution: 768, batch: 1, seed: 42 },
+        optimizer: 'adamw8bit',
+        args: ['--network_module', 'networks.lora_wan', '--fp8_base', '--gradient_checkpointing', '--sdpa'],
+      },
     ],
   },
 ];

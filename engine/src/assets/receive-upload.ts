@@ -16,7 +16,10 @@ export interface ReceivedFile {
 /** A client's file name made safe to show: no path, no control characters, at most 200 characters. */
 export function displayName(name: string | undefined): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, 200);
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+    .trim()
+    .slice(0, 200);
   return clean || 'upload';
 }
 
@@ -25,7 +28,11 @@ export function displayName(name: string | undefined): string {
  * scratch path. Over the size cap, an aborted connection, or a request without files: every file
  * written so far is removed and a 4xx says why.
  */
-export async function receiveFiles(request: FastifyRequest, nextTemp: () => Promise<string>, { maxBytes, maxFiles }: { maxBytes: number; maxFiles: number }): Promise<ReceivedFile[]> {
+export async function receiveFiles(
+  request: FastifyRequest,
+  nextTemp: () => Promise<string>,
+  { maxBytes, maxFiles }: { maxBytes: number; maxFiles: number },
+): Promise<ReceivedFile[]> {
   if (!request.isMultipart()) throw new InvalidRequestError('send the files as multipart/form-data');
   const files: ReceivedFile[] = [];
   try {
@@ -36,7 +43,11 @@ export async function receiveFiles(request: FastifyRequest, nextTemp: () => Prom
       let size = 0;
       part.file.on('data', (chunk: Buffer) => (size += chunk.length));
       await pipeline(part.file, createWriteStream(temp, { flags: 'wx' }));
-      if (part.file.truncated) throw new UploadTooLargeError(`${displayName(part.filename)} is over the ${maxBytes} byte limit`, { file: displayName(part.filename), limit: maxBytes });
+      if (part.file.truncated)
+        throw new UploadTooLargeError(`${displayName(part.filename)} is over the ${maxBytes} byte limit`, {
+          file: displayName(part.filename),
+          limit: maxBytes,
+        });
       files[files.length - 1]!.size = size;
     }
   } catch (error) {
@@ -48,7 +59,8 @@ export async function receiveFiles(request: FastifyRequest, nextTemp: () => Prom
     if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code === 'FST_NO_FORM_DATA') throw new InvalidRequestError('send the files as multipart/form-data');
     if (request.raw.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || /aborted|Unexpected end/i.test((error as Error).message))
       throw new UploadAbortedError('the upload was interrupted before it finished: nothing was kept');
-    if ((error as { statusCode?: number }).statusCode && (error as { statusCode: number }).statusCode < 500) throw new InvalidRequestError((error as Error).message);
+    if ((error as { statusCode?: number }).statusCode && (error as { statusCode: number }).statusCode < 500)
+      throw new InvalidRequestError((error as Error).message);
     throw error;
   }
   if (!files.length) throw new InvalidRequestError('no file in the request: send at least one file part');

@@ -26,7 +26,11 @@ describe('safetensors header reader and writer', () => {
     const length = Number(file.readBigUInt64LE(0));
     expect(length % 8).toBe(0);
     const json = JSON.parse(file.subarray(8, 8 + length).toString());
-    expect(json).toEqual({ __metadata__: { k: 'v' }, a: { dtype: 'F32', shape: [2, 1], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } });
+    expect(json).toEqual({
+      __metadata__: { k: 'v' },
+      a: { dtype: 'F32', shape: [2, 1], data_offsets: [0, 8] },
+      b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+    });
     expect(file.length).toBe(8 + length + 12);
   });
 
@@ -43,10 +47,25 @@ describe('safetensors header reader and writer', () => {
   });
 
   it('stamps kohya and modelspec metadata without touching the tensors, and the Python reader agrees', async () => {
-    const trained = encodeSafetensors({ ss_network_module: 'networks.lora' }, { 'lora_unet_x.lora_down.weight': { dtype: 'F32', shape: [1, 2], data: f32(0.25, 0.5) }, 'lora_unet_x.alpha': { dtype: 'F32', shape: [], data: f32(4) } });
+    const trained = encodeSafetensors(
+      { ss_network_module: 'networks.lora' },
+      { 'lora_unet_x.lora_down.weight': { dtype: 'F32', shape: [1, 2], data: f32(0.25, 0.5) }, 'lora_unet_x.alpha': { dtype: 'F32', shape: [], data: f32(4) } },
+    );
     const stamped = stampLora(trained, {
-      outputName: 'KIRA_v01', title: 'Kira', triggerWord: 'kira', description: 'd', ssBaseModelVersion: 'sd_v1', architecture: 'stable-diffusion-v1/lora',
-      networkModule: 'networks.lora', rank: 1, alpha: 4, resolution: 512, numTrainImages: 8, steps: 10, startedAt: new Date(0), finishedAt: new Date(1000),
+      outputName: 'KIRA_v01',
+      title: 'Kira',
+      triggerWord: 'kira',
+      description: 'd',
+      ssBaseModelVersion: 'sd_v1',
+      architecture: 'stable-diffusion-v1/lora',
+      networkModule: 'networks.lora',
+      rank: 1,
+      alpha: 4,
+      resolution: 512,
+      numTrainImages: 8,
+      steps: 10,
+      startedAt: new Date(0),
+      finishedAt: new Date(1000),
     });
     expect(tensorDataHash(stamped)).toBe(tensorDataHash(trained));
     const header = parseHeader(stamped, stamped.length);

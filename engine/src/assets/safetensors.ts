@@ -8,7 +8,20 @@ export class SafetensorsFormatError extends StudioError {
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL' | 'F8_E4M3' | 'F8_E5M2';
 
-const DTYPE_BYTES: Record<SafetensorsDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1 };
+const DTYPE_BYTES: Record<SafetensorsDtype, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+};
 
 export interface TensorInfo {
   dtype: SafetensorsDtype;
@@ -64,7 +77,9 @@ export function parseHeader(head: Buffer, fileSize?: number): SafetensorsHeader 
     tensors[name] = { dtype: info.dtype, shape: info.shape, data_offsets: [start, end] };
   }
   // Contiguous, non-overlapping, covering the data exactly.
-  const spans = Object.values(tensors).map((t) => t.data_offsets).sort((a, b) => a[0] - b[0]);
+  const spans = Object.values(tensors)
+    .map((t) => t.data_offsets)
+    .sort((a, b) => a[0] - b[0]);
   let at = 0;
   for (const [start, end] of spans) {
     if (start !== at) throw new SafetensorsFormatError('tensor data is not contiguous');
@@ -121,7 +136,10 @@ export function encodeSafetensors(metadata: Record<string, string>, tensors: Rec
     const expected = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
     if (t.data.length !== expected) throw new SafetensorsFormatError(`tensor ${name}: ${t.data.length} bytes for shape ${t.shape.join('x')} ${t.dtype}`);
   }
-  const head = encodeHeader(metadata, entries.map(([n, t]) => [n, { dtype: t.dtype, shape: t.shape, bytes: t.data.length }]));
+  const head = encodeHeader(
+    metadata,
+    entries.map(([n, t]) => [n, { dtype: t.dtype, shape: t.shape, bytes: t.data.length }]),
+  );
   return Buffer.concat([head, ...entries.map(([, t]) => t.data)]);
 }
 
@@ -129,7 +147,10 @@ export function encodeSafetensors(metadata: Record<string, string>, tensors: Rec
 export function withMetadata(file: Buffer, metadata: Record<string, string>): Buffer {
   const header = parseHeader(file, file.length);
   const entries = Object.entries(header.tensors).sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
-  const head = encodeHeader(metadata, entries.map(([n, t]) => [n, { dtype: t.dtype, shape: t.shape, bytes: t.data_offsets[1] - t.data_offsets[0] }]));
+  const head = encodeHeader(
+    metadata,
+    entries.map(([n, t]) => [n, { dtype: t.dtype, shape: t.shape, bytes: t.data_offsets[1] - t.data_offsets[0] }]),
+  );
   return Buffer.concat([head, file.subarray(header.dataStart)]);
 }
 

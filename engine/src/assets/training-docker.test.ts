@@ -27,7 +27,11 @@ describe('LoRA training on the docker backend (real dockerd, PyTorch in the cont
     const id = body.id as string;
     const images = await Promise.all(Array.from({ length: 4 }, async (_, i) => ({ name: `d${i}.png`, bytes: await referenceImage(i + 21) })));
     expect((await uploadImages(studio.base, id, images)).status).toBe(201);
-    const train = await fetch(`${studio.base}/api/v1/assets/${id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ base: 'draft', preset: 'cpu', params: { steps: 12 } }) });
+    const train = await fetch(`${studio.base}/api/v1/assets/${id}/train`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ base: 'draft', preset: 'cpu', params: { steps: 12 } }),
+    });
     expect(train.status).toBe(202);
     const { task_id } = (await train.json()) as { task_id: string };
     const done = await waitForTask(studio.base, task_id, ['succeeded', 'failed', 'cancelled'], 180_000);

@@ -53,13 +53,31 @@ export class TrainingKind implements JobKind<TrainJobData> {
     this.#queue(TRAIN_QUEUE);
     this.#versions = new Queue(LORA_VERSIONS_QUEUE, { connection: ctx.redis });
     this.#versionEvents = new QueueEvents(LORA_VERSIONS_QUEUE, { connection: ctx.redis });
-    this.#committer = new Worker<LoraVersionJobData>(LORA_VERSIONS_QUEUE, (job) => this.#commitVersion(parseJobData(LoraVersionJobData, job)), { connection: ctx.redis, concurrency: 1 });
+    this.#committer = new Worker<LoraVersionJobData>(LORA_VERSIONS_QUEUE, (job) => this.#commitVersion(parseJobData(LoraVersionJobData, job)), {
+      connection: ctx.redis,
+      concurrency: 1,
+    });
     this.#committer.on('error', () => undefined);
     this.#committer.on('completed', (job, version) =>
-      this.hub.broadcast({ type: 'library:training', task_id: job.data.taskId, asset_id: job.data.request.assetId, state: 'succeeded', phase: 'done', step: `version ${version.name}`, version }),
+      this.hub.broadcast({
+        type: 'library:training',
+        task_id: job.data.taskId,
+        asset_id: job.data.request.assetId,
+        state: 'succeeded',
+        phase: 'done',
+        step: `version ${version.name}`,
+        version,
+      }),
     );
     this.#committer.on('failed', (job, error) => {
-      if (job) this.hub.broadcast({ type: 'library:training', task_id: job.data.taskId, asset_id: job.data.request.assetId, state: 'failed', error: `the LoRA could not be saved: ${error.message}` });
+      if (job)
+        this.hub.broadcast({
+          type: 'library:training',
+          task_id: job.data.taskId,
+          asset_id: job.data.request.assetId,
+          state: 'failed',
+          error: `the LoRA could not be saved: ${error.message}`,
+        });
     });
     this.#opening = this.#openExisting().catch(() => undefined);
   }
@@ -101,7 +119,12 @@ export class TrainingKind implements JobKind<TrainJobData> {
       if (!isLegacyTrainQueue(name)) {
         // The only worker able to run this trainer may be the one that died: the engine checks too.
         const { lockDurationMs } = this.ctx;
-        const checker = new Worker(name, null, { connection: this.ctx.redis, lockDuration: lockDurationMs, stalledInterval: Math.max(1000, Math.floor(lockDurationMs / 2)), maxStalledCount: 3 });
+        const checker = new Worker(name, null, {
+          connection: this.ctx.redis,
+          lockDuration: lockDurationMs,
+          stalledInterval: Math.max(1000, Math.floor(lockDurationMs / 2)),
+          maxStalledCount: 3,
+        });
         checker.on('error', () => undefined);
         void checker.startStalledCheckTimer().catch(() => undefined);
         this.#stalledChecks.push(checker);
@@ -124,7 +147,23 @@ export class TrainingKind implements JobKind<TrainJobData> {
   }
 
   /** Validates everything before anything is queued: the dataset, the preset, the params, a worker able to run it. */
-  async submit({ assetId, base, preset, params, idempotencyKey, resumeFrom, stepDelayS = 0 }: { assetId: string; base: TrainingBase; preset: string; params?: Partial<TrainingParams>; idempotencyKey?: string; resumeFrom?: string; stepDelayS?: number }) {
+  async submit({
+    assetId,
+    base,
+    preset,
+    params,
+    idempotencyKey,
+    resumeFrom,
+    stepDelayS = 0,
+  }: {
+    assetId: string;
+    base: TrainingBase;
+    preset: string;
+    params?: Partial<TrainingParams>;
+    idempotencyKey?: string;
+    resumeFrom?: string;
+    stepDelayS?: number;
+  }) {
     await this.#opening;
     const asset = await this.library.get(assetId);
     const info = trainingBase(base);
@@ -132,13 +171,21 @@ export class TrainingKind implements JobKind<TrainJobData> {
     if (!chosen) throw new InvalidRequestError(`${info.label} has no preset '${preset}': ${info.presets.map((p) => p.id).join(', ')}`, { preset });
     const included = asset.images.filter((i) => !i.excluded);
     if (included.length < MIN_TRAINING_IMAGES)
-      throw new DatasetRefusedError(`${asset.name} has ${included.length} included image${included.length === 1 ? '' : 's'}: training needs at least ${MIN_TRAINING_IMAGES}`, { images: included.length });
+      throw new DatasetRefusedError(
+        `${asset.name} has ${included.length} included image${included.length === 1 ? '' : 's'}: training needs at least ${MIN_TRAINING_IMAGES}`,
+        { images: included.length },
+      );
     const missing = included.filter((i) => !i.caption.toLowerCase().includes(asset.trigger_word.toLowerCase()));
-    if (missing.length) throw new DatasetRefusedError(`${missing.length} caption${missing.length === 1 ? ' lacks' : 's lack'} the trigger word ${asset.trigger_word}`, { images: missing.map((i) => i.id) });
+    if (missing.length)
+      throw new DatasetRefusedError(`${missing.length} caption${missing.length === 1 ? ' lacks' : 's lack'} the trigger word ${asset.trigger_word}`, {
+        images: missing.map((i) => i.id),
+      });
     if (resumeFrom) {
       const previous = await (await this.queueOf(resumeFrom)).getJob(resumeFrom);
-      if (!previous || previous.data.assetId !== assetId) throw new InvalidRequestError(`no training task ${resumeFrom.slice(0, 80)} of this asset to resume`, { resume_from: resumeFrom.slice(0, 80) });
-      if (['active', 'waiting', 'delayed'].includes(await previous.getState())) throw new InvalidRequestError(`task ${resumeFrom} is still running`, { resume_from: resumeFrom });
+      if (!previous || previous.data.assetId !== assetId)
+        throw new InvalidRequestError(`no training task ${resumeFrom.slice(0, 80)} of this asset to resume`, { resume_from: resumeFrom.slice(0, 80) });
+      if (['active', 'waiting', 'delayed'].includes(await previous.getState()))
+        throw new InvalidRequestError(`task ${resumeFrom} is still running`, { resume_from: resumeFrom });
     }
     const full = { ...chosen.params, ...params };
     // Only a worker that can start the trainer reads its queue: refused now if no live one can.
@@ -147,13 +194,21 @@ export class TrainingKind implements JobKind<TrainJobData> {
     const manifest = this.ctx.catalogue.get(info.pipeline).manifest;
     if (chosen.vramGB) {
       const why = noCapableGpu(workers, manifest, chosen.vramGB);
-      if (why) throw new NoCapableWorkerError(`${info.label} at ${chosen.label} needs a GPU with ${chosen.vramGB} GB that can start ${info.pipeline}, and ${why}`, { pipeline: info.pipeline, vram_gb: chosen.vramGB });
+      if (why)
+        throw new NoCapableWorkerError(`${info.label} at ${chosen.label} needs a GPU with ${chosen.vramGB} GB that can start ${info.pipeline}, and ${why}`, {
+          pipeline: info.pipeline,
+          vram_gb: chosen.vramGB,
+        });
     } else {
       const why = noCapableCpu(workers, manifest);
-      if (why) throw new NoCapableWorkerError(`No live worker can run this: ${info.pipeline} runs on the CPU and ${why}.`, { pipeline: info.pipeline, vram_gb: 0 });
+      if (why)
+        throw new NoCapableWorkerError(`No live worker can run this: ${info.pipeline} runs on the CPU and ${why}.`, { pipeline: info.pipeline, vram_gb: 0 });
     }
-    const taskId = idempotencyKey ? `train-${createHash('sha256').update(`${assetId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}` : `train-${randomUUID()}`;
-    if (idempotencyKey && (await this.ctx.publisher.set(`${CLAIM_PREFIX}${taskId}`, '1', 'EX', 7 * 86400, 'NX')) !== 'OK') return { task_id: taskId, deduplicated: true };
+    const taskId = idempotencyKey
+      ? `train-${createHash('sha256').update(`${assetId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}`
+      : `train-${randomUUID()}`;
+    if (idempotencyKey && (await this.ctx.publisher.set(`${CLAIM_PREFIX}${taskId}`, '1', 'EX', 7 * 86400, 'NX')) !== 'OK')
+      return { task_id: taskId, deduplicated: true };
     const queueName = TrainingKind.queueFor(chosen.vramGB, info.pipeline);
     const data: TrainJobData = {
       assetId,
@@ -181,7 +236,15 @@ export class TrainingKind implements JobKind<TrainJobData> {
     });
     // Idle workers wake for it now rather than at their next poll.
     await this.ctx.publisher.publish(JOB_ADDED_CHANNEL, queueName).catch(() => undefined);
-    this.hub.broadcast({ type: 'library:training', task_id: taskId, asset_id: assetId, state: 'queued', phase: 'queued', step: 'Queued', total_steps: full.steps });
+    this.hub.broadcast({
+      type: 'library:training',
+      task_id: taskId,
+      asset_id: assetId,
+      state: 'queued',
+      phase: 'queued',
+      step: 'Queued',
+      total_steps: full.steps,
+    });
     return { task_id: taskId, deduplicated: false, queue: queueName };
   }
 
@@ -283,7 +346,13 @@ export class TrainingKind implements JobKind<TrainJobData> {
         eta_s: typeof d.eta_s === 'number' ? d.eta_s : undefined,
         sample_url: typeof d.sample_url === 'string' ? d.sample_url : undefined,
       };
-    } else if (event.on === 'failed') message = { ...common, state: event.cancelled ? 'cancelled' : 'failed', phase: event.cancelled ? 'cancelled' : 'failed', ...(event.cancelled ? {} : { error: event.reason }) };
+    } else if (event.on === 'failed')
+      message = {
+        ...common,
+        state: event.cancelled ? 'cancelled' : 'failed',
+        phase: event.cancelled ? 'cancelled' : 'failed',
+        ...(event.cancelled ? {} : { error: event.reason }),
+      };
     // 'completed' is told by the version committer, once the version is in git.
     if (message) this.hub.broadcast(message);
   }

@@ -13,7 +13,8 @@ describe('training queue names', () => {
     expect(trainQueueName(24, 'train-lora-flux')).toBe('train-24gb@train-lora-flux');
     expect(parseTrainQueue('train@draft-lora-train')).toEqual({ name: 'train@draft-lora-train', vramGB: 0, pipeline: 'draft-lora-train' });
     expect(parseTrainQueue('train-16gb@train-lora-sdxl')).toEqual({ name: 'train-16gb@train-lora-sdxl', vramGB: 16, pipeline: 'train-lora-sdxl' });
-    for (const other of ['train', 'train-24gb', 'cpu@draft-lora-train', 'gpu-24@train-lora-flux', 'train@', 'train@../x', 'lora-versions']) expect(parseTrainQueue(other), other).toBeNull();
+    for (const other of ['train', 'train-24gb', 'cpu@draft-lora-train', 'gpu-24@train-lora-flux', 'train@', 'train@../x', 'lora-versions'])
+      expect(parseTrainQueue(other), other).toBeNull();
     expect(['train', 'train-24gb'].every(isLegacyTrainQueue)).toBe(true);
     expect(['train@draft-lora-train', 'train-24gb@train-lora-flux', 'training'].some(isLegacyTrainQueue)).toBe(false);
   });
@@ -25,9 +26,20 @@ describe('runs left in the shared training queues used before (real Redis)', () 
   afterAll(() => studio?.close());
 
   const job = (pipelineId: string, vramGB: number): TrainJobData => ({
-    assetId: 'ast-legacy', assetName: 'Legacy', triggerWord: 'legacy', base: vramGB ? 'flux1-dev' : 'draft', preset: vramGB ? '24gb' : 'cpu', pipelineId,
+    assetId: 'ast-legacy',
+    assetName: 'Legacy',
+    triggerWord: 'legacy',
+    base: vramGB ? 'flux1-dev' : 'draft',
+    preset: vramGB ? '24gb' : 'cpu',
+    pipelineId,
     params: { rank: 4, alpha: 4, lr: 0.01, steps: 6, resolution: 32, batch: 2, seed: 1 } as TrainJobData['params'],
-    images: [], resumeFrom: null, checkpointEvery: 1, sampleEvery: 1, stepDelayS: 0, vramGB, requestedAt: new Date().toISOString(),
+    images: [],
+    resumeFrom: null,
+    checkpointEvery: 1,
+    sampleEvery: 1,
+    stepDelayS: 0,
+    vramGB,
+    requestedAt: new Date().toISOString(),
   });
 
   it('are moved to their trainer’s queue under the same task id when the engine starts, and the task is found there', async () => {
@@ -36,7 +48,14 @@ describe('runs left in the shared training queues used before (real Redis)', () 
     await cpu.add('train', job('draft-lora-train', 0), { jobId: 'train-legacy-cpu' });
     await gpu.add('train', job('train-lora-flux', 24), { jobId: 'train-legacy-gpu' });
     const publisher = new Redis(studio.connection as IORedisOptions);
-    const ctx = { rooms: studio.ctx.rooms, catalogue: studio.ctx.catalogue, redis: studio.connection, publisher, lockDurationMs: 30_000, listen: () => undefined };
+    const ctx = {
+      rooms: studio.ctx.rooms,
+      catalogue: studio.ctx.catalogue,
+      redis: studio.connection,
+      publisher,
+      lockDurationMs: 30_000,
+      listen: () => undefined,
+    };
     // What an engine starting on this Redis makes; close() waits for the move it starts.
     const kind = new TrainingKind(ctx, studio.ctx.assets!.library, new LibraryHub());
     await kind.close();

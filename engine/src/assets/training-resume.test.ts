@@ -18,12 +18,22 @@ afterAll(async () => {
 type Detail = { curve: Array<[number, number]>; train_step: number | null };
 const status = async (taskId: string) => (await (await fetch(`${studio.base}/api/v1/tasks/${taskId}`)).json()) as { status: string; detail: Detail };
 const train = async (assetId: string, body: Record<string, unknown>) =>
-  (await (await fetch(`${studio.base}/api/v1/assets/${assetId}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { task_id: string };
+  (await (
+    await fetch(`${studio.base}/api/v1/assets/${assetId}/train`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  ).json()) as { task_id: string };
 
 describe('cancel and resume a training run (real trainer)', () => {
   it('stops at the flag with a checkpoint, resumes from it counting our own steps, and makes exactly one version', async () => {
     const { body: asset } = await createAsset(studio.base, { name: 'Resumed', kind: 'character', trigger_word: 'resumed' });
-    await uploadImages(studio.base, asset.id, await Promise.all(Array.from({ length: 4 }, async (_, i) => ({ name: `r${i}.png`, bytes: await referenceImage(i + 3) }))));
+    await uploadImages(
+      studio.base,
+      asset.id,
+      await Promise.all(Array.from({ length: 4 }, async (_, i) => ({ name: `r${i}.png`, bytes: await referenceImage(i + 3) }))),
+    );
     const first = await train(asset.id, { base: 'draft', preset: 'cpu', params: { steps: 36 } });
     // Checkpoints every 6 steps (36 / 6): wait past the second one.
     await expect.poll(async () => (await status(first.task_id)).detail.curve.length, { timeout: 90_000, interval: 300 }).toBeGreaterThanOrEqual(14);

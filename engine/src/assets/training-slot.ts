@@ -57,7 +57,9 @@ export async function startTrainingSlot(options: TrainingSlotOptions) {
 
   /** The training queues this worker may read now, GPU presets biggest first, then the CPU ones. */
   async function readable(): Promise<TrainQueue[]> {
-    const queues = (await listing.names()).map(parseTrainQueue).filter((q): q is TrainQueue => q !== null && q.vramGB <= biggest && options.canStart(q.pipeline));
+    const queues = (await listing.names())
+      .map(parseTrainQueue)
+      .filter((q): q is TrainQueue => q !== null && q.vramGB <= biggest && options.canStart(q.pipeline));
     return queues.sort((a, b) => b.vramGB - a.vramGB || a.name.localeCompare(b.name));
   }
 
@@ -84,7 +86,9 @@ export async function startTrainingSlot(options: TrainingSlotOptions) {
       current = job.id!;
       const gpu = queue.vramGB ? gpuFor(options.gpus, queue.vramGB) : null;
       // runHeld is typed for generation jobs; it only renews the lock and completes or fails the job.
-      await runHeld(job as unknown as Parameters<typeof runHeld>[0], token, options.lockDurationMs, () => options.run(job, gpu)).finally(() => (current = null));
+      await runHeld(job as unknown as Parameters<typeof runHeld>[0], token, options.lockDurationMs, () => options.run(job, gpu)).finally(
+        () => (current = null),
+      );
     }
   })();
 

@@ -152,7 +152,13 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
         seed: data.params.seed,
         prompt: `photo of ${data.triggerWord}`,
         negative_prompt: '',
-        params: { ...data.params, checkpoint_every: data.checkpointEvery, sample_every: data.sampleEvery, trigger_word: data.triggerWord, step_delay_s: data.stepDelayS },
+        params: {
+          ...data.params,
+          checkpoint_every: data.checkpointEvery,
+          sample_every: data.sampleEvery,
+          trigger_word: data.triggerWord,
+          step_delay_s: data.stepDelayS,
+        },
         width: data.params.resolution,
         height: data.params.resolution,
         aspect_ratio: '1:1',
@@ -200,8 +206,25 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
       const finishedAt = new Date();
       await versions.add(
         'commit',
-        { taskId: job.id!, request: data, loraPath, log, worker: name, backend: result.backend, imageDigest: result.imageDigest, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), runMs: result.durationMs },
-        { jobId: `version-${job.id}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 30 * 86400 }, removeOnFail: { age: 30 * 86400 } },
+        {
+          taskId: job.id!,
+          request: data,
+          loraPath,
+          log,
+          worker: name,
+          backend: result.backend,
+          imageDigest: result.imageDigest,
+          startedAt: startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+          runMs: result.durationMs,
+        },
+        {
+          jobId: `version-${job.id}`,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 30 * 86400 },
+          removeOnFail: { age: 30 * 86400 },
+        },
       );
       return { backend: result.backend, runMs: result.durationMs, worker: name, steps: log.steps };
     } catch (error) {
@@ -223,7 +246,13 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
   // What this worker can start: it reads no other trainer's queue.
   const startable = new StartablePipelines(catalogue, backends, options.preference, undefined, options.pipelinesRefreshMs);
   await startable.start();
-  const slot = await startTrainingSlot({ redis: options.redis, lockDurationMs: lockDuration, gpus: options.gpus ?? [], canStart: (id) => startable.has(id), run });
+  const slot = await startTrainingSlot({
+    redis: options.redis,
+    lockDurationMs: lockDuration,
+    gpus: options.gpus ?? [],
+    canStart: (id) => startable.has(id),
+    run,
+  });
   const stopListening = await listenForCancels(options.redis, [], (jobId) => cancels.get(jobId)?.());
   return {
     slot,

@@ -51,7 +51,16 @@ describe('training on standalone workers (real processes)', () => {
     const id = await characterWithImages('Nobody Runs', 'nobodyruns');
     // RUNNER_BACKEND=docker with no daemon at the socket: this worker can start no pipeline at all.
     // It declares a 24 GB GPU: big enough for every GPU preset, yet it cannot start their trainers either.
-    const blind = await spawnWorker({ ...common, RUNNER_BACKEND: 'docker', DOCKER_SOCKET: join(home, 'no-docker.sock'), WORKER_GPUS: '1', WORKER_VRAM_GB: '24', STUDIO_HOME: home, REDIS_URL: redisUrl, WORKER_NAME: 'blind' });
+    const blind = await spawnWorker({
+      ...common,
+      RUNNER_BACKEND: 'docker',
+      DOCKER_SOCKET: join(home, 'no-docker.sock'),
+      WORKER_GPUS: '1',
+      WORKER_VRAM_GB: '24',
+      STUDIO_HOME: home,
+      REDIS_URL: redisUrl,
+      WORKER_NAME: 'blind',
+    });
     try {
       await expect.poll(workerNames, { timeout: 15_000 }).toContain('blind');
       const refused = await train(id, { base: 'draft', preset: 'cpu', params: { steps: 6 } });
@@ -102,7 +111,10 @@ describe('training on standalone workers (real processes)', () => {
 
       // One hand-over for the task, whichever worker ran it, and no version number used up:
       // the next run of this asset is version 2.
-      const handed = await settledJobs(redisOptions({ socketPath: join(home, '.redis', 'redis.sock') }), [LORA_VERSIONS_QUEUE, trainQueueName(0, 'draft-lora-train')]);
+      const handed = await settledJobs(redisOptions({ socketPath: join(home, '.redis', 'redis.sock') }), [
+        LORA_VERSIONS_QUEUE,
+        trainQueueName(0, 'draft-lora-train'),
+      ]);
       expect(handed.filter((j) => j.queueName === LORA_VERSIONS_QUEUE && j.data.taskId === task_id).map((j) => j.id)).toEqual([`version-${task_id}`]);
       const next = (await (await train(id, { base: 'draft', preset: 'cpu', params: { steps: 4 } })).json()) as { task_id: string };
       expect((await waitForTask(engine.baseUrl, next.task_id, ['succeeded', 'failed', 'cancelled'], 60_000)).status).toBe('succeeded');

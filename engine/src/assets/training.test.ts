@@ -22,7 +22,11 @@ describe('the asset library and the CPU draft trainer (real Redis, git-lfs, PyTo
     expect((await createAsset(studio.base, { name: 'Other', kind: 'character', trigger_word: 'KIRAVALE' })).status).toBe(409);
 
     const images = await Promise.all(Array.from({ length: 8 }, (_, i) => referenceImage(i)));
-    const upload = await uploadImages(studio.base, id, images.map((bytes, i) => ({ name: `ref_${i}.png`, bytes })));
+    const upload = await uploadImages(
+      studio.base,
+      id,
+      images.map((bytes, i) => ({ name: `ref_${i}.png`, bytes })),
+    );
     expect(upload.status).toBe(201);
     expect(upload.body.added).toHaveLength(8);
     expect(upload.body.near_duplicates).toEqual([]);
@@ -30,23 +34,40 @@ describe('the asset library and the CPU draft trainer (real Redis, git-lfs, PyTo
     const again = await uploadImages(studio.base, id, [{ name: 'copy.png', bytes: images[0]! }]);
     expect(again.body.added).toEqual([]);
     expect(again.body.existing).toHaveLength(1);
-    expect(git('lfs', 'ls-files', '--name-only').split('\n').filter((l) => l.startsWith(`${id}/images/`))).toHaveLength(8);
+    expect(
+      git('lfs', 'ls-files', '--name-only')
+        .split('\n')
+        .filter((l) => l.startsWith(`${id}/images/`)),
+    ).toHaveLength(8);
 
-    const train = await fetch(`${studio.base}/api/v1/assets/${id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ base: 'draft', preset: 'cpu', params: { steps: 24 } }) });
+    const train = await fetch(`${studio.base}/api/v1/assets/${id}/train`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ base: 'draft', preset: 'cpu', params: { steps: 24 } }),
+    });
     expect(train.status).toBe(202);
     const { task_id } = (await train.json()) as { task_id: string };
     const done = await waitForTask(studio.base, task_id, ['succeeded', 'failed', 'cancelled'], 120_000);
-    expect(done, JSON.stringify(done).slice(0, 600)).toMatchObject({ status: "succeeded", kind: "training" });
+    expect(done, JSON.stringify(done).slice(0, 600)).toMatchObject({ status: 'succeeded', kind: 'training' });
     const detail = (done as unknown as { detail: { curve: Array<[number, number]>; samples: unknown[] } }).detail;
     expect(detail.curve).toHaveLength(24);
     expect(detail.curve.at(-1)![1]).toBeLessThan(detail.curve[0]![1]);
     expect(detail.samples.length).toBeGreaterThan(0);
 
-    const asset = (await (await fetch(`${studio.base}/api/v1/assets/${id}`)).json()) as { versions: Array<{ name: string; path: string; sidecar: string; sha256: string }> };
+    const asset = (await (await fetch(`${studio.base}/api/v1/assets/${id}`)).json()) as {
+      versions: Array<{ name: string; path: string; sidecar: string; sha256: string }>;
+    };
     expect(asset.versions.map((v) => v.name)).toEqual(['KIRA_VALE_v01']);
     const header = await readHeader(join(libraryDir(), id, asset.versions[0]!.path));
     expect(Object.keys(header.tensors)).toContain('lora_unet_middle_block_0_proj.lora_down.weight');
-    expect(header.metadata).toMatchObject({ ss_output_name: 'KIRA_VALE_v01', ss_network_dim: '4', ss_num_train_images: '8', ss_steps: '24', 'modelspec.trigger_phrase': 'kiravale', 'modelspec.sai_model_spec': '1.0.0' });
+    expect(header.metadata).toMatchObject({
+      ss_output_name: 'KIRA_VALE_v01',
+      ss_network_dim: '4',
+      ss_num_train_images: '8',
+      ss_steps: '24',
+      'modelspec.trigger_phrase': 'kiravale',
+      'modelspec.sai_model_spec': '1.0.0',
+    });
     expect(JSON.parse(header.metadata.ss_tag_frequency!)).toEqual({ '1_kiravale': { kiravale: 8 } });
     expect(header.metadata['modelspec.hash_sha256']).toBe(`0x${header.metadata.sshs_model_hash}`);
     const sidecar = JSON.parse(await readFile(join(libraryDir(), id, asset.versions[0]!.sidecar), 'utf8'));
@@ -60,11 +81,20 @@ describe('the asset library and the CPU draft trainer (real Redis, git-lfs, PyTo
 
   it('refuses bad training requests before anything is queued', async () => {
     const { body } = await createAsset(studio.base, { name: 'Few', kind: 'style', trigger_word: 'fewstyle' });
-    const post = (b: unknown) => fetch(`${studio.base}/api/v1/assets/${body.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    const post = (b: unknown) =>
+      fetch(`${studio.base}/api/v1/assets/${body.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
     expect((await post({ base: 'draft', preset: 'cpu' })).status).toBe(422);
     expect((await post({ base: 'draft', preset: '24gb' })).status).toBe(400);
     expect((await post({ base: 'nope', preset: 'cpu' })).status).toBe(400);
     expect((await post({ base: 'draft', preset: 'cpu', params: { steps: -1 } })).status).toBe(400);
-    expect((await fetch(`${studio.base}/api/v1/assets/ast-0000000000/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"base":"draft","preset":"cpu"}' })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${studio.base}/api/v1/assets/ast-0000000000/train`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"base":"draft","preset":"cpu"}',
+        })
+      ).status,
+    ).toBe(404);
   });
 });

@@ -26,7 +26,9 @@ const skipped = (name: string) => name.endsWith('/') || name.startsWith('__MACOS
  */
 export async function unpackZip(path: string, nextTemp: () => Promise<string>, limits: ZipLimits = ZIP_LIMITS): Promise<ReceivedFile[]> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true }, (error, z) => (error ? reject(new ZipRefusedError(`not a readable zip: ${error.message}`)) : resolve(z!))),
+    yauzl.open(path, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true }, (error, z) =>
+      error ? reject(new ZipRefusedError(`not a readable zip: ${error.message}`)) : resolve(z!),
+    ),
   );
   const files: ReceivedFile[] = [];
   let total = 0;
@@ -41,8 +43,12 @@ export async function unpackZip(path: string, nextTemp: () => Promise<string>, l
           if (++entries > limits.maxEntries) throw new ZipRefusedError(`the zip has more than ${limits.maxEntries} files`);
           const declaredRatio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
           if (entry.uncompressedSize > limits.maxEntryBytes || declaredRatio > limits.maxRatio)
-            throw new ZipRefusedError(`${displayName(entry.fileName)} inflates to ${entry.uncompressedSize} bytes from ${entry.compressedSize}: refused as a zip bomb`);
-          const stream = await new Promise<NodeJS.ReadableStream>((res, rej) => zip.openReadStream(entry, (e, s) => (e ? rej(new ZipRefusedError(`cannot read ${displayName(entry.fileName)}: ${e.message}`)) : res(s!))));
+            throw new ZipRefusedError(
+              `${displayName(entry.fileName)} inflates to ${entry.uncompressedSize} bytes from ${entry.compressedSize}: refused as a zip bomb`,
+            );
+          const stream = await new Promise<NodeJS.ReadableStream>((res, rej) =>
+            zip.openReadStream(entry, (e, s) => (e ? rej(new ZipRefusedError(`cannot read ${displayName(entry.fileName)}: ${e.message}`)) : res(s!))),
+          );
           const temp = await nextTemp();
           const file: ReceivedFile = { temp, originalName: displayName(entry.fileName), size: 0 };
           files.push(file);

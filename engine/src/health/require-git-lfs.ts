@@ -6,11 +6,10 @@ import { checkGit, checkGitLfs } from './tool-versions.ts';
  * repository, so the engine does not start without it.
  */
 export async function requireGitAndLfs(): Promise<void> {
-  if (!(await checkGit()).present)
-    throw new MissingToolError('git is not installed. Install it with: sudo apt-get install -y git', { tool: 'git' });
+  if (!(await checkGit()).present) throw new MissingToolError('git is not installed. Install it with: sudo apt-get install -y git', { tool: 'git' });
   if (!(await checkGitLfs()).present)
-    throw new MissingToolError(
-      'git-lfs is not installed, and the studio keeps every render in Git LFS. Install it with: sudo apt-get install -y git-lfs',
-      { tool: 'git-lfs', install: 'sudo apt-get install -y git-lfs' },
-    );
+    throw new MissingToolError('git-lfs is not installed, and the studio keeps every render in Git LFS. Install it with: sudo apt-get install -y git-lfs', {
+      tool: 'git-lfs',
+      install: 'sudo apt-get install -y git-lfs',
+    });
 }

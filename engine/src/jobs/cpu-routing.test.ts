@@ -115,7 +115,10 @@ describe('CPU jobs go only to workers that can start their pipeline (real engine
     expect(Object.fromEntries(failed)).toEqual(Object.fromEntries(stranded.map((t) => [t, why])));
     const refused = await submit(id);
     expect(refused.status).toBe(503);
-    expect(refused.body).toMatchObject({ code: 'NO_CAPABLE_WORKER', error: `No live worker can run this: test-noop runs on the CPU and no live worker can start it (lacking: ${LACKS}).` });
+    expect(refused.body).toMatchObject({
+      code: 'NO_CAPABLE_WORKER',
+      error: `No live worker can run this: test-noop runs on the CPU and no live worker can start it (lacking: ${LACKS}).`,
+    });
     ws.close();
   });
 });

@@ -27,7 +27,9 @@ async function startWorker(name: string) {
   });
 }
 
-async function liveWorkers(): Promise<Array<{ name: string; gpus: Array<{ vramGB: number; jobs: unknown[] }>; pipelines: string[]; unavailable: Record<string, string> }>> {
+async function liveWorkers(): Promise<
+  Array<{ name: string; gpus: Array<{ vramGB: number; jobs: unknown[] }>; pipelines: string[]; unavailable: Record<string, string> }>
+> {
   return (await (await fetch(`${engine.baseUrl}/api/v1/workers`)).json()) as never;
 }
 
@@ -52,7 +54,11 @@ async function submit(id: string, policy?: string) {
 }
 
 async function sidecarOf(id: string, take: string) {
-  return JSON.parse(await readFile(join(home, 'Projects', id, take.replace(/\.png$/, '.json')), 'utf8')) as { worker: string; quality: string; fallback_from?: { quality: string } };
+  return JSON.parse(await readFile(join(home, 'Projects', id, take.replace(/\.png$/, '.json')), 'utf8')) as {
+    worker: string;
+    quality: string;
+    fallback_from?: { quality: string };
+  };
 }
 
 beforeAll(async () => {
@@ -159,12 +165,20 @@ describe('VRAM-aware dispatch (real worker processes on one Redis)', () => {
   });
 
   it('keeps the peaks pipelines report per quality, and dispatches by the observed figure once there is one', async () => {
-    const id = await projectWithShot(engine.baseUrl, { name: 'Measured', pipelineId: 'test-gpu-sleep', extra: { params: { sleep_ms: 200, peak_vram_mb: 9216 } } });
+    const id = await projectWithShot(engine.baseUrl, {
+      name: 'Measured',
+      pipelineId: 'test-gpu-sleep',
+      extra: { params: { sleep_ms: 200, peak_vram_mb: 9216 } },
+    });
     const first = await submit(id, 'queue');
     // No run yet: the manifest's 16 GB at standard quality.
     expect(first.body.queue).toBe('gpu-16@test-gpu-sleep');
     expect((await waitForTask(engine.baseUrl, first.body.task_id!, ['succeeded', 'failed'], 60_000)).status).toBe('succeeded');
-    const listed = (await (await fetch(`${engine.baseUrl}/api/v1/pipelines`)).json()) as Array<{ id: string; observed: Record<string, unknown>; gpu: { vramGB: Record<string, number> } }>;
+    const listed = (await (await fetch(`${engine.baseUrl}/api/v1/pipelines`)).json()) as Array<{
+      id: string;
+      observed: Record<string, unknown>;
+      gpu: { vramGB: Record<string, number> };
+    }>;
     const sleep = listed.find((p) => p.id === 'test-gpu-sleep')!;
     // 9 GB measured (the earlier standard runs here measured none), 11 GB with headroom; the manifest's figure stays beside it.
     expect(sleep.observed.standard).toMatchObject({ runs: expect.any(Number), peakGB: 9, needGB: 11 });
@@ -177,7 +191,10 @@ describe('VRAM-aware dispatch (real worker processes on one Redis)', () => {
     const unmeasured = await projectWithShot(engine.baseUrl, { name: 'Unmeasured', pipelineId: 'test-gpu-share', extra: { params: { sleep_ms: 100 } } });
     const third = await submit(unmeasured, 'queue');
     expect((await waitForTask(engine.baseUrl, third.body.task_id!, ['succeeded', 'failed'], 60_000)).status).toBe('succeeded');
-    const after = (await (await fetch(`${engine.baseUrl}/api/v1/pipelines`)).json()) as Array<{ id: string; observed: Record<string, { runs: number; peakGB: number | null }> }>;
+    const after = (await (await fetch(`${engine.baseUrl}/api/v1/pipelines`)).json()) as Array<{
+      id: string;
+      observed: Record<string, { runs: number; peakGB: number | null }>;
+    }>;
     expect(after.find((p) => p.id === 'test-gpu-share')!.observed.standard).toMatchObject({ runs: expect.any(Number), peakGB: null });
   });
 

@@ -66,7 +66,8 @@ export function noCapableGpu(workers: WorkerState[], manifest: PipelineManifest,
 export function noCapableCpu(workers: WorkerState[], manifest: PipelineManifest): string | null {
   if (!workers.length || workers.some((w) => w.pipelines?.includes(manifest.id))) return null;
   const reasons = workers.map((w) => w.unavailable?.[manifest.id] ?? `${manifest.id} is not installed there (not in its pipeline folders)`);
-  if (reasons.every((r) => /is not built/.test(r))) return `its image ${manifest.image} is not built on any live worker (run scripts/build-pipeline-images there)`;
+  if (reasons.every((r) => /is not built/.test(r)))
+    return `its image ${manifest.image} is not built on any live worker (run scripts/build-pipeline-images there)`;
   const named = workers.slice(0, 2).map((w, i) => `${w.name}: ${reasons[i]}`);
   return `no live worker can start it (${named.join('; ')}${workers.length > 2 ? `; ${workers.length - 2} more` : ''})`;
 }
@@ -85,8 +86,16 @@ export function noWorkerNotice(pipelineId: string): string {
  * person's choice on a Pipeline node, where the canvas marks it unverified; until then the table
  * passes over it, and says so.
  */
-export function tableChoice(catalogue: PipelineCatalogue, taskType: string, quality: Quality, fleet: Fleet): { id: string | null; passedOver: Array<{ id: string; why: string }> } {
-  const serving = catalogue.all().map(({ manifest }) => manifest).filter((m) => m.taskType === taskType && m.qualities.includes(quality));
+export function tableChoice(
+  catalogue: PipelineCatalogue,
+  taskType: string,
+  quality: Quality,
+  fleet: Fleet,
+): { id: string | null; passedOver: Array<{ id: string; why: string }> } {
+  const serving = catalogue
+    .all()
+    .map(({ manifest }) => manifest)
+    .filter((m) => m.taskType === taskType && m.qualities.includes(quality));
   const passedOver: Array<{ id: string; why: string }> = [];
   const gpu = serving
     .filter((m) => m.gpu.required)
@@ -95,8 +104,9 @@ export function tableChoice(catalogue: PipelineCatalogue, taskType: string, qual
     .filter(({ m, need }) => {
       if (!fleet.workers.some((w) => w.gpus.length)) return false;
       const why = noCapableGpu(fleet.workers, m, need);
-      if (why) return passedOver.push({ id: m.id, why }), false;
-      if (!m.verified && !hasRun(fleet.profiles, m.id)) return passedOver.push({ id: m.id, why: 'it is unverified and has not completed a job on this studio yet' }), false;
+      if (why) return (passedOver.push({ id: m.id, why }), false);
+      if (!m.verified && !hasRun(fleet.profiles, m.id))
+        return (passedOver.push({ id: m.id, why: 'it is unverified and has not completed a job on this studio yet' }), false);
       return true;
     });
   // CPU pipelines a live worker can start first, then verified ones first.
@@ -141,7 +151,10 @@ export function dispatch({
   const data: GenerateJobData = manifest.gpu.required ? { ...requested, vramGB: vramNeed(manifest, requested.quality as Quality, profiles).vramGB } : requested;
   const free = (pipelineId: string, need: number) => gpusFor(workers, pipelineId).filter((g) => g.vramGB >= need && g.jobs.length === 0);
   const cpuStartable = (pipelineId: string) => noCapableCpu(workers, catalogue.get(pipelineId).manifest) === null;
-  const route = (d: GenerateJobData) => ({ queue: d.vramGB === 0 ? cpuQueueName(d.pipelineId) : gpuQueueName(tierFor(d.vramGB), d.shareable, d.pipelineId), data: d });
+  const route = (d: GenerateJobData) => ({
+    queue: d.vramGB === 0 ? cpuQueueName(d.pipelineId) : gpuQueueName(tierFor(d.vramGB), d.shareable, d.pipelineId),
+    data: d,
+  });
   const waiting = (pipelineId: string) => (workers.length ? null : noWorkerNotice(pipelineId));
 
   /** When the quality table passed over pipelines to pick this one, which and why (unverified, no image, too small a GPU). */
@@ -152,7 +165,11 @@ export function dispatch({
     const unproven = passedOver.filter((p) => /unverified/.test(p.why));
     const others = passedOver.filter((p) => !/unverified/.test(p.why)).map((p) => `${p.id}: ${p.why}`);
     const parts = [
-      ...(unproven.length ? [`${unproven.map((p) => p.id).join(', ')} ${unproven.length === 1 ? 'is' : 'are'} unverified and ${unproven.length === 1 ? 'has' : 'have'} not completed a job on this studio yet`] : []),
+      ...(unproven.length
+        ? [
+            `${unproven.map((p) => p.id).join(', ')} ${unproven.length === 1 ? 'is' : 'are'} unverified and ${unproven.length === 1 ? 'has' : 'have'} not completed a job on this studio yet`,
+          ]
+        : []),
       ...others,
     ];
     const tryIt = unproven.length ? ` Choose ${unproven[0]!.id} on a Pipeline node to try it.` : '';
@@ -165,7 +182,8 @@ export function dispatch({
       if (!id) continue;
       const alternative = catalogue.get(id).manifest;
       const { vramGB } = vramNeed(alternative, quality, profiles);
-      if (vramGB === 0 ? cpuStartable(id) : free(id, vramGB).length) return { quality, pipelineId: id, vramGB, shareable: alternative.gpu.required && alternative.gpu.shareable, title: alternative.title };
+      if (vramGB === 0 ? cpuStartable(id) : free(id, vramGB).length)
+        return { quality, pipelineId: id, vramGB, shareable: alternative.gpu.required && alternative.gpu.shareable, title: alternative.title };
     }
     return null;
   };

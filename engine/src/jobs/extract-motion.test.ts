@@ -17,14 +17,36 @@ let docker: { ready: true } | { ready: false; reason: string };
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'studio-motion-'));
   const file = join(scratch, 'dance.mp4');
-  execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=24:d=2', '-f', 'lavfi', '-i', 'sine=d=2', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file]);
+  execFileSync('ffmpeg', [
+    '-nostdin',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=320x180:r=24:d=2',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=d=2',
+    '-shortest',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    file,
+  ]);
   clip = await readFile(file);
   docker = await dockerForTests(['motion-edges-ffmpeg']);
 }, 900_000);
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 const probe = (file: string) =>
-  JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,width,height', '-of', 'json', file], { encoding: 'utf8' })).streams as Array<{ codec_type: string; width: number; height: number }>;
+  JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,width,height', '-of', 'json', file], { encoding: 'utf8' }))
+    .streams as Array<{ codec_type: string; width: number; height: number }>;
 
 for (const backend of ['process', 'docker'] as const) {
   describe(`Extract motion on the ${backend} backend`, () => {
@@ -37,11 +59,20 @@ for (const backend of ['process', 'docker'] as const) {
 
     it('turns the node’s video into a ControlMap take with provenance, made its active take, and refuses a node without a video', async (ctx) => {
       if (backend === 'docker' && !docker.ready) return ctx.skip();
-      const created = (await (await fetch(`${studio.base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `Motion ${backend}` }) })).json()) as { id: string };
+      const created = (await (
+        await fetch(`${studio.base}/api/v1/projects`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: `Motion ${backend}` }),
+        })
+      ).json()) as { id: string };
       const id = created.id;
       const form = new FormData();
       form.append('file', new Blob([new Uint8Array(clip)], { type: 'video/mp4' }), 'dance.mp4');
-      const imported = (await (await fetch(`${studio.base}/api/v1/projects/${id}/media`, { method: 'POST', body: form })).json()) as { path: string; kind: string };
+      const imported = (await (await fetch(`${studio.base}/api/v1/projects/${id}/media`, { method: 'POST', body: form })).json()) as {
+        path: string;
+        kind: string;
+      };
       expect(imported.kind).toBe('video');
       const graph = {
         nodes: [
@@ -50,9 +81,21 @@ for (const backend of ['process', 'docker'] as const) {
         ],
         edges: [],
       };
-      expect((await fetch(`${studio.base}/api/v1/projects/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ graph, version: 1 }) })).ok).toBe(true);
+      expect(
+        (
+          await fetch(`${studio.base}/api/v1/projects/${id}`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ graph, version: 1 }),
+          })
+        ).ok,
+      ).toBe(true);
 
-      const refused = await fetch(`${studio.base}/api/v1/tasks/generate_shot`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ project_id: id, node_id: 'motion-2' }) });
+      const refused = await fetch(`${studio.base}/api/v1/tasks/generate_shot`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ project_id: id, node_id: 'motion-2' }),
+      });
       expect(refused.status).toBe(400);
       expect(((await refused.json()) as { error: string }).error).toBe('Empty has no source video: choose or drop one first');
 
@@ -65,10 +108,19 @@ for (const backend of ['process', 'docker'] as const) {
       // A greyscale map at the source's size, with no sound.
       expect(probe(join(dir, take)).map((s) => [s.codec_type, s.width, s.height])).toEqual([['video', 320, 180]]);
       const sidecar = JSON.parse(await readFile(join(dir, take.replace(/\.mp4$/, '.json')), 'utf8'));
-      expect(sidecar).toMatchObject({ pipeline: 'motion-edges-ffmpeg', task_type: 'extract-motion', backend, task_id: taskId, inputs: { input: imported.path }, params: { method: 'edges' } });
+      expect(sidecar).toMatchObject({
+        pipeline: 'motion-edges-ffmpeg',
+        task_type: 'extract-motion',
+        backend,
+        task_id: taskId,
+        inputs: { input: imported.path },
+        params: { method: 'edges' },
+      });
       if (backend === 'docker') expect(sidecar.image_digest).toMatch(/^sha256:/);
 
-      const saved = (await (await fetch(`${studio.base}/api/v1/projects/${id}`)).json()) as { graph: { nodes: Array<{ id: string; data: { activeTake?: string; source?: string } }> } };
+      const saved = (await (await fetch(`${studio.base}/api/v1/projects/${id}`)).json()) as {
+        graph: { nodes: Array<{ id: string; data: { activeTake?: string; source?: string } }> };
+      };
       expect(saved.graph.nodes.find((n) => n.id === 'motion-1')!.data).toMatchObject({ activeTake: take, source: imported.path });
       await expect.poll(() => execFileSync('git', ['lfs', 'ls-files', '--name-only'], { cwd: dir, encoding: 'utf8' }), { timeout: 20_000 }).toContain(take);
     }, 180_000);

@@ -57,7 +57,11 @@ describe('faults (real processes, real Redis)', () => {
       const done = await waitForTask(engine.baseUrl, taskId, ['succeeded', 'failed'], 60_000);
       expect(done.status).toBe('succeeded');
       const patch = await ws.next('server:graph_patch', 10_000);
-      expect(patch.edits[0]).toMatchObject({ op: 'update_node', id: 'shot-1', changes: { data: { activeTake: '03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take01.png' } } });
+      expect(patch.edits[0]).toMatchObject({
+        op: 'update_node',
+        id: 'shot-1',
+        changes: { data: { activeTake: '03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take01.png' } },
+      });
       // A client that connects only now gets the take in the graph, and the node's state.
       const late = await WsProbe.open(engine.baseUrl, id);
       const sync = await late.next('server:full_sync');

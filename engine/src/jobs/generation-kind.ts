@@ -80,7 +80,12 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       const events = new QueueEvents(name, { connection: redis });
       this.#events.set(name, events);
       this.ctx.listen(this, events);
-      const checker = new Worker(name, null, { connection: redis, lockDuration: lockDurationMs, stalledInterval: Math.max(1000, Math.floor(lockDurationMs / 2)), maxStalledCount: 3 });
+      const checker = new Worker(name, null, {
+        connection: redis,
+        lockDuration: lockDurationMs,
+        stalledInterval: Math.max(1000, Math.floor(lockDurationMs / 2)),
+        maxStalledCount: 3,
+      });
       checker.on('error', () => undefined);
       void checker.startStalledCheckTimer().catch(() => undefined);
       this.#stalledChecks.push(checker);
@@ -103,9 +108,7 @@ export class GenerationKind implements JobKind<GenerateJobData> {
 
   /** The task id for a submission: derived from the idempotency key, so a repeat names the same task. */
   taskIdFor(projectId: string, idempotencyKey?: string): string {
-    return idempotencyKey
-      ? `gen-${createHash('sha256').update(`${projectId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}`
-      : `gen-${randomUUID()}`;
+    return idempotencyKey ? `gen-${createHash('sha256').update(`${projectId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}` : `gen-${randomUUID()}`;
   }
 
   /** Builds, dispatches and queues a generation under a task id already claimed. */
@@ -125,7 +128,9 @@ export class GenerationKind implements JobKind<GenerateJobData> {
     });
     const data = this.ctx.prepareGeneration ? await this.ctx.prepareGeneration(built, graph) : built;
     const pipelineNode = graph.edges.find((e) => e.target === nodeId && e.targetHandle === 'pipeline');
-    const pinnedPolicy = pipelineNode ? (graph.nodes.find((n) => n.id === pipelineNode.source)?.data.hardwarePolicy as 'queue' | 'fallback' | undefined) : undefined;
+    const pinnedPolicy = pipelineNode
+      ? (graph.nodes.find((n) => n.id === pipelineNode.source)?.data.hardwarePolicy as 'queue' | 'fallback' | undefined)
+      : undefined;
     const decided = dispatch({
       data,
       policy: policy ?? pinnedPolicy ?? room.projectManifest.project_settings.hardware_policy,

@@ -69,7 +69,11 @@ describe('a generation job’s state, whichever queue holds it', () => {
 
   it('jobs still waiting in the old shared CPU queue move to their pipeline’s queue under the same id and options', async () => {
     const legacy = queue(GENERATE_QUEUE);
-    await legacy.add('generate', { pipelineId: 'test-slow', projectId: 'p' }, { jobId: 'gen-legacy-2', attempts: 3, backoff: { type: 'exponential', delay: 2000 } });
+    await legacy.add(
+      'generate',
+      { pipelineId: 'test-slow', projectId: 'p' },
+      { jobId: 'gen-legacy-2', attempts: 3, backoff: { type: 'exponential', delay: 2000 } },
+    );
     const recorded: Array<[string, string]> = [];
     const moved = await moveLegacyCpuJobs({ legacy, target: (name) => queue(name), recordQueue: async (task, name) => void recorded.push([task, name]) });
     // legacy-1 (from the first test) has no pipeline in its data: it stays.

@@ -8,7 +8,12 @@ import { buildGenerationRequest } from './generation-request.ts';
 const catalogue = new PipelineCatalogue([join(REPO_ROOT, 'pipelines')]);
 const graph: Graph = {
   nodes: [
-    { id: 'shot', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'a lighthouse at dusk', duration: 2, taskType: 'generate-video', activeTake: null } },
+    {
+      id: 'shot',
+      type: 'shot',
+      position: { x: 0, y: 0 },
+      data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'a lighthouse at dusk', duration: 2, taskType: 'generate-video', activeTake: null },
+    },
     { id: 'pipe', type: 'pipeline', position: { x: 0, y: 0 }, data: { pipelineId: 'draft-video' } },
   ],
   edges: [{ id: 'e', source: 'pipe', sourceHandle: 'pipeline', target: 'shot', targetHandle: 'pipeline' }],
@@ -50,7 +55,12 @@ describe("an Asset node wired into a Shot's image socket", () => {
   function imageGraph(asset: Record<string, unknown>, sourceHandle = 'image'): Graph {
     return {
       nodes: [
-        { id: 'shot', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'she turns to the sea', taskType: 'image-to-video', activeTake: null } },
+        {
+          id: 'shot',
+          type: 'shot',
+          position: { x: 0, y: 0 },
+          data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'she turns to the sea', taskType: 'image-to-video', activeTake: null },
+        },
         { id: 'pipe', type: 'pipeline', position: { x: 0, y: 0 }, data: { pipelineId: 'i2v-ltx' } },
         { id: 'kira', type: 'asset', position: { x: 0, y: 0 }, data: { name: 'Kira', kind: 'character', assetId: null, preview: null, ...asset } } as GraphNode,
       ],
@@ -60,7 +70,8 @@ describe("an Asset node wired into a Shot's image socket", () => {
       ],
     } as Graph;
   }
-  const request = (g: Graph) => buildGenerationRequest({ projectId: 'p', graph: g, manifest: manifestAt('24'), nodeId: 'shot', catalogue, pickPipeline: () => null });
+  const request = (g: Graph) =>
+    buildGenerationRequest({ projectId: 'p', graph: g, manifest: manifestAt('24'), nodeId: 'shot', catalogue, pickPipeline: () => null });
 
   it('is a legal connection from the Image output, and not from the AssetReference one', () => {
     expect(validateGraph(imageGraph({ assetId: 'ast-0123456789', image: 'images/00aa11bb22cc33dd.png' })).ok).toBe(true);
@@ -70,7 +81,9 @@ describe("an Asset node wired into a Shot's image socket", () => {
   });
 
   it("passes the library image it names, as the project's own copy under 01_Assets/Generative_Assets", () => {
-    const data = request(imageGraph({ assetId: 'ast-0123456789', image: 'images/00aa11bb22cc33dd.png', preview: '01_Assets/Source_Media/other_0123456789ab.png' }));
+    const data = request(
+      imageGraph({ assetId: 'ast-0123456789', image: 'images/00aa11bb22cc33dd.png', preview: '01_Assets/Source_Media/other_0123456789ab.png' }),
+    );
     expect(data.inputs).toEqual({ image: '01_Assets/Generative_Assets/ast-0123456789/images/00aa11bb22cc33dd.png' });
   });
 

@@ -117,12 +117,12 @@ export function buildGenerationRequest({
     const own = !source && node.type === 'motionSource' ? ((data.source as string | null | undefined) ?? null) : null;
     const take = source ? mediaOf(source) : own;
     if (take) inputs[input.name] = take;
-    else if (!source && node.type === 'motionSource' && input.required) throw new GenerationRefused(`${nodeName(node)} has no source video: choose or drop one first`, { node_id: nodeId });
+    else if (!source && node.type === 'motionSource' && input.required)
+      throw new GenerationRefused(`${nodeName(node)} has no source video: choose or drop one first`, { node_id: nodeId });
     else if (input.required)
-      throw new GenerationRefused(
-        source ? missingMedia(source) : `${pipeline.title} needs ${input.label ?? input.name}: connect it to ${nodeName(node)}`,
-        { node_id: nodeId },
-      );
+      throw new GenerationRefused(source ? missingMedia(source) : `${pipeline.title} needs ${input.label ?? input.name}: connect it to ${nodeName(node)}`, {
+        node_id: nodeId,
+      });
   }
 
   const prompt = String(node.type === 'audio' ? (data.text ?? '') : (data.prompt ?? ''));

@@ -66,7 +66,15 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
     try {
       // Taken up again after a crash that came after its output was handed over: the work is done.
       const handedOver = await takes.getJob(`take-${job.id}`);
-      if (handedOver) return { backend: handedOver.data.backend, runMs: handedOver.data.runMs, worker: handedOver.data.worker, gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null, needGB: data.vramGB, resumed: true };
+      if (handedOver)
+        return {
+          backend: handedOver.data.backend,
+          runMs: handedOver.data.runMs,
+          worker: handedOver.data.worker,
+          gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null,
+          needGB: data.vramGB,
+          resumed: true,
+        };
       const pipeline = catalogue.get(data.pipelineId);
       const backend = await chooseBackend(pipeline, backends, options.preference);
       const projectDir = projectPath(workspace, data.projectId);
@@ -108,7 +116,8 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         },
       });
       const [output] = Object.values(result.outputs);
-      if (!(await lstat(output!).catch(() => null))?.isFile()) throw new UnrecoverableError('the pipeline output is not a regular file (a link or nothing): refused');
+      if (!(await lstat(output!).catch(() => null))?.isFile())
+        throw new UnrecoverableError('the pipeline output is not a regular file (a link or nothing): refused');
       // One result file per job, whichever attempt made it: the engine links it into the project.
       const resultPath = join(jobsDir(workspace), job.id!, `result-${job.attemptsMade + 1}${extname(output!)}`);
       // A result left by a run killed before it handed over (no take job exists, checked above) is replaced.
@@ -129,9 +138,22 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
           runMs: result.durationMs,
         },
         // One take per generation, however often the job ran: a duplicate commit job is ignored.
-        { jobId: `take-${job.id}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 7 * 86400 } },
+        {
+          jobId: `take-${job.id}`,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 7 * 86400 },
+          removeOnFail: { age: 7 * 86400 },
+        },
       );
-      return { backend: result.backend, runMs: result.durationMs, worker: name, gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null, needGB: data.vramGB, measurement: result.measurement };
+      return {
+        backend: result.backend,
+        runMs: result.durationMs,
+        worker: name,
+        gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null,
+        needGB: data.vramGB,
+        measurement: result.measurement,
+      };
     } catch (error) {
       if (error instanceof PipelineCancelledError) throw new UnrecoverableError('cancelled');
       // The pipeline's own failure will not change on a retry; infrastructure hiccups may.
@@ -146,18 +168,22 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
   // What this worker can start, in its heartbeat: the dispatcher sends it nothing else.
   const startable = new StartablePipelines(catalogue, backends, options.preference, () => void heartbeat.beat(), options.pipelinesRefreshMs);
   let cpu: Awaited<ReturnType<typeof startCpuSlots>> | null = null;
-  const heartbeat = new WorkerHeartbeat(options.redis, () => ({
-    name,
-    host: hostname(),
-    pid: process.pid,
-    gpus: gpuStates,
-    cpuSlots: options.concurrency ?? 2,
-    cpuJobs: cpu?.jobs ?? [],
-    pipelines: startable.ids,
-    unavailable: startable.reasons,
-    startedAt,
-    heartbeatAt: '',
-  }), options.heartbeatTtlMs);
+  const heartbeat = new WorkerHeartbeat(
+    options.redis,
+    () => ({
+      name,
+      host: hostname(),
+      pid: process.pid,
+      gpus: gpuStates,
+      cpuSlots: options.concurrency ?? 2,
+      cpuJobs: cpu?.jobs ?? [],
+      pipelines: startable.ids,
+      unavailable: startable.reasons,
+      startedAt,
+      heartbeatAt: '',
+    }),
+    options.heartbeatTtlMs,
+  );
   await startable.start();
   // CPU jobs come from the queues of the CPU pipelines this worker can start, and no others.
   cpu = await startCpuSlots({

@@ -49,7 +49,9 @@ describe('generating a shot (real Redis, BullMQ, git-lfs, process backend)', () 
     expect(Buffer.from(await part.arrayBuffer()).toString()).toBe('PNG');
     expect((await fetch(`${studio.base}/api/v1/projects/${id}/files/..%2Fproject.json`)).status).toBe(400);
 
-    const graph = (await (await fetch(`${studio.base}/api/v1/projects/${id}`)).json()) as { graph: { nodes: Array<{ id: string; data: { activeTake: string } }> } };
+    const graph = (await (await fetch(`${studio.base}/api/v1/projects/${id}`)).json()) as {
+      graph: { nodes: Array<{ id: string; data: { activeTake: string } }> };
+    };
     expect(graph.graph.nodes.find((n) => n.id === 'shot-1')!.data.activeTake).toBe('03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take01.png');
     const takes = (await (await fetch(`${studio.base}/api/v1/projects/${id}/takes`)).json()) as Record<string, string[]>;
     expect(takes['shot-1']).toEqual(['03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take01.png']);
@@ -90,7 +92,11 @@ describe('generating a shot (real Redis, BullMQ, git-lfs, process backend)', () 
     await waitForTask(studio.base, await generate(studio.base, id));
     const ws = await WsProbe.open(studio.base, id);
     const sync = await ws.next('server:full_sync');
-    ws.send({ type: 'client:graph_edit', clientClock: 1, edits: [{ op: 'update_node', id: 'shot-1', changes: { data: { prompt: 'the same lighthouse, in fog' } } }] });
+    ws.send({
+      type: 'client:graph_edit',
+      clientClock: 1,
+      edits: [{ op: 'update_node', id: 'shot-1', changes: { data: { prompt: 'the same lighthouse, in fog' } } }],
+    });
     await ws.next('server:ack');
     void sync;
     const second = await waitForTask(studio.base, await generate(studio.base, id));
@@ -140,14 +146,25 @@ describe('generating a shot (real Redis, BullMQ, git-lfs, process backend)', () 
     await studio.ctx.queue.idle();
     expect(await readdir(join(dirOf(id), '03_Renders'))).toEqual(['.gitkeep']);
 
-    const noPipeline = await fetch(`${studio.base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Bare"}' });
+    const noPipeline = await fetch(`${studio.base}/api/v1/projects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"Bare"}',
+    });
     const bare = ((await noPipeline.json()) as { id: string }).id;
     await fetch(`${studio.base}/api/v1/projects/${bare}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ version: 1, graph: { nodes: [{ id: 's', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: '  ' } }], edges: [] } }),
+      body: JSON.stringify({
+        version: 1,
+        graph: { nodes: [{ id: 's', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: '  ' } }], edges: [] },
+      }),
     });
-    const refused = await fetch(`${studio.base}/api/v1/tasks/generate_shot`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ project_id: bare, node_id: 's' }) });
+    const refused = await fetch(`${studio.base}/api/v1/tasks/generate_shot`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ project_id: bare, node_id: 's' }),
+    });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: string }).error).toBe('SCENE_01/SHOT_010 has no prompt yet');
     expect((await fetch(`${studio.base}/api/v1/tasks/gen-nonexistent-0000`)).status).toBe(404);

@@ -32,7 +32,9 @@ export class QueueReaders {
 
   /** The next waiting job of a queue, locked with this token, or undefined (never blocks). */
   async next(name: string, token: string): Promise<Job<GenerateJobData> | undefined> {
-    return ((await this.#reader(name).getNextJob(token, { block: false }).catch(() => undefined)) ?? undefined) as Job<GenerateJobData> | undefined;
+    return ((await this.#reader(name)
+      .getNextJob(token, { block: false })
+      .catch(() => undefined)) ?? undefined) as Job<GenerateJobData> | undefined;
   }
 
   async close(): Promise<void> {

@@ -46,7 +46,15 @@ export interface JobKind<Data = any> {
 export function baseStatus(job: Job, state: string, kind: string, fields: { project_id?: string; node_id?: string; pipeline: string }): TaskStatus {
   const progress = (job.progress ?? {}) as { progress?: number; step?: string };
   const status: TaskState =
-    state === 'failed' ? (job.failedReason === 'cancelled' ? 'cancelled' : 'failed') : state === 'completed' ? 'succeeded' : state === 'active' ? 'running' : 'queued';
+    state === 'failed'
+      ? job.failedReason === 'cancelled'
+        ? 'cancelled'
+        : 'failed'
+      : state === 'completed'
+        ? 'succeeded'
+        : state === 'active'
+          ? 'running'
+          : 'queued';
   return {
     task_id: job.id!,
     kind,

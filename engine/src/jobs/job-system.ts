@@ -37,7 +37,15 @@ export interface JobSystemOptions {
 
 /** The engine's side of the jobs: the task service, the take committer, and (embedded) a worker. */
 export async function startJobSystem(options: JobSystemOptions) {
-  const tasks = new TaskService(options.rooms, options.catalogue, options.redis, options.lockDurationMs, options.kinds, options.prepareGeneration, options.settings.dispatchWatchdogMs);
+  const tasks = new TaskService(
+    options.rooms,
+    options.catalogue,
+    options.redis,
+    options.lockDurationMs,
+    options.kinds,
+    options.prepareGeneration,
+    options.settings.dispatchWatchdogMs,
+  );
   await tasks.ready();
   const takeWorker = startTakeWorker({ workspace: options.workspace, queue: options.queue, rooms: options.rooms, redis: options.redis });
   const worker = options.inProcessWorker

@@ -61,7 +61,9 @@ describe('.jobs is cleaned of what crashed and finished jobs left', () => {
     const swept = await sweepJobsDir({ dir, generate, takes });
     expect(swept).toEqual({ folders: 5, attempts: 2 });
     expect((await readdir(dir)).sort()).toEqual(['gen-pending-take', 'gen-waiting-1', 'train-abc']);
-    expect((await readdir(join(dir, 'gen-waiting-1'))).sort()).toEqual([attemptFolderName(1, hostname(), process.pid, 2), attemptFolderName(1, 'other-host', DEAD_PID, 3)].sort());
+    expect((await readdir(join(dir, 'gen-waiting-1'))).sort()).toEqual(
+      [attemptFolderName(1, hostname(), process.pid, 2), attemptFolderName(1, 'other-host', DEAD_PID, 3)].sort(),
+    );
     expect(await readdir(join(dir, 'gen-pending-take'))).toEqual(['result-1.png']);
     await generate.remove('gen-waiting-1');
     await takes.remove('take-gen-pending-take');

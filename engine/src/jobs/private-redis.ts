@@ -45,8 +45,7 @@ export async function startPrivateRedis(workspaceHome: string): Promise<PrivateR
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Unix socket paths are limited to ~107 bytes: fall back to a short path in the temp folder.
   let socketPath = join(dir, 'redis.sock');
-  if (Buffer.byteLength(socketPath) > 100)
-    socketPath = join(tmpdir(), `studio-redis-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}.sock`);
+  if (Buffer.byteLength(socketPath) > 100) socketPath = join(tmpdir(), `studio-redis-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}.sock`);
   const pidFile = join(dir, 'redis.pid');
 
   let adoptedPid: number | null = null;
@@ -62,17 +61,28 @@ export async function startPrivateRedis(workspaceHome: string): Promise<PrivateR
   const child = spawn(
     'redis-server',
     [
-      '--port', '0',
-      '--unixsocket', socketPath,
-      '--unixsocketperm', '700',
-      '--dir', dir,
-      '--pidfile', pidFile,
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-      '--save', '',
-      '--daemonize', 'no',
-      '--loglevel', 'warning',
-      '--logfile', join(dir, 'redis.log'),
+      '--port',
+      '0',
+      '--unixsocket',
+      socketPath,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      dir,
+      '--pidfile',
+      pidFile,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+      '--logfile',
+      join(dir, 'redis.log'),
     ],
     // Its own process group: a Ctrl+C in the terminal must not kill it before the engine has stopped.
     { stdio: 'ignore', detached: true },

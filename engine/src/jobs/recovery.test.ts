@@ -106,46 +106,52 @@ describe('a retried take job finds its own work (SIGKILL recovery)', () => {
     expect(await readdir(join(dir, FOLDER)).catch(() => [])).toEqual([]);
   });
 
-  it('SIGKILL at random moments while placing: exactly one take per generation, never one without provenance, git fsck clean', async () => {
-    const dir = await project('Killed While Placing');
-    const runs = soakKnob('RECOVERY_KILLS', 12);
-    const child = join(REPO_ROOT, 'engine/src/testing/hardening/place-take-child.ts');
-    let killedMidway = 0;
-    for (let i = 0; i < runs; i++) {
-      const taskId = `kill-${i}`;
-      const source = await output(taskId);
-      // Its own process group: the kill takes its git processes too, as an engine's SIGKILL does.
-      const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, source, taskId], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
-      let out = '';
-      proc.stdout.on('data', (d) => (out += d));
-      const exited = new Promise((r) => proc.once('exit', r));
-      await new Promise<void>((resolve) => proc.stdout.on('data', () => out.includes('ready') && resolve()));
-      proc.stdin.write('go\n');
-      // A kill anywhere from before the first step to after the commit (a place and commit take ~100-300 ms here).
-      await new Promise((r) => setTimeout(r, Math.floor((i * 7919) % 500)));
-      try {
-        process.kill(-proc.pid!, 'SIGKILL');
-      } catch {
-        // it had finished and exited already
+  it(
+    'SIGKILL at random moments while placing: exactly one take per generation, never one without provenance, git fsck clean',
+    async () => {
+      const dir = await project('Killed While Placing');
+      const runs = soakKnob('RECOVERY_KILLS', 12);
+      const child = join(REPO_ROOT, 'engine/src/testing/hardening/place-take-child.ts');
+      let killedMidway = 0;
+      for (let i = 0; i < runs; i++) {
+        const taskId = `kill-${i}`;
+        const source = await output(taskId);
+        // Its own process group: the kill takes its git processes too, as an engine's SIGKILL does.
+        const proc = spawn(process.execPath, ['--import', 'tsx', child, dir, source, taskId], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+        let out = '';
+        proc.stdout.on('data', (d) => (out += d));
+        const exited = new Promise((r) => proc.once('exit', r));
+        await new Promise<void>((resolve) => proc.stdout.on('data', () => out.includes('ready') && resolve()));
+        proc.stdin.write('go\n');
+        // A kill anywhere from before the first step to after the commit (a place and commit take ~100-300 ms here).
+        await new Promise((r) => setTimeout(r, Math.floor((i * 7919) % 500)));
+        try {
+          process.kill(-proc.pid!, 'SIGKILL');
+        } catch {
+          // it had finished and exited already
+        }
+        await exited;
+        if (!out.includes('done')) killedMidway++;
+        // The next engine starts: start-up recovery (stale git locks, temp files), then the job is
+        // taken up again: a fresh committer, the same job data.
+        await recoverProject(dir);
+        const retried = await new TakeCommitter(new GitQueue()).commit(pending(dir, source, taskId));
+        expect(retried.path).toMatch(/SHOT-010_v01_take\d+\.png$/);
+        expect(git(dir, 'fsck', '--no-dangling', '--no-progress').trim()).toBe('');
       }
-      await exited;
-      if (!out.includes('done')) killedMidway++;
-      // The next engine starts: start-up recovery (stale git locks, temp files), then the job is
-      // taken up again: a fresh committer, the same job data.
-      await recoverProject(dir);
-      const retried = await new TakeCommitter(new GitQueue()).commit(pending(dir, source, taskId));
-      expect(retried.path).toMatch(/SHOT-010_v01_take\d+\.png$/);
-      expect(git(dir, 'fsck', '--no-dangling', '--no-progress').trim()).toBe('');
-    }
-    const byTask = await takesByTask(dir);
-    expect([...byTask.keys()].sort()).toEqual(Array.from({ length: runs }, (_, i) => `kill-${i}`).sort());
-    for (const [task, entry] of byTask) expect(entry.files.length, task).toBe(1);
-    for (const [task, entry] of byTask) expect(entry.sidecars.length, task).toBe(1);
-    const numbers = [...byTask.values()].map((e) => Number(/take(\d+)/.exec(e.files[0]!)![1])).sort((a, b) => a - b);
-    expect(new Set(numbers).size).toBe(runs);
-    expect(git(dir, 'status', '--porcelain', '--', '03_Renders')).toBe('');
-    expect((await stat(join(dir, FOLDER, 'takes.json'))).isFile()).toBe(true);
-    console.log(`placing under SIGKILL: ${runs} kills (${killedMidway} before the take was done), ${byTask.size} takes, 0 duplicates, 0 without provenance, git fsck clean each time`);
-    expect(killedMidway).toBeGreaterThan(0);
-  }, soakKnob('SOAK_TIMEOUT_MS', 300_000));
+      const byTask = await takesByTask(dir);
+      expect([...byTask.keys()].sort()).toEqual(Array.from({ length: runs }, (_, i) => `kill-${i}`).sort());
+      for (const [task, entry] of byTask) expect(entry.files.length, task).toBe(1);
+      for (const [task, entry] of byTask) expect(entry.sidecars.length, task).toBe(1);
+      const numbers = [...byTask.values()].map((e) => Number(/take(\d+)/.exec(e.files[0]!)![1])).sort((a, b) => a - b);
+      expect(new Set(numbers).size).toBe(runs);
+      expect(git(dir, 'status', '--porcelain', '--', '03_Renders')).toBe('');
+      expect((await stat(join(dir, FOLDER, 'takes.json'))).isFile()).toBe(true);
+      console.log(
+        `placing under SIGKILL: ${runs} kills (${killedMidway} before the take was done), ${byTask.size} takes, 0 duplicates, 0 without provenance, git fsck clean each time`,
+      );
+      expect(killedMidway).toBeGreaterThan(0);
+    },
+    soakKnob('SOAK_TIMEOUT_MS', 300_000),
+  );
 });

@@ -33,7 +33,17 @@ export class RenderKind implements JobKind<RenderJobData> {
   }
 
   /** Compiles the cut to an EDL now; a worker renders from it. */
-  async submit({ projectId, assemblerId, fps, backend = 'ffmpeg' }: { projectId: string; assemblerId: string; fps?: FrameRate; backend?: 'ffmpeg' | 'editly' }) {
+  async submit({
+    projectId,
+    assemblerId,
+    fps,
+    backend = 'ffmpeg',
+  }: {
+    projectId: string;
+    assemblerId: string;
+    fps?: FrameRate;
+    backend?: 'ffmpeg' | 'editly';
+  }) {
     const room = await this.ctx.rooms.get(projectId);
     const { sequence, lists } = await compileFromRoom({ room, assemblerId, overrides: fps ? { rate: fps, dropFrame: false } : {} });
     const size = frameSize(room.projectManifest.project_settings.aspect_ratio, room.projectManifest.project_settings.quality);
@@ -77,7 +87,13 @@ export class RenderKind implements JobKind<RenderJobData> {
     if (event.on === 'queued') room.taskEvent({ type: 'server:node_state_updated', node_id, state: 'queued', task_id: taskId });
     else if (event.on === 'active') room.taskEvent({ type: 'server:node_state_updated', node_id, state: 'generating', task_id: taskId });
     else if (event.on === 'progress')
-      room.taskEvent({ type: 'server:task_progress', task_id: taskId, node_id, progress: Number(event.data.progress ?? 0), step: String(event.data.step ?? '') });
+      room.taskEvent({
+        type: 'server:task_progress',
+        task_id: taskId,
+        node_id,
+        progress: Number(event.data.progress ?? 0),
+        step: String(event.data.step ?? ''),
+      });
     else if (event.on === 'failed')
       room.taskEvent(
         event.cancelled
@@ -88,7 +104,12 @@ export class RenderKind implements JobKind<RenderJobData> {
       const result = (typeof event.result === 'string' ? JSON.parse(event.result) : event.result) as RenderJobResult;
       room.applyServerEdits([{ op: 'update_node', id: node_id, changes: { data: { lastExport: result.output } } }]);
       room.taskEvent({ type: 'server:node_state_updated', node_id, state: 'done', task_id: taskId });
-      room.broadcast({ type: 'server:task_success', task_id: taskId, node_id, result: { output_url: fileUrl(job.data.projectId, result.output), take: result.output, method: result.method } });
+      room.broadcast({
+        type: 'server:task_success',
+        task_id: taskId,
+        node_id,
+        result: { output_url: fileUrl(job.data.projectId, result.output), take: result.output, method: result.method },
+      });
     }
   }
 

@@ -48,7 +48,15 @@ export class TaskService {
   ) {
     this.#publisher = new Redis(redis as IORedisOptions);
     this.profiles = new VramProfiles(this.#publisher);
-    const ctx: KindContext = { rooms, catalogue, redis, publisher: this.#publisher, lockDurationMs, listen: (kind, events) => this.#listen(kind, events), prepareGeneration };
+    const ctx: KindContext = {
+      rooms,
+      catalogue,
+      redis,
+      publisher: this.#publisher,
+      lockDurationMs,
+      listen: (kind, events) => this.#listen(kind, events),
+      prepareGeneration,
+    };
     this.#generation = new GenerationKind(ctx);
     this.#render = new RenderKind(ctx);
     for (const kind of [this.#generation, this.#render, ...extraKinds.map((make) => make(ctx))]) this.register(kind);

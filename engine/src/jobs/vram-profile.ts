@@ -67,7 +67,12 @@ export class VramProfiles {
 
   async record(pipeline: string, quality: string, sample: RunSample): Promise<void> {
     const key = KEY + profileKey(pipeline, quality);
-    await this.redis.multi().lpush(`${key}:runs`, JSON.stringify(sample)).ltrim(`${key}:runs`, 0, PROFILE_WINDOW - 1).incr(`${key}:count`).exec();
+    await this.redis
+      .multi()
+      .lpush(`${key}:runs`, JSON.stringify(sample))
+      .ltrim(`${key}:runs`, 0, PROFILE_WINDOW - 1)
+      .incr(`${key}:count`)
+      .exec();
   }
 
   /** Every pipeline-quality pair with at least one recorded run. */

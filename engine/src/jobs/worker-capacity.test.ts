@@ -9,7 +9,10 @@ let bin: string;
 beforeAll(async () => {
   bin = await mkdtemp(join(tmpdir(), 'fake-gpus-'));
   // Test double for nvidia-smi (there is no GPU here): two 80 GB H100s.
-  await writeFile(join(bin, 'nvidia-smi'), '#!/bin/sh\n# Test double: two GPUs.\nprintf "0, NVIDIA H100 80GB HBM3, 81559\\n1, NVIDIA H100 80GB HBM3, 81559\\n"\n');
+  await writeFile(
+    join(bin, 'nvidia-smi'),
+    '#!/bin/sh\n# Test double: two GPUs.\nprintf "0, NVIDIA H100 80GB HBM3, 81559\\n1, NVIDIA H100 80GB HBM3, 81559\\n"\n',
+  );
   await chmod(join(bin, 'nvidia-smi'), 0o755);
 });
 afterAll(() => rm(bin, { recursive: true, force: true }));
@@ -28,9 +31,15 @@ describe('detectGpus', () => {
 
   it('treats the empty values docker-compose passes as unset, and WORKER_GPUS=all as every GPU', async () => {
     // docker-compose.yml's defaults: ${WORKER_VRAM_GB:-} and ${WORKER_GPUS:-all}.
-    expect((await detectGpus(withSmi({ WORKER_VRAM_GB: '', WORKER_GPUS: 'all' }))).map((g) => [g.id, g.vramGB])).toEqual([['0', 79], ['1', 79]]);
+    expect((await detectGpus(withSmi({ WORKER_VRAM_GB: '', WORKER_GPUS: 'all' }))).map((g) => [g.id, g.vramGB])).toEqual([
+      ['0', 79],
+      ['1', 79],
+    ]);
     // A declared size with "all": every GPU seen, at that size; never a GPU named "all".
-    expect((await detectGpus(withSmi({ WORKER_VRAM_GB: '24', WORKER_GPUS: 'all' }))).map((g) => [g.id, g.vramGB])).toEqual([['0', 24], ['1', 24]]);
+    expect((await detectGpus(withSmi({ WORKER_VRAM_GB: '24', WORKER_GPUS: 'all' }))).map((g) => [g.id, g.vramGB])).toEqual([
+      ['0', 24],
+      ['1', 24],
+    ]);
     expect((await detectGpus(without({ WORKER_VRAM_GB: '24', WORKER_GPUS: 'all' }))).map((g) => g.id)).toEqual(['0']);
   });
 

@@ -11,19 +11,24 @@ export interface GpuInfo {
 /** nvidia-smi's view of this machine's GPUs, or [] when it is absent (CPU only). */
 function nvidiaSmi(path: string): Promise<GpuInfo[]> {
   return new Promise((resolve) =>
-    execFile('nvidia-smi', ['--query-gpu=index,name,memory.total', '--format=csv,noheader,nounits'], { timeout: 10_000, env: { PATH: path } }, (error, stdout) => {
-      if (error) return resolve([]);
-      resolve(
-        stdout
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => {
-            const [index, name, mib] = line.split(',').map((s) => s.trim());
-            return { id: index!, name: name!, vramGB: Math.floor(Number(mib) / 1024) };
-          }),
-      );
-    }),
+    execFile(
+      'nvidia-smi',
+      ['--query-gpu=index,name,memory.total', '--format=csv,noheader,nounits'],
+      { timeout: 10_000, env: { PATH: path } },
+      (error, stdout) => {
+        if (error) return resolve([]);
+        resolve(
+          stdout
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => {
+              const [index, name, mib] = line.split(',').map((s) => s.trim());
+              return { id: index!, name: name!, vramGB: Math.floor(Number(mib) / 1024) };
+            }),
+        );
+      },
+    ),
   );
 }
 
@@ -42,10 +47,15 @@ export async function detectGpus(settings: Pick<Settings, 'workerGpus' | 'worker
     const seen = spec === 'all' ? (await nvidiaSmi(path)).map((g) => g.id) : [];
     const ids =
       spec === 'all'
-        ? seen.length ? seen : ['0']
+        ? seen.length
+          ? seen
+          : ['0']
         : /^\d+$/.test(spec)
           ? Array.from({ length: Number(spec) }, (_, i) => String(i))
-          : spec.split(',').map((s) => s.trim()).filter(Boolean);
+          : spec
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean);
     return ids.map((id) => ({ id, name: `GPU ${id} (declared)`, vramGB }));
   }
   const found = await nvidiaSmi(path);

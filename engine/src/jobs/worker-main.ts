@@ -52,9 +52,15 @@ async function main() {
     pipelinesRefreshMs: settings.pipelinesRefreshMs,
   });
   // Final renders are CPU work: every worker takes them.
-  const renderWorker = startRenderWorker({ workspace: workspaceAt(settings.studioHome), redis: redisOptions({ url: settings.redisUrl }), renderer: (backend) => chooseRenderer({ backend }) });
+  const renderWorker = startRenderWorker({
+    workspace: workspaceAt(settings.studioHome),
+    redis: redisOptions({ url: settings.redisUrl }),
+    renderer: (backend) => chooseRenderer({ backend }),
+  });
   const gpuText = gpus.length ? gpus.map((g) => `${g.id}:${g.vramGB} GB`).join(', ') : 'none (CPU only)';
-  console.log(`Studio worker ${worker.name} ready: GPUs ${gpuText}; ${catalogue.all().length} pipelines, backend ${settings.backend}, CPU slots ${settings.concurrency}`);
+  console.log(
+    `Studio worker ${worker.name} ready: GPUs ${gpuText}; ${catalogue.all().length} pipelines, backend ${settings.backend}, CPU slots ${settings.concurrency}`,
+  );
   const stop = async () => {
     await renderWorker.close();
     await trainingWorker.close();

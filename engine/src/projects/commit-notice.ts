@@ -19,11 +19,13 @@ export function onCommit(listener: CommitListener): () => void {
 
 /** Awaited by each commit before it returns, so no reader sees the new HEAD before its listeners do. */
 export async function notifyCommitted(dir: string, paths: readonly string[] | 'all'): Promise<void> {
-  await Promise.all([...listeners].map(async (listener) => {
-    try {
-      await listener({ dir, paths });
-    } catch {
-      // A listener that fails falls back on its own checks (the index re-reads a repository whose HEAD it did not see).
-    }
-  }));
+  await Promise.all(
+    [...listeners].map(async (listener) => {
+      try {
+        await listener({ dir, paths });
+      } catch {
+        // A listener that fails falls back on its own checks (the index re-reads a repository whose HEAD it did not see).
+      }
+    }),
+  );
 }

@@ -11,7 +11,12 @@ export class FormatTooNewError extends StudioError {
  * Runs a node-schemas migration on a parsed file: a newer format becomes FormatTooNewError, an
  * unreadable one the caller's error (`corrupt`), both naming the file.
  */
-export function migrateFile(migrateFn: (raw: unknown) => Record<string, unknown>, raw: unknown, path: string, corrupt: (message: string, data: Record<string, unknown>) => Error): Record<string, unknown> {
+export function migrateFile(
+  migrateFn: (raw: unknown) => Record<string, unknown>,
+  raw: unknown,
+  path: string,
+  corrupt: (message: string, data: Record<string, unknown>) => Error,
+): Record<string, unknown> {
   try {
     return migrateFn(raw);
   } catch (error) {

@@ -41,7 +41,7 @@ describe('git maintenance', () => {
     expect(() => git(dir, 'fsck', '--no-progress')).not.toThrow();
   });
 
-  it('runs in the project\'s queue once the project has gone idle after enough commits', async () => {
+  it("runs in the project's queue once the project has gone idle after enough commits", async () => {
     const queue = new GitQueue();
     const scheduler = new MaintenanceScheduler(workspace, queue, { idleMs: 100, commitsBetween: 3, looseObjectsThreshold: 1e9 });
     try {

@@ -76,7 +76,10 @@ export class MaintenanceScheduler {
       this.#commits.delete(id);
       const run = this.queue
         .runInBackground(id, () => maintainRepository(join(this.workspace.projectsDir, id)))
-        .then(() => void this.runs.set(id, (this.runs.get(id) ?? 0) + 1), () => undefined)
+        .then(
+          () => void this.runs.set(id, (this.runs.get(id) ?? 0) + 1),
+          () => undefined,
+        )
         .finally(() => this.#running.delete(run));
       this.#running.add(run);
     }, delay);

@@ -10,7 +10,7 @@ function gate() {
 }
 
 describe('git queue', () => {
-  it('runs one project\'s operations in order and different projects side by side', async () => {
+  it("runs one project's operations in order and different projects side by side", async () => {
     const queue = new GitQueue();
     const order: string[] = [];
     const a = gate();
@@ -45,7 +45,7 @@ describe('git queue', () => {
     expect(most).toBe(3);
   });
 
-  it('starts a project\'s waiting background work at once when someone asks for that project', async () => {
+  it("starts a project's waiting background work at once when someone asks for that project", async () => {
     const queue = new GitQueue({ backgroundParallelism: 1 });
     const hold = gate();
     const done: string[] = [];

@@ -106,7 +106,8 @@ export async function commitStaged(dir: string, message: string, paths?: readonl
     const answer = await runGit(dir, ['update-ref', '-m', `commit: ${message.split('\n')[0]}`, '--stdin'], { input: transaction });
     if (!answer.includes('commit: ok')) throw new Error(`update-ref did not commit: ${answer}`);
     // The commit notice names what changed; a caller that did not say is answered from the trees.
-    const changed = paths ?? (await git.raw(['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', parent.trim(), tree.trim()])).split('\0').filter(Boolean);
+    const changed =
+      paths ?? (await git.raw(['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', parent.trim(), tree.trim()])).split('\0').filter(Boolean);
     await notifyCommitted(dir, changed);
     return commit;
   });
@@ -130,9 +131,7 @@ const RECORD = '\x1e';
 
 export async function readLog(dir: string, { limit, skip = 0 }: { limit: number; skip?: number }): Promise<LogEntry[]> {
   const git = gitAt(dir);
-  const raw = await wrap('log', () =>
-    git.raw(['log', `--max-count=${limit}`, `--skip=${skip}`, `--format=%H${FIELD}%cI${FIELD}%B${RECORD}`]),
-  );
+  const raw = await wrap('log', () => git.raw(['log', `--max-count=${limit}`, `--skip=${skip}`, `--format=%H${FIELD}%cI${FIELD}%B${RECORD}`]));
   return raw
     .split(RECORD)
     .map((r) => r.replace(/^\n/, ''))

@@ -19,19 +19,17 @@ export interface ProjectPage {
 export async function listProjects({ workspace, limit = Infinity, skip = 0 }: { workspace: Workspace; limit?: number; skip?: number }): Promise<ProjectPage> {
   const indexed = await workspaceIndex(workspace).projects();
   indexed.sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? '') || a.id.localeCompare(b.id));
-  const projects = indexed.slice(skip, skip + limit).map(
-    ({ id, manifest, updatedAt, latestTake, commits, takes }): ListedProject => ({
-      id,
-      uuid: manifest.uuid,
-      name: manifest.title,
-      title: manifest.title,
-      description: manifest.description,
-      project_settings: manifest.project_settings,
-      version: manifest.version,
-      updated_at: updatedAt,
-      latest_take: latestTake ? fileUrl(id, latestTake) : null,
-      counts: { commits, takes },
-    }),
-  );
+  const projects = indexed.slice(skip, skip + limit).map(({ id, manifest, updatedAt, latestTake, commits, takes }): ListedProject => ({
+    id,
+    uuid: manifest.uuid,
+    name: manifest.title,
+    title: manifest.title,
+    description: manifest.description,
+    project_settings: manifest.project_settings,
+    version: manifest.version,
+    updated_at: updatedAt,
+    latest_take: latestTake ? fileUrl(id, latestTake) : null,
+    counts: { commits, takes },
+  }));
   return { projects, total: indexed.length };
 }

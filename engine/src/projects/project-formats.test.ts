@@ -35,7 +35,12 @@ describe('project formats on load', () => {
     const { id, dir } = await projectOnDisk('Old Lighthouse', { manifest: await fixture('project/v0.json'), canvas: await fixture('canvas/v0.json') });
     const res = await app.inject({ method: 'GET', url: `/api/v1/projects/${id}` });
     expect(res.statusCode).toBe(200);
-    const body = res.json() as { format: number; version: number; project_settings: Record<string, string>; graph: { nodes: Array<{ id: string }>; format?: unknown } };
+    const body = res.json() as {
+      format: number;
+      version: number;
+      project_settings: Record<string, string>;
+      graph: { nodes: Array<{ id: string }>; format?: unknown };
+    };
     expect(body).toMatchObject({ format: PROJECT_FORMAT, version: 7, project_settings: { quality: 'standard', hardware_policy: 'queue', frame_rate: '24' } });
     expect(body.graph.nodes.map((n) => n.id)).toEqual(['shot-1', 'pipe-1']);
     expect(body.graph.format).toBeUndefined();
@@ -44,7 +49,11 @@ describe('project formats on load', () => {
     expect(put.statusCode).toBe(200);
     const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Record<string, unknown>;
     const canvas = JSON.parse(await readFile(join(dir, CANVAS_PATH), 'utf8')) as Record<string, unknown>;
-    expect(manifest).toMatchObject({ format: PROJECT_FORMAT, uuid: '3f0c2a9e-5b1d-4c7e-9a2f-6d8e1b4c7a10', project_settings: { frame_rate: '24', hardware_policy: 'queue' } });
+    expect(manifest).toMatchObject({
+      format: PROJECT_FORMAT,
+      uuid: '3f0c2a9e-5b1d-4c7e-9a2f-6d8e1b4c7a10',
+      project_settings: { frame_rate: '24', hardware_policy: 'queue' },
+    });
     expect(canvas).toMatchObject({ format: CANVAS_FORMAT, version: 8 });
   });
 

@@ -54,13 +54,15 @@ export interface RecoveryReport {
  */
 export async function recoverProject(projectDir: string): Promise<RecoveryReport> {
   const gitDir = join(projectDir, '.git');
-  const locks = [
-    ...GIT_LOCKS.map((name) => join(gitDir, name)),
-    ...(await findLocks(join(gitDir, 'refs'))),
-  ];
+  const locks = [...GIT_LOCKS.map((name) => join(gitDir, name)), ...(await findLocks(join(gitDir, 'refs')))];
   const removedLocks: string[] = [];
   for (const lock of locks) {
-    if (await stat(lock).then(() => true, () => false)) {
+    if (
+      await stat(lock).then(
+        () => true,
+        () => false,
+      )
+    ) {
       await rm(lock, { force: true });
       removedLocks.push(lock);
     }

@@ -8,7 +8,11 @@ import { listProjectIds, projectPath, type Workspace } from './workspace.ts';
 export async function releaseUnfinishedFolders(ws: Workspace): Promise<string[]> {
   const lines: string[] = [];
   for (const entry of await readdir(ws.projectsDir, { withFileTypes: true })) {
-    if (entry.isDirectory()) await rmdir(join(ws.projectsDir, entry.name)).then(() => lines.push(`released unfinished project folder ${entry.name}`), () => undefined);
+    if (entry.isDirectory())
+      await rmdir(join(ws.projectsDir, entry.name)).then(
+        () => lines.push(`released unfinished project folder ${entry.name}`),
+        () => undefined,
+      );
   }
   return lines;
 }

@@ -39,7 +39,10 @@ export async function collectOutputs(job: JobFolder): Promise<Record<string, str
   const outputs: Record<string, string> = {};
   for (const [name, rel] of Object.entries(job.request.outputs)) {
     const path = join(job.dir, rel);
-    const size = await stat(path).then((s) => (s.isFile() ? s.size : 0), () => 0);
+    const size = await stat(path).then(
+      (s) => (s.isFile() ? s.size : 0),
+      () => 0,
+    );
     if (!size) throw new PipelineFailedError(`the pipeline did not write its output '${name}' (${rel})`, { output: name });
     outputs[name] = path;
   }

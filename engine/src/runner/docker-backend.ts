@@ -41,7 +41,10 @@ export class DockerBackend implements RunnerBackend {
   /** Whether the daemon answers; asked at most once a second (a worker checks every pipeline in a row). */
   daemonAnswers(): Promise<boolean> {
     if (this.#ping && Date.now() - this.#ping.at < 1000) return this.#ping.answers;
-    const answers = this.docker.ping().then(() => true, () => false);
+    const answers = this.docker.ping().then(
+      () => true,
+      () => false,
+    );
     this.#ping = { at: Date.now(), answers };
     return answers;
   }

@@ -46,7 +46,9 @@ export async function makeJobFolder({
   const checked = PipelineRequest.safeParse({ ...request, inputs, outputs });
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
-    throw new InvalidRequestError(`request.json for ${manifest.id} breaks the job-folder contract: ${issue.path.join('.') || 'request'}: ${issue.message}`, { pipeline: manifest.id });
+    throw new InvalidRequestError(`request.json for ${manifest.id} breaks the job-folder contract: ${issue.path.join('.') || 'request'}: ${issue.message}`, {
+      pipeline: manifest.id,
+    });
   }
   const full = checked.data;
   await writeFile(join(dir, 'request.json'), JSON.stringify(full, null, 2));

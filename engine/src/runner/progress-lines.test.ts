@@ -3,13 +3,25 @@ import { parseResultLine, pipelineStdout } from './progress-lines.ts';
 
 describe('the result line a pipeline prints (pipelines/README.md)', () => {
   it('reads peak VRAM, wall time and how the peak was measured', () => {
-    expect(parseResultLine('{"result": {"peak_vram_mb": 21834.5, "wall_s": 312.4, "vram_source": "torch"}}')).toEqual({ peakVramMB: 21834.5, wallMs: 312400, vramSource: 'torch' });
+    expect(parseResultLine('{"result": {"peak_vram_mb": 21834.5, "wall_s": 312.4, "vram_source": "torch"}}')).toEqual({
+      peakVramMB: 21834.5,
+      wallMs: 312400,
+      vramSource: 'torch',
+    });
     // No GPU could be read: no peak, and no source for it.
-    expect(parseResultLine('{"result": {"peak_vram_mb": null, "wall_s": 2, "vram_source": null}}')).toEqual({ peakVramMB: null, wallMs: 2000, vramSource: null });
+    expect(parseResultLine('{"result": {"peak_vram_mb": null, "wall_s": 2, "vram_source": null}}')).toEqual({
+      peakVramMB: null,
+      wallMs: 2000,
+      vramSource: null,
+    });
   });
 
   it('drops figures no run can have, and ignores lines that are not result lines', () => {
-    expect(parseResultLine('{"result": {"peak_vram_mb": -5, "wall_s": 1e9, "vram_source": "torch"}}')).toEqual({ peakVramMB: null, wallMs: null, vramSource: null });
+    expect(parseResultLine('{"result": {"peak_vram_mb": -5, "wall_s": 1e9, "vram_source": "torch"}}')).toEqual({
+      peakVramMB: null,
+      wallMs: null,
+      vramSource: null,
+    });
     expect(parseResultLine('{"result": {"peak_vram_mb": "lots"}}')).toEqual({ peakVramMB: null, wallMs: null, vramSource: null });
     expect(parseResultLine('{"result": 3}')).toBeNull();
     expect(parseResultLine('{"result": {"peak')).toBeNull();

@@ -70,7 +70,9 @@ for (const [name, make] of backends) {
 
     it('fails with the pipeline’s own message', async (ctx) => {
       if (skip()) return ctx.skip();
-      const error = await make().run({ pipeline: catalogue.get('test-fail'), job: await job('test-fail') }).catch((e) => e);
+      const error = await make()
+        .run({ pipeline: catalogue.get('test-fail'), job: await job('test-fail') })
+        .catch((e) => e);
       expect(error).toBeInstanceOf(PipelineFailedError);
       expect(error.message).toContain('CUDA error: out of memory (test double)');
       expect(error.data.exitCode).toBe(1);

@@ -13,8 +13,7 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => ({ app, ctx, cleanup } = await testApp()));
 afterAll(() => cleanup());
 
-const json = (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown) =>
-  app.inject({ method, url, payload: payload as object | undefined });
+const json = (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown) => app.inject({ method, url, payload: payload as object | undefined });
 
 async function newProject(name = 'Night Train') {
   const res = await json('POST', '/api/v1/projects', { name, description: 'noir' });
@@ -156,7 +155,10 @@ describe('projects API', () => {
   });
 
   it('serves node types and health', async () => {
-    const types = (await json('GET', '/api/v1/node-types')).json() as Array<{ type: string; inputs: Array<{ name: string; type: unknown; multiple: boolean }> }>;
+    const types = (await json('GET', '/api/v1/node-types')).json() as Array<{
+      type: string;
+      inputs: Array<{ name: string; type: unknown; multiple: boolean }>;
+    }>;
     expect(types.map((t) => t.type)).toHaveLength(9);
     expect(types.find((t) => t.type === 'shot')!.inputs[0]).toEqual({ name: 'pipeline', label: 'Pipeline', type: 'PipelineReference', multiple: false });
     const health = HealthReport.parse((await json('GET', '/api/v1/health')).json());

@@ -14,7 +14,8 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   }
   const fe = error as FastifyError;
   if (typeof fe.statusCode === 'number' && fe.statusCode < 500) {
-    const code = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : fe.code?.startsWith('FST_ERR_CTP') ? 'INVALID_BODY' : (fe.code ?? 'BAD_REQUEST');
+    const code =
+      fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : fe.code?.startsWith('FST_ERR_CTP') ? 'INVALID_BODY' : (fe.code ?? 'BAD_REQUEST');
     return reply.status(fe.statusCode).send({ error: fe.message, code });
   }
   request.log.error(error);

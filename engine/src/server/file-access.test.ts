@@ -59,7 +59,14 @@ describe('file serving: only regular files really inside the readable folders, d
   });
 
   it('never follows a link, even one that stays inside the project or the readable folder', async () => {
-    for (const link of ['03_Renders/x.txt', '03_Renders/abs.txt', '03_Renders/inside.png', '03_Renders/linked-dir/main_canvas.json', '06_Exports/config', '01_Assets/outside/secret.txt']) {
+    for (const link of [
+      '03_Renders/x.txt',
+      '03_Renders/abs.txt',
+      '03_Renders/inside.png',
+      '03_Renders/linked-dir/main_canvas.json',
+      '06_Exports/config',
+      '01_Assets/outside/secret.txt',
+    ]) {
       const res = await get(link);
       expect(res.statusCode, link).toBe(404);
       expect(res.json()).toMatchObject({ code: 'FILE_NOT_FOUND' });
@@ -78,7 +85,9 @@ describe('file serving: only regular files really inside the readable folders, d
       if (res.statusCode < 300 && ![...SERVABLE.values()].includes(res.body)) leakedBytes += res.rawPayload.length;
       if (SECRETS.some((s) => res.body.includes(s))) leakedBytes += res.rawPayload.length;
     }
-    console.log(`file access: ${corpus.length} hostile paths, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${leakedBytes} bytes served from outside the readable folders`);
+    console.log(
+      `file access: ${corpus.length} hostile paths, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${leakedBytes} bytes served from outside the readable folders`,
+    );
     expect(leakedBytes).toBe(0);
   }, 300_000);
 });

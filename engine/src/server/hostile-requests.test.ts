@@ -78,7 +78,11 @@ describe('hostile requests never end the engine', () => {
     for (let i = 0; i < 20; i++) {
       const socket = connect(port, '127.0.0.1');
       socket.on('error', () => undefined);
-      socket.write(`GET // HTTP/1.1\r\nHost: x\r\n${Object.entries(UPGRADE_HEADERS).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+      socket.write(
+        `GET // HTTP/1.1\r\nHost: x\r\n${Object.entries(UPGRADE_HEADERS)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\r\n')}\r\n\r\n`,
+      );
       socket.resetAndDestroy();
     }
     await new Promise((r) => setTimeout(r, 300));

@@ -37,7 +37,9 @@ describe('the token gate holds for every route and every spelling of its path', 
     expect(gated('first letter encoded')).toBeGreaterThan(20);
     expect(gated('absolute-form')).toBeGreaterThan(20);
     expect(gated('absolute-form https, userinfo, port')).toBeGreaterThan(20);
-    console.log(`token gate: ${probes.length} probes (${new Set(probes.map((p) => `${p.method} ${p.route}`)).size} routes x ${new Set(probes.map((p) => p.form)).size} forms), ${probes.filter((p) => p.status === 401).length} met the gate, ${reached.length} reached a handler`);
+    console.log(
+      `token gate: ${probes.length} probes (${new Set(probes.map((p) => `${p.method} ${p.route}`)).size} routes x ${new Set(probes.map((p) => p.form)).size} forms), ${probes.filter((p) => p.status === 401).length} met the gate, ${reached.length} reached a handler`,
+    );
     const list = await app.inject({ method: 'GET', url: '/api/v1/projects', headers: { authorization: `Bearer ${TOKEN}` } });
     expect((list.json() as Array<{ id: string }>).map((p) => p.id)).toEqual([projectId]);
   });

@@ -9,7 +9,18 @@ import { VARIABLES } from './variables.ts';
 describe('loadSettings', () => {
   it('gives every default from an empty environment', () => {
     const s = loadSettings({});
-    expect(s).toMatchObject({ host: '127.0.0.1', port: 7860, backend: 'auto', concurrency: 2, lockDurationMs: 30_000, inProcessWorker: true, workerGpus: 'all', dockerSocket: '/var/run/docker.sock', path: '/usr/bin:/bin', home: '/tmp' });
+    expect(s).toMatchObject({
+      host: '127.0.0.1',
+      port: 7860,
+      backend: 'auto',
+      concurrency: 2,
+      lockDurationMs: 30_000,
+      inProcessWorker: true,
+      workerGpus: 'all',
+      dockerSocket: '/var/run/docker.sock',
+      path: '/usr/bin:/bin',
+      home: '/tmp',
+    });
     expect(s.studioHome).toBe(join(REPO_ROOT, 'workspace'));
     expect(s.pipelineRoots).toEqual([join(REPO_ROOT, 'pipelines')]);
     expect(s.maxMediaUpload).toBe(64 * 1024 ** 3);
@@ -17,7 +28,16 @@ describe('loadSettings', () => {
   });
 
   it('parses what is set, and counts empty values as unset', () => {
-    const s = loadSettings({ PORT: '0', HOST: '0.0.0.0', PIPELINES_PATH: '/a::/b', STUDIO_LOCAL_WORKER: '0', WORKER_VRAM_GB: '', WORKER_GPUS: '0, 2', STUDIO_TRAIN_STEP_DELAY_S: '0.25', STUDIO_HOME: 'rel/home' });
+    const s = loadSettings({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      PIPELINES_PATH: '/a::/b',
+      STUDIO_LOCAL_WORKER: '0',
+      WORKER_VRAM_GB: '',
+      WORKER_GPUS: '0, 2',
+      STUDIO_TRAIN_STEP_DELAY_S: '0.25',
+      STUDIO_HOME: 'rel/home',
+    });
     expect(s.port).toBe(0);
     expect(s.host).toBe('0.0.0.0');
     expect(s.pipelineRoots).toEqual([join(REPO_ROOT, 'pipelines'), '/a', '/b']);
@@ -29,7 +49,15 @@ describe('loadSettings', () => {
   });
 
   it('refuses bad values with an error naming every variable it refuses', () => {
-    const bad = { PORT: '70000', RUNNER_BACKEND: 'kubernetes', WORKER_CONCURRENCY: '0', WORKER_LOCK_MS: '1e3', STUDIO_LOCAL_WORKER: 'no', WORKER_GPUS: 'some', WORKER_VRAM_GB: 'lots' };
+    const bad = {
+      PORT: '70000',
+      RUNNER_BACKEND: 'kubernetes',
+      WORKER_CONCURRENCY: '0',
+      WORKER_LOCK_MS: '1e3',
+      STUDIO_LOCAL_WORKER: 'no',
+      WORKER_GPUS: 'some',
+      WORKER_VRAM_GB: 'lots',
+    };
     let error: unknown;
     try {
       loadSettings(bad);

@@ -64,4 +64,3 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>) 
 }
 
 export type Settings = ReturnType<typeof loadSettings>;
-

@@ -33,19 +33,44 @@ const oneOf = <T extends string>(...values: [T, ...T[]]) => z.enum(values, { err
 const onOff = z.enum(['0', '1', 'false', 'true'], { error: 'must be 0, 1, false or true' }).transform((v) => v === '1' || v === 'true');
 
 export const VARIABLES = {
-  HOST: { schema: text, default: '127.0.0.1', type: 'host', doc: 'Address the engine binds; beyond loopback every /api and /ws request needs the startup token.' },
+  HOST: {
+    schema: text,
+    default: '127.0.0.1',
+    type: 'host',
+    doc: 'Address the engine binds; beyond loopback every /api and /ws request needs the startup token.',
+  },
   PORT: { schema: wholeNumber(0, 65535), default: '7860', type: 'integer 0-65535', doc: 'Port the engine listens on (0: any free port).' },
-  STUDIO_HOME: { schema: text, shownDefault: '`<checkout>/workspace`', type: 'path', doc: 'The workspace: Library/ and Projects/ (one git repository per project).' },
-  RUNNER_BACKEND: { schema: oneOf('auto', 'docker', 'process'), default: 'auto', type: '`auto`, `docker` or `process`', doc: 'How pipelines run: in Docker, on the host, or Docker when its daemon answers.' },
+  STUDIO_HOME: {
+    schema: text,
+    shownDefault: '`<checkout>/workspace`',
+    type: 'path',
+    doc: 'The workspace: Library/ and Projects/ (one git repository per project).',
+  },
+  RUNNER_BACKEND: {
+    schema: oneOf('auto', 'docker', 'process'),
+    default: 'auto',
+    type: '`auto`, `docker` or `process`',
+    doc: 'How pipelines run: in Docker, on the host, or Docker when its daemon answers.',
+  },
   PIPELINES_PATH: {
     schema: text.transform((v) => v.split(delimiter).filter(Boolean)),
     shownDefault: 'none',
     type: '`:`-separated paths',
-    doc: 'More folders of pipelines, after the checkout\'s pipelines/.',
+    doc: "More folders of pipelines, after the checkout's pipelines/.",
   },
-  STUDIO_MODELS: { schema: text, shownDefault: 'none', type: 'path', doc: 'Model weights: mounted read-only at /models (docker) or passed as $STUDIO_MODELS (process).' },
-  DOCKER_SOCKET: { schema: text, default: '/var/run/docker.sock', type: 'path', doc: 'The Docker daemon\'s socket.' },
-  REDIS_URL: { schema: text, shownDefault: 'none: a private redis-server', type: 'URL', doc: 'The job queue\'s Redis (`redis://host:6379` or `unix:///path/redis.sock`); `npm run worker` needs it.' },
+  STUDIO_MODELS: {
+    schema: text,
+    shownDefault: 'none',
+    type: 'path',
+    doc: 'Model weights: mounted read-only at /models (docker) or passed as $STUDIO_MODELS (process).',
+  },
+  DOCKER_SOCKET: { schema: text, default: '/var/run/docker.sock', type: 'path', doc: "The Docker daemon's socket." },
+  REDIS_URL: {
+    schema: text,
+    shownDefault: 'none: a private redis-server',
+    type: 'URL',
+    doc: "The job queue's Redis (`redis://host:6379` or `unix:///path/redis.sock`); `npm run worker` needs it.",
+  },
   STUDIO_LOCAL_WORKER: { schema: onOff, default: '1', type: '0 or 1', doc: '0: the engine runs no worker of its own (workers join through REDIS_URL).' },
   WORKER_CONCURRENCY: { schema: wholeNumber(1), default: '2', type: 'integer', doc: 'CPU job slots of a worker.' },
   WORKER_LOCK_MS: { schema: wholeNumber(1), default: '30000', type: 'ms', doc: 'How long a job stays locked to a worker that stops renewing it.' },
@@ -56,20 +81,47 @@ export const VARIABLES = {
     type: '`all`, a count, or ids `0,2`',
     doc: 'Which GPUs a worker offers.',
   },
-  WORKER_VRAM_GB: { schema: decimal(0), shownDefault: 'detected by nvidia-smi', type: 'GB', doc: 'VRAM per GPU, declared instead of detected (0: a CPU-only worker).' },
-  WORKER_HEARTBEAT_TTL_MS: { schema: wholeNumber(1), default: '15000', type: 'ms', doc: 'A worker that has not beaten for this long is gone; it beats every fifth of it.' },
+  WORKER_VRAM_GB: {
+    schema: decimal(0),
+    shownDefault: 'detected by nvidia-smi',
+    type: 'GB',
+    doc: 'VRAM per GPU, declared instead of detected (0: a CPU-only worker).',
+  },
+  WORKER_HEARTBEAT_TTL_MS: {
+    schema: wholeNumber(1),
+    default: '15000',
+    type: 'ms',
+    doc: 'A worker that has not beaten for this long is gone; it beats every fifth of it.',
+  },
   WORKER_PIPELINES_REFRESH_MS: { schema: wholeNumber(1), default: '15000', type: 'ms', doc: 'How often a worker looks again at which pipelines it can start.' },
   DISPATCH_WATCHDOG_MS: { schema: wholeNumber(1), default: '5000', type: 'ms', doc: 'How often the engine looks again at jobs waiting for a GPU.' },
-  STUDIO_MAX_IMAGE_UPLOAD: { schema: wholeNumber(1), default: String(4 * 1024 ** 3), type: 'bytes', doc: 'Largest reference-image upload (a zip of images included).' },
+  STUDIO_MAX_IMAGE_UPLOAD: {
+    schema: wholeNumber(1),
+    default: String(4 * 1024 ** 3),
+    type: 'bytes',
+    doc: 'Largest reference-image upload (a zip of images included).',
+  },
   STUDIO_MAX_MEDIA_UPLOAD: { schema: wholeNumber(1), default: String(64 * 1024 ** 3), type: 'bytes', doc: 'Largest media file imported into a project.' },
-  TRAIN_CANCEL_GRACE_MS: { schema: wholeNumber(0), default: '15000', type: 'ms', doc: 'How long a cancelled training run may take to save its checkpoint before it is killed.' },
-  STUDIO_TRAIN_STEP_DELAY_S: { schema: decimal(0), default: '0', type: 's', doc: 'Pause after each step of a draft LoRA training (tests use it to cancel mid-run).' },
+  TRAIN_CANCEL_GRACE_MS: {
+    schema: wholeNumber(0),
+    default: '15000',
+    type: 'ms',
+    doc: 'How long a cancelled training run may take to save its checkpoint before it is killed.',
+  },
+  STUDIO_TRAIN_STEP_DELAY_S: {
+    schema: decimal(0),
+    default: '0',
+    type: 's',
+    doc: 'Pause after each step of a draft LoRA training (tests use it to cancel mid-run).',
+  },
   PATH: { schema: text, default: '/usr/bin:/bin', type: 'paths', doc: 'Where tools are found (xvfb-run, nvidia-smi); process-backend pipelines get it.' },
   HOME: { schema: text, default: '/tmp', type: 'path', doc: 'Home folder given to process-backend pipelines.' },
 } as const satisfies Record<string, Variable>;
 
 export type VariableName = keyof typeof VARIABLES;
 
-type Parsed<N extends VariableName> = (typeof VARIABLES)[N] extends { default: string } ? z.output<(typeof VARIABLES)[N]['schema']> : z.output<(typeof VARIABLES)[N]['schema']> | undefined;
+type Parsed<N extends VariableName> = (typeof VARIABLES)[N] extends { default: string }
+  ? z.output<(typeof VARIABLES)[N]['schema']>
+  : z.output<(typeof VARIABLES)[N]['schema']> | undefined;
 /** Each variable's parsed value: defaulted ones always present, the others undefined when unset. */
 export type ParsedVariables = { [N in VariableName]: Parsed<N> };

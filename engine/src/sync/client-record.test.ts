@@ -48,7 +48,9 @@ describe("the server's record of a client, and data it cannot keep", () => {
     await a.next('server:full_sync');
     a.send({ type: 'client:graph_edit', clientClock: 1, edits: [{ op: 'add_node', node: shot('s1') }] });
     await a.next('server:ack');
-    a.send('{"type":"client:graph_edit","clientClock":2,"edits":[{"op":"update_node","id":"s1","changes":{"data":{"__proto__":{"polluted":true},"prompt":"x"}}}]}');
+    a.send(
+      '{"type":"client:graph_edit","clientClock":2,"edits":[{"op":"update_node","id":"s1","changes":{"data":{"__proto__":{"polluted":true},"prompt":"x"}}}]}',
+    );
     expect(await a.next('server:reject')).toMatchObject({ clientClock: 2 });
     a.send('{"type":"client:update_node_data","clientClock":3,"node_id":"s1","data":{"params":{"__proto__":1}}}');
     expect(await a.next('server:reject')).toMatchObject({ clientClock: 3 });

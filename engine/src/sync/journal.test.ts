@@ -20,7 +20,12 @@ describe('acknowledged edits', () => {
         ws.send({
           type: 'client:graph_edit',
           clientClock: i + 1,
-          edits: [{ op: 'add_node', node: { id: `n${i}`, type: 'shot', position: { x: i * 10, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: `p${i}` } } }],
+          edits: [
+            {
+              op: 'add_node',
+              node: { id: `n${i}`, type: 'shot', position: { x: i * 10, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: `p${i}` } },
+            },
+          ],
         });
         await ws.next('server:ack');
       }

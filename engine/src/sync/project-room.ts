@@ -148,10 +148,7 @@ export class ProjectRoom {
     this.#record({ c: clock, e: edits });
     this.#log.push({ clock, kind: 'edits', edits, origin: client.id, ...(clientClock === undefined ? {} : { clientClock }) });
     this.#summary.record(edits);
-    this.broadcast(
-      { type: 'server:graph_patch', serverClock: clock, edits, origin: client.id, ...(clientClock === undefined ? {} : { clientClock }) },
-      client,
-    );
+    this.broadcast({ type: 'server:graph_patch', serverClock: clock, edits, origin: client.id, ...(clientClock === undefined ? {} : { clientClock }) }, client);
     this.#schedulePersist();
     return { ok: true, serverClock: clock };
   }
@@ -189,7 +186,9 @@ export class ProjectRoom {
     this.#log.push({ clock, kind: 'replace' });
     this.broadcast(this.fullSync());
     const { nodes, edges } = graph;
-    await this.persistNow(`Save canvas: ${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${edges.length} edge${edges.length === 1 ? '' : 's'} (version ${clock})`);
+    await this.persistNow(
+      `Save canvas: ${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${edges.length} edge${edges.length === 1 ? '' : 's'} (version ${clock})`,
+    );
     return { version: clock };
   }
 

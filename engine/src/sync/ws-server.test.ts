@@ -27,7 +27,9 @@ async function project(name: string): Promise<string> {
 const shot = (id: string, x = 0) => ({ id, type: 'shot', position: { x, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010' } });
 const pipeline = (id: string) => ({ id, type: 'pipeline', position: { x: -300, y: 0 }, data: { pipelineId: 'draft-image' } });
 const commits = (id: string) =>
-  execFileSync('git', ['log', '--format=%s'], { cwd: join(ctx.workspace.projectsDir, id), encoding: 'utf8' }).trim().split('\n');
+  execFileSync('git', ['log', '--format=%s'], { cwd: join(ctx.workspace.projectsDir, id), encoding: 'utf8' })
+    .trim()
+    .split('\n');
 
 describe('WebSocket sync', () => {
   it('welcomes with the protocol version and a full sync, acks the sender and patches the others', async () => {
@@ -39,7 +41,14 @@ describe('WebSocket sync', () => {
     expect((await a.next('server:full_sync')).graph).toMatchObject({ nodes: [], edges: [] });
     await b.next('server:full_sync');
 
-    a.send({ type: 'client:graph_edit', clientClock: 1, edits: [{ op: 'add_node', node: shot('s1') }, { op: 'add_node', node: pipeline('p1') }] });
+    a.send({
+      type: 'client:graph_edit',
+      clientClock: 1,
+      edits: [
+        { op: 'add_node', node: shot('s1') },
+        { op: 'add_node', node: pipeline('p1') },
+      ],
+    });
     expect(await a.next('server:ack')).toEqual({ type: 'server:ack', clientClock: 1, serverClock: 2 });
     const patch = await b.next('server:graph_patch');
     expect(patch).toMatchObject({ serverClock: 2, origin: welcome.clientId, clientClock: 1 });
@@ -74,17 +83,38 @@ describe('WebSocket sync', () => {
     expect(await a.next('server:error')).toMatchObject({ code: 'BAD_JSON' });
     a.send({ type: 'client:format_disk' });
     expect(await a.next('server:error')).toMatchObject({ code: 'BAD_MESSAGE' });
-    a.send({ type: 'client:graph_edit', clientClock: 2, edits: [{ op: 'add_edge', edge: { id: 'e', source: 's1', sourceHandle: 'output', target: 'ghost', targetHandle: 'pipeline' } }] });
+    a.send({
+      type: 'client:graph_edit',
+      clientClock: 2,
+      edits: [{ op: 'add_edge', edge: { id: 'e', source: 's1', sourceHandle: 'output', target: 'ghost', targetHandle: 'pipeline' } }],
+    });
     expect((await a.next('server:reject')).reason).toContain("target node 'ghost' does not exist");
-    a.send({ type: 'client:graph_edit', clientClock: 3, edits: [{ op: 'add_node', node: pipeline('p1') }, { op: 'add_edge', edge: { id: 'e', source: 'p1', sourceHandle: 'pipeline', target: 's1', targetHandle: 'motion' } }] });
+    a.send({
+      type: 'client:graph_edit',
+      clientClock: 3,
+      edits: [
+        { op: 'add_node', node: pipeline('p1') },
+        { op: 'add_edge', edge: { id: 'e', source: 'p1', sourceHandle: 'pipeline', target: 's1', targetHandle: 'motion' } },
+      ],
+    });
     const wrongSocket = await a.next('server:reject');
     expect(wrongSocket).toMatchObject({ clientClock: 3 });
     expect(wrongSocket.reason).toContain('incompatible sockets');
     a.send({ type: 'client:graph_edit', clientClock: 4, edits: [{ op: 'remove_node', id: 'theirs' }] });
     expect((await a.next('server:reject')).reason).toBe('no node theirs in this project');
-    a.send({ type: 'client:graph_edit', clientClock: 5, edits: [{ op: 'add_node', node: { ...shot('evil'), data: { scene: 'SCENE_01', shot: 'SHOT_010', activeTake: '../../../etc/passwd' } } }] });
+    a.send({
+      type: 'client:graph_edit',
+      clientClock: 5,
+      edits: [{ op: 'add_node', node: { ...shot('evil'), data: { scene: 'SCENE_01', shot: 'SHOT_010', activeTake: '../../../etc/passwd' } } }],
+    });
     expect((await a.next('server:reject')).clientClock).toBe(5);
-    a.send(JSON.stringify({ type: 'client:graph_edit', clientClock: 6, edits: [{ op: 'add_node', node: { ...shot('big'), data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'x'.repeat(10 * 1024 * 1024) } } }] }));
+    a.send(
+      JSON.stringify({
+        type: 'client:graph_edit',
+        clientClock: 6,
+        edits: [{ op: 'add_node', node: { ...shot('big'), data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'x'.repeat(10 * 1024 * 1024) } } }],
+      }),
+    );
     expect(await a.next('server:error')).toMatchObject({ code: 'TOO_LARGE' });
     a.send(Buffer.from([0, 1, 2]));
     expect(await a.next('server:error')).toMatchObject({ code: 'BAD_MESSAGE' });

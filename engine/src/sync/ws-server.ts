@@ -109,8 +109,7 @@ export function attachSyncServer({
     socket.on('error', () => socket.destroy());
     try {
       const target = request.url ?? '/';
-      if (token !== null && !tokenMatches(token, presentedToken(request.headers, target)))
-        return refuseUpgrade(socket, 401, 'Unauthorized');
+      if (token !== null && !tokenMatches(token, presentedToken(request.headers, target))) return refuseUpgrade(socket, 401, 'Unauthorized');
       if (otherUpgrades.some((take) => take(request, socket, head))) return;
       const route = parseSyncTarget(target);
       if (!route) return refuseUpgrade(socket, 404, 'Not Found');

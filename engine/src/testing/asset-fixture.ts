@@ -11,7 +11,9 @@ type AnyJson = Record<string, any>;
 export async function referenceImage(index: number, size = 256): Promise<Buffer> {
   const raw = Buffer.alloc(size * size * 3);
   const hue = (index * 47) % 360;
-  const [r, g, b] = [Math.cos((hue * Math.PI) / 180), Math.cos(((hue - 120) * Math.PI) / 180), Math.cos(((hue + 120) * Math.PI) / 180)].map((c) => Math.round(127 + 100 * c));
+  const [r, g, b] = [Math.cos((hue * Math.PI) / 180), Math.cos(((hue - 120) * Math.PI) / 180), Math.cos(((hue + 120) * Math.PI) / 180)].map((c) =>
+    Math.round(127 + 100 * c),
+  );
   const period = 8 + (index % 5) * 9;
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
@@ -22,7 +24,9 @@ export async function referenceImage(index: number, size = 256): Promise<Buffer>
       raw[o + 1] = diag ? g! : 255 - g!;
       raw[o + 2] = on !== diag ? b! : 30;
     }
-  return sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 export async function uploadImages(base: string, assetId: string, files: Array<{ name: string; bytes: Buffer; type?: string }>) {

@@ -37,7 +37,10 @@ export async function ensurePipelineImages(ids: string[]): Promise<void> {
   const shipped = ids.filter((id) => !id.startsWith('test-'));
   if (shipped.length) await run('bash', [join(REPO_ROOT, 'scripts/build-pipeline-images'), ...shipped], { maxBuffer: 64 * 1024 * 1024, timeout: 900_000 });
   for (const id of ids.filter((i) => i.startsWith('test-'))) {
-    const exists = await run('docker', ['image', 'inspect', `studio/${id}:latest`]).then(() => true, () => false);
+    const exists = await run('docker', ['image', 'inspect', `studio/${id}:latest`]).then(
+      () => true,
+      () => false,
+    );
     if (!exists) await run('docker', ['build', '-q', '-t', `studio/${id}:latest`, join(TEST_PIPELINES, id)], { timeout: 300_000 });
   }
 }

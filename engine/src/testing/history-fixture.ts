@@ -22,7 +22,11 @@ function canvasAt(version: number, nodes: number): string {
       id: `n${i}`,
       type: 'shot',
       position: { x: (i % 50) * 320, y: Math.floor(i / 50) * 520 },
-      data: { scene: `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`, shot: `SHOT_${String(10 + (i % 100) * 10).padStart(3, '0')}`, prompt: `save ${version} of shot ${i}` },
+      data: {
+        scene: `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`,
+        shot: `SHOT_${String(10 + (i % 100) * 10).padStart(3, '0')}`,
+        prompt: `save ${version} of shot ${i}`,
+      },
     })),
     edges: [],
   };
@@ -38,7 +42,12 @@ function blob(content: string): string {
  * saves added through `git fast-import`: 10,000 commits in about a second instead of minutes. Each
  * save changes project.json and the canvas, as the engine's own saves do.
  */
-export async function projectWithHistory(workspace: Workspace, templatesDir: string, name: string, { commits, nodes = 3, loose = false }: HistoryOptions): Promise<string> {
+export async function projectWithHistory(
+  workspace: Workspace,
+  templatesDir: string,
+  name: string,
+  { commits, nodes = 3, loose = false }: HistoryOptions,
+): Promise<string> {
   const { id, dir } = await createProject({ workspace, templatesDir, request: { name } });
   const manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as Record<string, unknown>;
   const start = Math.floor(Date.now() / 1000) - commits - 1;

@@ -41,8 +41,31 @@ export async function jobApp({
   const rooms = new RoomRegistry(workspace, queue, { debounceMs: 100, maxWaitMs: 1000 });
   const catalogue = new PipelineCatalogue([join(REPO_ROOT, 'pipelines'), TEST_PIPELINES]);
   const connection = redisOptions({ socketPath: redis.socketPath });
-  const assets = assetSystem({ workspace, queue, templatesDir: join(REPO_ROOT, 'templates'), catalogue, backends, redis: connection, lockDurationMs, cancelGraceMs: settings.trainCancelGraceMs });
-  const jobs = await startJobSystem({ settings, workspace, queue, rooms, catalogue, backends, redis: connection, inProcessWorker, concurrency, lockDurationMs, kinds: assets.kinds, inProcessWorkers: assets.workers, prepareGeneration: assets.prepareGeneration });
+  const assets = assetSystem({
+    workspace,
+    queue,
+    templatesDir: join(REPO_ROOT, 'templates'),
+    catalogue,
+    backends,
+    redis: connection,
+    lockDurationMs,
+    cancelGraceMs: settings.trainCancelGraceMs,
+  });
+  const jobs = await startJobSystem({
+    settings,
+    workspace,
+    queue,
+    rooms,
+    catalogue,
+    backends,
+    redis: connection,
+    inProcessWorker,
+    concurrency,
+    lockDurationMs,
+    kinds: assets.kinds,
+    inProcessWorkers: assets.workers,
+    prepareGeneration: assets.prepareGeneration,
+  });
   const ctx: EngineContext = {
     workspace,
     queue,

@@ -1,5 +1,8 @@
 /** Makes a project with a shot wired to a pipeline, through the public API. */
-export async function projectWithShot(base: string, { name, pipelineId, prompt = 'a lighthouse at dusk', extra = {} }: { name: string; pipelineId: string; prompt?: string; extra?: Record<string, unknown> }) {
+export async function projectWithShot(
+  base: string,
+  { name, pipelineId, prompt = 'a lighthouse at dusk', extra = {} }: { name: string; pipelineId: string; prompt?: string; extra?: Record<string, unknown> },
+) {
   const created = (await (
     await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
   ).json()) as { id: string };

@@ -14,13 +14,7 @@ export interface SpawnedEngine {
 }
 
 /** Starts `node engine/src/main.ts` in its own process group and waits for it to listen. */
-export async function spawnEngine({
-  env,
-  timeoutMs = 20_000,
-}: {
-  env: Record<string, string>;
-  timeoutMs?: number;
-}): Promise<SpawnedEngine> {
+export async function spawnEngine({ env, timeoutMs = 20_000 }: { env: Record<string, string>; timeoutMs?: number }): Promise<SpawnedEngine> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'engine/src/main.ts')], {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: '0', ...env },

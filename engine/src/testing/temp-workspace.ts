@@ -21,7 +21,10 @@ export async function tempWorkspace(): Promise<{ workspace: Workspace; cleanup: 
 }
 
 /** An engine app on a fresh temporary workspace, for app.inject() tests. */
-export async function testApp(overrides: Partial<EngineContext> = {}, timing?: RoomTiming): Promise<{
+export async function testApp(
+  overrides: Partial<EngineContext> = {},
+  timing?: RoomTiming,
+): Promise<{
   app: FastifyInstance;
   ctx: EngineContext;
   cleanup: () => Promise<void>;

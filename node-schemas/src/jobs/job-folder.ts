@@ -43,23 +43,24 @@ export const PipelineRequest = z
 export type PipelineRequest = z.infer<typeof PipelineRequest>;
 
 /** `{"progress": 0.42, "step": "denoising"}`: how far the job is (0-1) and what it is doing (the runner keeps 200 characters of it). */
-export const ProgressLine = z
-  .object({ progress: z.number().min(0).max(1), step: z.string().optional() })
-  .meta({ title: 'progress line' });
+export const ProgressLine = z.object({ progress: z.number().min(0).max(1), step: z.string().optional() }).meta({ title: 'progress line' });
 export type ProgressLine = z.infer<typeof ProgressLine>;
 
 /** `{"result": {...}}`: what the job used, printed once before a GPU pipeline exits; null where it could not be read. */
 export const ResultLine = z
   .object({
-    result: z
-      .object({
-        /** Peak VRAM in MiB over all GPUs, or null when no GPU could be read. */
-        peak_vram_mb: z.number().min(0).max(4 * 2 ** 20).nullable(),
-        /** The pipeline's own wall time in seconds (without container start). */
-        wall_s: z.number().min(0).max(86_400).nullable(),
-        /** How the peak was measured (torch, nvidia-smi), or null with no peak. */
-        vram_source: z.string().max(40).nullable(),
-      }),
+    result: z.object({
+      /** Peak VRAM in MiB over all GPUs, or null when no GPU could be read. */
+      peak_vram_mb: z
+        .number()
+        .min(0)
+        .max(4 * 2 ** 20)
+        .nullable(),
+      /** The pipeline's own wall time in seconds (without container start). */
+      wall_s: z.number().min(0).max(86_400).nullable(),
+      /** How the peak was measured (torch, nvidia-smi), or null with no peak. */
+      vram_source: z.string().max(40).nullable(),
+    }),
   })
   .meta({ title: 'result line' });
 export type ResultLine = z.infer<typeof ResultLine>;

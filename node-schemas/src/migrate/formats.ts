@@ -40,7 +40,12 @@ export const assetFormat = defineFormat({ kind: 'asset.json', current: ASSET_FOR
 
 /** A LoRA version's provenance sidecar (`versions/<ASSET>_vNN.json`). 1: the first; older files spell it `format: "studio-lora-provenance", format_version: 1`. */
 export const LORA_SIDECAR_FORMAT = 1;
-export const loraSidecarFormat = defineFormat({ kind: 'LoRA sidecar', current: LORA_SIDECAR_FORMAT, steps: [(doc) => doc], legacy: tagged('studio-lora-provenance') });
+export const loraSidecarFormat = defineFormat({
+  kind: 'LoRA sidecar',
+  current: LORA_SIDECAR_FORMAT,
+  steps: [(doc) => doc],
+  legacy: tagged('studio-lora-provenance'),
+});
 
 export const migrateProject = (raw: unknown) => migrate(projectFormat, raw).doc;
 export const migrateCanvas = (raw: unknown) => migrate(canvasFormat, raw).doc;

@@ -66,8 +66,16 @@ describe.each(KINDS)('$folder fixtures', ({ folder, format, parse }) => {
 describe('a version 0 project', () => {
   it('keeps the settings it had and writes out the defaults it left implicit', () => {
     const old = json(new URL('project/v0.json', FIXTURES)) as Record<string, unknown>;
-    const doc = migrate(projectFormat, { ...old, description: 'kept', project_settings: { aspect_ratio: '9:16', quality: 'high', hardware_policy: 'fallback', frame_rate: '25' } }).doc;
-    expect(doc).toMatchObject({ format: 1, description: 'kept', project_settings: { aspect_ratio: '9:16', quality: 'high', hardware_policy: 'fallback', frame_rate: '25' } });
+    const doc = migrate(projectFormat, {
+      ...old,
+      description: 'kept',
+      project_settings: { aspect_ratio: '9:16', quality: 'high', hardware_policy: 'fallback', frame_rate: '25' },
+    }).doc;
+    expect(doc).toMatchObject({
+      format: 1,
+      description: 'kept',
+      project_settings: { aspect_ratio: '9:16', quality: 'high', hardware_policy: 'fallback', frame_rate: '25' },
+    });
   });
 });
 

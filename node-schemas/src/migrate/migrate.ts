@@ -38,7 +38,8 @@ export interface FileFormat {
 }
 
 export function defineFormat(format: FileFormat): FileFormat {
-  if (format.steps.length !== format.current) throw new Error(`${format.kind}: ${format.current} format versions need ${format.current} migration steps, not ${format.steps.length}`);
+  if (format.steps.length !== format.current)
+    throw new Error(`${format.kind}: ${format.current} format versions need ${format.current} migration steps, not ${format.steps.length}`);
   return format;
 }
 
@@ -53,7 +54,11 @@ export function formatVersionOf(format: FileFormat, doc: JsonObject): { version:
   if (!('format' in doc) || doc.format === undefined) return { version: 0, doc };
   const { format: version, ...rest } = doc;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 0)
-    throw new FormatError('INVALID_FORMAT', `${format.kind} has format ${JSON.stringify(version)}: a format is a whole number`, { kind: format.kind, format: version, supported: format.current });
+    throw new FormatError('INVALID_FORMAT', `${format.kind} has format ${JSON.stringify(version)}: a format is a whole number`, {
+      kind: format.kind,
+      format: version,
+      supported: format.current,
+    });
   return { version, doc: rest };
 }
 
@@ -64,7 +69,8 @@ export function formatVersionOf(format: FileFormat, doc: JsonObject): { version:
  * current schema.
  */
 export function migrate(format: FileFormat, raw: unknown): { doc: JsonObject; from: number } {
-  if (!isObject(raw)) throw new FormatError('INVALID_FORMAT', `${format.kind} is not a JSON object`, { kind: format.kind, format: null, supported: format.current });
+  if (!isObject(raw))
+    throw new FormatError('INVALID_FORMAT', `${format.kind} is not a JSON object`, { kind: format.kind, format: null, supported: format.current });
   const { version, doc } = formatVersionOf(format, raw);
   if (version > format.current)
     throw new FormatError(

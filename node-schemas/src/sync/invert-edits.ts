@@ -45,8 +45,7 @@ export function invertEdits(doc: GraphDoc, edits: readonly GraphEditOp[]): Graph
       case 'remove_node': {
         const ids = new Set(nodeWithDescendants(scratch, edit.id));
         for (const node of scratch.nodes.values()) if (ids.has(node.id)) step.push({ op: 'add_node', node });
-        for (const edge of scratch.edges.values())
-          if (ids.has(edge.source) || ids.has(edge.target)) step.push({ op: 'add_edge', edge });
+        for (const edge of scratch.edges.values()) if (ids.has(edge.source) || ids.has(edge.target)) step.push({ op: 'add_edge', edge });
         break;
       }
     }

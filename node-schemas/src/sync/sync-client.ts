@@ -1,11 +1,5 @@
 import { applyEdits, cloneDoc, docFromGraph, type GraphDoc } from '../apply-edit.ts';
-import {
-  PROTOCOL_VERSION,
-  ServerMessage,
-  type ClientMessage,
-  type GraphEditOp,
-  type ServerMessage as ServerMessageType,
-} from '../ws-messages.ts';
+import { PROTOCOL_VERSION, ServerMessage, type ClientMessage, type GraphEditOp, type ServerMessage as ServerMessageType } from '../ws-messages.ts';
 
 /** The part of the WebSocket API the client uses: the browser's WebSocket and the `ws` package both fit. */
 export interface WebSocketLike {

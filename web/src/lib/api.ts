@@ -64,7 +64,8 @@ export const api = {
   /** A page of a node's takes, newest first; `before` is the take number the previous page ended at. */
   takesPage: (project: string, nodeId: string, limit: number, before?: number) =>
     call(TakesPage, 'GET', `/api/v1/projects/${id(project)}/takes?node=${id(nodeId)}&limit=${limit}${before ? `&before=${before}` : ''}`),
-  createProject: (body: { name: string; description?: string; quality?: string; aspect_ratio?: string; frame_rate?: string }) => call(ProjectAnswer, 'POST', '/api/v1/projects', body),
+  createProject: (body: { name: string; description?: string; quality?: string; aspect_ratio?: string; frame_rate?: string }) =>
+    call(ProjectAnswer, 'POST', '/api/v1/projects', body),
   getProject: (project: string) => call<ProjectDetail>(null, 'GET', `/api/v1/projects/${id(project)}`),
   updateProject: (project: string, body: Record<string, unknown>) => call(ProjectAnswer, 'PATCH', `/api/v1/projects/${id(project)}`, body),
   exportEdl: (project: string, assembler: string) => call(EdlExport, 'POST', `/api/v1/projects/${id(project)}/edl`, { assembler }),

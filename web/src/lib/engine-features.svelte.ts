@@ -114,7 +114,9 @@ export function engineFeatures() {
     const capable = gpuWorkers.filter((w) => w.pipelines?.includes(p.id));
     if (!capable.length) {
       const reasons = gpuWorkers.map((w) => w.unavailable?.[p.id] ?? '');
-      return reasons.every((r) => /is not built/.test(r)) ? 'Image not built on any live worker' : `No live GPU worker can start it: ${reasons.find(Boolean) ?? 'unknown'}`;
+      return reasons.every((r) => /is not built/.test(r))
+        ? 'Image not built on any live worker'
+        : `No live GPU worker can start it: ${reasons.find(Boolean) ?? 'unknown'}`;
     }
     const biggest = Math.max(...capable.flatMap((w) => w.gpus.map((g) => g.vramGB)));
     if (biggest >= need) return null;
@@ -138,7 +140,13 @@ export function engineFeatures() {
     /** Every pipeline-quality pair the studio has observed, beside its manifest figure. */
     get profiles(): ProfileRow[] {
       return pipelines.flatMap((p) =>
-        Object.entries(p.observed ?? {}).map(([quality, observed]) => ({ id: p.id, title: p.title, quality, manifestGB: p.gpu.required ? (at(p.gpu.vramGB, quality) ?? null) : null, observed: observed! })),
+        Object.entries(p.observed ?? {}).map(([quality, observed]) => ({
+          id: p.id,
+          title: p.title,
+          quality,
+          manifestGB: p.gpu.required ? (at(p.gpu.vramGB, quality) ?? null) : null,
+          observed: observed!,
+        })),
       );
     },
     stop() {

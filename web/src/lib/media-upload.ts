@@ -40,7 +40,8 @@ function readAnswer(status: number, text: string): ImportedMedia {
   }
   if (status >= 200 && status < 300) {
     const media = body as ImportedMedia | null;
-    if (!media || typeof media.path !== 'string' || !KINDS.includes(media.kind)) throw new MediaUploadError('The engine answered the upload with something unreadable', status, 'HTTP_ERROR');
+    if (!media || typeof media.path !== 'string' || !KINDS.includes(media.kind))
+      throw new MediaUploadError('The engine answered the upload with something unreadable', status, 'HTTP_ERROR');
     return media;
   }
   const error = ApiErrorBody.safeParse(body);

@@ -58,7 +58,14 @@ export async function benchEdl(): Promise<EdlBenchResult[]> {
 
   return [
     { bench: 'edl', metric: 'write_5000_events_ms', value: round(median(writes)), unit: 'ms', target: '< 200 ms', goal: { op: '<', value: 200 } },
-    { bench: 'edl', metric: `read_${files.length}_fixtures_total_ms`, value: round(median(reads)), unit: 'ms', target: '< 500 ms', goal: { op: '<', value: 500 } },
+    {
+      bench: 'edl',
+      metric: `read_${files.length}_fixtures_total_ms`,
+      value: round(median(reads)),
+      unit: 'ms',
+      target: '< 500 ms',
+      goal: { op: '<', value: 500 },
+    },
   ];
 }
 

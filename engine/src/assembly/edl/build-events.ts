@@ -10,7 +10,14 @@ export function groupBlocks(args: { entries: readonly Entry[] }): Entry[][] {
   for (const entry of args.entries) {
     const last = blocks.at(-1);
     const previous = last?.at(-1);
-    if (last && last.length === 1 && previous && previous.source.number === entry.source.number && previous.source.transition.type === 'C' && entry.source.transition.type !== 'C') {
+    if (
+      last &&
+      last.length === 1 &&
+      previous &&
+      previous.source.number === entry.source.number &&
+      previous.source.transition.type === 'C' &&
+      entry.source.transition.type !== 'C'
+    ) {
       last.push(entry);
     } else {
       blocks.push([entry]);
@@ -20,7 +27,13 @@ export function groupBlocks(args: { entries: readonly Entry[] }): Entry[][] {
 }
 
 /** Events of the blocks in list order, timecodes counted at `rate`, with names, files and speeds placed. */
-export function buildEvents(args: { blocks: readonly Entry[][]; rate: FrameRate; recordFcm: EdlFcm; warnings: EdlWarning[]; problems: EdlParseError[] }): EdlEvent[] {
+export function buildEvents(args: {
+  blocks: readonly Entry[][];
+  rate: FrameRate;
+  recordFcm: EdlFcm;
+  warnings: EdlWarning[];
+  problems: EdlParseError[];
+}): EdlEvent[] {
   const events: EdlEvent[] = [];
   for (const block of args.blocks) {
     const rates = sourceRates({ block });
@@ -54,11 +67,22 @@ function sourceRates(args: { block: readonly Entry[] }): Array<FrameRate | null>
   return [args.block[0]!.source.transition.type === 'C' ? (found.cut ?? null) : (found.to ?? null)];
 }
 
-function buildEvent(args: { entry: Entry; rate: FrameRate; sourceRate: FrameRate | null; recordFcm: EdlFcm; warnings: EdlWarning[]; problems: EdlParseError[] }): EdlEvent {
+function buildEvent(args: {
+  entry: Entry;
+  rate: FrameRate;
+  sourceRate: FrameRate | null;
+  recordFcm: EdlFcm;
+  warnings: EdlWarning[];
+  problems: EdlParseError[];
+}): EdlEvent {
   const { entry, rate, recordFcm } = args;
   const { source } = entry;
   if ((entry.fcm === 'DROP FRAME' || recordFcm === 'DROP FRAME') && !supportsDropFrame(rate)) {
-    throw new EdlParseError({ line: source.line, reason: 'DROP_FRAME_RATE', message: `FCM: DROP FRAME is in force but the rate is ${rate}; drop frame exists only at 29.97 and 59.94` });
+    throw new EdlParseError({
+      line: source.line,
+      reason: 'DROP_FRAME_RATE',
+      message: `FCM: DROP FRAME is in force but the rate is ${rate}; drop frame exists only at 29.97 and 59.94`,
+    });
   }
   const [si, so, ri, ro] = source.timecodes;
   const { line } = source;
@@ -71,7 +95,11 @@ function buildEvent(args: { entry: Entry; rate: FrameRate; sourceRate: FrameRate
   const recordIn: EdlTime = { timecode: ri, frames: recordFrames({ timecode: ri, rate, fcm: recordFcm, line }) };
   const recordOut: EdlTime = { timecode: ro, frames: recordFrames({ timecode: ro, rate, fcm: recordFcm, line, end: true }) };
   if (source.transition.typeAssumed) {
-    args.warnings.push({ line: source.line, code: 'TRANSITION_TYPE_ASSUMED', message: `transition of ${source.transition.duration} frames has no type letter; read as a dissolve` });
+    args.warnings.push({
+      line: source.line,
+      code: 'TRANSITION_TYPE_ASSUMED',
+      message: `transition of ${source.transition.duration} frames has no type letter; read as a dissolve`,
+    });
   }
   const event: EdlEvent = {
     number: source.number,

@@ -58,10 +58,26 @@ export class EdlWriteError extends EdlError {
   override readonly code = 'EDL_WRITE';
   readonly index: number | null;
   readonly eventNumber: number | null;
-  constructor(args: { index: number | null; eventNumber?: number | null; part?: number | null; label?: string | null; message: string; data?: Record<string, unknown> }) {
+  constructor(args: {
+    index: number | null;
+    eventNumber?: number | null;
+    part?: number | null;
+    label?: string | null;
+    message: string;
+    data?: Record<string, unknown>;
+  }) {
     const eventNumber = args.eventNumber ?? null;
-    const where = eventNumber === null ? '' : `${args.part ? `part ${args.part}, ` : ''}event ${String(eventNumber).padStart(3, '0')}${args.label ? ` (${args.label})` : ''}: `;
-    super(`${where}${args.message}`, { index: args.index, eventNumber, ...(args.part ? { part: args.part } : {}), ...(args.label ? { label: args.label } : {}), ...args.data });
+    const where =
+      eventNumber === null
+        ? ''
+        : `${args.part ? `part ${args.part}, ` : ''}event ${String(eventNumber).padStart(3, '0')}${args.label ? ` (${args.label})` : ''}: `;
+    super(`${where}${args.message}`, {
+      index: args.index,
+      eventNumber,
+      ...(args.part ? { part: args.part } : {}),
+      ...(args.label ? { label: args.label } : {}),
+      ...args.data,
+    });
     this.index = args.index;
     this.eventNumber = eventNumber;
   }

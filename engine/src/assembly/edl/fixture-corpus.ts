@@ -7,5 +7,7 @@ export const EDL_FIXTURE_DIR = new URL('../../../../../shared/fixtures/edl/', im
 /** Why the corpus cannot be read here, or null when it is there. */
 export function missingEdlFixtures(dir: URL = EDL_FIXTURE_DIR): string | null {
   const path = fileURLToPath(dir);
-  return existsSync(new URL('SOURCES.md', dir)) ? null : `the EDL fixture corpus is not at ${path} (a checkout of the studio with ../shared/fixtures/edl beside it)`;
+  return existsSync(new URL('SOURCES.md', dir))
+    ? null
+    : `the EDL fixture corpus is not at ${path} (a checkout of the studio with ../shared/fixtures/edl beside it)`;
 }

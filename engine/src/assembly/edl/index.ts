@@ -1,4 +1,14 @@
-export { FRAME_RATES, conformFrames, framesPerDay, framesToTimecode, isFrameRate, supportsDropFrame, timebase, timecodeToFrames, type FrameRate } from './timecode.ts';
+export {
+  FRAME_RATES,
+  conformFrames,
+  framesPerDay,
+  framesToTimecode,
+  isFrameRate,
+  supportsDropFrame,
+  timebase,
+  timecodeToFrames,
+  type FrameRate,
+} from './timecode.ts';
 export type { EdlEvent, EdlFcm, EdlList, EdlLocator, EdlSpeed, EdlTime, EdlTransition, EdlTransitionType, EdlWarning } from './types.ts';
 export { EdlError, EdlParseError, EdlRecordOrderError, EdlWriteError, TimecodeError, type EdlParseReason } from './errors.ts';
 export { readEdl, type ReadEdlArgs } from './read-edl.ts';

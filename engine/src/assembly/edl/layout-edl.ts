@@ -46,7 +46,10 @@ export const MAX_TRANSITION_FRAMES = 999;
  * then laid out as a cut, so that the numbering of the rest stays as it would be written).
  * Returns the events in record order (CMX3600 A-mode), ties in input order.
  */
-export function layoutEvents(args: { events: readonly LayoutInput[]; recordStart: number; rate: FrameRate }): { placed: PlacedEvent[]; problems: LayoutProblem[] } {
+export function layoutEvents(args: { events: readonly LayoutInput[]; recordStart: number; rate: FrameRate }): {
+  placed: PlacedEvent[];
+  problems: LayoutProblem[];
+} {
   const { rate } = args;
   const cursor = new Map<string, number>();
   const lastOnTrack = new Map<string, PlacedEvent>();
@@ -58,7 +61,11 @@ export function layoutEvents(args: { events: readonly LayoutInput[]; recordStart
     const sourceIn = Number.isSafeInteger(input.sourceIn) && input.sourceIn >= 0 ? input.sourceIn : 0;
     let sourceLength = input.sourceOut - input.sourceIn;
     if (!Number.isSafeInteger(input.sourceIn) || !Number.isSafeInteger(input.sourceOut) || input.sourceIn < 0 || sourceLength < 1) {
-      problems.push({ index, message: `source frames ${input.sourceIn}-${input.sourceOut} must be whole numbers with out after in`, data: { sourceIn: input.sourceIn, sourceOut: input.sourceOut } });
+      problems.push({
+        index,
+        message: `source frames ${input.sourceIn}-${input.sourceOut} must be whole numbers with out after in`,
+        data: { sourceIn: input.sourceIn, sourceOut: input.sourceOut },
+      });
       sourceLength = 1;
     }
     const duration = Math.max(1, conformFrames({ frames: sourceLength, from: sourceRate, to: rate }));
@@ -68,7 +75,12 @@ export function layoutEvents(args: { events: readonly LayoutInput[]; recordStart
     let recordIn = follow;
     if (input.recordOffset !== null) {
       const at = args.recordStart + input.recordOffset;
-      if (at < follow) problems.push({ index, message: `starts ${follow - at} frames before the previous event on its track ends`, data: { recordOffset: input.recordOffset } });
+      if (at < follow)
+        problems.push({
+          index,
+          message: `starts ${follow - at} frames before the previous event on its track ends`,
+          data: { recordOffset: input.recordOffset },
+        });
       else recordIn = at;
     }
     let dissolve: PlacedEvent['dissolve'] = null;
@@ -114,7 +126,10 @@ function dissolveProblem(args: {
   const canGive = from.recordOut - from.recordIn - fromKeeps;
   if (frames > canGive) {
     const fromName = from.input.clipName;
-    return { message: `dissolve of ${frames} frames is longer than the outgoing clip ${fromName} can give (${Math.max(0, canGive)} frames)`, data: { frames, canGive: Math.max(0, canGive) } };
+    return {
+      message: `dissolve of ${frames} frames is longer than the outgoing clip ${fromName} can give (${Math.max(0, canGive)} frames)`,
+      data: { frames, canGive: Math.max(0, canGive) },
+    };
   }
   if (frames > duration) return { message: `dissolve of ${frames} frames is longer than the incoming clip (${duration} frames)`, data: { frames, duration } };
   return null;

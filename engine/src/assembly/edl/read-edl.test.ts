@@ -60,7 +60,9 @@ const EXPECTED: Record<string, { events: number; numbers: number; rate: string; 
 describe.skipIf(skipCorpus)(needsCorpus('the fixture lists'), () => {
   it('resolve to shared/fixtures/edl beside the checkout and are the 24 lists SOURCES.md describes', () => {
     expect(fileURLToPath(FIXTURES)).toMatch(/\/shared\/fixtures\/edl\/$/);
-    const names = readdirSync(FIXTURES).filter((name) => name !== 'SOURCES.md').sort();
+    const names = readdirSync(FIXTURES)
+      .filter((name) => name !== 'SOURCES.md')
+      .sort();
     expect(names).toEqual(Object.keys(EXPECTED).sort());
     expect(names).toHaveLength(24);
   });
@@ -113,7 +115,12 @@ describe.skipIf(skipCorpus)(needsCorpus('timecode_mismatch.edl'), () => {
 
   it('throws that error when strict', () => {
     expect(() => readEdl({ bytes: fixture('timecode_mismatch.edl'), strict: true })).toThrow(
-      expect.objectContaining({ code: 'EDL_PARSE', line: 13, reason: 'DURATION_MISMATCH', message: expect.stringMatching(/^line 13: event 4: source duration 49 frames/) }),
+      expect.objectContaining({
+        code: 'EDL_PARSE',
+        line: 13,
+        reason: 'DURATION_MISMATCH',
+        message: expect.stringMatching(/^line 13: event 4: source duration 49 frames/),
+      }),
     );
   });
 
@@ -181,7 +188,13 @@ describe.skipIf(skipCorpus)(needsCorpus('what the fixtures exercise'), () => {
 
   it('wipe_test.edl: W001 with its duration in a wide column, short reel', () => {
     const list = read('wipe_test.edl');
-    expect(list.events[2]).toMatchObject({ reel: 'TST', transition: { type: 'W', wipeCode: '001', duration: 10 }, fromReel: 'TST', fromClipName: 'clip_A', clipName: 'clip_B' });
+    expect(list.events[2]).toMatchObject({
+      reel: 'TST',
+      transition: { type: 'W', wipeCode: '001', duration: 10 },
+      fromReel: 'TST',
+      fromClipName: 'clip_A',
+      clipName: 'clip_B',
+    });
   });
 
   it('multi_audio.edl: AA plus an AUD line for channel 3', () => {
@@ -199,7 +212,11 @@ describe.skipIf(skipCorpus)(needsCorpus('what the fixtures exercise'), () => {
       { timecode: '01:00:02:14', color: 'PINK', text: 'ANIM FIX NEEDED', line: 18 },
     ]);
     expect(list.events[6]!.locators).toEqual([{ timecode: '01:00:15:13', color: 'GREEN', text: '', line: 28 }]);
-    expect(list.events[8]).toMatchObject({ clipName: 'ZZ100_510B (LAY1)', sourceFile: 'ZZ100_510B.LAY1.02', comments: ['AVX2 EFFECT, RESIZE', 'FROM CLIP NAME:  ZZ100_510B (LAY1)', 'SOURCE FILE: ZZ100_510B.LAY1.02'] });
+    expect(list.events[8]).toMatchObject({
+      clipName: 'ZZ100_510B (LAY1)',
+      sourceFile: 'ZZ100_510B.LAY1.02',
+      comments: ['AVX2 EFFECT, RESIZE', 'FROM CLIP NAME:  ZZ100_510B (LAY1)', 'SOURCE FILE: ZZ100_510B.LAY1.02'],
+    });
   });
 
   it('cdl.edl: ASC comments kept, both SOURCE FILE spellings read', () => {
@@ -240,9 +257,7 @@ describe.skipIf(skipCorpus)(needsCorpus('what the fixtures exercise'), () => {
     expect(list.events[2]).toMatchObject({ reel: 'BOONE_SMITH_ON_CAMERA_HOST_-720P', clipName: 'BOONE SMITH ON CAMERA HOST_-720P.NEW.01' });
     expect(list.events[2]!.reel).toHaveLength(32);
     expect(list.events[5]!.speed).toMatchObject({ reel: 'AQ100', fps: 59.6 });
-    expect(list.events.map((e) => [e.reel, e.sourceIn.frames])).toEqual(
-      read('cmx3600.edl').events.map((e, i) => [list.events[i]!.reel, e.sourceIn.frames]),
-    );
+    expect(list.events.map((e) => [e.reel, e.sourceIn.frames])).toEqual(read('cmx3600.edl').events.map((e, i) => [list.events[i]!.reel, e.sourceIn.frames]));
   });
 
   it('12_16 TL01 MUSIC.edl: audio-only on A7 to A10, drop frame, non-drop music sources accepted', () => {
@@ -262,7 +277,13 @@ describe.skipIf(skipCorpus)(needsCorpus('what the fixtures exercise'), () => {
     expect(list.warnings.filter((w) => w.code === 'UNMATCHED_SPEED_LINE')).toEqual([]);
     const [out, into] = byNumber(list, 5);
     expect(out).toMatchObject({ reel: 'QEVL1GRN', fcm: 'DROP FRAME', speed: { reel: 'QEVL1GRN', fps: 37.5 }, clipName: 'QEVL1GRND130.NEW.01' });
-    expect(into).toMatchObject({ reel: 'EVL1_HEI', fcm: 'NON-DROP FRAME', transition: { type: 'D', duration: 8, typeAssumed: true }, speed: { fps: 56.7 }, clipName: 'QEVL1HEIS395.NEW.01' });
+    expect(into).toMatchObject({
+      reel: 'EVL1_HEI',
+      fcm: 'NON-DROP FRAME',
+      transition: { type: 'D', duration: 8, typeAssumed: true },
+      speed: { fps: 56.7 },
+      clipName: 'QEVL1HEIS395.NEW.01',
+    });
     expect(list.warnings.filter((w) => w.code === 'TRANSITION_TYPE_ASSUMED')).toHaveLength(53);
     // Wrapped comments stay as separate lines on the event before them.
     expect(list.events[0]!.comments.slice(0, 2)).toEqual([
@@ -277,7 +298,14 @@ describe.skipIf(skipCorpus)(needsCorpus('what the fixtures exercise'), () => {
     const list = read('test_25.edl');
     expect(list.warnings).toEqual([]);
     expect(byNumber(list, 3)[0]!.audioChannels).toEqual([3, 4]);
-    expect(byNumber(list, 7)[1]).toMatchObject({ reel: 'BL', channels: 'AA', transition: { type: 'W', wipeCode: '001', duration: 25 }, fromReel: 'AX', effectName: 'Constant Power', clipName: 'BL' });
+    expect(byNumber(list, 7)[1]).toMatchObject({
+      reel: 'BL',
+      channels: 'AA',
+      transition: { type: 'W', wipeCode: '001', duration: 25 },
+      fromReel: 'AX',
+      effectName: 'Constant Power',
+      clipName: 'BL',
+    });
     expect(byNumber(list, 10)[0]!.speed).toMatchObject({ fps: -25, reel: 'AX' });
     expect(byNumber(list, 11)[0]!.speed).toMatchObject({ fps: -25 });
   });
@@ -357,7 +385,12 @@ describe.skipIf(skipCorpus)(needsCorpus('what the fixtures exercise'), () => {
 });
 
 describe('encodings and line ends', () => {
-  const body = ['TITLE: Ends', 'FCM: NON-DROP FRAME', '001  CLIP_A   V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00', '* FROM CLIP NAME: Caf\u00e9'];
+  const body = [
+    'TITLE: Ends',
+    'FCM: NON-DROP FRAME',
+    '001  CLIP_A   V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00',
+    '* FROM CLIP NAME: Caf\u00e9',
+  ];
 
   it.each([
     ['LF', '\n'],
@@ -387,15 +420,21 @@ describe('errors', () => {
   const header = 'TITLE: Broken\nFCM: NON-DROP FRAME\n';
 
   it('names the line of an unreadable event line', () => {
-    const text = header + '001  CLIP_A   V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n002  CLIP_B   V     Q        00:00:00:00 00:00:01:00 01:00:01:00 01:00:02:00\n';
+    const text =
+      header +
+      '001  CLIP_A   V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n002  CLIP_B   V     Q        00:00:00:00 00:00:01:00 01:00:01:00 01:00:02:00\n';
     expect(() => readEdl({ text, rate: '24' })).toThrow(expect.objectContaining({ code: 'EDL_PARSE', line: 4, reason: 'BAD_EVENT_LINE' }));
-    expect(() => readEdl({ text: header + '001  CLIP_A   V     C        00:00:00:00 00:00:01:00 01:00:00:00\n', rate: '24' })).toThrow(/line 3: unreadable event line/);
+    expect(() => readEdl({ text: header + '001  CLIP_A   V     C        00:00:00:00 00:00:01:00 01:00:00:00\n', rate: '24' })).toThrow(
+      /line 3: unreadable event line/,
+    );
   });
 
   it('names the line of an unreadable FCM, M2 or AUD line', () => {
     const event = '001  CLIP_A   V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n';
     expect(() => readEdl({ text: 'FCM: SOMETIMES\n' + event, rate: '24' })).toThrow(expect.objectContaining({ line: 1, reason: 'BAD_FCM_LINE' }));
-    expect(() => readEdl({ text: event + 'M2   CLIP_A       fast                 00:00:00:00\n', rate: '24' })).toThrow(expect.objectContaining({ line: 2, reason: 'BAD_SPEED_LINE' }));
+    expect(() => readEdl({ text: event + 'M2   CLIP_A       fast                 00:00:00:00\n', rate: '24' })).toThrow(
+      expect.objectContaining({ line: 2, reason: 'BAD_SPEED_LINE' }),
+    );
     expect(() => readEdl({ text: event + 'AUD  x\n', rate: '24' })).toThrow(expect.objectContaining({ line: 2, reason: 'BAD_AUD_LINE' }));
   });
 
@@ -425,7 +464,9 @@ describe('errors', () => {
 
   it('warns about lines it does not understand instead of dropping them silently', () => {
     const text = header + 'SPLIT:    AUDIO DELAY=  00:00:00:08\n001  CLIP_A   V     C        00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n';
-    expect(readEdl({ text, rate: '24' }).warnings).toEqual([{ line: 3, code: 'UNKNOWN_LINE', message: "line not understood, ignored: 'SPLIT:    AUDIO DELAY=  00:00:00:08'" }]);
+    expect(readEdl({ text, rate: '24' }).warnings).toEqual([
+      { line: 3, code: 'UNKNOWN_LINE', message: "line not understood, ignored: 'SPLIT:    AUDIO DELAY=  00:00:00:08'" },
+    ]);
   });
 });
 
@@ -476,7 +517,9 @@ describe('checkRecordOrder', () => {
       '001  CLIP_A   V     C        00:00:00:00 00:00:02:00 01:00:02:00 01:00:04:00',
       '002  CLIP_B   V     C        00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00',
     ]);
-    expect(() => checkRecordOrder(backwards)).toThrow(expect.objectContaining({ eventNumber: 2, message: expect.stringContaining('goes back before event 1') }));
+    expect(() => checkRecordOrder(backwards)).toThrow(
+      expect.objectContaining({ eventNumber: 2, message: expect.stringContaining('goes back before event 1') }),
+    );
     const stereo = list([
       '001  MUSIC    A     C        00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00',
       '002  DIALOG   AA    C        00:00:00:00 00:00:02:00 01:00:01:00 01:00:03:00',

@@ -66,4 +66,3 @@ function readText(args: ReadEdlArgs): string {
   if (args.bytes !== undefined) return decodeEdlBytes({ bytes: args.bytes }).text;
   throw new TypeError('readEdl needs text or bytes');
 }
-

@@ -111,7 +111,10 @@ describe('drop-frame timecode', () => {
   });
 
   it('at every minute boundary of the day, skips exactly the dropped numbers', () => {
-    for (const [rate, dropped] of [['29.97', 2], ['59.94', 4]] as const) {
+    for (const [rate, dropped] of [
+      ['29.97', 2],
+      ['59.94', 4],
+    ] as const) {
       const tb = timebase(rate);
       for (let minute = 1; minute < 24 * 60; minute += 1) {
         const hh = String(Math.floor(minute / 60)).padStart(2, '0');

@@ -67,7 +67,13 @@ export function splitTimecode(timecode: string): (TimecodeFields & { frameSepara
   for (const at of SEPARATOR_AT) {
     if (!SEPARATORS.includes(timecode[at]!)) return null;
   }
-  return { hours: twoDigits(timecode, 0), minutes: twoDigits(timecode, 3), seconds: twoDigits(timecode, 6), frames: twoDigits(timecode, 9), frameSeparator: timecode[8]! };
+  return {
+    hours: twoDigits(timecode, 0),
+    minutes: twoDigits(timecode, 3),
+    seconds: twoDigits(timecode, 6),
+    frames: twoDigits(timecode, 9),
+    frameSeparator: timecode[8]!,
+  };
 }
 
 function twoDigits(text: string, at: number): number {
@@ -98,10 +104,13 @@ export function timecodeToFrames(args: { timecode: string; rate: FrameRate; drop
   if (!dropFrame) return nominal;
   const dropped = droppedPerMinute(rate);
   if (seconds === 0 && frames < dropped && minutes % 10 !== 0) {
-    throw new TimecodeError(`'${timecode}' does not exist in drop-frame timecode: frames 00-${String(dropped - 1).padStart(2, '0')} are skipped at minute ${minutes}`, {
-      timecode,
-      rate,
-    });
+    throw new TimecodeError(
+      `'${timecode}' does not exist in drop-frame timecode: frames 00-${String(dropped - 1).padStart(2, '0')} are skipped at minute ${minutes}`,
+      {
+        timecode,
+        rate,
+      },
+    );
   }
   const totalMinutes = hours * 60 + minutes;
   return nominal - dropped * (totalMinutes - Math.floor(totalMinutes / 10));

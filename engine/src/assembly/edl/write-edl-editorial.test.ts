@@ -37,7 +37,13 @@ function rebuild(lists: readonly EdlList[]): Array<{ file: string; channels: str
 
 function asked(events: readonly WriteEdlEvent[]) {
   return events
-    .map((e) => ({ file: e.sourceFile, channels: e.channels, sourceIn: e.sourceIn, sourceOut: e.sourceOut, dissolve: e.transition?.type === 'dissolve' ? e.transition.frames : 0 }))
+    .map((e) => ({
+      file: e.sourceFile,
+      channels: e.channels,
+      sourceIn: e.sourceIn,
+      sourceOut: e.sourceOut,
+      dissolve: e.transition?.type === 'dissolve' ? e.transition.frames : 0,
+    }))
     .sort((a, b) => a.channels.localeCompare(b.channels));
 }
 
@@ -63,7 +69,16 @@ describe('the studio reader agrees with the writer', () => {
       take('SCENE_01', 'SHOT_020', 5, 2 * tb + 5, { transition: { type: 'dissolve', frames: 12 } }),
       take('SCENE_02', 'SHOT_010', 0, 4 * tb, { transition: { type: 'dissolve', frames: 8 } }),
       take('SCENE_02', 'SHOT_020', tb, 3 * tb),
-      { clipName: 'line.wav', sourceFile: '03_Renders/SCENE_02/SHOT_010/SHOT-010_v01_take01.wav', channels: 'A', sourceIn: 0, sourceOut: tb, recordOffset: 5 * tb, scene: 'SCENE_02', shot: 'SHOT_010' },
+      {
+        clipName: 'line.wav',
+        sourceFile: '03_Renders/SCENE_02/SHOT_010/SHOT-010_v01_take01.wav',
+        channels: 'A',
+        sourceIn: 0,
+        sourceOut: tb,
+        recordOffset: 5 * tb,
+        scene: 'SCENE_02',
+        shot: 'SHOT_010',
+      },
     ];
     const { lists } = roundTrip({ title: `Rates ${rate}`, rate, dropFrame, recordStart: dropFrame ? '00:59:59;00' : '00:59:59:00', events });
     const audio = lists[0]!.events.find((e) => e.channels === 'A')!;
@@ -87,20 +102,38 @@ describe('the studio reader agrees with the writer', () => {
   it('ends at midnight in drop-frame timecode too', () => {
     const start = timecodeToFrames({ timecode: '23:59:00;02', rate: '29.97', dropFrame: true });
     const day = 144 * (30 * 600 - 18);
-    const { texts } = roundTrip({ title: 'DF midnight', rate: '29.97', dropFrame: true, recordStart: '23:59:00;02', events: [take('SCENE_01', 'SHOT_010', 0, day - start)] });
+    const { texts } = roundTrip({
+      title: 'DF midnight',
+      rate: '29.97',
+      dropFrame: true,
+      recordStart: '23:59:00;02',
+      events: [take('SCENE_01', 'SHOT_010', 0, day - start)],
+    });
     expect(texts[0]).toContain(' 23:59:00;02 24:00:00;00');
   });
 
   it('a cut past midnight is refused naming the event as written and its shot', () => {
     const write = () =>
-      writeEdl({ title: 'Late', rate: '24', dropFrame: false, recordStart: '23:59:52:07', events: [take('SCENE_01', 'SHOT_010', 0, 100), take('SCENE_01', 'SHOT_020', 0, 86)] });
+      writeEdl({
+        title: 'Late',
+        rate: '24',
+        dropFrame: false,
+        recordStart: '23:59:52:07',
+        events: [take('SCENE_01', 'SHOT_010', 0, 100), take('SCENE_01', 'SHOT_020', 0, 86)],
+      });
     expect(write).toThrow(/^event 002 \(SCENE_01\/SHOT_020\): record frame count 2073601 is outside the 24-hour clock/);
   });
 
   it('over 999 events: parts start at a cut, never with a dissolve from the part before, and read back whole', () => {
     // Runs of three dissolves, so many natural 999-event boundaries fall inside a run.
     const events = Array.from({ length: 2500 }, (_, i) =>
-      take(`SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`, `SHOT_${String(10 * (1 + (i % 100))).padStart(3, '0')}`, 0, 24, i % 4 === 0 ? {} : { transition: { type: 'dissolve', frames: 4 } }),
+      take(
+        `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`,
+        `SHOT_${String(10 * (1 + (i % 100))).padStart(3, '0')}`,
+        0,
+        24,
+        i % 4 === 0 ? {} : { transition: { type: 'dissolve', frames: 4 } },
+      ),
     );
     const { texts, lists } = roundTrip({ title: 'Long', rate: '25', dropFrame: false, events });
     expect(texts.length).toBe(3);
@@ -133,7 +166,10 @@ describe('what the writer puts in the list', () => {
       title: 'Two files',
       rate: '24',
       dropFrame: false,
-      events: [take('SCENE_01', 'SHOT_010', 0, 24), take('SCENE_01', 'SHOT_010', 0, 24, { sourceFile: '03_Renders/SCENE_01/SHOT_010/SHOT-010_v02_take02.mp4' })],
+      events: [
+        take('SCENE_01', 'SHOT_010', 0, 24),
+        take('SCENE_01', 'SHOT_010', 0, 24, { sourceFile: '03_Renders/SCENE_01/SHOT_010/SHOT-010_v02_take02.mp4' }),
+      ],
     });
     expect(readEdl({ text: text!, rate: '24' }).events.map((e) => e.reel)).toEqual(['S01_010', 'S01_010B']);
   });
@@ -158,7 +194,12 @@ describe('what the writer puts in the list', () => {
   });
 
   it('writes an ASCII TITLE line and keeps the full name in a comment', () => {
-    const [text] = writeEdl({ title: 'Café Noir — 東京', rate: '24', dropFrame: false, events: [take('SCENE_01', 'SHOT_010', 0, 24, { clipName: 'Señal.mp4' })] });
+    const [text] = writeEdl({
+      title: 'Café Noir — 東京',
+      rate: '24',
+      dropFrame: false,
+      events: [take('SCENE_01', 'SHOT_010', 0, 24, { clipName: 'Señal.mp4' })],
+    });
     expect(text!.split('\n')[0]).toBe('TITLE: Cafe Noir _ __');
     expect(text).toContain('* FULL TITLE: Café Noir — 東京');
     expect(text).toContain('* FROM CLIP NAME: Senal.mp4');
@@ -183,20 +224,29 @@ describe('what the writer puts in the list', () => {
     expect(dissolve!.sourceRate).toBe('24');
     expect(last!.sourceRate).toBeUndefined();
     // Every source timecode of a 24 fps take has a frame field that exists at 24.
-    for (const event of list.events.slice(0, 3)) for (const tc of [event.sourceIn.timecode, event.sourceOut.timecode]) expect(Number(tc.slice(9))).toBeLessThan(24);
+    for (const event of list.events.slice(0, 3))
+      for (const tc of [event.sourceIn.timecode, event.sourceOut.timecode]) expect(Number(tc.slice(9))).toBeLessThan(24);
     expect(dissolve!.recordOut.frames - dissolve!.recordIn.frames).toBe(50);
     expect(dissolve!.sourceOut.frames - dissolve!.sourceIn.frames).toBe(48);
     expect(last!.recordIn.frames - first!.recordIn.frames).toBe(50 - 10 + 50);
   });
 
   it('refuses a trim past the end of its take, naming the event and the shot', () => {
-    const write = () => writeEdl({ title: 'Trim', rate: '24', dropFrame: false, events: [take('SCENE_01', 'SHOT_010', 0, 24), take('SCENE_01', 'SHOT_020', 120, 121, { mediaFrames: 48 })] });
+    const write = () =>
+      writeEdl({
+        title: 'Trim',
+        rate: '24',
+        dropFrame: false,
+        events: [take('SCENE_01', 'SHOT_010', 0, 24), take('SCENE_01', 'SHOT_020', 120, 121, { mediaFrames: 48 })],
+      });
     expect(write).toThrow(/^event 002 \(SCENE_01\/SHOT_020\): trim 120-121 runs past the end of SCENE_01_SHOT-020_v01_take01.mp4, which holds 48 frames/);
   });
 
   it('names a refused dissolve by the event number written and its shot, in the part it is in', () => {
     const events = Array.from({ length: 1001 }, (_, i) => take('SCENE_01', `SHOT_${String(i + 1).padStart(4, '0')}`, 0, 10));
     events[1000] = take('SCENE_01', 'SHOT_1001', 0, 10, { transition: { type: 'dissolve', frames: 30 } });
-    expect(() => writeEdl({ title: 'Parts', rate: '24', dropFrame: false, events })).toThrow(/^part 2, event 002 \(SCENE_01\/SHOT_1001\): dissolve of 30 frames is longer than the outgoing clip/);
+    expect(() => writeEdl({ title: 'Parts', rate: '24', dropFrame: false, events })).toThrow(
+      /^part 2, event 002 \(SCENE_01\/SHOT_1001\): dissolve of 30 frames is longer than the outgoing clip/,
+    );
   });
 });

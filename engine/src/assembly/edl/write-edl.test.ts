@@ -22,7 +22,11 @@ describe('writeEdl output', () => {
       title: 'Golden',
       rate: '24',
       dropFrame: false,
-      events: [shot('SHOT010', 0, 96), shot('SHOT020', 12, 60), { clipName: 'Score', sourceFile: 'audio/score.wav', channels: 'A', sourceIn: 0, sourceOut: 144 }],
+      events: [
+        shot('SHOT010', 0, 96),
+        shot('SHOT020', 12, 60),
+        { clipName: 'Score', sourceFile: 'audio/score.wav', channels: 'A', sourceIn: 0, sourceOut: 144 },
+      ],
     });
     expect(rest).toEqual([]);
     expect(list).toBe(
@@ -147,7 +151,11 @@ describe('dissolves', () => {
       title: 'Chain',
       rate: '25',
       dropFrame: false,
-      events: [shot('A', 0, 100), shot('B', 0, 100, { transition: { type: 'dissolve', frames: 20 } }), shot('C', 10, 60, { transition: { type: 'dissolve', frames: 30 } })],
+      events: [
+        shot('A', 0, 100),
+        shot('B', 0, 100, { transition: { type: 'dissolve', frames: 20 } }),
+        shot('C', 10, 60, { transition: { type: 'dissolve', frames: 30 } }),
+      ],
     });
     const read = readEdl({ text: list!, strict: true });
     expect(read.rate).toBe('25');
@@ -165,14 +173,22 @@ describe('dissolves', () => {
 
   it('refuses dissolves that cannot be written', () => {
     const write = (events: WriteEdlEvent[]) => () => writeEdl({ title: 'X', rate: '24', dropFrame: false, events });
-    expect(write([shot('A', 0, 48, { transition: { type: 'dissolve', frames: 12 } })])).toThrow(/^event 001 \(A\): a dissolve needs an earlier event on exactly the same channels/);
+    expect(write([shot('A', 0, 48, { transition: { type: 'dissolve', frames: 12 } })])).toThrow(
+      /^event 001 \(A\): a dissolve needs an earlier event on exactly the same channels/,
+    );
     expect(write([shot('A', 0, 48), shot('B', 0, 48, { channels: 'A', transition: { type: 'dissolve', frames: 12 } })])).toThrow(EdlWriteError);
     expect(write([shot('A', 0, 2000), shot('B', 0, 2000, { transition: { type: 'dissolve', frames: 1000 } })])).toThrow(/1 to 999/);
-    expect(write([shot('A', 0, 10), shot('B', 0, 48, { transition: { type: 'dissolve', frames: 10 } })])).toThrow(/^event 002 \(B\): dissolve of 10 frames is longer than the outgoing clip A can give \(9 frames\)/);
-    expect(write([shot('A', 0, 48), shot('B', 0, 5, { transition: { type: 'dissolve', frames: 10 } })])).toThrow(/longer than the incoming clip/);
-    expect(write([shot('A', 0, 48), shot('B', 0, 20, { transition: { type: 'dissolve', frames: 12 } }), shot('C', 0, 48, { transition: { type: 'dissolve', frames: 12 } })])).toThrow(
-      expect.objectContaining({ code: 'EDL_WRITE', index: 2, eventNumber: 3 }),
+    expect(write([shot('A', 0, 10), shot('B', 0, 48, { transition: { type: 'dissolve', frames: 10 } })])).toThrow(
+      /^event 002 \(B\): dissolve of 10 frames is longer than the outgoing clip A can give \(9 frames\)/,
     );
+    expect(write([shot('A', 0, 48), shot('B', 0, 5, { transition: { type: 'dissolve', frames: 10 } })])).toThrow(/longer than the incoming clip/);
+    expect(
+      write([
+        shot('A', 0, 48),
+        shot('B', 0, 20, { transition: { type: 'dissolve', frames: 12 } }),
+        shot('C', 0, 48, { transition: { type: 'dissolve', frames: 12 } }),
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'EDL_WRITE', index: 2, eventNumber: 3 }));
   });
 });
 
@@ -232,7 +248,8 @@ describe('long lists', () => {
 });
 
 describe('input checks', () => {
-  const write = (args: Partial<Parameters<typeof writeEdl>[0]>) => () => writeEdl({ title: 'X', rate: '24', dropFrame: false, events: [shot('A', 0, 24)], ...args });
+  const write = (args: Partial<Parameters<typeof writeEdl>[0]>) => () =>
+    writeEdl({ title: 'X', rate: '24', dropFrame: false, events: [shot('A', 0, 24)], ...args });
 
   it('refuses what CMX3600 cannot hold', () => {
     expect(write({ rate: '25', dropFrame: true })).toThrow(/drop frame exists only at 29.97 and 59.94/);

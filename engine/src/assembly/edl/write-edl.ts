@@ -73,7 +73,8 @@ export function writeEdl(args: WriteEdlArgs): string[] {
     if (!isChannels(event.channels) || event.channels === 'NONE') {
       problems.push({ index, message: `'${event.channels}' is not a channel code (V, A, A2..., AA, B, AA/V)` });
     }
-    if (event.sourceRate !== undefined && !isFrameRate(event.sourceRate)) problems.push({ index, message: `unknown source frame rate '${String(event.sourceRate)}'` });
+    if (event.sourceRate !== undefined && !isFrameRate(event.sourceRate))
+      problems.push({ index, message: `unknown source frame rate '${String(event.sourceRate)}'` });
     if (event.mediaFrames !== undefined && event.sourceOut > event.mediaFrames) {
       const at = `${event.sourceRate ?? rate} fps`;
       problems.push({
@@ -110,7 +111,14 @@ export function writeEdl(args: WriteEdlArgs): string[] {
   const fail = (problem: LayoutProblem): never => {
     const at = numbering.get(problem.index);
     const event = events[problem.index];
-    throw new EdlWriteError({ index: problem.index, eventNumber: at?.number ?? null, part: at?.part ?? null, label: event ? labelOf(event) : null, message: problem.message, ...(problem.data ? { data: problem.data } : {}) });
+    throw new EdlWriteError({
+      index: problem.index,
+      eventNumber: at?.number ?? null,
+      part: at?.part ?? null,
+      label: event ? labelOf(event) : null,
+      message: problem.message,
+      ...(problem.data ? { data: problem.data } : {}),
+    });
   };
   if (problems.length > 0) {
     const written = (p: LayoutProblem) => {
@@ -188,7 +196,13 @@ function eventLines(args: { event: PlacedEvent; number: number; timecode: Tc; so
   const at = tc(event.recordIn);
   // Avid pairs SOURCE FILE with FROM CLIP NAME; TO SOURCE FILE carries the incoming clip's path.
   return [
-    formatEventLine({ number, reel: from.input.reel, channels: from.input.channels, transition: { type: 'C' }, timecodes: [src(from, fromSourceFrame), src(from, fromSourceFrame, true), at, at] }),
+    formatEventLine({
+      number,
+      reel: from.input.reel,
+      channels: from.input.channels,
+      transition: { type: 'C' },
+      timecodes: [src(from, fromSourceFrame), src(from, fromSourceFrame, true), at, at],
+    }),
     formatEventLine({ number, reel: input.reel, channels: input.channels, transition: { type: 'D', frames }, timecodes: own }),
     formatComment({ key: 'FROM CLIP NAME', value: asciiSafe(from.input.clipName) }),
     formatComment({ key: 'TO CLIP NAME', value: asciiSafe(input.clipName) }),

@@ -33,10 +33,14 @@ describe('the draft preview', () => {
   it('renders the cut at low resolution into the cache with progress, to the frame count of the list', async () => {
     const { id } = (await app.inject({ method: 'POST', url: '/api/v1/projects', payload: { name: 'Preview' } })).json() as { id: string };
     const graph = {
-      nodes: [shot('a', 'SHOT_010', { transition: { type: 'dissolve', frames: 6 } }), shot('b', 'SHOT_020'), { id: 'vse', type: 'vseAssembler', position: { x: 0, y: 0 }, data: { title: 'Draft', fps: '24' } }],
+      nodes: [
+        shot('a', 'SHOT_010', { transition: { type: 'dissolve', frames: 6 } }),
+        shot('b', 'SHOT_020'),
+        { id: 'vse', type: 'vseAssembler', position: { x: 0, y: 0 }, data: { title: 'Draft', fps: '24' } },
+      ],
       edges: ['a', 'b'].map((n) => ({ id: `e${n}`, source: n, sourceHandle: 'output', target: 'vse', targetHandle: 'sequence' })),
     };
-    const put = await app.inject({ method: "PUT", url: `/api/v1/projects/${id}`, payload: { graph, version: 1 } });
+    const put = await app.inject({ method: 'PUT', url: `/api/v1/projects/${id}`, payload: { graph, version: 1 } });
     expect(put.statusCode, put.body).toBe(200);
     const dir = join(ctx.workspace.projectsDir, id);
     for (const name of ['SHOT_010', 'SHOT_020']) await makeTake(join(dir, takeOf(name)), { seconds: 1, width: 1280, height: 720 });
@@ -57,7 +61,18 @@ describe('the draft preview', () => {
     expect(status).toMatchObject({ state: 'succeeded', progress: 100, frames: 42 });
     expect(status.output).toMatch(/^05_Cache\/previews\/vse-.+\.mp4$/);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,nb_read_packets', '-of', 'csv=p=0', join(dir, status.output!)]);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-count_packets',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=width,height,nb_read_packets',
+      '-of',
+      'csv=p=0',
+      join(dir, status.output!),
+    ]);
     expect(stdout.trim()).toBe('384,216,42');
     expect((await app.inject({ method: 'GET', url: status.url! })).statusCode).toBe(200);
     // Not the final render: nothing in 06_Exports, nothing committed.

@@ -97,7 +97,10 @@ export class DraftPreviews {
         });
         Object.assign(preview, { state: 'succeeded', progress: 100, step: 'done', output, frames: result.frames });
       } catch (error) {
-        Object.assign(preview, abort.signal.aborted ? { state: 'cancelled', step: 'cancelled' } : { state: 'failed', step: 'failed', error: (error as Error).message });
+        Object.assign(
+          preview,
+          abort.signal.aborted ? { state: 'cancelled', step: 'cancelled' } : { state: 'failed', step: 'failed', error: (error as Error).message },
+        );
       }
     })();
     return this.status(id);

@@ -21,7 +21,10 @@ describe('ADTS', () => {
       const stream = Buffer.concat(Array.from({ length: 10 }, () => [adtsHeader(SILENT_FRAME.length), SILENT_FRAME]).flat());
       expect(splitAdts(stream)).toHaveLength(10);
       await writeFile(join(dir, 'silence.aac'), stream);
-      const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', join(dir, 'silence.aac'), '-f', 's16le', '-ac', '2', '-'], { encoding: 'buffer', maxBuffer: 1 << 24 });
+      const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', join(dir, 'silence.aac'), '-f', 's16le', '-ac', '2', '-'], {
+        encoding: 'buffer',
+        maxBuffer: 1 << 24,
+      });
       expect(stdout.length).toBe(10 * 1024 * 2 * 2);
       expect(stdout.every((b) => b === 0)).toBe(true);
     } finally {

@@ -1,7 +1,7 @@
 /** Raw frames (headers stripped) of an ADTS stream. */
 export function splitAdts(data: Buffer): Buffer[] {
   const frames: Buffer[] = [];
-  for (let pos = 0; pos + 7 <= data.length; ) {
+  for (let pos = 0; pos + 7 <= data.length;) {
     if (data[pos] !== 0xff || (data[pos + 1]! & 0xf0) !== 0xf0) throw new Error(`not an ADTS frame at byte ${pos}`);
     const header = data[pos + 1]! & 1 ? 7 : 9;
     const length = ((data[pos + 3]! & 3) << 11) | (data[pos + 4]! << 3) | (data[pos + 5]! >> 5);

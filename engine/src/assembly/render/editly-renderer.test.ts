@@ -15,7 +15,14 @@ const run = promisify(execFile);
 
 /** Why editly cannot run here, or null when it can: the package with its native canvas and gl builds, and xvfb-run. */
 async function editlyMissing(): Promise<string | null> {
-  const onPath = await Promise.all((process.env.PATH ?? '').split(delimiter).map((d) => access(join(d, 'xvfb-run'), constants.X_OK).then(() => true, () => false)));
+  const onPath = await Promise.all(
+    (process.env.PATH ?? '').split(delimiter).map((d) =>
+      access(join(d, 'xvfb-run'), constants.X_OK).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   if (!onPath.some(Boolean)) return 'xvfb-run is not installed (apt-get install xvfb)';
   try {
     const require = createRequire(import.meta.url);
@@ -34,7 +41,10 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'editly-test-'));
   if (missing) return;
-  await Promise.all([makeTake(join(dir, 'project/shots/a.mp4'), { seconds: 2, tone: 330 }), makeTake(join(dir, 'project/shots/b.mp4'), { seconds: 2, hue: 180, tone: 550 })]);
+  await Promise.all([
+    makeTake(join(dir, 'project/shots/a.mp4'), { seconds: 2, tone: 330 }),
+    makeTake(join(dir, 'project/shots/b.mp4'), { seconds: 2, hue: 180, tone: 550 }),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -49,22 +59,45 @@ describe('EditlyRenderer', () => {
   });
 
   // CI (any CI but false or 0) installs editly's system packages (scripts/bootstrap): there a missing editly fails instead of skipping.
-  it.skipIf(missing !== null && !isCI())(`renders a 2-clip dissolve to the list's frame count${missing ? ` — SKIPPED: ${missing}` : ''}`, async () => {
-    if (missing) throw new Error(`editly is required in CI: ${missing}`);
-    const [edlText] = writeEdl({
-      title: 'editly',
-      rate: '24',
-      dropFrame: false,
-      events: [
-        { clipName: 'a', sourceFile: 'shots/a.mp4', channels: 'V', sourceIn: 0, sourceOut: 48 },
-        { clipName: 'b', sourceFile: 'shots/b.mp4', channels: 'V', sourceIn: 0, sourceOut: 48, transition: { type: 'dissolve', frames: 12 } },
-      ],
-    });
-    const outputPath = join(dir, 'out/film.mp4');
-    const result = await new EditlyRenderer({ title: 'Scene 1', subtitle: (s) => s.clipName }).render({ edlText: edlText!, rate: '24', dropFrame: false, projectDir: join(dir, 'project'), outputPath, width: 1280, height: 720 });
-    expect(result).toMatchObject({ method: 'editly', frames: 84, outputPath });
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets,width,height', '-of', 'csv=p=0', outputPath]);
-    expect(stdout.trim()).toBe('1280,720,84');
-    expect(await readdir(join(dir, 'out'))).toEqual(['film.mp4']);
-  }, 120_000);
+  it.skipIf(missing !== null && !isCI())(
+    `renders a 2-clip dissolve to the list's frame count${missing ? ` — SKIPPED: ${missing}` : ''}`,
+    async () => {
+      if (missing) throw new Error(`editly is required in CI: ${missing}`);
+      const [edlText] = writeEdl({
+        title: 'editly',
+        rate: '24',
+        dropFrame: false,
+        events: [
+          { clipName: 'a', sourceFile: 'shots/a.mp4', channels: 'V', sourceIn: 0, sourceOut: 48 },
+          { clipName: 'b', sourceFile: 'shots/b.mp4', channels: 'V', sourceIn: 0, sourceOut: 48, transition: { type: 'dissolve', frames: 12 } },
+        ],
+      });
+      const outputPath = join(dir, 'out/film.mp4');
+      const result = await new EditlyRenderer({ title: 'Scene 1', subtitle: (s) => s.clipName }).render({
+        edlText: edlText!,
+        rate: '24',
+        dropFrame: false,
+        projectDir: join(dir, 'project'),
+        outputPath,
+        width: 1280,
+        height: 720,
+      });
+      expect(result).toMatchObject({ method: 'editly', frames: 84, outputPath });
+      const { stdout } = await run('ffprobe', [
+        '-v',
+        'error',
+        '-count_packets',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_packets,width,height',
+        '-of',
+        'csv=p=0',
+        outputPath,
+      ]);
+      expect(stdout.trim()).toBe('1280,720,84');
+      expect(await readdir(join(dir, 'out'))).toEqual(['film.mp4']);
+    },
+    120_000,
+  );
 });

@@ -52,7 +52,14 @@ export class EditlyRenderer implements Renderer {
         }).catch(xvfbMissing);
         progress(0.92, 'verifying');
         const note = await conform({ raw, partial, frames: timeline.frames, width: req.width, height: req.height, fps: timeline.fps, signal: req.signal });
-        await verifyOutput({ path: partial, frames: timeline.frames, width: req.width, height: req.height, seconds: framesToSeconds(timeline.frames, timeline.fps), signal: req.signal });
+        await verifyOutput({
+          path: partial,
+          frames: timeline.frames,
+          width: req.width,
+          height: req.height,
+          seconds: framesToSeconds(timeline.frames, timeline.fps),
+          signal: req.signal,
+        });
         return note;
       });
       progress(1, 'done');
@@ -69,7 +76,15 @@ export class EditlyRenderer implements Renderer {
  * the sound's length is off, this trims or pads the result (holding the last frame, adding
  * silence), re-encoding the picture only if its frame count is wrong.
  */
-async function conform(args: { raw: string; partial: string; frames: number; width: number; height: number; fps: { num: number; den: number }; signal?: AbortSignal | undefined }): Promise<string> {
+async function conform(args: {
+  raw: string;
+  partial: string;
+  frames: number;
+  width: number;
+  height: number;
+  fps: { num: number; den: number };
+  signal?: AbortSignal | undefined;
+}): Promise<string> {
   const seconds = framesToSeconds(args.frames, args.fps);
   const check = await measureOutput({ path: args.raw, frames: args.frames, width: args.width, height: args.height, seconds, signal: args.signal });
   const pictureOk = check.frames === args.frames;
@@ -81,13 +96,44 @@ async function conform(args: { raw: string; partial: string; frames: number; wid
   const samples = frameToSample(args.frames, args.fps);
   await runFfmpeg({
     args: [
-      '-i', args.raw,
+      '-i',
+      args.raw,
       ...(check.audioSeconds === null ? ['-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo'] : []),
-      '-map', '0:v:0',
-      '-map', check.audioSeconds === null ? '1:a:0' : '0:a:0',
-      ...(pictureOk ? ['-c:v', 'copy'] : ['-vf', `tpad=stop=-1:stop_mode=clone,trim=end_frame=${args.frames}`, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-r', rateString(args.fps)]),
-      '-af', `apad=whole_len=${samples},atrim=end_sample=${samples}`, '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2',
-      '-movflags', '+faststart', '-f', 'mp4', args.partial,
+      '-map',
+      '0:v:0',
+      '-map',
+      check.audioSeconds === null ? '1:a:0' : '0:a:0',
+      ...(pictureOk
+        ? ['-c:v', 'copy']
+        : [
+            '-vf',
+            `tpad=stop=-1:stop_mode=clone,trim=end_frame=${args.frames}`,
+            '-c:v',
+            'libx264',
+            '-preset',
+            'veryfast',
+            '-crf',
+            '23',
+            '-pix_fmt',
+            'yuv420p',
+            '-r',
+            rateString(args.fps),
+          ]),
+      '-af',
+      `apad=whole_len=${samples},atrim=end_sample=${samples}`,
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-ar',
+      '48000',
+      '-ac',
+      '2',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      args.partial,
     ],
     signal: args.signal,
   });

@@ -24,7 +24,11 @@ const shot = (name: string, sourceIn: number, sourceOut: number, extra: Partial<
 });
 const dissolve = (frames: number) => ({ transition: { type: 'dissolve' as const, frames } });
 
-async function render(name: string, events: WriteEdlEvent[], opts: { rate?: FrameRate; dropFrame?: boolean; renderer?: FfmpegRenderer; signal?: AbortSignal; onProgress?: (f: number) => void } = {}) {
+async function render(
+  name: string,
+  events: WriteEdlEvent[],
+  opts: { rate?: FrameRate; dropFrame?: boolean; renderer?: FfmpegRenderer; signal?: AbortSignal; onProgress?: (f: number) => void } = {},
+) {
   const rate = opts.rate ?? '24';
   const dropFrame = opts.dropFrame ?? false;
   const [edlText] = writeEdl({ title: name, rate, dropFrame, events });
@@ -45,11 +49,26 @@ async function render(name: string, events: WriteEdlEvent[], opts: { rate?: Fram
 
 /** Counted video frames, size and the sound's length, as ffprobe reads them back. */
 async function probe(path: string) {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,codec_name,width,height,nb_read_packets,duration,sample_rate,channels', '-of', 'json', path]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-count_packets',
+    '-show_entries',
+    'stream=codec_type,codec_name,width,height,nb_read_packets,duration,sample_rate,channels',
+    '-of',
+    'json',
+    path,
+  ]);
   const streams = (JSON.parse(stdout) as { streams: Array<Record<string, string | number>> }).streams;
   const v = streams.find((s) => s.codec_type === 'video')!;
   const a = streams.find((s) => s.codec_type === 'audio');
-  return { frames: Number(v.nb_read_packets), width: v.width, height: v.height, audioSeconds: a ? Number(a.duration) : null, audio: a ? `${a.codec_name} ${a.sample_rate} ${a.channels}` : null };
+  return {
+    frames: Number(v.nb_read_packets),
+    width: v.width,
+    height: v.height,
+    audioSeconds: a ? Number(a.duration) : null,
+    audio: a ? `${a.codec_name} ${a.sample_rate} ${a.channels}` : null,
+  };
 }
 
 /** Lowest per-frame PSNR between two renders: a frame out of place scores far below the ~40 dB of two encodes of the same picture. */
@@ -74,7 +93,7 @@ async function topLevelBoxes(path: string): Promise<string[]> {
   try {
     const size = (await handle.stat()).size;
     const types: string[] = [];
-    for (let pos = 0; pos < size; ) {
+    for (let pos = 0; pos < size;) {
       const head = Buffer.alloc(16);
       await handle.read(head, 0, 16, pos);
       const small = head.readUInt32BE(0);
@@ -154,7 +173,11 @@ describe('FfmpegRenderer', () => {
   });
 
   it('falls back to one filter graph for stills, other sizes and dialogue tracks', async () => {
-    const still = await render('still', [shot('a', 0, 48), { clipName: 'frame', sourceFile: 'stills/frame.png', channels: 'V', sourceIn: 0, sourceOut: 36 }, shot('c', 0, 48, dissolve(12))]);
+    const still = await render('still', [
+      shot('a', 0, 48),
+      { clipName: 'frame', sourceFile: 'stills/frame.png', channels: 'V', sourceIn: 0, sourceOut: 36 },
+      shot('c', 0, 48, dissolve(12)),
+    ]);
     expect(still.result.method).toBe('filter-graph');
     expect(await probe(still.outputPath)).toMatchObject({ frames: 120, width: 1280, height: 720 });
 
@@ -166,7 +189,11 @@ describe('FfmpegRenderer', () => {
     const quality = await render('quality', [shot('a', 0, 48), shot('hq', 0, 48)]);
     expect(quality.result).toMatchObject({ method: 'filter-graph', note: expect.stringContaining('encoded differently') });
 
-    const dialogue = await render('dialogue', [shot('a', 0, 72), shot('b', 0, 72), { clipName: 'line', sourceFile: 'audio/line.wav', channels: 'A2', sourceIn: 0, sourceOut: 48 }]);
+    const dialogue = await render('dialogue', [
+      shot('a', 0, 72),
+      shot('b', 0, 72),
+      { clipName: 'line', sourceFile: 'audio/line.wav', channels: 'A2', sourceIn: 0, sourceOut: 48 },
+    ]);
     expect(dialogue.result.method).toBe('filter-graph');
     const p = await probe(dialogue.outputPath);
     expect(p.frames).toBe(144);
@@ -176,7 +203,12 @@ describe('FfmpegRenderer', () => {
   it('leaves nothing in the output folder when aborted midway', async () => {
     const folder = join(out, 'aborted');
     const controller = new AbortController();
-    const [edlText] = writeEdl({ title: 'abort', rate: '24', dropFrame: false, events: [shot('a', 0, 72), shot('small', 0, 48), shot('b', 0, 72), shot('c', 0, 72)] });
+    const [edlText] = writeEdl({
+      title: 'abort',
+      rate: '24',
+      dropFrame: false,
+      events: [shot('a', 0, 72), shot('small', 0, 48), shot('b', 0, 72), shot('c', 0, 72)],
+    });
     const rendering = new FfmpegRenderer().render({
       edlText: edlText!,
       rate: '24',
@@ -199,7 +231,10 @@ describe('FfmpegRenderer', () => {
     await expect(missing).rejects.toBeInstanceOf(MissingMediaError);
     await expect(missing).rejects.toMatchObject({ code: 'MISSING_MEDIA', data: { event: 2, path: 'shots/nowhere.mp4' } });
 
-    await writeFile(join(project, 'shots/pointer.mp4'), 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n');
+    await writeFile(
+      join(project, 'shots/pointer.mp4'),
+      'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n',
+    );
     const pointer = render('pointer', [shot('pointer', 0, 24)]);
     await expect(pointer).rejects.toMatchObject({ code: 'MISSING_MEDIA', data: { event: 1, path: 'shots/pointer.mp4', reason: 'lfs-pointer' } });
     await expect(pointer).rejects.toThrow(/shots\/pointer\.mp4.*Git LFS pointer/);

@@ -37,7 +37,10 @@ export class FfmpegRenderer implements Renderer {
     const workDir = await mkdtemp(join(tmpdir(), 'studio-render-'));
     try {
       const sources = await loadSources(timeline, signal);
-      const ineligible = this.options.method === 'filter-graph' ? 'filter graph requested' : copyIneligibility({ timeline, sources: sources.media, width: req.width, height: req.height });
+      const ineligible =
+        this.options.method === 'filter-graph'
+          ? 'filter graph requested'
+          : copyIneligibility({ timeline, sources: sources.media, width: req.width, height: req.height });
       const { method, note } = await writeAtomically(req.outputPath, async (partial) => {
         const common = { timeline, media: sources.lookup, partial, workDir, signal, progress };
         let outcome: { method: RenderResult['method']; note: string };
@@ -50,7 +53,14 @@ export class FfmpegRenderer implements Renderer {
           }
         } else outcome = { method: await renderFilterGraph({ ...common, width: req.width, height: req.height }), note: ineligible };
         progress(0.96, 'verifying');
-        await verifyOutput({ path: partial, frames: timeline.frames, width: req.width, height: req.height, seconds: framesToSeconds(timeline.frames, timeline.fps), signal });
+        await verifyOutput({
+          path: partial,
+          frames: timeline.frames,
+          width: req.width,
+          height: req.height,
+          seconds: framesToSeconds(timeline.frames, timeline.fps),
+          signal,
+        });
         return outcome;
       });
       progress(1, 'done');
@@ -66,6 +76,7 @@ export function checkRequest(req: RenderRequest): void {
   for (const key of ['width', 'height'] as const) {
     const value = req[key];
     // H.264 4:2:0 needs even dimensions.
-    if (!Number.isInteger(value) || value < 16 || value > 8192 || value % 2 !== 0) throw new InvalidRequestError(`${key} must be an even number of pixels from 16 to 8192, got ${value}`, { [key]: value });
+    if (!Number.isInteger(value) || value < 16 || value > 8192 || value % 2 !== 0)
+      throw new InvalidRequestError(`${key} must be an even number of pixels from 16 to 8192, got ${value}`, { [key]: value });
   }
 }

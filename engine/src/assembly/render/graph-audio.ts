@@ -11,7 +11,14 @@ const FORMAT = `aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layout
  * segment's sound that many samples later in its source (the smart renderer aligns copied AAC
  * frames this way); a range never splits a crossfade.
  */
-export function buildProgramAudio(args: { graph: FilterGraph; timeline: Timeline; from: number; to: number; media: MediaLookup; shift?: (segment: VideoSegment) => number }): Stream {
+export function buildProgramAudio(args: {
+  graph: FilterGraph;
+  timeline: Timeline;
+  from: number;
+  to: number;
+  media: MediaLookup;
+  shift?: (segment: VideoSegment) => number;
+}): Stream {
   const { graph, timeline, from, to } = args;
   const s = (frame: number) => frameToSample(frame, timeline.fps);
   const items: Array<Stream & { join: number }> = [];
@@ -30,7 +37,12 @@ export function buildProgramAudio(args: { graph: FilterGraph; timeline: Timeline
     items.push({ label: path ? sourceAudio({ graph, path, sourceStart, count }) : silence(graph, count), length: count, join });
   }
   if (items.length === 0) return { label: silence(graph, to - from), length: to - from };
-  return joinStreams({ graph, items, kind: 'audio', crossfade: (left, right, join) => graph.chain([left.label, right.label], `acrossfade=ns=${join}:c1=tri:c2=tri`, 'x') });
+  return joinStreams({
+    graph,
+    items,
+    kind: 'audio',
+    crossfade: (left, right, join) => graph.chain([left.label, right.label], `acrossfade=ns=${join}:c1=tri:c2=tri`, 'x'),
+  });
 }
 
 /** Mixes the audio tracks' clips (dialogue...) over `program` at their record positions; the length stays the program's. */

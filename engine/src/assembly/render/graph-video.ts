@@ -30,13 +30,27 @@ export function videoItems(timeline: Timeline, from: number, to: number): RangeI
     const own = Math.max(0, ownEnd - ownStart);
     if (own === 0 && !withTail) continue;
     const join = segment.dissolveIn > 0 && segment.recordIn >= from && items.length > 0 ? segment.dissolveIn : 0;
-    items.push({ segment, recordStart: ownStart, sourceStart: segment.sourceIn + (ownStart - segment.recordIn), count: own + (withTail ? segment.tail : 0), join });
+    items.push({
+      segment,
+      recordStart: ownStart,
+      sourceStart: segment.sourceIn + (ownStart - segment.recordIn),
+      count: own + (withTail ? segment.tail : 0),
+      join,
+    });
   }
   return items;
 }
 
 /** Record frames [from, to) as one stream of width x height yuv420p at the sequence rate. */
-export function buildVideo(args: { graph: FilterGraph; timeline: Timeline; from: number; to: number; width: number; height: number; media: MediaLookup }): Stream {
+export function buildVideo(args: {
+  graph: FilterGraph;
+  timeline: Timeline;
+  from: number;
+  to: number;
+  width: number;
+  height: number;
+  media: MediaLookup;
+}): Stream {
   const { graph, timeline } = args;
   const fps = timeline.fps;
   const items = videoItems(timeline, args.from, args.to).map((item) => ({ ...segmentVideo({ ...args, item, fps }), join: item.join }));
@@ -47,7 +61,11 @@ export function buildVideo(args: { graph: FilterGraph; timeline: Timeline; from:
     crossfade: (left, right, join) => {
       // concat hands on microsecond timestamps; xfade wants both sides in one time base.
       const [l, r] = [left, right].map((s) => graph.chain([s.label], `settb=${fps.den}/${fps.num}`, 't'));
-      return graph.chain([l!, r!], `xfade=transition=fade:duration=${secondsArg(framesToSeconds(join, fps))}:offset=${secondsArg(framesToSeconds(left.length - join, fps))}`, 'x');
+      return graph.chain(
+        [l!, r!],
+        `xfade=transition=fade:duration=${secondsArg(framesToSeconds(join, fps))}:offset=${secondsArg(framesToSeconds(left.length - join, fps))}`,
+        'x',
+      );
     },
   });
 }

@@ -90,7 +90,12 @@ export function trak(t: TrackTables, wideOffsets: boolean): Buffer {
   mdhd.writeUInt32BE(t.mediaDuration, 12);
   mdhd.writeUInt16BE(0x55c4, 16); // 'und'
   const handler = t.kind === 'video' ? 'vide' : 'soun';
-  const hdlr = Buffer.concat([u32s([0]), Buffer.from(handler, 'latin1'), Buffer.alloc(12), Buffer.from(t.kind === 'video' ? 'VideoHandler\0' : 'SoundHandler\0', 'latin1')]);
+  const hdlr = Buffer.concat([
+    u32s([0]),
+    Buffer.from(handler, 'latin1'),
+    Buffer.alloc(12),
+    Buffer.from(t.kind === 'video' ? 'VideoHandler\0' : 'SoundHandler\0', 'latin1'),
+  ]);
   const header = t.kind === 'video' ? fullBox('vmhd', 0, 1, Buffer.alloc(8)) : fullBox('smhd', 0, 0, Buffer.alloc(4));
   const dinf = box('dinf', fullBox('dref', 0, 0, u32s([1]), fullBox('url ', 0, 1)));
   const stts = runs(t.durations);
@@ -101,19 +106,37 @@ export function trak(t: TrackTables, wideOffsets: boolean): Buffer {
     return entry;
   });
   const offsets = wideOffsets
-    ? Buffer.concat(t.chunkOffsets.map((o) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(o)); return b; }))
+    ? Buffer.concat(
+        t.chunkOffsets.map((o) => {
+          const b = Buffer.alloc(8);
+          b.writeBigUInt64BE(BigInt(o));
+          return b;
+        }),
+      )
     : u32s(t.chunkOffsets);
   const stbl = box(
     'stbl',
     fullBox('stsd', 0, 0, u32s([1]), t.sampleEntry),
     fullBox('stts', 0, 0, u32s([stts.length, ...stts.flat()])),
-    ...(t.cts ? [(() => { const c = runs(t.cts); return fullBox('ctts', 0, 0, u32s([c.length, ...c.flat()])); })()] : []),
+    ...(t.cts
+      ? [
+          (() => {
+            const c = runs(t.cts);
+            return fullBox('ctts', 0, 0, u32s([c.length, ...c.flat()]));
+          })(),
+        ]
+      : []),
     ...(t.sync ? [fullBox('stss', 0, 0, u32s([t.sync.length, ...t.sync]))] : []),
     fullBox('stsc', 0, 0, u32s([stsc.length, ...stsc.flat()])),
     fullBox('stsz', 0, 0, u32s([0, t.sizes.length, ...Array.from(t.sizes)])),
     fullBox(wideOffsets ? 'co64' : 'stco', 0, 0, u32s([t.chunkOffsets.length]), offsets),
   );
-  return box('trak', fullBox('tkhd', 0, 3, tkhd), box('edts', fullBox('elst', 0, 0, elst)), box('mdia', fullBox('mdhd', 0, 0, mdhd), fullBox('hdlr', 0, 0, hdlr), box('minf', header, dinf, stbl)));
+  return box(
+    'trak',
+    fullBox('tkhd', 0, 3, tkhd),
+    box('edts', fullBox('elst', 0, 0, elst)),
+    box('mdia', fullBox('mdhd', 0, 0, mdhd), fullBox('hdlr', 0, 0, hdlr), box('minf', header, dinf, stbl)),
+  );
 }
 
 /** An mp4a sample entry for AAC-LC 48 kHz stereo, for a render none of whose sources had sound. */

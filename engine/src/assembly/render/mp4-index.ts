@@ -52,7 +52,7 @@ export async function readMp4Index(path: string): Promise<Mp4Index | null> {
     handle = await open(path, 'r');
     const size = (await handle.stat()).size;
     let moov: Buffer | null = null;
-    for (let pos = 0; pos + 8 <= size; ) {
+    for (let pos = 0; pos + 8 <= size;) {
       const head = Buffer.alloc(16);
       await handle.read(head, 0, 16, pos);
       let boxSize = head.readUInt32BE(0);
@@ -95,7 +95,7 @@ interface Box {
 
 function children(buf: Buffer, start: number, end: number): Box[] {
   const boxes: Box[] = [];
-  for (let pos = start; pos + 8 <= end; ) {
+  for (let pos = start; pos + 8 <= end;) {
     let size = buf.readUInt32BE(pos);
     let header = 8;
     if (size === 1) {
@@ -159,10 +159,25 @@ function readSampleEntry(buf: Buffer, stsd: Box | undefined): SampleEntry | null
   if (!entry) return null;
   // Sample entries are small: their header is the 8-byte form.
   const sampleEntry = Buffer.from(buf.subarray(entry.start - 8, entry.end));
-  const base: SampleEntry = { codec: entry.type, sampleEntry, config: null, objectType: null, avgBitrate: null, width: 0, height: 0, channels: 0, sampleRate: 0 };
+  const base: SampleEntry = {
+    codec: entry.type,
+    sampleEntry,
+    config: null,
+    objectType: null,
+    avgBitrate: null,
+    width: 0,
+    height: 0,
+    channels: 0,
+    sampleRate: 0,
+  };
   if (['avc1', 'avc3'].includes(entry.type)) {
     const avcC = children(buf, entry.start + 78, entry.end).find((b) => b.type === 'avcC');
-    return { ...base, width: buf.readUInt16BE(entry.start + 24), height: buf.readUInt16BE(entry.start + 26), config: avcC ? Buffer.from(buf.subarray(avcC.start, avcC.end)) : null };
+    return {
+      ...base,
+      width: buf.readUInt16BE(entry.start + 24),
+      height: buf.readUInt16BE(entry.start + 26),
+      config: avcC ? Buffer.from(buf.subarray(avcC.start, avcC.end)) : null,
+    };
   }
   if (entry.type === 'mp4a') {
     // QuickTime sound descriptions v1 and v2 add 16 and 36 bytes before the child boxes.

@@ -28,7 +28,12 @@ const OUT_BUFFER = 4 << 20;
  * picture and sound in one-second chunks. Only sample tables are written; the media bytes are
  * copied as they are, so nothing is decoded or re-encoded.
  */
-export async function writeMp4(args: { path: string; input: Mp4Input; signal?: AbortSignal | undefined; onProgress?: (fraction: number) => void }): Promise<void> {
+export async function writeMp4(args: {
+  path: string;
+  input: Mp4Input;
+  signal?: AbortSignal | undefined;
+  onProgress?: (fraction: number) => void;
+}): Promise<void> {
   const { video, audio } = args.input;
   const size = (d: SampleData) => ('data' in d ? d.data.length : d.size);
   const framesPerChunk = Math.max(1, Math.round(video.timescale / video.frameTicks));
@@ -36,11 +41,23 @@ export async function writeMp4(args: { path: string; input: Mp4Input; signal?: A
   const chunks: Array<{ kind: 'video' | 'audio'; first: number; count: number; time: number; bytes: number }> = [];
   for (let i = 0; i < video.samples.length; i += framesPerChunk) {
     const count = Math.min(framesPerChunk, video.samples.length - i);
-    chunks.push({ kind: 'video', first: i, count, time: video.samples[i]!.dts / video.timescale, bytes: sumSizes(video.samples.slice(i, i + count).map((s) => size(s.data))) });
+    chunks.push({
+      kind: 'video',
+      first: i,
+      count,
+      time: video.samples[i]!.dts / video.timescale,
+      bytes: sumSizes(video.samples.slice(i, i + count).map((s) => size(s.data))),
+    });
   }
   for (let i = 0; i < audio.samples.length; i += audioPerChunk) {
     const count = Math.min(audioPerChunk, audio.samples.length - i);
-    chunks.push({ kind: 'audio', first: i, count, time: ((i - (audio.primed ? 1 : 0)) * 1024) / 48_000, bytes: sumSizes(audio.samples.slice(i, i + count).map(size)) });
+    chunks.push({
+      kind: 'audio',
+      first: i,
+      count,
+      time: ((i - (audio.primed ? 1 : 0)) * 1024) / 48_000,
+      bytes: sumSizes(audio.samples.slice(i, i + count).map(size)),
+    });
   }
   chunks.sort((a, b) => a.time - b.time || (a.kind === 'video' ? -1 : 1));
   const payload = sumSizes(chunks.map((c) => c.bytes));
@@ -62,19 +79,38 @@ export async function writeMp4(args: { path: string; input: Mp4Input; signal?: A
     const presented = frames * video.frameTicks;
     return [
       {
-        id: 1, kind: 'video', timescale: video.timescale, mediaDuration: presented, presentedDuration: presented, mediaTime: shift,
-        sampleEntry: video.sampleEntry, width: video.width, height: video.height,
+        id: 1,
+        kind: 'video',
+        timescale: video.timescale,
+        mediaDuration: presented,
+        presentedDuration: presented,
+        mediaTime: shift,
+        sampleEntry: video.sampleEntry,
+        width: video.width,
+        height: video.height,
         durations: new Array<number>(frames).fill(video.frameTicks),
         cts: shift > 0 || video.samples.some((s) => s.pts !== s.dts) ? video.samples.map((s) => s.pts - s.dts + shift) : null,
         sync: video.samples.every((s) => s.sync) ? null : video.samples.flatMap((s, i) => (s.sync ? [i + 1] : [])),
-        sizes: video.samples.map((s) => size(s.data)), chunkSamples: counts.video, chunkOffsets: offsets.video,
+        sizes: video.samples.map((s) => size(s.data)),
+        chunkSamples: counts.video,
+        chunkOffsets: offsets.video,
       },
       {
-        id: 2, kind: 'audio', timescale: 48_000, mediaDuration: audio.samples.length * 1024,
-        presentedDuration: Math.round((audioFrames * 1024 * video.timescale) / 48_000), mediaTime: audio.primed ? 1024 : 0,
-        sampleEntry: audio.sampleEntry, width: 0, height: 0,
-        durations: new Array<number>(audio.samples.length).fill(1024), cts: null, sync: null,
-        sizes: audio.samples.map(size), chunkSamples: counts.audio, chunkOffsets: offsets.audio,
+        id: 2,
+        kind: 'audio',
+        timescale: 48_000,
+        mediaDuration: audio.samples.length * 1024,
+        presentedDuration: Math.round((audioFrames * 1024 * video.timescale) / 48_000),
+        mediaTime: audio.primed ? 1024 : 0,
+        sampleEntry: audio.sampleEntry,
+        width: 0,
+        height: 0,
+        durations: new Array<number>(audio.samples.length).fill(1024),
+        cts: null,
+        sync: null,
+        sizes: audio.samples.map(size),
+        chunkSamples: counts.audio,
+        chunkOffsets: offsets.audio,
       },
     ];
   };

@@ -42,7 +42,14 @@ export interface OutputCheck {
  * the frame count (the record duration), the size, the codecs, or sound missing or off by more
  * than one AAC frame (1024 samples).
  */
-export async function measureOutput(args: { path: string; frames: number; width: number; height: number; seconds: number; signal?: AbortSignal | undefined }): Promise<OutputCheck> {
+export async function measureOutput(args: {
+  path: string;
+  frames: number;
+  width: number;
+  height: number;
+  seconds: number;
+  signal?: AbortSignal | undefined;
+}): Promise<OutputCheck> {
   const streams = await ffprobe(
     args.path,
     ['-count_packets', '-show_entries', 'stream=codec_type,codec_name,width,height,pix_fmt,sample_rate,channels,duration,nb_read_packets'],
@@ -58,7 +65,8 @@ export async function measureOutput(args: { path: string; frames: number; width:
     problems: [],
   };
   const { problems } = check;
-  if (!video || video.codec_name !== 'h264' || video.pix_fmt !== 'yuv420p') problems.push(`video is ${video ? `${video.codec_name} ${video.pix_fmt}` : 'missing'}, not h264 yuv420p`);
+  if (!video || video.codec_name !== 'h264' || video.pix_fmt !== 'yuv420p')
+    problems.push(`video is ${video ? `${video.codec_name} ${video.pix_fmt}` : 'missing'}, not h264 yuv420p`);
   if (check.frames !== args.frames) problems.push(`it has ${check.frames} video frames, the list ${args.frames}`);
   if (check.width !== args.width || check.height !== args.height) problems.push(`it is ${check.width}x${check.height}, not ${args.width}x${args.height}`);
   if (!audio || audio.codec_name !== 'aac' || audio.sample_rate !== '48000' || audio.channels !== 2) problems.push('audio is not AAC 48 kHz stereo');
@@ -71,6 +79,7 @@ export async function measureOutput(args: { path: string; frames: number; width:
 /** measureOutput, throwing a RenderError naming every difference. */
 export async function verifyOutput(args: Parameters<typeof measureOutput>[0]): Promise<OutputCheck> {
   const check = await measureOutput(args);
-  if (check.problems.length) throw new RenderError(`the render does not match the list: ${check.problems.join('; ')}`, { ...check, expectedFrames: args.frames });
+  if (check.problems.length)
+    throw new RenderError(`the render does not match the list: ${check.problems.join('; ')}`, { ...check, expectedFrames: args.frames });
   return check;
 }

@@ -60,7 +60,18 @@ export async function renderSmart(args: SmartArgs): Promise<'stream-copy' | 'sma
   const jobs: Array<() => Promise<void>> = [
     ...encodes.map((piece, i) => async () => {
       const own = (windowsOf.get(piece) ?? []).map((w) => ({ index: w, window: audio.windows[w]!, path: join(workDir, `window-${w}.aac`) }));
-      joins.set(piece, await encodeJoin({ ...args, piece, encoder, reference: plan.reference, name: `join-${i}`, windows: own, addWindow: (graph, w) => addWindow({ graph, timeline, plan: audio, window: w.window, media: args.media, path: w.path }) }));
+      joins.set(
+        piece,
+        await encodeJoin({
+          ...args,
+          piece,
+          encoder,
+          reference: plan.reference,
+          name: `join-${i}`,
+          windows: own,
+          addWindow: (graph, w) => addWindow({ graph, timeline, plan: audio, window: w.window, media: args.media, path: w.path }),
+        }),
+      );
       for (const w of own) windows[w.index] = await readWindow(w.path, w.window);
     }),
     ...alone.map((w) => async () => {
@@ -146,24 +157,47 @@ async function encodeJoin(
   const video = reference.video!;
   const path = join(args.workDir, `${args.name}.mp4`);
   const graph = new FilterGraph();
-  const stream = buildVideo({ graph, timeline, from: piece.recordIn, to: piece.recordOut, width: video.track.width, height: video.track.height, media: args.media });
+  const stream = buildVideo({
+    graph,
+    timeline,
+    from: piece.recordIn,
+    to: piece.recordOut,
+    width: video.track.width,
+    height: video.track.height,
+    media: args.media,
+  });
   const windowOutputs = args.windows.flatMap((w) => args.addWindow(graph, w));
   await runFfmpeg({
     args: [
       ...(await graph.args(args.workDir, args.name)),
-      '-map', `[${stream.label}]`,
+      '-map',
+      `[${stream.label}]`,
       ...args.encoder,
-      '-pix_fmt', 'yuv420p',
-      '-r', rateString(timeline.fps),
-      '-video_track_timescale', String(video.track.timescale),
-      '-an', '-map_metadata', '-1', '-f', 'mp4', path,
+      '-pix_fmt',
+      'yuv420p',
+      '-r',
+      rateString(timeline.fps),
+      '-video_track_timescale',
+      String(video.track.timescale),
+      '-an',
+      '-map_metadata',
+      '-1',
+      '-f',
+      'mp4',
+      path,
       ...windowOutputs,
     ],
     signal: args.signal,
   });
   const track = (await readMp4Index(path))?.tracks.find((t) => t.handler === 'vide');
   const frames = piece.recordOut - piece.recordIn;
-  if (!track || !track.config?.equals(video.track.config!) || track.timescale !== video.track.timescale || track.sizes.length !== frames || (track.dts[1] !== undefined && track.dts[1] !== video.frameTicks)) {
+  if (
+    !track ||
+    !track.config?.equals(video.track.config!) ||
+    track.timescale !== video.track.timescale ||
+    track.sizes.length !== frames ||
+    (track.dts[1] !== undefined && track.dts[1] !== video.frameTicks)
+  ) {
     throw new NotCopyableError(`re-encoded frames ${piece.recordIn}-${piece.recordOut} do not match the sources' parameter sets`);
   }
   return { track, path };

@@ -62,7 +62,9 @@ export function runTool(args: RunToolArgs): Promise<{ stdout: Buffer }> {
       if (signal?.aborted) return reject(signal.reason);
       if (code === 0) return resolve({ stdout: Buffer.concat(stdout) });
       const tail = stderr.trim().split('\n').slice(-12).join('\n');
-      reject(new RenderError(`${command} failed (${code === null ? `killed by ${killedBy}` : `exit ${code}`}): ${tail}`, { command, exitCode: code, stderr: tail }));
+      reject(
+        new RenderError(`${command} failed (${code === null ? `killed by ${killedBy}` : `exit ${code}`}): ${tail}`, { command, exitCode: code, stderr: tail }),
+      );
     });
   });
 }

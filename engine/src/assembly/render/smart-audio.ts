@@ -56,7 +56,14 @@ export function planAudio(timeline: Timeline, sources: ReadonlyMap<string, Sourc
   for (const segment of timeline.video.filter((v) => v.dissolveIn > 0)) {
     const first = Math.floor(s(segment.recordIn) / FRAME);
     const last = Math.ceil(s(segment.recordIn + segment.dissolveIn) / FRAME);
-    const window = { first, last, from: (first - 1) * FRAME, to: (last + 2) * FRAME, dissolveIn: segment.recordIn, dissolveOut: segment.recordIn + segment.dissolveIn };
+    const window = {
+      first,
+      last,
+      from: (first - 1) * FRAME,
+      to: (last + 2) * FRAME,
+      dissolveIn: segment.recordIn,
+      dissolveOut: segment.recordIn + segment.dissolveIn,
+    };
     const previous = windows.at(-1);
     if (previous && window.from < previous.to) {
       previous.last = Math.max(previous.last, window.last);
@@ -118,12 +125,21 @@ export async function readWindow(path: string, window: AudioWindow): Promise<Enc
   const frames = splitAdts(await readFile(path));
   // Frame 0 is the encoder's priming, frame 1 the warm-up before the window.
   const wanted = frames.slice(2, 2 + (window.last - window.first));
-  if (wanted.length !== window.last - window.first) throw new Error(`audio window ${path}: ${frames.length} frames encoded, ${window.last - window.first + 2} needed`);
+  if (wanted.length !== window.last - window.first)
+    throw new Error(`audio window ${path}: ${frames.length} frames encoded, ${window.last - window.first + 2} needed`);
   return { frames: wanted, before: frames[1]! };
 }
 
 /** Encodes one window on its own. */
-export async function encodeWindow(args: { timeline: Timeline; plan: AudioPlan; window: AudioWindow; media: MediaLookup; workDir: string; name: string; signal?: AbortSignal | undefined }): Promise<EncodedWindow> {
+export async function encodeWindow(args: {
+  timeline: Timeline;
+  plan: AudioPlan;
+  window: AudioWindow;
+  media: MediaLookup;
+  workDir: string;
+  name: string;
+  signal?: AbortSignal | undefined;
+}): Promise<EncodedWindow> {
   const graph = new FilterGraph();
   const path = join(args.workDir, `${args.name}.aac`);
   const output = addWindow({ ...args, graph, path });

@@ -3,8 +3,7 @@ import type { Timeline } from './timeline-types.ts';
 
 /** Copy source frames [from, to) as they are, or encode record frames [recordIn, recordOut) afresh. */
 export type VideoPiece =
-  | { kind: 'copy'; source: SourceMedia; from: number; to: number; recordIn: number }
-  | { kind: 'encode'; recordIn: number; recordOut: number };
+  { kind: 'copy'; source: SourceMedia; from: number; to: number; recordIn: number } | { kind: 'encode'; recordIn: number; recordOut: number };
 
 export interface SmartPlan {
   pieces: VideoPiece[];
@@ -13,7 +12,12 @@ export interface SmartPlan {
 }
 
 /** Why a list cannot be rendered by copying, or null when it can. */
-export function copyIneligibility(args: { timeline: Timeline; sources: ReadonlyMap<string, SourceMedia | null>; width: number; height: number }): string | null {
+export function copyIneligibility(args: {
+  timeline: Timeline;
+  sources: ReadonlyMap<string, SourceMedia | null>;
+  width: number;
+  height: number;
+}): string | null {
   const { timeline, sources } = args;
   if (timeline.audio.length > 0) return 'the list has audio-track events to mix in';
   if (timeline.video.some((s) => s.overlays?.length)) return 'text overlays are drawn into the picture';
@@ -25,7 +29,8 @@ export function copyIneligibility(args: { timeline: Timeline; sources: ReadonlyM
     if (!source) return `${segment.source.file} is not an MP4 file this renderer can index`;
     if (!source.video || source.reason) return `${segment.source.file}: ${source.reason ?? 'no video'}`;
     const video = source.video;
-    if (video.track.width !== args.width || video.track.height !== args.height) return `${segment.source.file} is ${video.track.width}x${video.track.height}, not ${args.width}x${args.height}`;
+    if (video.track.width !== args.width || video.track.height !== args.height)
+      return `${segment.source.file} is ${video.track.width}x${video.track.height}, not ${args.width}x${args.height}`;
     if (segment.sourceOut + segment.tail > video.frames) return `${where} needs frames past the end of ${segment.source.file}`;
     if (!reference) reference = source;
     else if (!sameVideo(reference, source)) return `${segment.source.file} is encoded differently from ${reference.path}`;

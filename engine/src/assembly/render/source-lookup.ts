@@ -12,14 +12,24 @@ export interface Sources {
 
 /** Indexes every MP4 source (fast: moov only) and asks ffprobe about the rest. */
 export async function loadSources(timeline: Timeline, signal?: AbortSignal): Promise<Sources> {
-  const paths = new Set([...timeline.video.flatMap((s) => (s.source && s.kind === 'clip' ? [s.source.path] : [])), ...timeline.audio.map((a) => a.source.path)]);
+  const paths = new Set([
+    ...timeline.video.flatMap((s) => (s.source && s.kind === 'clip' ? [s.source.path] : [])),
+    ...timeline.audio.map((a) => a.source.path),
+  ]);
   const media = new Map<string, SourceMedia | null>();
   const streams = new Map<string, MediaStreams>();
   await Promise.all(
     [...paths].map(async (path) => {
       const analysed = await analyzeSource(path, timeline.fps);
       media.set(path, analysed);
-      streams.set(path, analysed ? { hasVideo: analysed.hasVideo, hasAudio: analysed.hasAudio } : isStillPath(path) ? { hasVideo: true, hasAudio: false } : await probeStreams(path, signal));
+      streams.set(
+        path,
+        analysed
+          ? { hasVideo: analysed.hasVideo, hasAudio: analysed.hasAudio }
+          : isStillPath(path)
+            ? { hasVideo: true, hasAudio: false }
+            : await probeStreams(path, signal),
+      );
     }),
   );
   return {

@@ -65,7 +65,8 @@ function copyVideo(track: Mp4Track, fps: Rational): CopyVideo | string {
     if (track.dts[i] !== i * frameTicks) return 'video frame durations vary';
     pts[i] = track.dts[i]! + track.cts[i]! - shift;
     const frame = pts[i]! / frameTicks;
-    if (!Number.isInteger(frame) || frame < 0 || frame >= n || decodeIndexOfFrame[frame] !== -1) return 'video presentation times are not one frame apart from zero';
+    if (!Number.isInteger(frame) || frame < 0 || frame >= n || decodeIndexOfFrame[frame] !== -1)
+      return 'video presentation times are not one frame apart from zero';
     decodeIndexOfFrame[frame] = i;
   }
   const prefixMaxPts = new Float64Array(n + 1).fill(-Infinity);
@@ -115,7 +116,7 @@ async function isIdr(path: string, video: CopyVideo, sample: number): Promise<bo
   try {
     const bytes = Buffer.alloc(video.track.sizes[sample]!);
     await handle.read(bytes, 0, bytes.length, video.track.offsets[sample]!);
-    for (let pos = 0; pos + lengthSize < bytes.length; ) {
+    for (let pos = 0; pos + lengthSize < bytes.length;) {
       const length = bytes.readUIntBE(pos, lengthSize);
       if ((bytes[pos + lengthSize]! & 0x1f) === 5) return true;
       pos += lengthSize + length;

@@ -23,13 +23,35 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const clip = (name: string, extra: Partial<WriteEdlEvent> = {}): WriteEdlEvent => ({ clipName: name, sourceFile: `shots/${name}.mp4`, channels: 'V', sourceIn: 0, sourceOut: 48, ...extra });
-const titled = { comments: overlayComments({ overlays: [{ kind: 'title', text: 'THE HARBOUR' }, { kind: 'lower-third', text: "Ana: it's 5:00 \\ late" }] }) };
+const clip = (name: string, extra: Partial<WriteEdlEvent> = {}): WriteEdlEvent => ({
+  clipName: name,
+  sourceFile: `shots/${name}.mp4`,
+  channels: 'V',
+  sourceIn: 0,
+  sourceOut: 48,
+  ...extra,
+});
+const titled = {
+  comments: overlayComments({
+    overlays: [
+      { kind: 'title', text: 'THE HARBOUR' },
+      { kind: 'lower-third', text: "Ana: it's 5:00 \\ late" },
+    ],
+  }),
+};
 
 async function render(name: string, events: WriteEdlEvent[], rate: FrameRate = '24') {
   const [edlText] = writeEdl({ title: name, rate, dropFrame: false, events });
   const outputPath = join(dir, `out/${name}.mp4`);
-  const result = await new FfmpegRenderer().render({ edlText: edlText!, rate, dropFrame: false, projectDir: join(dir, 'project'), outputPath, width: 320, height: 180 });
+  const result = await new FfmpegRenderer().render({
+    edlText: edlText!,
+    rate,
+    dropFrame: false,
+    projectDir: join(dir, 'project'),
+    outputPath,
+    width: 320,
+    height: 180,
+  });
   return { result, outputPath, edlText: edlText! };
 }
 
@@ -87,9 +109,24 @@ describe('title cards and lower thirds', () => {
 describe('a source at another rate', () => {
   it('renders conformed in real time to the frame count of the list', async () => {
     // 2 s takes at 24 fps in a 25 fps list: 50 record frames each, less a 10-frame dissolve.
-    const { result } = await render('conformed', [clip('a', { sourceRate: '24' }), clip('b', { sourceRate: '24', transition: { type: 'dissolve', frames: 10 } })], '25');
+    const { result } = await render(
+      'conformed',
+      [clip('a', { sourceRate: '24' }), clip('b', { sourceRate: '24', transition: { type: 'dissolve', frames: 10 } })],
+      '25',
+    );
     expect(result.frames).toBe(90);
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets,r_frame_rate', '-of', 'csv=p=0', join(dir, 'out/conformed.mp4')]);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-count_packets',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=nb_read_packets,r_frame_rate',
+      '-of',
+      'csv=p=0',
+      join(dir, 'out/conformed.mp4'),
+    ]);
     expect(stdout.trim()).toBe('25/1,90');
   }, 240_000);
 });

@@ -74,7 +74,9 @@ describe('buildTimeline', () => {
   });
 
   it('refuses a source outside the project and a wipe', () => {
-    expect(() => timeline(list([shot('a', 0, 24, { sourceFile: '../other/a.mp4' })]))).toThrow(/event 1: source file '..\/other\/a.mp4' is outside the project/);
+    expect(() => timeline(list([shot('a', 0, 24, { sourceFile: '../other/a.mp4' })]))).toThrow(
+      /event 1: source file '..\/other\/a.mp4' is outside the project/,
+    );
     const wipe = `TITLE: W\nFCM: NON-DROP FRAME\n\n${line('001', 'A', 'V', 'C', ['00:00:00:00', '00:00:01:00'], ['01:00:00:00', '01:00:01:00'], 'shots/a.mp4')}${line('002', 'A', 'V', 'C', ['00:00:01:00', '00:00:01:00'], ['01:00:01:00', '01:00:01:00'], 'shots/a.mp4')}${line('002', 'B', 'V', 'W001 012', ['00:00:00:00', '00:00:01:00'], ['01:00:01:00', '01:00:02:00'], 'shots/b.mp4')}`;
     expect(() => timeline(wipe)).toThrow(/event 2: wipes cannot be rendered/);
   });

@@ -1,5 +1,15 @@
 import { isBlackReel } from '../edl/black.ts';
-import { channelTracks, checkRecordOrder, conformFrames, EdlParseError, EdlRecordOrderError, readEdl, type EdlEvent, type EdlTime, type FrameRate } from '../edl/index.ts';
+import {
+  channelTracks,
+  checkRecordOrder,
+  conformFrames,
+  EdlParseError,
+  EdlRecordOrderError,
+  readEdl,
+  type EdlEvent,
+  type EdlTime,
+  type FrameRate,
+} from '../edl/index.ts';
 
 type SourceAt = (event: EdlEvent, time: EdlTime) => number;
 import { InvalidEdlError } from './errors.ts';
@@ -35,7 +45,12 @@ export function buildTimeline(args: { edlText: string; rate: FrameRate; projectD
     checkRecordOrder(list);
   } catch (error) {
     if (error instanceof EdlRecordOrderError) {
-      throw new InvalidEdlError({ event: error.eventNumber, message: `${error.message.replace(/^event \d+ \(line \d+\): /, '')} (line ${error.line})`, data: { ...error.data }, cause: error });
+      throw new InvalidEdlError({
+        event: error.eventNumber,
+        message: `${error.message.replace(/^event \d+ \(line \d+\): /, '')} (line ${error.line})`,
+        data: { ...error.data },
+        cause: error,
+      });
     }
     if (error instanceof EdlParseError) throw new InvalidEdlError({ event: null, message: error.message, data: error.data, cause: error });
     throw error;
@@ -53,10 +68,13 @@ export function buildTimeline(args: { edlText: string; rate: FrameRate; projectD
   };
   const isVideo = (e: EdlEvent) => channelTracks({ channels: e.channels }).includes('V');
   // Sources at another rate play in real time: their frames are counted at the list's rate from here on.
-  const sourceAt = (event: EdlEvent, time: EdlTime): number => (event.sourceRate ? conformFrames({ frames: time.frames, from: event.sourceRate, to: args.rate }) : time.frames);
+  const sourceAt = (event: EdlEvent, time: EdlTime): number =>
+    event.sourceRate ? conformFrames({ frames: time.frames, from: event.sourceRate, to: args.rate }) : time.frames;
   const video = layVideo({ events: events.filter(isVideo), recordStart, frames, source, sourceAt });
   const audio = layAudio({ events: events.filter((e) => !isVideo(e)), recordStart, source, sourceAt });
-  const dissolves: Dissolve[] = video.filter((s) => s.dissolveIn > 0).map((s) => ({ from: s.index - 1, to: s.index, frames: s.dissolveIn, recordIn: s.recordIn }));
+  const dissolves: Dissolve[] = video
+    .filter((s) => s.dissolveIn > 0)
+    .map((s) => ({ from: s.index - 1, to: s.index, frames: s.dissolveIn, recordIn: s.recordIn }));
   return { title: list.title, rate: args.rate, fps: rational(args.rate), recordStart, frames, video, dissolves, audio };
 }
 
@@ -69,11 +87,15 @@ function refuseUnrenderable(event: EdlEvent, rate: FrameRate): void {
   const recordLength = event.recordOut.frames - event.recordIn.frames;
   const expected = event.sourceRate ? conformFrames({ frames: recordLength, from: rate, to: event.sourceRate }) : recordLength;
   if (!isBlackReel(event.reel) && event.sourceOut.frames - event.sourceIn.frames !== expected) {
-    throw new InvalidEdlError({ event: number, message: `source duration ${event.sourceOut.frames - event.sourceIn.frames} differs from record duration ${recordLength}` });
+    throw new InvalidEdlError({
+      event: number,
+      message: `source duration ${event.sourceOut.frames - event.sourceIn.frames} differs from record duration ${recordLength}`,
+    });
   }
   if (event.transition.type === 'D') {
     const d = event.transition.duration ?? 0;
-    if (d < 1 || d > recordLength) throw new InvalidEdlError({ event: number, message: `dissolve of ${d} frames does not fit the event's ${recordLength} frames` });
+    if (d < 1 || d > recordLength)
+      throw new InvalidEdlError({ event: number, message: `dissolve of ${d} frames does not fit the event's ${recordLength} frames` });
   }
 }
 
@@ -84,7 +106,8 @@ function layVideo(args: { events: EdlEvent[]; recordStart: number; frames: numbe
     segments.push(segment);
     return segment;
   };
-  const black = (recordIn: number, recordOut: number) => push({ event: null, kind: 'black', recordIn, recordOut, sourceIn: 0, sourceOut: recordOut - recordIn, dissolveIn: 0, tail: 0 });
+  const black = (recordIn: number, recordOut: number) =>
+    push({ event: null, kind: 'black', recordIn, recordOut, sourceIn: 0, sourceOut: recordOut - recordIn, dissolveIn: 0, tail: 0 });
   const fromEvent = (event: EdlEvent, recordIn: number, length: number, sourceIn: number): Omit<VideoSegment, 'index'> => {
     const overlays = readOverlayComments({ comments: event.comments });
     const base = {

@@ -19,7 +19,8 @@ export interface ImportedClip {
   clipName: string | null;
 }
 
-const EVENT = /^(\d{3,6})\s+(\S+)\s+(V|A\d?|AA|B|AA\/V|A\d?\/V)\s+(C|D)\s+(\d{3})?\s*(\d\d:\d\d:\d\d[:;]\d\d) (\d\d:\d\d:\d\d[:;]\d\d) (\d\d:\d\d:\d\d[:;]\d\d) (\d\d:\d\d:\d\d[:;]\d\d)$/;
+const EVENT =
+  /^(\d{3,6})\s+(\S+)\s+(V|A\d?|AA|B|AA\/V|A\d?\/V)\s+(C|D)\s+(\d{3})?\s*(\d\d:\d\d:\d\d[:;]\d\d) (\d\d:\d\d:\d\d[:;]\d\d) (\d\d:\d\d:\d\d[:;]\d\d) (\d\d:\d\d:\d\d[:;]\d\d)$/;
 
 export function importCmx3600(text: string): { title: string | null; clips: ImportedClip[] } {
   let title: string | null = null;
@@ -39,7 +40,11 @@ export function importCmx3600(text: string): { title: string | null; clips: Impo
   }
   const clips: ImportedClip[] = [];
   for (const group of groups) {
-    const named = (key: string) => group.comments.find((c) => c.toUpperCase().startsWith(`${key}:`))?.slice(key.length + 1).trim() ?? null;
+    const named = (key: string) =>
+      group.comments
+        .find((c) => c.toUpperCase().startsWith(`${key}:`))
+        ?.slice(key.length + 1)
+        .trim() ?? null;
     const from = named('FROM CLIP NAME');
     const to = named('TO CLIP NAME');
     group.lines.forEach((m, i) => {

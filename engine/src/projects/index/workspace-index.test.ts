@@ -42,7 +42,7 @@ async function commitTake(dir: string, path: string, { namePaths = true } = {}):
 }
 
 describe('workspace index', () => {
-  it('follows the engine\'s own commits: title, last change, counts and latest picture take', async () => {
+  it("follows the engine's own commits: title, last change, counts and latest picture take", async () => {
     const index = openIndex();
     const { id, dir } = await createProject({ workspace, templatesDir, request: { name: 'Harbour' } });
     const first = await byId(index, id);
@@ -61,7 +61,7 @@ describe('workspace index', () => {
     expect(after!.updatedAt! >= first!.updatedAt!).toBe(true);
   });
 
-  it('reads a repository again when a commit was made behind the engine\'s back', async () => {
+  it("reads a repository again when a commit was made behind the engine's back", async () => {
     const index = openIndex();
     const { id, dir } = await createProject({ workspace, templatesDir, request: { name: 'Outside' } });
     expect((await byId(index, id))!.commits).toBe(1);

@@ -181,9 +181,13 @@ export class WorkspaceIndex {
     this.#entries.set(id, updated);
     this.#scheduleSave();
     // A video's thumbnail is an ffmpeg run: the commit does not wait for it.
-    if (picture) void ensureThumbnail(dir, picture).then((thumb) => {
-      if (thumb && this.#entries.get(id) === updated) this.#entries.set(id, { ...updated, latestTake: thumb });
-    }, () => undefined);
+    if (picture)
+      void ensureThumbnail(dir, picture).then(
+        (thumb) => {
+          if (thumb && this.#entries.get(id) === updated) this.#entries.set(id, { ...updated, latestTake: thumb });
+        },
+        () => undefined,
+      );
   }
 
   #scheduleSave(): void {

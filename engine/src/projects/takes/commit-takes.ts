@@ -94,8 +94,7 @@ export class TakeCommitter {
       try {
         // Only where a take was placed: a failed placement leaves takes.json as committed.
         const touched = new Set(placed.map((p) => p.item.subject.folder));
-        for (const [folder, value] of counters)
-          if (touched.has(folder)) await writeCounters(join(batch[0]!.item.projectDir, folder), value);
+        for (const [folder, value] of counters) if (touched.has(folder)) await writeCounters(join(batch[0]!.item.projectDir, folder), value);
       } catch (error) {
         for (const p of placed) p.reject(error as Error);
         continue;
@@ -140,7 +139,13 @@ export class TakeCommitter {
         const committed = { path: `${item.subject.folder}/${file}`, sidecar: `${item.subject.folder}/${stem}.json`, version, take };
         const sidecarAbs = join(item.projectDir, committed.sidecar);
         // A file of either name exists (left by hand, or another take's): the next number, never overwrite.
-        if (!(await createNewFile(sidecarAbs, JSON.stringify({ format: TAKE_SIDECAR_FORMAT, take: committed.path, version, number: take, ...item.provenance }, null, 2) + '\n'))) continue;
+        if (
+          !(await createNewFile(
+            sidecarAbs,
+            JSON.stringify({ format: TAKE_SIDECAR_FORMAT, take: committed.path, version, number: take, ...item.provenance }, null, 2) + '\n',
+          ))
+        )
+          continue;
         const target = join(folderAbs, file);
         try {
           await link(item.sourcePath, target);

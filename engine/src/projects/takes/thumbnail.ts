@@ -20,7 +20,13 @@ export async function ensureThumbnail(projectDir: string, takePath: string): Pro
   if (!VIDEO.test(takePath)) return null;
   const rel = thumbnailPath(takePath);
   const abs = join(projectDir, rel);
-  if (await stat(abs).then(() => true, () => false)) return rel;
+  if (
+    await stat(abs).then(
+      () => true,
+      () => false,
+    )
+  )
+    return rel;
   await mkdir(dirname(abs), { recursive: true });
   const ok = await new Promise<boolean>((resolve) =>
     execFile(

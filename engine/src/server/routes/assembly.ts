@@ -15,7 +15,11 @@ const Overrides = z
     fps: FrameRateInput.optional(),
     drop_frame: z.enum(['true', 'false']).or(z.boolean()).optional(),
     record_start: Timecode.optional(),
-    title: z.string().max(70).regex(/^[^\r\n]*$/).optional(),
+    title: z
+      .string()
+      .max(70)
+      .regex(/^[^\r\n]*$/)
+      .optional(),
     part: z.coerce.number().int().min(1).optional(),
   })
   .strict();

@@ -36,7 +36,16 @@ class NoAssetLibraryError extends StudioError {
 
 const MAX_FILES = 1000;
 
-const TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', tif: 'image/tiff', avif: 'image/avif', safetensors: 'application/octet-stream', json: 'application/json' };
+const TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tif: 'image/tiff',
+  avif: 'image/avif',
+  safetensors: 'application/octet-stream',
+  json: 'application/json',
+};
 
 /** What the page shows of an asset: the manifest with URLs for its files. */
 function view(asset: AssetManifest): AssetView {
@@ -81,7 +90,9 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
 
     scope.get('/api/v1/assets/:id', async (request) => view(await assets().library.get(idOf(request.params))));
 
-    scope.patch('/api/v1/assets/:id', async (request) => view(await assets().library.update(idOf(request.params), parseRequest(PatchAssetBody, request.body ?? {}))));
+    scope.patch('/api/v1/assets/:id', async (request) =>
+      view(await assets().library.update(idOf(request.params), parseRequest(PatchAssetBody, request.body ?? {}))),
+    );
 
     scope.delete('/api/v1/assets/:id', async (request, reply) => {
       await assets().library.remove(idOf(request.params));
@@ -107,7 +118,11 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       return reply.status(answer.status).send(answer.body);
     });
 
-    const addUploaded = async (request: FastifyRequest, id: string, nextTemp: () => Promise<string>): Promise<{ status: number; body: UploadAnswer | ApiErrorBody }> => {
+    const addUploaded = async (
+      request: FastifyRequest,
+      id: string,
+      nextTemp: () => Promise<string>,
+    ): Promise<{ status: number; body: UploadAnswer | ApiErrorBody }> => {
       const { library } = assets();
       const received = await receiveFiles(request, nextTemp, { maxBytes: ctx.settings.maxImageUpload, maxFiles: MAX_FILES });
       const accepted: Array<{ temp: string; originalName: string; probe: Awaited<ReturnType<typeof probeImage>> }> = [];
@@ -127,7 +142,12 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
             }
           } else candidates.push(file);
         }
-        const probed = await inParallel(candidates, (file) => probeImage(file.temp, file.originalName).then((probe) => ({ probe }), (error: unknown) => ({ error })));
+        const probed = await inParallel(candidates, (file) =>
+          probeImage(file.temp, file.originalName).then(
+            (probe) => ({ probe }),
+            (error: unknown) => ({ error }),
+          ),
+        );
         probed.forEach((outcome, i) => {
           const file = candidates[i]!;
           if ('probe' in outcome) return void accepted.push({ temp: file.temp, originalName: file.originalName, probe: outcome.probe });
@@ -137,12 +157,21 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
         if (!accepted.length) {
           const first = refused[0];
           const status = refused.every((r) => r.code === 'UNSUPPORTED_MEDIA') ? 415 : refused.every((r) => r.code === 'EMPTY_UPLOAD') ? 400 : 422;
-          return { status, body: { error: first ? `no image was added: ${first.error}` : 'no image in the upload', code: first?.code ?? 'NO_IMAGES', refused } };
+          return {
+            status,
+            body: { error: first ? `no image was added: ${first.error}` : 'no image in the upload', code: first?.code ?? 'NO_IMAGES', refused },
+          };
         }
         const result = await library.addImages(id, accepted);
         return {
           status: result.added.length ? 201 : 200,
-          body: { asset: view(result.asset), added: result.added.map((i) => i.id), existing: result.existing.map((i) => i.id), refused, near_duplicates: result.near_duplicates },
+          body: {
+            asset: view(result.asset),
+            added: result.added.map((i) => i.id),
+            existing: result.existing.map((i) => i.id),
+            refused,
+            near_duplicates: result.near_duplicates,
+          },
         };
       } finally {
         for (const f of scratch) await rm(f.temp, { force: true });
@@ -154,14 +183,22 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       return view(await assets().library.removeImage(idOf(request.params), image));
     });
 
-    scope.put('/api/v1/assets/:id/captions', async (request) => view(await assets().library.setCaptions(idOf(request.params), parseRequest(CaptionsBody, request.body ?? {}).captions)));
+    scope.put('/api/v1/assets/:id/captions', async (request) =>
+      view(await assets().library.setCaptions(idOf(request.params), parseRequest(CaptionsBody, request.body ?? {}).captions)),
+    );
 
     scope.post('/api/v1/assets/:id/train', async (request, reply) => {
       const id = idOf(request.params);
       const body = parseRequest(TrainBody, request.body ?? {});
-      const submitted = await assets()
-        .training()
-        .submit({ assetId: id, base: body.base, preset: body.preset, params: body.params, idempotencyKey: body.idempotency_key, resumeFrom: body.resume_from, stepDelayS: ctx.settings.trainStepDelayS });
+      const submitted = await assets().training().submit({
+        assetId: id,
+        base: body.base,
+        preset: body.preset,
+        params: body.params,
+        idempotencyKey: body.idempotency_key,
+        resumeFrom: body.resume_from,
+        stepDelayS: ctx.settings.trainStepDelayS,
+      });
       return reply.status(202).send(submitted);
     });
 
@@ -172,7 +209,11 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       const info = await stat(path).catch(() => null);
       if (!info?.isFile()) return reply.status(404).send({ error: `no file ${rel.slice(0, 200)}`, code: 'FILE_NOT_FOUND' } satisfies ApiErrorBody);
       const ext = rel.split('.').pop()!.toLowerCase();
-      return reply.header('content-type', TYPES[ext] ?? 'application/octet-stream').header('content-length', info.size).header('cache-control', 'private, max-age=3600').send(createReadStream(path));
+      return reply
+        .header('content-type', TYPES[ext] ?? 'application/octet-stream')
+        .header('content-length', info.size)
+        .header('cache-control', 'private, max-age=3600')
+        .send(createReadStream(path));
     });
 
     scope.get('/api/v1/assets/:id/samples/:task/:file', async (request, reply) => {

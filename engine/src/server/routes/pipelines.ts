@@ -19,7 +19,9 @@ export function pipelineRoutes(app: FastifyInstance, ctx: EngineContext) {
     const manifests = ctx.catalogue.all().map((p) => p.manifest);
     const [workers, profiles] = await Promise.all([
       ctx.tasks ? ctx.tasks.workers().catch((): WorkerState[] => []) : Promise.resolve<WorkerState[]>([]),
-      ctx.tasks ? ctx.tasks.profiles.readCatalogue(manifests).catch(() => new Map<string, ObservedProfile>()) : Promise.resolve(new Map<string, ObservedProfile>()),
+      ctx.tasks
+        ? ctx.tasks.profiles.readCatalogue(manifests).catch(() => new Map<string, ObservedProfile>())
+        : Promise.resolve(new Map<string, ObservedProfile>()),
     ]);
     return Promise.all(
       manifests.map(async (manifest) => {
@@ -31,7 +33,8 @@ export function pipelineRoutes(app: FastifyInstance, ctx: EngineContext) {
         const observed: Partial<Record<Quality, Omit<ObservedProfile, 'pipeline' | 'quality'>>> = {};
         for (const quality of manifest.qualities) {
           const profile = profiles.get(`${manifest.id}|${quality}`);
-          if (profile) observed[quality] = { runs: profile.runs, peakGB: profile.peakGB, needGB: profile.needGB, meanWallS: profile.meanWallS, lastAt: profile.lastAt };
+          if (profile)
+            observed[quality] = { runs: profile.runs, peakGB: profile.peakGB, needGB: profile.needGB, meanWallS: profile.meanWallS, lastAt: profile.lastAt };
         }
         return {
           id: manifest.id,
@@ -55,7 +58,9 @@ export function pipelineRoutes(app: FastifyInstance, ctx: EngineContext) {
           /** Live workers that can start it now (its image built there, or it runs on the host). */
           startableOn: workers.filter((w) => w.pipelines?.includes(manifest.id)).map((w) => w.name),
           /** Why each live worker that cannot start it cannot. */
-          unavailableOn: Object.fromEntries(workers.filter((w) => !w.pipelines?.includes(manifest.id)).map((w) => [w.name, w.unavailable?.[manifest.id] ?? 'unknown'])),
+          unavailableOn: Object.fromEntries(
+            workers.filter((w) => !w.pipelines?.includes(manifest.id)).map((w) => [w.name, w.unavailable?.[manifest.id] ?? 'unknown']),
+          ),
         };
       }),
     );

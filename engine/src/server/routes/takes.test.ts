@@ -35,7 +35,7 @@ afterAll(() => cleanup());
 const get = (query: string) => app.inject({ method: 'GET', url: `/api/v1/projects/${id}/takes${query}` });
 
 describe('takes API', () => {
-  it('pages a node\'s takes newest first, each page older than the last', async () => {
+  it("pages a node's takes newest first, each page older than the last", async () => {
     const first = (await get('?node=shot-1&limit=50')).json();
     expect(first.total).toBe(120);
     expect(first.takes).toHaveLength(50);
@@ -50,7 +50,7 @@ describe('takes API', () => {
     expect(third.next_before).toBeNull();
   });
 
-  it('still lists every node\'s takes oldest first without a query, or each node\'s newest few with a limit', async () => {
+  it("still lists every node's takes oldest first without a query, or each node's newest few with a limit", async () => {
     const all = (await get('')).json();
     expect(all['shot-1']).toHaveLength(120);
     expect(all['shot-1'][0]).toBe(take(1));

@@ -30,7 +30,11 @@ export function taskRoutes(app: FastifyInstance, ctx: EngineContext) {
     const { project_id, node_id, idempotency_key, policy } = parseRequest(GenerateBody, request.body ?? {});
     const submitted = await tasks().submit({ projectId: project_id, nodeId: node_id, idempotencyKey: idempotency_key, policy });
     // A duplicate is accepted like the first (202), and says it is one.
-    const answer: SubmittedGeneration = { task_id: submitted.task_id, deduplicated: submitted.deduplicated, ...('queue' in submitted ? { queue: submitted.queue, fallback: submitted.fallback } : {}) };
+    const answer: SubmittedGeneration = {
+      task_id: submitted.task_id,
+      deduplicated: submitted.deduplicated,
+      ...('queue' in submitted ? { queue: submitted.queue, fallback: submitted.fallback } : {}),
+    };
     return reply.status(202).send(answer);
   });
 

@@ -18,7 +18,23 @@ export interface WsFuzzResult {
 }
 
 /** `connections` clients send `total` fuzzed messages, pacing with a ping every batch; malformed upgrades in between. */
-export async function fuzzWebSocket({ port, projectId, token, total, random, connections = 6, batch = 150 }: { port: number; projectId: string; token: string; total: number; random: () => number; connections?: number; batch?: number }): Promise<WsFuzzResult> {
+export async function fuzzWebSocket({
+  port,
+  projectId,
+  token,
+  total,
+  random,
+  connections = 6,
+  batch = 150,
+}: {
+  port: number;
+  projectId: string;
+  token: string;
+  total: number;
+  random: () => number;
+  connections?: number;
+  batch?: number;
+}): Promise<WsFuzzResult> {
   const result: WsFuzzResult = { messages: 0, upgrades: 0, reconnects: 0 };
   const nodeIds = Array.from({ length: 20 }, (_, i) => `seed-${i}`);
   const open = () =>
@@ -84,7 +100,19 @@ const RAW_GARBAGE = [
 ];
 
 /** `total` fuzzed requests over keep-alive connections, 1 in 20 of them raw bytes over their own socket. */
-export async function fuzzHttp({ port, token, total, random, concurrency = 6 }: { port: number; token: string; total: number; random: () => number; concurrency?: number }): Promise<HttpFuzzResult> {
+export async function fuzzHttp({
+  port,
+  token,
+  total,
+  random,
+  concurrency = 6,
+}: {
+  port: number;
+  token: string;
+  total: number;
+  random: () => number;
+  concurrency?: number;
+}): Promise<HttpFuzzResult> {
   const result: HttpFuzzResult = { requests: 0, raw: 0, statuses: {}, serverErrors: [] };
   const count = (status: number) => (result.statuses[status] = (result.statuses[status] ?? 0) + 1);
   const worker = async () => {

@@ -20,7 +20,6 @@ export function connectionProblem(doc: GraphDoc, c: ConnectionAttempt): string |
   const reason = socketIncompatibility(out.type, inp.type);
   if (reason) return reason;
   if (!inp.multiple)
-    for (const e of doc.edges.values())
-      if (e.target === target.id && e.targetHandle === inp.name) return `${inp.label} already has a connection`;
+    for (const e of doc.edges.values()) if (e.target === target.id && e.targetHandle === inp.name) return `${inp.label} already has a connection`;
   return null;
 }

@@ -26,7 +26,15 @@ export function estimatedHandles(type: string, width: number): NodeHandle[] {
   const at = (row: number) => HEADER + ROW * row + (ROW - HANDLE) / 2;
   return [
     ...spec.inputs.map((s, i) => ({ id: s.name, type: 'target' as const, position: Position.Left, x: -HANDLE / 2, y: at(i), width: HANDLE, height: HANDLE })),
-    ...spec.outputs.map((s, i) => ({ id: s.name, type: 'source' as const, position: Position.Right, x: width - HANDLE / 2, y: at(i), width: HANDLE, height: HANDLE })),
+    ...spec.outputs.map((s, i) => ({
+      id: s.name,
+      type: 'source' as const,
+      position: Position.Right,
+      x: width - HANDLE / 2,
+      y: at(i),
+      width: HANDLE,
+      height: HANDLE,
+    })),
   ];
 }
 

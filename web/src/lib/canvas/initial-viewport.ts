@@ -2,7 +2,6 @@ import { getViewportForBounds, type Viewport } from '@xyflow/svelte';
 import type { GraphDoc, GraphNode } from '@studio/node-schemas';
 import { ESTIMATED_SIZE } from './estimated-layout';
 
-
 /**
  * Below this zoom a frame of the whole graph shows only level-of-detail blocks and puts thousands
  * of nodes in view at once: a big graph opens on its first scene instead, at a zoom you can work at.

@@ -3,7 +3,9 @@ import type { GraphDoc } from '@studio/node-schemas';
 export function newElementId(prefix: string): string {
   const bytes = new Uint8Array(6);
   crypto.getRandomValues(bytes);
-  return `${prefix}-${Array.from(bytes, (b) => b.toString(36).padStart(2, '0')).join('').slice(0, 9)}`;
+  return `${prefix}-${Array.from(bytes, (b) => b.toString(36).padStart(2, '0'))
+    .join('')
+    .slice(0, 9)}`;
 }
 
 /** The next shot name after the highest in the scene, in steps of 10 (SHOT_010, SHOT_020, ...). */

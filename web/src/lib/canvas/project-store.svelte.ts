@@ -1,13 +1,5 @@
 import type { Connection, Edge, Node } from '@xyflow/svelte';
-import {
-  defaultNodeData,
-  ErrorCode,
-  type GraphEditOp,
-  type GraphNode,
-  type NodeTypeId,
-  type ProjectManifest,
-  type ServerMessage,
-} from '@studio/node-schemas';
+import { defaultNodeData, ErrorCode, type GraphEditOp, type GraphNode, type NodeTypeId, type ProjectManifest, type ServerMessage } from '@studio/node-schemas';
 import { invertEdits, SyncClient, UndoHistory, type SyncStatus, type WebSocketLike } from '@studio/node-schemas/sync';
 import { api, ApiError } from '$lib/api';
 import { IDLE_RUNTIME, type NodeRuntime } from './canvas-context';
@@ -191,7 +183,11 @@ export class ProjectStore {
 
   resizeNode(id: string, size: { x: number; y: number; width: number; height: number }): void {
     this.edit([
-      { op: 'update_node', id, changes: { position: { x: Math.round(size.x), y: Math.round(size.y) }, width: Math.round(size.width), height: Math.round(size.height) } },
+      {
+        op: 'update_node',
+        id,
+        changes: { position: { x: Math.round(size.x), y: Math.round(size.y) }, width: Math.round(size.width), height: Math.round(size.height) },
+      },
     ]);
   }
 
@@ -206,8 +202,7 @@ export class ProjectStore {
       const current = this.#client.view.nodes.get(n.id);
       if (!current) continue;
       const position = { x: Math.round(n.position.x), y: Math.round(n.position.y) };
-      if (current.position.x !== position.x || current.position.y !== position.y)
-        edits.push({ op: 'update_node', id: n.id, changes: { position } });
+      if (current.position.x !== position.x || current.position.y !== position.y) edits.push({ op: 'update_node', id: n.id, changes: { position } });
     }
     this.edit(edits, { refresh: final });
     if (final) this.#history.endGroup();

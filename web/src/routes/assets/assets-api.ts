@@ -45,9 +45,11 @@ export const assetsApi = {
     return call(UploadAnswer, 'POST', `/api/v1/assets/${id}/images`, form);
   },
   removeImage: (id: string, image: string) => call(AssetView, 'DELETE', `/api/v1/assets/${id}/images/${image}`),
-  captions: (id: string, captions: Record<string, { caption?: string; excluded?: boolean }>) => call(AssetView, 'PUT', `/api/v1/assets/${id}/captions`, { captions }),
+  captions: (id: string, captions: Record<string, { caption?: string; excluded?: boolean }>) =>
+    call(AssetView, 'PUT', `/api/v1/assets/${id}/captions`, { captions }),
   presets: () => call(PresetList, 'GET', '/api/v1/assets/presets').then((r) => r.bases),
-  train: (id: string, body: { base: string; preset: string; params?: Partial<TrainingParams>; resume_from?: string }) => call(SubmittedTask, 'POST', `/api/v1/assets/${id}/train`, body),
+  train: (id: string, body: { base: string; preset: string; params?: Partial<TrainingParams>; resume_from?: string }) =>
+    call(SubmittedTask, 'POST', `/api/v1/assets/${id}/train`, body),
   task: (taskId: string) => call(TrainingTaskStatus, 'GET', `/api/v1/tasks/${taskId}`),
   cancel: (taskId: string) => call(CancelAnswer, 'POST', `/api/v1/tasks/${taskId}/cancel`),
 };

@@ -45,7 +45,13 @@ export class LibrarySocket {
   /** Starts following a run known from the API (after a reload or a resume). */
   seed(run: Partial<FollowedRun> & { task_id: string; asset_id: string }): void {
     const known = this.runs[run.task_id];
-    this.runs[run.task_id] = { ...blank(run.task_id, run.asset_id), ...known, ...run, curve: run.curve ?? known?.curve ?? [], samples: run.samples ?? known?.samples ?? [] };
+    this.runs[run.task_id] = {
+      ...blank(run.task_id, run.asset_id),
+      ...known,
+      ...run,
+      curve: run.curve ?? known?.curve ?? [],
+      samples: run.samples ?? known?.samples ?? [],
+    };
   }
 
   apply(event: LibraryTrainingEvent): void {
@@ -74,5 +80,19 @@ export class LibrarySocket {
 }
 
 function blank(task_id: string, asset_id: string): FollowedRun {
-  return { task_id, asset_id, state: 'queued', phase: 'queued', step: 'Queued', train_step: null, total_steps: null, loss: null, eta_s: null, curve: [], samples: [], error: null, version: null };
+  return {
+    task_id,
+    asset_id,
+    state: 'queued',
+    phase: 'queued',
+    step: 'Queued',
+    train_step: null,
+    total_steps: null,
+    loss: null,
+    eta_s: null,
+    curve: [],
+    samples: [],
+    error: null,
+    version: null,
+  };
 }
