@@ -1,25 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnEngine, type SpawnedEngine } from '@studio/engine/testing';
-import { ARTIFACTS_DIR, launchChromium } from './browser.ts';
+import { studioSession } from './browser.ts';
 
-let home: string;
-let engine: SpawnedEngine;
-let browser: Browser;
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'studio-take-picker-e2e-'));
-  engine = await spawnEngine({ env: { STUDIO_HOME: home }, timeoutMs: 120_000 });
-  browser = await launchChromium();
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await engine?.stop();
-  await rm(home, { recursive: true, force: true });
-});
+let session: Awaited<ReturnType<typeof studioSession>>;
+beforeAll(async () => (session = await studioSession()), 180_000);
+afterAll(() => session?.close());
 
 /** A 1x1 PNG: the picker lists files, it does not decode them. */
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -27,7 +13,7 @@ const TAKES = 120;
 
 describe('the take picker pages a shot with many takes (Chromium)', () => {
   it(`opens a shot with ${TAKES} takes reading only its newest 50, and pages in older ones on request`, async () => {
-    const base = engine.baseUrl;
+    const base = session.engine.baseUrl;
     const { id } = (await (
       await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Take Picker' }) })
     ).json()) as { id: string };
@@ -44,11 +30,11 @@ describe('the take picker pages a shot with many takes (Chromium)', () => {
         })
       ).status,
     ).toBe(200);
-    const folder = join(home, 'Projects', id, '03_Renders', 'SCENE_01', 'SHOT_010');
+    const folder = join(session.home, 'Projects', id, '03_Renders', 'SCENE_01', 'SHOT_010');
     await mkdir(folder, { recursive: true });
     for (let n = 1; n <= TAKES; n++) await writeFile(join(folder, `SHOT-010_v01_take${String(n).padStart(2, '0')}.png`), PIXEL);
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
     const takeRequests: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/takes')) takeRequests.push(new URL(r.url()).search);
@@ -63,7 +49,7 @@ describe('the take picker pages a shot with many takes (Chromium)', () => {
     expect(shown[0]).toContain('take71');
     expect(shown.at(-1)).toContain('take120');
     await expect(select.locator('[data-testid="older-takes"]').count()).resolves.toBe(1);
-    await page.screenshot({ path: join(ARTIFACTS_DIR, 'take-picker-first-page.png') });
+    await session.screenshot(page, 'take-picker-first-page');
 
     // "Older takes…" pages in the next 50, then the last 20, after which it is gone.
     await select.selectOption({ label: 'Older takes…' });
