@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Job, RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import { QueueReaders, runHeld } from '../jobs/held-jobs.ts';
-import { onJobAdded } from '../jobs/job-added.ts';
+import { jobAddedWaker } from '../jobs/job-added.ts';
 import { QueueListing } from '../jobs/queue-discovery.ts';
 import type { GpuInfo } from '../jobs/worker-capacity.ts';
 import { TRAIN_QUEUE_META_PATTERN, parseTrainQueue, type TrainQueue } from './training-queues.ts';
@@ -40,20 +40,11 @@ export async function startTrainingSlot(options: TrainingSlotOptions) {
   const biggest = Math.max(0, ...options.gpus.map((g) => g.vramGB));
   let running = true;
   let current: string | null = null;
-  let woken = false;
-  let wakeUp: (() => void) | null = null;
-  const stopHearing = await onJobAdded(options.redis, (queue) => {
-    if (!parseTrainQueue(queue)) return;
-    listing.invalidate();
-    woken = true;
-    wakeUp?.();
-  });
-  const idleWait = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (woken) return resolve();
-      const timer = setTimeout(() => resolve(), ms);
-      wakeUp = () => (clearTimeout(timer), resolve());
-    }).finally(() => (wakeUp = null));
+  const waker = await jobAddedWaker(
+    options.redis,
+    (queue) => parseTrainQueue(queue) !== null,
+    () => listing.invalidate(),
+  );
 
   /** The training queues this worker may read now, GPU presets biggest first, then the CPU ones. */
   async function readable(): Promise<TrainQueue[]> {
@@ -66,7 +57,7 @@ export async function startTrainingSlot(options: TrainingSlotOptions) {
   const loop = (async () => {
     let idle = 0;
     while (running) {
-      woken = false;
+      waker.look();
       const token = randomUUID();
       let taken: { job: Job<TrainJobData>; queue: TrainQueue } | null = null;
       for (const queue of await readable()) {
@@ -78,7 +69,7 @@ export async function startTrainingSlot(options: TrainingSlotOptions) {
       }
       if (!taken) {
         idle = Math.min(idle + 1, 5);
-        await idleWait(25 * 2 ** idle);
+        await waker.wait(25 * 2 ** idle);
         continue;
       }
       idle = 0;
@@ -99,8 +90,7 @@ export async function startTrainingSlot(options: TrainingSlotOptions) {
     },
     async close() {
       running = false;
-      wakeUp?.();
-      stopHearing();
+      waker.close();
       await loop;
       await readers.close();
       redis.disconnect();

@@ -3,7 +3,7 @@ import type { Job, RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import { CPU_QUEUE_META_PATTERN, parseCpuQueue, type CpuQueue } from './cpu-queues.ts';
 import { QueueReaders, runHeld } from './held-jobs.ts';
-import { onJobAdded } from './job-added.ts';
+import { jobAddedWaker } from './job-added.ts';
 import type { GenerateJobData } from './job-types.ts';
 import { QueueListing } from './queue-discovery.ts';
 
@@ -37,22 +37,12 @@ export async function startCpuSlots(options: CpuSlotsOptions) {
   const inFlight = new Set<Promise<void>>();
   let running = true;
   let turn = 0;
-  let wakeUp: (() => void) | null = null;
-  /** A job was added while the loop was busy looking: it does not sleep before looking again. */
-  let woken = false;
-  const stopHearing = await onJobAdded(options.redis, (queue) => {
-    if (!parseCpuQueue(queue)) return;
-    // A pipeline's first job makes its queue: list them again now.
-    listing.invalidate();
-    woken = true;
-    wakeUp?.();
-  });
-  const idleWait = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (woken) return resolve();
-      const timer = setTimeout(() => resolve(), ms);
-      wakeUp = () => (clearTimeout(timer), resolve());
-    }).finally(() => (wakeUp = null));
+  // A pipeline's first job makes its queue: list them again when one is added.
+  const waker = await jobAddedWaker(
+    options.redis,
+    (queue) => parseCpuQueue(queue) !== null,
+    () => listing.invalidate(),
+  );
 
   async function take(token: string): Promise<Job<GenerateJobData> | null> {
     const queues = (await listing.names()).map(parseCpuQueue).filter((q): q is CpuQueue => q !== null && options.canStart(q.pipeline));
@@ -85,11 +75,11 @@ export async function startCpuSlots(options: CpuSlotsOptions) {
         continue;
       }
       const token = randomUUID();
-      woken = false;
+      waker.look();
       const job = await take(token);
       if (!job) {
         idle = Math.min(idle + 1, 5);
-        await idleWait(25 * 2 ** idle);
+        await waker.wait(25 * 2 ** idle);
         continue;
       }
       idle = 0;
@@ -112,8 +102,7 @@ export async function startCpuSlots(options: CpuSlotsOptions) {
     },
     async close() {
       running = false;
-      wakeUp?.();
-      stopHearing();
+      waker.close();
       await loop;
       await readers.close();
       redis.disconnect();
