@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PipelineManifest, type Quality } from '@studio/node-schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerInstructions, pinsOf } from '../scripts/pipeline-pins.ts';
+import { DOCKERFILE_INSTRUCTIONS as INSTRUCTIONS, dockerInstructions, pinsOf } from '../scripts/pipeline-pins.ts';
 import { isCI } from '../engine/src/testing/ci.ts';
 
 const pipelinesDir = dirname(fileURLToPath(import.meta.url));
@@ -132,26 +132,6 @@ describe('catalogue manifests', () => {
 });
 
 // ---- Dockerfile lint: instructions only, continuation lines joined, comments dropped. ----
-
-const INSTRUCTIONS = new Set([
-  'FROM',
-  'RUN',
-  'CMD',
-  'LABEL',
-  'EXPOSE',
-  'ENV',
-  'ADD',
-  'COPY',
-  'ENTRYPOINT',
-  'VOLUME',
-  'USER',
-  'WORKDIR',
-  'ARG',
-  'ONBUILD',
-  'STOPSIGNAL',
-  'HEALTHCHECK',
-  'SHELL',
-]);
 
 const WEIGHT_DOWNLOAD = [
   /huggingface-cli\s+download|hf\s+download|hf_hub_download|snapshot_download|modelscope\s+download/,

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PipelineManifest } from '@studio/node-schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCKERFILE_INSTRUCTIONS as INSTRUCTIONS, dockerInstructions } from '../scripts/pipeline-pins.ts';
 
 const pipelinesDir = dirname(fileURLToPath(import.meta.url));
 const folders = readdirSync(pipelinesDir, { withFileTypes: true })
@@ -17,47 +18,7 @@ function manifestOf(id: string) {
   return PipelineManifest.parse(JSON.parse(readFileSync(join(pipelinesDir, id, 'pipeline.json'), 'utf8')));
 }
 
-// ---- Dockerfile lint: instructions only, continuation lines joined, comments dropped. ----
-
-const INSTRUCTIONS = new Set([
-  'FROM',
-  'RUN',
-  'CMD',
-  'LABEL',
-  'EXPOSE',
-  'ENV',
-  'ADD',
-  'COPY',
-  'ENTRYPOINT',
-  'VOLUME',
-  'USER',
-  'WORKDIR',
-  'ARG',
-  'ONBUILD',
-  'STOPSIGNAL',
-  'HEALTHCHECK',
-  'SHELL',
-]);
-
-function dockerInstructions(text: string): { keyword: string; args: string }[] {
-  const instructions: { keyword: string; args: string }[] = [];
-  let pending = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!pending && (line === '' || line.startsWith('#'))) continue;
-    if (pending && line.startsWith('#')) continue; // comments inside a continued RUN
-    if (line.endsWith('\\')) {
-      pending += line.slice(0, -1) + ' ';
-      continue;
-    }
-    const full = (pending + line).trim();
-    pending = '';
-    const [keyword = '', ...rest] = full.split(/\s+/);
-    instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(' ') });
-  }
-  if (pending.trim()) throw new Error('Dockerfile ends inside a continued line');
-  return instructions;
-}
+// ---- Dockerfile lint: the instruction reader of scripts/pipeline-pins.ts. ----
 
 // ---- Running an entrypoint on the process backend, as the runner does. ----
 

@@ -11,6 +11,27 @@ export interface DockerInstruction {
 }
 
 /** A Dockerfile's instructions: continuation lines joined, comments dropped. */
+/** Every Dockerfile instruction there is: a keyword outside this set is a typo or a continued line gone wrong. */
+export const DOCKERFILE_INSTRUCTIONS = new Set([
+  'FROM',
+  'RUN',
+  'CMD',
+  'LABEL',
+  'EXPOSE',
+  'ENV',
+  'ADD',
+  'COPY',
+  'ENTRYPOINT',
+  'VOLUME',
+  'USER',
+  'WORKDIR',
+  'ARG',
+  'ONBUILD',
+  'STOPSIGNAL',
+  'HEALTHCHECK',
+  'SHELL',
+]);
+
 export function dockerInstructions(text: string): DockerInstruction[] {
   const instructions: DockerInstruction[] = [];
   let pending = '';
