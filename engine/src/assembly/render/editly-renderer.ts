@@ -11,6 +11,7 @@ import { measureOutput, verifyOutput } from './probe.ts';
 import type { RenderRequest, RenderResult, Renderer } from './render-types.ts';
 import { runFfmpeg, runTool } from './run-tool.ts';
 import { loadTimeline } from './timeline.ts';
+import { AAC_DELIVERY, H264_DELIVERY } from './delivery-codecs.ts';
 
 /**
  * Renders with editly (canvas + headless-gl, every frame through Node), which draws titles,
@@ -103,32 +104,10 @@ async function conform(args: {
       '0:v:0',
       '-map',
       check.audioSeconds === null ? '1:a:0' : '0:a:0',
-      ...(pictureOk
-        ? ['-c:v', 'copy']
-        : [
-            '-vf',
-            `tpad=stop=-1:stop_mode=clone,trim=end_frame=${args.frames}`,
-            '-c:v',
-            'libx264',
-            '-preset',
-            'veryfast',
-            '-crf',
-            '23',
-            '-pix_fmt',
-            'yuv420p',
-            '-r',
-            rateString(args.fps),
-          ]),
+      ...(pictureOk ? ['-c:v', 'copy'] : ['-vf', `tpad=stop=-1:stop_mode=clone,trim=end_frame=${args.frames}`, ...H264_DELIVERY, '-r', rateString(args.fps)]),
       '-af',
       `apad=whole_len=${samples},atrim=end_sample=${samples}`,
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-ar',
-      '48000',
-      '-ac',
-      '2',
+      ...AAC_DELIVERY,
       '-movflags',
       '+faststart',
       '-f',

@@ -1,5 +1,6 @@
 import { framesToSeconds } from './frame-rate.ts';
 import type { Timeline, VideoSegment } from './timeline-types.ts';
+import { AAC_DELIVERY, H264_DELIVERY } from './delivery-codecs.ts';
 
 export interface EditlyOptions {
   /** A title over the first clip (editly's title layer). */
@@ -52,26 +53,7 @@ export function editlySpec(args: { timeline: Timeline; width: number; height: nu
       start: seconds(clip.recordIn),
       mixVolume: 1,
     })),
-    customOutputArgs: [
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '23',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-ar',
-      '48000',
-      '-ac',
-      '2',
-      '-movflags',
-      '+faststart',
-    ],
+    customOutputArgs: [...H264_DELIVERY, ...AAC_DELIVERY, '-movflags', '+faststart'],
   };
 }
 

@@ -5,6 +5,7 @@ import { buildVideo, type MediaLookup } from './graph-video.ts';
 import { drawOverlays } from './graph-text.ts';
 import { runFfmpeg } from './run-tool.ts';
 import type { Timeline } from './timeline-types.ts';
+import { AAC_DELIVERY, H264_DELIVERY } from './delivery-codecs.ts';
 
 /**
  * Renders the whole list through one ffmpeg filter graph: every segment trimmed, fitted to
@@ -36,26 +37,12 @@ export async function renderFilterGraph(args: {
       `[${video.label}]`,
       '-map',
       `[${audio.label}]`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '23',
-      '-pix_fmt',
-      'yuv420p',
+      ...H264_DELIVERY,
       '-r',
       rateString(timeline.fps),
       '-g',
       String(Math.round(timeline.fps.num / timeline.fps.den)),
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-ar',
-      '48000',
-      '-ac',
-      '2',
+      ...AAC_DELIVERY,
       '-map_metadata',
       '-1',
       '-movflags',
