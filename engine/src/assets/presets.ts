@@ -25,6 +25,20 @@ export interface TrainingBaseInfo {
   presets: TrainingPreset[];
 }
 
+/** fluxgym's Adafactor for its 12 and 16 GB presets: fixed lr, no relative step, no grad clipping. */
+const FLUX_ADAFACTOR = [
+  '--optimizer_type',
+  'adafactor',
+  '--optimizer_args',
+  'relative_step=False',
+  'scale_parameter=False',
+  'warmup_init=False',
+  '--lr_scheduler',
+  'constant_with_warmup',
+  '--max_grad_norm',
+  '0.0',
+];
+
 const FLUX_SHARED = [
   '--fp8_base',
   '--gradient_checkpointing',
@@ -148,23 +162,7 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
         vramGB: 12,
         params: { rank: 4, alpha: 4, lr: 8e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
         optimizer: 'adafactor',
-        args: [
-          ...FLUX_SHARED,
-          '--optimizer_type',
-          'adafactor',
-          '--optimizer_args',
-          'relative_step=False',
-          'scale_parameter=False',
-          'warmup_init=False',
-          '--lr_scheduler',
-          'constant_with_warmup',
-          '--max_grad_norm',
-          '0.0',
-          '--network_args',
-          'train_blocks=single',
-          '--blocks_to_swap',
-          '16',
-        ],
+        args: [...FLUX_SHARED, ...FLUX_ADAFACTOR, '--network_args', 'train_blocks=single', '--blocks_to_swap', '16'],
       },
       // fluxgym 16 GB: as 12 GB without single-block training.
       {
@@ -173,19 +171,7 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
         vramGB: 16,
         params: { rank: 4, alpha: 4, lr: 8e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
         optimizer: 'adafactor',
-        args: [
-          ...FLUX_SHARED,
-          '--optimizer_type',
-          'adafactor',
-          '--optimizer_args',
-          'relative_step=False',
-          'scale_parameter=False',
-          'warmup_init=False',
-          '--lr_scheduler',
-          'constant_with_warmup',
-          '--max_grad_norm',
-          '0.0',
-        ],
+        args: [...FLUX_SHARED, ...FLUX_ADAFACTOR],
       },
       // ai-toolkit train_lora_flux_24gb: linear 16 / alpha 16, lr 1e-4, 2000 steps, adamw8bit.
       {
