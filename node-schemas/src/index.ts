@@ -1,5 +1,6 @@
 export * from './sockets.ts';
 export * from './ids.ts';
+export * from './actor.ts';
 export * from './project.ts';
 export * from './node-data.ts';
 export * from './node-types.ts';

@@ -37,6 +37,10 @@ export const ProjectTitle = z
 export const StoredProjectTitle = z.string().min(1).max(200);
 export const ProjectDescription = z.string().max(5000, 'description must be at most 5000 characters');
 
+export const ForkOrigin = z.object({ project: z.string().min(1).max(200), commit: z.string().regex(/^[0-9a-f]{7,64}$/) });
+export type ForkOrigin = z.infer<typeof ForkOrigin>;
+export const Budget = z.number().nonnegative().max(1e12);
+
 /** project.json: the project's identity card (docs/project-layout.md#projectjson). */
 export const ProjectManifest = z.object({
   /** The file's format version (docs/formats.md); older files are migrated on load by migrateProject. */
@@ -48,6 +52,10 @@ export const ProjectManifest = z.object({
   project_settings: ProjectSettings,
   version: z.int().min(1),
   created_at: z.iso.datetime().optional(),
+  /** Set on a fork: the project and commit it was forked from (docs/governance.md#fork). */
+  forked_from: ForkOrigin.optional(),
+  /** Spending limit of the whole project in the rate table's credits; absent or null: none (docs/governance.md#budgets). */
+  budget: Budget.nullable().optional(),
 });
 export type ProjectManifest = z.infer<typeof ProjectManifest>;
 
@@ -74,6 +82,8 @@ export const UpdateProjectRequest = z
     quality: Quality.optional(),
     aspect_ratio: AspectRatio.optional(),
     hardware_policy: HardwarePolicy.optional(),
+    /** Credits; null removes the budget. */
+    budget: Budget.nullable().optional(),
   })
   .strict();
 export type UpdateProjectRequest = z.infer<typeof UpdateProjectRequest>;
@@ -88,6 +98,7 @@ export const ProjectSummary = z.object({
   version: z.int(),
   updated_at: z.string().nullable(),
   latest_take: z.string().nullable(),
+  forked_from: ForkOrigin.optional(),
 });
 export type ProjectSummary = z.infer<typeof ProjectSummary>;
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { actorAuthor, actorFromAuthor, type Actor } from '@studio/node-schemas';
 import { GitOperationError } from '../errors.ts';
 import { notifyCommitted } from './commit-notice.ts';
 
@@ -28,8 +29,18 @@ export interface GitRunner {
   raw(args: readonly string[]): Promise<string>;
 }
 
-export function gitAt(dir: string): GitRunner {
-  return { raw: (args) => runGit(dir, args) };
+export function gitAt(dir: string, config: readonly string[] = []): GitRunner {
+  return { raw: (args) => runGit(dir, [...config, ...args]) };
+}
+
+/**
+ * The author of a commit is its actor (DESIGN.md section 14); the committer stays the engine. With
+ * no actor the author is the engine too (its own housekeeping: recovery, maintenance).
+ */
+export function authorConfig(actor: Actor | undefined): string[] {
+  if (!actor) return [];
+  const { name, email } = actorAuthor(actor);
+  return ['-c', `author.name=${name}`, '-c', `author.email=${email}`];
 }
 
 async function wrap<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -80,8 +91,8 @@ export async function initRepository(dir: string): Promise<void> {
 const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
 
 /** Stages the given paths (or everything) and commits. Returns the new commit's abbreviated hash. */
-export async function commitPaths(dir: string, message: string, paths: readonly string[] | 'all'): Promise<string> {
-  const git = gitAt(dir);
+export async function commitPaths(dir: string, message: string, paths: readonly string[] | 'all', actor?: Actor): Promise<string> {
+  const git = gitAt(dir, authorConfig(actor));
   return wrap('commit', async () => {
     await git.raw(['add', '--verbose', '--', ...(paths === 'all' ? ['.'] : paths)]);
     const summary = await git.raw([...NO_HOOKS, 'commit', '--no-verify', '-m', message]);
@@ -96,8 +107,8 @@ export async function commitPaths(dir: string, message: string, paths: readonly 
  * Unlike `git commit` it does not re-stat every file in the index, so its cost stays flat as a
  * project grows to tens of thousands of takes. Needs an existing HEAD.
  */
-export async function commitStaged(dir: string, message: string, paths?: readonly string[]): Promise<string> {
-  const git = gitAt(dir);
+export async function commitStaged(dir: string, message: string, paths?: readonly string[], actor?: Actor): Promise<string> {
+  const git = gitAt(dir, authorConfig(actor));
   return wrap('commit', async () => {
     const [tree, parent] = await Promise.all([git.raw(['write-tree']), git.raw(['rev-parse', '--verify', 'HEAD'])]);
     const commit = (await git.raw(['commit-tree', tree.trim(), '-p', parent.trim(), '-m', message])).trim();
@@ -114,8 +125,8 @@ export async function commitStaged(dir: string, message: string, paths?: readonl
 }
 
 /** Commits tracked files changed in the working tree, in one git process. */
-export async function commitTracked(dir: string, message: string, paths: readonly string[]): Promise<void> {
-  const git = gitAt(dir);
+export async function commitTracked(dir: string, message: string, paths: readonly string[], actor?: Actor): Promise<void> {
+  const git = gitAt(dir, authorConfig(actor));
   await wrap('commit', () => git.raw([...NO_HOOKS, 'commit', '--no-verify', '-m', message, '--', ...paths]));
   await notifyCommitted(dir, paths);
 }
@@ -124,6 +135,10 @@ export interface LogEntry {
   hash: string;
   message: string;
   time: string;
+  /** The commit's author as an actor; null for a commit the studio did not make (a push from a git client). */
+  actor: Actor | null;
+  /** The author as git records it, for commits without a studio actor. */
+  author: string;
 }
 
 const FIELD = '\x1f';
@@ -131,14 +146,16 @@ const RECORD = '\x1e';
 
 export async function readLog(dir: string, { limit, skip = 0 }: { limit: number; skip?: number }): Promise<LogEntry[]> {
   const git = gitAt(dir);
-  const raw = await wrap('log', () => git.raw(['log', `--max-count=${limit}`, `--skip=${skip}`, `--format=%H${FIELD}%cI${FIELD}%B${RECORD}`]));
+  const raw = await wrap('log', () =>
+    git.raw(['log', `--max-count=${limit}`, `--skip=${skip}`, `--format=%H${FIELD}%cI${FIELD}%an${FIELD}%ae${FIELD}%B${RECORD}`]),
+  );
   return raw
     .split(RECORD)
     .map((r) => r.replace(/^\n/, ''))
     .filter((r) => r.length)
     .map((r) => {
-      const [hash, time, message] = r.split(FIELD) as [string, string, string];
-      return { hash, time, message: message.trim() };
+      const [hash, time, name, email, message] = r.split(FIELD) as [string, string, string, string, string];
+      return { hash, time, message: message.trim(), actor: actorFromAuthor(name, email), author: name };
     });
 }
 

@@ -1,4 +1,4 @@
-import type { Graph, ProjectManifest } from '@studio/node-schemas';
+import type { Actor, Graph, ProjectManifest } from '@studio/node-schemas';
 import { writeCanvas } from './canvas-file.ts';
 import { commitTracked } from './git.ts';
 import { CANVAS_PATH, MANIFEST_FILE } from './layout.ts';
@@ -10,13 +10,19 @@ export async function persistProject({
   manifest,
   graph,
   message,
+  actor,
+  extraPaths = [],
 }: {
   dir: string;
   manifest: ProjectManifest;
   graph: Graph;
   message: string;
+  /** The commit's author; absent: the engine. */
+  actor?: Actor;
+  /** More tracked (or already staged) paths the same commit holds (the event log). */
+  extraPaths?: readonly string[];
 }): Promise<void> {
   await writeCanvas(dir, { ...graph, version: manifest.version });
   await writeManifest(dir, manifest);
-  await commitTracked(dir, message, [CANVAS_PATH, MANIFEST_FILE]);
+  await commitTracked(dir, message, [CANVAS_PATH, MANIFEST_FILE, ...extraPaths], actor);
 }

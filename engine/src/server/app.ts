@@ -16,6 +16,11 @@ import { taskRoutes } from './routes/tasks.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { mediaImportRoutes } from './routes/media-import.ts';
+import { reviewRoutes } from './routes/review.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
+import { provenanceRoutes } from './routes/provenance.ts';
+import { authRoutes } from './routes/auth.ts';
+import { gitHttpRoutes } from './routes/git-http.ts';
 import { attachSyncServer, type GenerationHandlers } from '../sync/ws-server.ts';
 
 /** The HTTP app: API routes, the token guard, and the built web app with an SPA fallback. */
@@ -44,6 +49,11 @@ export async function buildApp(
   workerRoutes(app, ctx);
   await assetRoutes(app, ctx);
   await mediaImportRoutes(app, ctx);
+  await reviewRoutes(app, ctx);
+  await ledgerRoutes(app, ctx);
+  await provenanceRoutes(app, ctx);
+  await authRoutes(app, ctx);
+  await gitHttpRoutes(app, ctx);
 
   const hasWeb = existsSync(join(ctx.webBuildDir, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: ctx.webBuildDir, prefix: '/', wildcard: false, index: ['index.html'] });

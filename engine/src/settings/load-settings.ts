@@ -58,6 +58,15 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>) 
     maxMediaUpload: v.STUDIO_MAX_MEDIA_UPLOAD,
     trainCancelGraceMs: v.TRAIN_CANCEL_GRACE_MS,
     trainStepDelayS: v.STUDIO_TRAIN_STEP_DELAY_S,
+    /** `users`: multi-user mode (docs/users-and-tenants.md). */
+    auth: v.STUDIO_AUTH,
+    tokenTtlS: v.STUDIO_TOKEN_TTL_S,
+    engineUrl: v.ENGINE_URL,
+    /** Object storage for LFS objects; absent: the filesystem. */
+    s3: v.S3_ENDPOINT
+      ? { endpoint: v.S3_ENDPOINT, bucket: v.S3_BUCKET, region: v.S3_REGION, accessKeyId: v.S3_ACCESS_KEY_ID, secretAccessKey: v.S3_SECRET_ACCESS_KEY }
+      : undefined,
+    ratesFile: v.STUDIO_RATES,
     path: v.PATH,
     home: v.HOME,
   };

@@ -8,7 +8,9 @@ import type { Graph, GraphEditOp, ProjectManifest } from '@studio/node-schemas';
  * nothing is committed and no tool looks. One JSON object per line; a torn last line is ignored.
  */
 export type JournalEntry =
-  { c: number; e: GraphEditOp[] } | { c: number; g: Graph } | { c: number; m: Pick<ProjectManifest, 'title' | 'description' | 'project_settings'> };
+  | { c: number; e: GraphEditOp[] }
+  | { c: number; g: Graph }
+  | { c: number; m: Pick<ProjectManifest, 'title' | 'description' | 'project_settings'> & { budget?: number | null } };
 
 export class EditJournal {
   readonly path: string;

@@ -1,4 +1,5 @@
 import {
+  type Actor,
   applyEdits,
   docFromGraph,
   graphFromDoc,
@@ -22,7 +23,22 @@ import { PatchLog } from './patch-log.ts';
 export interface RoomClient {
   readonly id: string;
   send(serialized: string): void;
+  /** Who is connected: the commits of their edits name them. Absent: the engine's own identity. */
+  readonly actor?: Actor;
 }
+
+/**
+ * A rule a batch of client edits must pass before it is applied (an approved scene refuses edits to
+ * its shots): null lets it through, a string is the reason it is refused.
+ */
+export type EditGuard = (edits: readonly GraphEditOp[], doc: GraphDoc, actor: Actor | undefined) => string | null;
+
+/**
+ * Runs in the project's git queue just before each canvas commit; it may write files of its own
+ * (the event log) and answers the paths to include in that same commit. A new file must already be
+ * staged (`git add`) by the hook: the canvas commit only takes tracked paths.
+ */
+export type PersistHook = (dir: string) => Promise<string[]>;
 
 export interface RoomTiming {
   /** A burst of edits is committed this long after its last edit... */
@@ -53,6 +69,10 @@ export class ProjectRoom {
   #dirtySince = 0;
   #persisting: Promise<void> = Promise.resolve();
   #closed = false;
+  readonly #guards: EditGuard[] = [];
+  readonly #persistHooks: PersistHook[] = [];
+  /** Who made the changes the next commit holds, first one first. */
+  #actors: Actor[] = [];
 
   private constructor(
     readonly id: string,
@@ -140,11 +160,28 @@ export class ProjectRoom {
     if (this.#lastClientClock.size > 10_000) this.#lastClientClock.delete(this.#lastClientClock.keys().next().value!);
   }
 
+  addEditGuard(guard: EditGuard): void {
+    this.#guards.push(guard);
+  }
+
+  addPersistHook(hook: PersistHook): void {
+    this.#persistHooks.push(hook);
+  }
+
+  #noteActor(actor: Actor | undefined): void {
+    if (actor && !this.#actors.some((a) => a.kind === actor.kind && a.id === actor.id && a.tenant === actor.tenant)) this.#actors.push(actor);
+  }
+
   applyClientEdits(client: RoomClient, clientClock: number | undefined, edits: GraphEditOp[]): EditResult {
     this.#noteClientClock(client.id, clientClock);
+    for (const guard of this.#guards) {
+      const reason = guard(edits, this.doc, client.actor);
+      if (reason !== null) return { ok: false, reason, serverClock: this.clock };
+    }
     const result = applyEdits(this.doc, edits);
     if (!result.ok) return { ok: false, reason: result.reason, serverClock: this.clock };
     const clock = ++this.clock;
+    this.#noteActor(client.actor);
     this.#record({ c: clock, e: edits });
     this.#log.push({ clock, kind: 'edits', edits, origin: client.id, ...(clientClock === undefined ? {} : { clientClock }) });
     this.#summary.record(edits);
@@ -178,8 +215,9 @@ export class ProjectRoom {
   }
 
   /** PUT /projects/:id: replaces the whole graph (validated by the caller) when `version` is current, and commits. */
-  async replaceGraph(graph: Graph, version: number): Promise<{ version: number }> {
+  async replaceGraph(graph: Graph, version: number, actor?: Actor): Promise<{ version: number }> {
     if (version !== this.clock) throw new StaleVersionError(version, this.clock);
+    this.#noteActor(actor);
     this.doc = docFromGraph(graph);
     const clock = ++this.clock;
     this.#record({ c: clock, g: graph });
@@ -193,7 +231,7 @@ export class ProjectRoom {
   }
 
   /** PATCH /projects/:id: title, description and settings (parsed by the caller) under the version rule, committed. */
-  async updateProject(request: UpdateProjectRequest): Promise<ProjectManifest> {
+  async updateProject(request: UpdateProjectRequest, actor?: Actor): Promise<ProjectManifest> {
     const { version, ...changes } = request;
     if (version !== this.clock) throw new StaleVersionError(version, this.clock);
     const before = this.manifest;
@@ -208,11 +246,19 @@ export class ProjectRoom {
         hardware_policy: changes.hardware_policy ?? before.project_settings.hardware_policy,
       },
     };
+    if (changes.budget !== undefined) {
+      if (changes.budget === null) delete after.budget;
+      else after.budget = changes.budget;
+    }
     const described = describeManifestChanges(before, after);
     if (!described.length) return this.projectManifest;
     this.manifest = after;
     const clock = ++this.clock;
-    this.#record({ c: clock, m: { title: after.title, description: after.description, project_settings: after.project_settings } });
+    this.#noteActor(actor);
+    this.#record({
+      c: clock,
+      m: { title: after.title, description: after.description, project_settings: after.project_settings, budget: after.budget ?? null },
+    });
     this.#log.push({ clock, kind: 'project' });
     this.broadcast({ type: 'server:project_updated', project: { id: this.id, ...this.projectManifest }, serverClock: clock });
     await this.persistNow(`Update project: ${described.join(', ')}`);
@@ -245,9 +291,12 @@ export class ProjectRoom {
       const message = headline ? (canvas && !headline.startsWith('Save canvas') ? `${headline}; ${canvas}` : headline) : canvas!;
       const manifest = this.projectManifest;
       const graph = this.graph();
+      const [author, ...coAuthors] = this.#actors;
+      this.#actors = [];
       this.#summary.reset();
       try {
-        await persistProject({ dir: this.dir, manifest, graph, message });
+        const extraPaths = (await Promise.all(this.#persistHooks.map((hook) => hook(this.dir)))).flat();
+        await persistProject({ dir: this.dir, manifest, graph, message: withCoAuthors(message, coAuthors), actor: author, extraPaths });
       } catch (error) {
         // Nothing is lost: the journal still holds every change. Try again later.
         if (!this.#closed) this.#timer = setTimeout(() => void this.persistNow().catch(() => undefined), this.timing.maxWaitMs);
@@ -269,10 +318,17 @@ export class ProjectRoom {
   }
 }
 
+/** Everyone else whose edits the commit holds, as git trailers. */
+function withCoAuthors(message: string, coAuthors: readonly Actor[]): string {
+  if (!coAuthors.length) return message;
+  return `${message}\n\n${coAuthors.map((a) => `Co-authored-by: ${a.name} <${a.kind}.${a.id}@${a.tenant}.studio>`).join('\n')}`;
+}
+
 function describeManifestChanges(before: ProjectManifest, after: ProjectManifest): string[] {
   const out: string[] = [];
   if (before.title !== after.title) out.push(`title "${before.title}" -> "${after.title}"`);
   if (before.description !== after.description) out.push('description');
+  if ((before.budget ?? null) !== (after.budget ?? null)) out.push(`budget ${before.budget ?? 'none'} -> ${after.budget ?? 'none'}`);
   for (const key of ['quality', 'aspect_ratio', 'hardware_policy'] as const)
     if (before.project_settings[key] !== after.project_settings[key])
       out.push(`${key.replace('_', ' ')} ${before.project_settings[key]} -> ${after.project_settings[key]}`);

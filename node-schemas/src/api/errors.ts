@@ -72,6 +72,20 @@ export const ERROR_CODES = {
   EDIT_REJECTED: 'the edit breaks the graph rules',
   UNAVAILABLE: 'this engine does not offer what the message asks for',
   FAILED: 'the engine could not do what the message asked for',
+  // Users, tenants and project repositories over git (docs/users-and-tenants.md)
+  FORBIDDEN: "the token is valid but does not allow this (another tenant's project, a read-only scope) (403)",
+  INVALID_CREDENTIALS: 'the username or password is wrong (401)',
+  TOKEN_EXPIRED: 'the token has expired: sign in again (401)',
+  USER_EXISTS: 'a user with this name already exists (409)',
+  S3_UNAVAILABLE: 'the object store (S3) does not answer or refused the request (503)',
+  LFS_OBJECT_MISSING: 'an LFS object the request names is not in the object store (404)',
+  // Governance: fork, history, review, events, costs (docs/governance.md)
+  COMMIT_NOT_FOUND: 'no commit with this id in the project (404)',
+  SCENE_NOT_FOUND: 'no scene with this name in the project (404)',
+  REVIEW_TRANSITION: "the review action is not allowed from the scene's status (409; data: scene, status, action)",
+  SCENE_LOCKED: 'the scene is approved: its shots refuse edits until it is reopened (409; data: scene)',
+  SCENE_NOT_APPROVED: 'a final render needs every scene of the cut approved (409; data: scene, status)',
+  BUDGET_EXCEEDED: 'the job would go over the project or scene budget (402; data: scope, budget, spent, estimate, left)',
   // Clients
   HTTP_ERROR: "a client's name for an error answer without an error body (a proxy, a network failure)",
 } as const satisfies Record<string, string>;

@@ -7,3 +7,8 @@ export * from './pipelines.ts';
 export * from './projects.ts';
 export * from './tasks.ts';
 export * from './workers.ts';
+export * from './review.ts';
+export * from './ledger.ts';
+export * from './provenance.ts';
+export * from './auth.ts';
+export * from './git-lfs.ts';

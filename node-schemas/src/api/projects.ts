@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Actor } from '../actor.ts';
 import { Graph } from '../graph.ts';
 import { ProjectManifest } from '../project.ts';
 
@@ -20,7 +21,7 @@ export const SavedGraph = z.object({ status: z.literal('success'), version: z.in
 export type SavedGraph = z.infer<typeof SavedGraph>;
 
 /** GET /api/v1/projects/:id/history: one commit of the project, newest first. */
-export const HistoryEntry = z.object({ hash: z.string(), message: z.string(), time: z.string() });
+export const HistoryEntry = z.object({ hash: z.string(), message: z.string(), time: z.string(), actor: Actor.nullable(), author: z.string() });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 export const ProjectHistory = z.array(HistoryEntry);
 
