@@ -52,6 +52,8 @@ export const TextOverlay = z
   .strict();
 export type TextOverlay = z.infer<typeof TextOverlay>;
 
+const HiddenTakes = z.array(ProjectRelativePath).max(10_000);
+
 export const ShotData = z
   .object({
     label: Label.optional(),
@@ -62,6 +64,8 @@ export const ShotData = z
     duration: z.number().positive().max(600).default(4),
     taskType: TaskType.default('generate-image'),
     activeTake: ProjectRelativePath.nullable().default(null),
+    /** Takes hidden from the takes list; they stay in the render folder and in history (docs/governance.md#provenance). */
+    hiddenTakes: HiddenTakes.optional(),
     seed: z
       .int()
       .min(0)
@@ -131,6 +135,8 @@ export const MotionSourceData = z
     source: ProjectRelativePath.nullable().default(null),
     /** The extracted motion (a ControlMap take) the node passes on; null: the source video itself. */
     activeTake: ProjectRelativePath.nullable().default(null),
+    /** Takes hidden from the takes list; they stay in the render folder and in history (docs/governance.md#provenance). */
+    hiddenTakes: HiddenTakes.optional(),
     params: Params.optional(),
   })
   .strict();
@@ -144,6 +150,8 @@ export const AudioData = z
     voice: z.string().max(64).optional(),
     source: ProjectRelativePath.nullable().default(null),
     activeTake: ProjectRelativePath.nullable().default(null),
+    /** Takes hidden from the takes list; they stay in the render folder and in history (docs/governance.md#provenance). */
+    hiddenTakes: HiddenTakes.optional(),
     params: Params.optional(),
   })
   .strict();
@@ -153,6 +161,8 @@ export const SuperResolutionData = z
     label: Label.optional(),
     scale: z.number().min(1).max(8).default(2),
     activeTake: ProjectRelativePath.nullable().default(null),
+    /** Takes hidden from the takes list; they stay in the render folder and in history (docs/governance.md#provenance). */
+    hiddenTakes: HiddenTakes.optional(),
   })
   .strict();
 
@@ -161,6 +171,8 @@ export const VideoRestorationData = z
     label: Label.optional(),
     strength: z.number().min(0).max(1).default(0.5),
     activeTake: ProjectRelativePath.nullable().default(null),
+    /** Takes hidden from the takes list; they stay in the render folder and in history (docs/governance.md#provenance). */
+    hiddenTakes: HiddenTakes.optional(),
   })
   .strict();
 

@@ -7,7 +7,7 @@ import { InvalidRequestError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 import { GenerationKind, type KindContext } from './generation-kind.ts';
-import { TaskNotFoundError, type JobKind, type TaskStatus } from './job-kind.ts';
+import { TaskNotFoundError, type JobEvent, type JobKind, type TaskStatus } from './job-kind.ts';
 import { CANCEL_CHANNEL } from './job-types.ts';
 import { RenderKind } from './render-kind.ts';
 import { VramProfiles } from './vram-profile.ts';
@@ -15,6 +15,27 @@ import { liveWorkers, type WorkerState } from './worker-registry.ts';
 
 export { TaskNotFoundError } from './job-kind.ts';
 export type { TaskStatus } from './job-kind.ts';
+
+/** What is about to be queued, as a submit guard sees it. */
+export interface SubmitRequest {
+  kind: 'generation' | 'render';
+  taskId: string;
+  projectId: string;
+  nodeId: string;
+  idempotencyKey?: string;
+  /** Renders: a draft render (lower resolution, watermarked) rather than the final one. */
+  draft?: boolean;
+}
+
+/**
+ * A rule a job must pass before it is queued (the approval gate of a final render, a budget): it
+ * resolves to let the job through and throws a StudioError (its code and data reach the client) to
+ * refuse it. Nothing is queued, and an idempotency key is released, when a guard refuses.
+ */
+export type SubmitGuard = (request: SubmitRequest) => Promise<void>;
+
+/** Hears every event of every task, after the kind itself has handled it (the ledger, the event log). */
+export type TaskListener = (taskId: string, kind: string, event: JobEvent) => void | Promise<void>;
 
 /** Makes a job kind from the shared context (one registration per kind). */
 export type KindFactory = (ctx: KindContext) => JobKind;
@@ -35,6 +56,8 @@ export class TaskService {
   readonly #generation: GenerationKind;
   readonly #render: RenderKind;
   #watchdog: NodeJS.Timeout | null = null;
+  readonly #guards: SubmitGuard[] = [];
+  readonly #listeners: TaskListener[] = [];
 
   constructor(
     private readonly rooms: RoomRegistry,
@@ -75,11 +98,37 @@ export class TaskService {
     return kind;
   }
 
+  addSubmitGuard(guard: SubmitGuard): void {
+    this.#guards.push(guard);
+  }
+
+  addTaskListener(listener: TaskListener): void {
+    this.#listeners.push(listener);
+  }
+
+  async #guard(request: SubmitRequest): Promise<void> {
+    for (const guard of this.#guards) await guard(request);
+  }
+
+  async #notify(kind: JobKind, taskId: string, event: JobEvent): Promise<void> {
+    await kind.notify(taskId, event);
+    for (const listener of this.#listeners) {
+      try {
+        await listener(taskId, kind.name, event);
+      } catch {
+        // A listener's failure (a ledger write) must not stop the task's own events.
+      }
+    }
+  }
+
   #listen(kind: JobKind, events: import('bullmq').QueueEvents): void {
-    events.on('active', ({ jobId }) => void kind.notify(jobId, { on: 'active' }));
-    events.on('progress', ({ jobId, data }) => void kind.notify(jobId, { on: 'progress', data: (data ?? {}) as Record<string, unknown> }));
-    events.on('completed', ({ jobId, returnvalue }) => void kind.notify(jobId, { on: 'completed', result: returnvalue }));
-    events.on('failed', ({ jobId, failedReason }) => void kind.notify(jobId, { on: 'failed', reason: failedReason, cancelled: failedReason === 'cancelled' }));
+    events.on('active', ({ jobId }) => void this.#notify(kind, jobId, { on: 'active' }));
+    events.on('progress', ({ jobId, data }) => void this.#notify(kind, jobId, { on: 'progress', data: (data ?? {}) as Record<string, unknown> }));
+    events.on('completed', ({ jobId, returnvalue }) => void this.#notify(kind, jobId, { on: 'completed', result: returnvalue }));
+    events.on(
+      'failed',
+      ({ jobId, failedReason }) => void this.#notify(kind, jobId, { on: 'failed', reason: failedReason, cancelled: failedReason === 'cancelled' }),
+    );
   }
 
   async workers(): Promise<WorkerState[]> {
@@ -113,6 +162,7 @@ export class TaskService {
     const taskId = this.#generation.taskIdFor(projectId, idempotencyKey);
     if (idempotencyKey && !(await this.claim(taskId))) return { task_id: taskId, deduplicated: true };
     try {
+      await this.#guard({ kind: 'generation', taskId, projectId, nodeId, ...(idempotencyKey ? { idempotencyKey } : {}) });
       const queued = await this.#generation.enqueue({ taskId, projectId, nodeId, policy });
       return { task_id: taskId, deduplicated: false, ...queued };
     } catch (error) {
@@ -121,7 +171,14 @@ export class TaskService {
     }
   }
 
-  submitRender(options: Parameters<RenderKind['submit']>[0]) {
+  async submitRender(options: Parameters<RenderKind['submit']>[0] & { draft?: boolean }) {
+    await this.#guard({
+      kind: 'render',
+      taskId: '',
+      projectId: options.projectId,
+      nodeId: options.assemblerId,
+      ...(options.draft === undefined ? {} : { draft: options.draft }),
+    });
     return this.#render.submit(options);
   }
 
@@ -167,7 +224,7 @@ export class TaskService {
       return { task_id: job.id!, status: 'cancelling' };
     }
     if (['waiting', 'delayed', 'prioritized', 'waiting-children'].includes(state)) {
-      await kind.notify(job.id!, { on: 'failed', reason: 'cancelled', cancelled: true });
+      await this.#notify(kind, job.id!, { on: 'failed', reason: 'cancelled', cancelled: true });
       await job.remove();
       return { task_id: job.id!, status: 'cancelled' };
     }
