@@ -9,6 +9,9 @@ import { benchEdl } from '../engine/src/assembly/edl/bench-edl.ts';
 import { benchCanvas } from '../web/bench/canvas.bench.ts';
 import { benchScale } from '../engine/bench/scale.bench.ts';
 import { benchAssets } from '../engine/bench/assets.bench.ts';
+import { benchGovernance } from '../engine/bench/governance.bench.ts';
+import { benchLfs } from '../engine/bench/lfs.bench.ts';
+import { benchTimeline } from '../web/bench/timeline.bench.ts';
 import { checked, type BenchResult } from '../engine/bench/bench-result.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -20,8 +23,11 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   dispatch: benchDispatch,
   render: benchRender,
   canvas: benchCanvas,
-  scale: benchScale,
+  // Workspace scale, then LFS through the batch API and stateless jobs (issue 14).
+  scale: async () => [...(await benchScale()), ...(await benchLfs())],
   assets: benchAssets,
+  governance: benchGovernance,
+  timeline: benchTimeline,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
