@@ -40,6 +40,9 @@ export type EditGuard = (edits: readonly GraphEditOp[], doc: GraphDoc, actor: Ac
  */
 export type PersistHook = (dir: string) => Promise<string[]>;
 
+/** Hears every batch of edits the room applied, a client's or the engine's, with its actor and clock. */
+export type EditListener = (edits: readonly GraphEditOp[], actor: Actor | undefined, serverClock: number) => void;
+
 export interface RoomTiming {
   /** A burst of edits is committed this long after its last edit... */
   debounceMs: number;
@@ -71,6 +74,7 @@ export class ProjectRoom {
   #closed = false;
   readonly #guards: EditGuard[] = [];
   readonly #persistHooks: PersistHook[] = [];
+  readonly #editListeners: EditListener[] = [];
   /** Who made the changes the next commit holds, first one first. */
   #actors: Actor[] = [];
 
@@ -168,6 +172,14 @@ export class ProjectRoom {
     this.#persistHooks.push(hook);
   }
 
+  addEditListener(listener: EditListener): void {
+    this.#editListeners.push(listener);
+  }
+
+  #applied(edits: readonly GraphEditOp[], actor: Actor | undefined, clock: number): void {
+    for (const listener of this.#editListeners) listener(edits, actor, clock);
+  }
+
   #noteActor(actor: Actor | undefined): void {
     if (actor && !this.#actors.some((a) => a.kind === actor.kind && a.id === actor.id && a.tenant === actor.tenant)) this.#actors.push(actor);
   }
@@ -185,19 +197,22 @@ export class ProjectRoom {
     this.#record({ c: clock, e: edits });
     this.#log.push({ clock, kind: 'edits', edits, origin: client.id, ...(clientClock === undefined ? {} : { clientClock }) });
     this.#summary.record(edits);
+    this.#applied(edits, client.actor, clock);
     this.broadcast({ type: 'server:graph_patch', serverClock: clock, edits, origin: client.id, ...(clientClock === undefined ? {} : { clientClock }) }, client);
     this.#schedulePersist();
     return { ok: true, serverClock: clock };
   }
 
   /** Edits the engine itself makes (a new take becomes a shot's active take), sent to every client. */
-  applyServerEdits(edits: GraphEditOp[], origin = 'engine'): boolean {
+  applyServerEdits(edits: GraphEditOp[], origin = 'engine', actor?: Actor): boolean {
     const result = applyEdits(this.doc, edits);
     if (!result.ok) return false;
     const clock = ++this.clock;
     this.#record({ c: clock, e: edits });
     this.#log.push({ clock, kind: 'edits', edits, origin });
     this.#summary.record(edits);
+    this.#noteActor(actor);
+    this.#applied(edits, actor, clock);
     this.broadcast({ type: 'server:graph_patch', serverClock: clock, edits, origin });
     this.#schedulePersist();
     return true;
