@@ -52,6 +52,13 @@ export const ProjectManifest = z.object({
   project_settings: ProjectSettings,
   version: z.int().min(1),
   created_at: z.iso.datetime().optional(),
+  /** The tenant the project belongs to (docs/users-and-tenants.md); absent: the local tenant of the loopback default. */
+  tenant: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9][a-z0-9_-]*$/)
+    .optional(),
   /** Set on a fork: the project and commit it was forked from (docs/governance.md#fork). */
   forked_from: ForkOrigin.optional(),
   /** Spending limit of the whole project in the rate table's credits; absent or null: none (docs/governance.md#budgets). */

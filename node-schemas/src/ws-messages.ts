@@ -50,13 +50,23 @@ export const ClientStartGeneration = z
     idempotency_key: z.string().max(128).optional(),
     /** Overrides the project's hardware policy for this job (docs/pipeline-contract.md#hardware-policy). */
     policy: z.enum(['queue', 'fallback']).optional(),
+    /** Run again even when an earlier result has the same inputs and parameters (docs/governance.md#reuse). */
+    force: z.boolean().optional(),
   })
   .strict();
 export const ClientCancelGeneration = z
   .object({ type: z.literal('client:cancel_generation'), node_id: ElementId, task_id: z.string().max(128).optional() })
   .strict();
 export const ClientRenderFinalSequence = z
-  .object({ type: z.literal('client:render_final_sequence'), node_id: ElementId, backend: z.enum(['ffmpeg', 'editly']).optional() })
+  .object({
+    type: z.literal('client:render_final_sequence'),
+    node_id: ElementId,
+    backend: z.enum(['ffmpeg', 'editly']).optional(),
+    /** A draft render: lower resolution, watermarked DRAFT, allowed whatever the scenes' review status (docs/governance.md#review). */
+    draft: z.boolean().optional(),
+    /** Render again even when the same cut was rendered before (docs/governance.md#reuse). */
+    force: z.boolean().optional(),
+  })
   .strict();
 export const ClientSyncRequest = z.object({ type: z.literal('client:sync_request'), lastServerClock: ServerClock.nullable().optional() }).strict();
 export const ClientPing = z.object({ type: z.literal('client:ping'), t: z.number() }).strict();
