@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseTakeFileName, type TakeSubject } from './take-subject.ts';
+import { parseSubjectTake, type TakeSubject } from './take-subject.ts';
 
 /** The takes of a subject, read from its render folder (docs/project-layout.md#takes), oldest first, as project paths. */
 export async function listTakes(projectDir: string, subject: TakeSubject): Promise<string[]> {
@@ -11,7 +11,7 @@ export async function listTakes(projectDir: string, subject: TakeSubject): Promi
     return [];
   }
   return files
-    .map((file) => ({ file, parsed: parseTakeFileName(subject.name, file) }))
+    .map((file) => ({ file, parsed: parseSubjectTake(subject, file) }))
     .filter((f): f is { file: string; parsed: NonNullable<typeof f.parsed> } => f.parsed !== null)
     .sort((a, b) => a.parsed.take - b.parsed.take)
     .map((f) => `${subject.folder}/${f.file}`);
@@ -26,6 +26,6 @@ export async function highestTakeOnDisk(projectDir: string, subject: TakeSubject
     return 0;
   }
   let max = 0;
-  for (const file of files) max = Math.max(max, parseTakeFileName(subject.name, file)?.take ?? 0);
+  for (const file of files) max = Math.max(max, parseSubjectTake(subject, file)?.take ?? 0);
   return max;
 }

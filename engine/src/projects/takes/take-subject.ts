@@ -28,7 +28,8 @@ function upstreamShot(graph: Graph, node: GraphNode, depth = 0): GraphNode | nul
 /**
  * docs/project-layout.md#takes: a shot's takes are 03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take03.<ext>. Dialogue
  * and post-processing of a shot live beside it with a suffix (SHOT-010_AUDIO, SHOT-010_SR); an
- * audio or post node tied to no shot gets its own folder.
+ * audio or post node tied to no shot gets its own folder, its takes named after its label
+ * (AUDIO-NARRATOR_v01_take01.wav; AUDIO_v01_take01.wav without one), never after its id.
  */
 export function takeSubject(graph: Graph, node: GraphNode): TakeSubject {
   if (node.type === 'shot') {
@@ -45,7 +46,43 @@ export function takeSubject(graph: Graph, node: GraphNode): TakeSubject {
           return shot ? { scene: String(shot.data.scene), shot: String(shot.data.shot) } : null;
         })();
   if (anchor) return { folder: `${RENDERS_DIR}/${anchor.scene}/${anchor.shot}`, name: `${anchor.shot.replace('_', '-')}_${suffix}` };
-  return { folder: `${RENDERS_DIR}/${suffix}/${safeId(node.id)}`, name: `${suffix}-${safeId(node.id)}` };
+  const folder = `${RENDERS_DIR}/${suffix}/${safeId(node.id)}`;
+  // An audio node tied to no shot: a folder of its own (by id, which never changes), files named after its label.
+  if (node.type === 'audio') {
+    const label = labelSlug(node.data.label);
+    return { folder, name: label ? `${suffix}-${label}` : suffix };
+  }
+  return { folder, name: `${suffix}-${safeId(node.id)}` };
+}
+
+/** A label as a file-name part: `Narrator (old man)` -> `NARRATOR_OLD_MAN`; '' when it has no letters or digits. */
+function labelSlug(label: unknown): string {
+  if (typeof label !== 'string') return '';
+  return label
+    .normalize('NFKD')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 32)
+    .replace(/_+$/, '');
+}
+
+/**
+ * Whether a subject's folder belongs to one node alone (a node tied to no shot: 03_Renders/AUDIO/<id>):
+ * then every take file in it is that node's, whatever name it was given (before a rename, or by an
+ * older studio that named them after the node's id).
+ */
+export function ownsFolder(subject: TakeSubject): boolean {
+  const [root, first] = subject.folder.split('/');
+  return root === RENDERS_DIR && first !== undefined && !/^SCENE_\d+$/.test(first);
+}
+
+/** A take file of a subject: its own name, or in a folder of its own any take's name. */
+export function parseSubjectTake(subject: TakeSubject, file: string): { version: number; take: number; ext: string } | null {
+  if (!ownsFolder(subject)) return parseTakeFileName(subject.name, file);
+  const match = /^[A-Za-z0-9_-]+?_v(\d+)_take(\d+)\.([a-z0-9]+)$/.exec(file);
+  if (!match || match[3] === 'json') return null;
+  return { version: Number(match[1]), take: Number(match[2]), ext: match[3]! };
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

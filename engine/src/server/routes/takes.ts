@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
 import { listTakes } from '../../projects/takes/list-takes.ts';
-import { parseTakeFileName, takeSubject } from '../../projects/takes/take-subject.ts';
+import { parseSubjectTake, takeSubject, type TakeSubject } from '../../projects/takes/take-subject.ts';
 import type { TakesByNode, TakesPage } from '@studio/node-schemas';
 import type { EngineContext } from '../context.ts';
 
@@ -21,7 +21,7 @@ const TakesQuery = z.object({
   before: z.coerce.number().int().min(1).optional(),
 });
 
-const takeNumber = (path: string, name: string) => parseTakeFileName(name, path.slice(path.lastIndexOf('/') + 1))?.take ?? 0;
+const takeNumber = (path: string, subject: TakeSubject) => parseSubjectTake(subject, path.slice(path.lastIndexOf('/') + 1))?.take ?? 0;
 
 /** GET /api/v1/projects/:id/takes: generating nodes' takes, read from their render folders. */
 export function takeRoutes(app: FastifyInstance, ctx: EngineContext) {
@@ -36,10 +36,10 @@ export function takeRoutes(app: FastifyInstance, ctx: EngineContext) {
       if (!node || !TAKE_NODES.has(node.type)) throw new InvalidRequestError(`node ${query.node} makes no takes`, { field: 'node' });
       const subject = takeSubject(graph, node);
       const all = (await listTakes(room.dir, subject)).reverse();
-      const older = query.before === undefined ? all : all.filter((path) => takeNumber(path, subject.name) < query.before!);
+      const older = query.before === undefined ? all : all.filter((path) => takeNumber(path, subject) < query.before!);
       const takes = older.slice(0, query.limit ?? 50);
       const last = takes.at(-1);
-      return { takes, total: all.length, next_before: takes.length < older.length && last ? takeNumber(last, subject.name) : null };
+      return { takes, total: all.length, next_before: takes.length < older.length && last ? takeNumber(last, subject) : null };
     }
 
     const out: TakesByNode = {};
