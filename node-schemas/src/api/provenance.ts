@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Quality } from '../project.ts';
 
+export { takeLabel, takeNumbers } from '../take-label.ts';
+
 /*
  * Take provenance (docs/governance.md#provenance): GET /api/v1/projects/:id/takes/<path>/provenance
  * answers what a take's sidecar says it was made from, with each input traced back to the take,

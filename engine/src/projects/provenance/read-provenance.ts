@@ -1,11 +1,10 @@
-import { TakeProvenance } from '@studio/node-schemas';
+import { takeLabel, TakeProvenance } from '@studio/node-schemas';
 import { fileSha256 } from './file-sha256.ts';
 import { inputKind } from './input-kind.ts';
 import { buildLineage, LINEAGE_MAX_DEPTH } from './lineage.ts';
 import { ProvenanceNotFoundError } from './provenance-errors.ts';
 import { readTakeSidecar } from './read-sidecar.ts';
 import { takeCost } from './take-cost.ts';
-import { takeLabel } from './take-label.ts';
 import { sidecarOf, takeNumbers } from './take-path.ts';
 
 /**

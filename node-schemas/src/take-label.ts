@@ -1,4 +1,10 @@
-import { takeNumbers } from './take-path.ts';
+const TAKE_FILE = /_v(\d+)_take(\d+)\.[a-z0-9]+$/;
+
+/** Version and take number from a take's file name (`SHOT-010_v01_take03.png`), or null. */
+export function takeNumbers(takePath: string): { version: number; take: number } | null {
+  const match = TAKE_FILE.exec(takePath);
+  return match ? { version: Number(match[1]), take: Number(match[2]) } : null;
+}
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const KINDS: Record<string, string> = { AUDIO: 'Audio', SR: 'Super resolution', VR: 'Restoration', MOTION: 'Motion' };
