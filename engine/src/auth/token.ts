@@ -30,10 +30,15 @@ export function queryOf(target: string): URLSearchParams {
   return new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
 }
 
-/** The token a request carries: Authorization bearer, X-Studio-Token, ?token= or the cookie. */
+/** The token a request carries: Authorization bearer, HTTP Basic's password (git clients: `http://x:<token>@host/git/...`), X-Studio-Token, ?token= or the cookie. */
 export function presentedToken(headers: IncomingHttpHeaders, url: string): string | null {
   const auth = headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
+  if (typeof auth === 'string' && /^basic /i.test(auth)) {
+    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon >= 0) return decoded.slice(colon + 1);
+  }
   const header = headers['x-studio-token'];
   if (typeof header === 'string') return header;
   const query = queryOf(url).get(TOKEN_QUERY);
@@ -48,13 +53,13 @@ export function tokenMatches(expected: string, presented: string | null): boolea
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Route patterns (as the router registered them) that need the token when bound beyond loopback. */
+/** Route patterns (as the router registered them) that need the token when bound beyond loopback: the API and the project repositories over git. */
 export function isGuardedRoute(routeUrl: string): boolean {
-  return routeUrl === '/api' || routeUrl.startsWith('/api/');
+  return routeUrl === '/api' || routeUrl.startsWith('/api/') || routeUrl === '/git' || routeUrl.startsWith('/git/');
 }
 
 /** For the not-found answer only (JSON or the web app): never a security decision. */
 export function looksLikeApiPath(url: string): boolean {
   const path = url.split('?')[0]!;
-  return path === '/api' || path.startsWith('/api/') || path === '/ws' || path.startsWith('/ws/');
+  return /^\/(api|ws|git)(\/|$)/.test(path);
 }

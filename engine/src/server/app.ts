@@ -37,7 +37,7 @@ export async function buildApp(
     await ctx.rooms.closeAll();
   });
 
-  if (ctx.token !== null) installTokenGate(app, ctx.token);
+  installTokenGate(app, ctx);
 
   metaRoutes(app, ctx);
   projectRoutes(app, ctx);

@@ -1,5 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGuardedRoute, looksLikeApiPath, presentedToken, queryOf, TOKEN_COOKIE, TOKEN_QUERY, tokenMatches } from '../auth/token.ts';
+import type { EngineContext } from './context.ts';
+import { installUsersGate } from './users-gate.ts';
 
 const UNAUTHORIZED = { error: 'a startup token is required: open the URL the engine printed', code: 'UNAUTHORIZED' };
 
@@ -23,23 +25,37 @@ function sameOriginPath(target: string): string {
 }
 
 /**
- * The startup token, enforced as a hook on every API route the router knows: the decision is made
+ * The gate of an engine: multi-user mode (STUDIO_AUTH=users) verifies a user's JWT on every API
+ * and git route (users-gate.ts); otherwise, bound beyond loopback, the startup token; on the
+ * loopback default nothing. Must be installed before routes.
+ */
+export function installTokenGate(app: FastifyInstance, ctx: Pick<EngineContext, 'settings' | 'token' | 'workspace' | 'tasks'>): void {
+  const routes: GatedRoute[] = [];
+  ROUTES.set(app, routes);
+  if (ctx.settings.auth === 'users') return installUsersGate(app, ctx as EngineContext, (route) => routes.push(route));
+  if (ctx.token !== null) installStartupTokenGate(app, ctx.token, routes);
+}
+
+/**
+ * The startup token, enforced by a root hook on every API and git route the router knows: the decision is made
  * on the route that matched, never on the request text, so no spelling of a path (percent-encoded,
  * absolute-form, dot segments) reaches a handler without the token. Must be installed before routes.
  */
-export function installTokenGate(app: FastifyInstance, token: string): void {
-  const guard: onRequestHookHandler = async (request, reply) => {
-    if (!tokenMatches(token, presentedToken(request.headers, request.url))) return reply.status(401).send(UNAUTHORIZED);
+function installStartupTokenGate(app: FastifyInstance, token: string, routes: GatedRoute[]): void {
+  const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (tokenMatches(token, presentedToken(request.headers, request.url))) return;
+    // git sends its credentials (any user, the token as password) only after a Basic challenge.
+    if (request.routeOptions.url?.startsWith('/git/')) reply.header('www-authenticate', 'Basic realm="Studio", charset="UTF-8"');
+    return reply.status(401).send(UNAUTHORIZED);
   };
-  const routes: GatedRoute[] = [];
-  ROUTES.set(app, routes);
   app.addHook('onRoute', (route) => {
     const url = route.url ?? route.path ?? '';
-    const guarded = isGuardedRoute(url);
-    for (const method of [route.method].flat()) routes.push({ method, url, guarded });
-    if (!guarded) return;
-    const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
-    route.onRequest = [guard, ...existing];
+    for (const method of [route.method].flat()) routes.push({ method, url, guarded: isGuardedRoute(url) });
+  });
+  // A hook of the root, added before any route or plugin: it runs before every hook of theirs.
+  app.addHook('onRequest', async (request, reply) => {
+    const routeUrl = request.routeOptions.url;
+    if (routeUrl !== undefined && isGuardedRoute(routeUrl)) return guard(request, reply);
   });
 
   // A page opened from the printed URL: keep the token in a cookie so the app's requests carry it.

@@ -9,10 +9,13 @@ import {
   findProtoKey,
   MAX_CLIENT_MESSAGE_BYTES,
   PROTOCOL_VERSION,
+  type Actor,
   type ServerMessage,
 } from '@studio/node-schemas';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Authenticated } from '../auth/auth-service.ts';
 import { presentedToken, tokenMatches } from '../auth/token.ts';
+import { upgradeAuthOf } from '../auth/upgrade-auth.ts';
 import { parseSyncTarget } from './sync-target.ts';
 import type { ProjectRoom, RoomClient } from './project-room.ts';
 import { TokenBucket } from './rate-limiter.ts';
@@ -28,6 +31,8 @@ const FLOOD_BURST = 4000;
 const FLOOD_CLOSE_AFTER = 20_000;
 /** RFC 6455 'internal error'. */
 const INTERNAL_ERROR_CLOSE = 1011;
+/** setTimeout's longest delay: a session living longer is closed at that point and reconnects. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface GenerationHandlers {
   start(room: ProjectRoom, nodeId: string, idempotencyKey: string | undefined, policy?: 'queue' | 'fallback'): Promise<ServerMessage[]>;
@@ -43,6 +48,8 @@ class Connection implements RoomClient {
   constructor(
     readonly id: string,
     readonly socket: WebSocket,
+    /** The signed-in user (multi-user mode): the room's commits name them. */
+    readonly actor?: Actor,
   ) {}
 
   #corked = false;
@@ -107,23 +114,46 @@ export function attachSyncServer({
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node drops its own error handling from an upgraded socket: a reset peer must not crash us.
     socket.on('error', () => socket.destroy());
-    try {
-      const target = request.url ?? '/';
-      if (token !== null && !tokenMatches(token, presentedToken(request.headers, target))) return refuseUpgrade(socket, 401, 'Unauthorized');
-      if (otherUpgrades.some((take) => take(request, socket, head))) return;
-      const route = parseSyncTarget(target);
-      if (!route) return refuseUpgrade(socket, 404, 'Not Found');
-      wss.handleUpgrade(request, socket, head, (ws) => {
-        // ws reports bad frames as 'error' events: one without a listener would end the process.
-        ws.on('error', () => ws.terminate());
-        onConnection(ws, route.projectId, route.params).catch(() => ws.close(INTERNAL_ERROR_CLOSE, 'internal error'));
-      });
-    } catch {
-      refuseUpgrade(socket, 400, 'Bad Request');
-    }
+    void onUpgrade(request, socket, head).catch(() => refuseUpgrade(socket, 400, 'Bad Request'));
   });
 
-  async function onConnection(ws: WebSocket, projectId: string, params: URLSearchParams) {
+  async function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
+    const target = request.url ?? '/';
+    // Multi-user mode: a user's token (cookie, bearer, ?token=), checked before any endpoint sees the upgrade.
+    const users = upgradeAuthOf(server);
+    let session: Authenticated | null = null;
+    if (users) {
+      try {
+        session = await users.authenticate(request);
+      } catch {
+        return refuseUpgrade(socket, 401, 'Unauthorized');
+      }
+    } else if (token !== null && !tokenMatches(token, presentedToken(request.headers, target))) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (otherUpgrades.some((take) => take(request, socket, head))) return;
+    const route = parseSyncTarget(target);
+    if (!route) return refuseUpgrade(socket, 404, 'Not Found');
+    // Another tenant's project is answered as a missing one (the same close), never opened.
+    const allowed = !users || !session || (await users.mayOpen(session, route.projectId));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      // ws reports bad frames as 'error' events: one without a listener would end the process.
+      ws.on('error', () => ws.terminate());
+      if (!allowed) return ws.close(CLOSE_CODES.projectNotFound, `no project '${route.projectId.slice(0, 80)}'`);
+      if (session) closeAtExpiry(ws, session.expiresAt);
+      onConnection(ws, route.projectId, route.params, session?.actor).catch(() => ws.close(INTERNAL_ERROR_CLOSE, 'internal error'));
+    });
+  }
+
+  /** A session's socket ends when its token does: the client signs in again. */
+  function closeAtExpiry(ws: WebSocket, expiresAt: number) {
+    const timer = setTimeout(
+      () => ws.close(CLOSE_CODES.unauthorized, 'the token has expired: sign in again'),
+      Math.min(MAX_TIMER_MS, Math.max(0, expiresAt * 1000 - Date.now())),
+    );
+    timer.unref();
+    ws.on('close', () => clearTimeout(timer));
+  }
+
+  async function onConnection(ws: WebSocket, projectId: string, params: URLSearchParams, actor?: Actor) {
     // Listen at once: a client may send before its project's room has loaded. Those messages wait.
     const early: Array<[Buffer, boolean]> = [];
     let deliver = (raw: Buffer, isBinary: boolean) => void early.push([raw, isBinary]);
@@ -141,7 +171,7 @@ export function attachSyncServer({
     if (ws.readyState !== ws.OPEN) return;
     const asked = params.get('client');
     const clientId = asked && ClientId.safeParse(asked).success ? asked : randomBytes(12).toString('base64url');
-    const conn = new Connection(clientId, ws);
+    const conn = new Connection(clientId, ws, actor);
     const sinceParam = params.get('since');
     const since = sinceParam !== null && /^\d+$/.test(sinceParam) ? Number(sinceParam) : null;
 

@@ -1,0 +1,102 @@
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ALL_TOKEN_SCOPES, TenantName, TokenScope, UserName, UserPassword, type TokenScope as Scope, type UserView } from '@studio/node-schemas';
+import { parseRequest } from '../parse-request.ts';
+import { UserExistsError, UserNotFoundError } from './auth-errors.ts';
+import { hashPassword } from './password-hash.ts';
+import { studioDir } from './studio-dir.ts';
+
+export const USERS_FILE = 'users.sqlite';
+
+export interface StoredUser extends UserView {
+  passwordHash: string;
+}
+
+interface Row {
+  username: string;
+  tenant: string;
+  scopes: string;
+  password_hash: string;
+  created_at: string;
+}
+
+const toUser = (row: Row): StoredUser => ({
+  username: row.username,
+  tenant: row.tenant,
+  scopes: row.scopes.split(' ').filter((s): s is Scope => TokenScope.safeParse(s).success),
+  created_at: row.created_at,
+  passwordHash: row.password_hash,
+});
+
+/** The users of a workspace: `<STUDIO_HOME>/.studio/users.sqlite` (WAL, so the CLI can add a user while the engine runs). */
+export class UserStore {
+  readonly #db: Database.Database;
+
+  constructor(home: string) {
+    const file = join(studioDir(home), USERS_FILE);
+    // Made owner-only before SQLite opens it (its -wal and -shm files take the same mode).
+    closeSync(openSync(file, 'a', 0o600));
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS users (
+      username TEXT PRIMARY KEY,
+      tenant TEXT NOT NULL,
+      scopes TEXT NOT NULL,
+      password_hash TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    ) STRICT`);
+  }
+
+  find(username: string): StoredUser | null {
+    const row = this.#db.prepare('SELECT * FROM users WHERE username = ?').get(username) as Row | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  list(tenant?: string): UserView[] {
+    const rows = (
+      tenant
+        ? this.#db.prepare('SELECT * FROM users WHERE tenant = ? ORDER BY username').all(tenant)
+        : this.#db.prepare('SELECT * FROM users ORDER BY username').all()
+    ) as Row[];
+    return rows.map((r) => {
+      const { passwordHash: _hash, ...view } = toUser(r);
+      return view;
+    });
+  }
+
+  async add({
+    username,
+    tenant,
+    password,
+    scopes = ALL_TOKEN_SCOPES,
+  }: {
+    username: string;
+    tenant: string;
+    password: string;
+    scopes?: readonly Scope[];
+  }): Promise<UserView> {
+    const name = parseRequest(UserName, username);
+    const user = { username: name, tenant: parseRequest(TenantName, tenant), scopes: [...scopes], created_at: new Date().toISOString() };
+    const hash = await hashPassword(parseRequest(UserPassword, password));
+    const inserted = this.#db
+      .prepare('INSERT INTO users (username, tenant, scopes, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING')
+      .run(user.username, user.tenant, user.scopes.join(' '), hash, user.created_at);
+    if (inserted.changes === 0) throw new UserExistsError(name);
+    return user;
+  }
+
+  async setPassword({ username, password }: { username: string; password: string }): Promise<void> {
+    const hash = await hashPassword(parseRequest(UserPassword, password));
+    if (this.#db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(hash, username).changes === 0) throw new UserNotFoundError(username);
+  }
+
+  remove({ username }: { username: string }): void {
+    if (this.#db.prepare('DELETE FROM users WHERE username = ?').run(username).changes === 0) throw new UserNotFoundError(username);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
