@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job, type RedisOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Graph, ServerMessage } from '@studio/node-schemas';
+import type { Actor, Graph, GraphNode, ServerMessage } from '@studio/node-schemas';
 import { fileUrl } from '../projects/file-url.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
@@ -15,9 +15,39 @@ import { buildGenerationRequest } from './generation-request.ts';
 import { baseStatus, type JobEvent, type JobKind, type TaskStatus } from './job-kind.ts';
 import { GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobResult } from './job-types.ts';
 import { liveWorkers } from './worker-registry.ts';
+import { parseTakeFileName } from '../projects/takes/take-subject.ts';
+import { REUSABLE_NODE_TYPES, REUSABLE_TASK_TYPES, inputSignature, type SignatureInput } from '../review/reuse-signature.ts';
+import { findTakeWithSignature } from '../review/reuse-lookup.ts';
+import { sceneOfGenerationNode } from '../review/ledger-scene.ts';
 
 /** Redis hash: task id -> the queue it went to. */
 const TASK_QUEUES = 'studio:task-queues';
+/** Redis key prefix: a task answered by reusing a take (no job ran), for its status. */
+const REUSED_PREFIX = 'studio:task-reused:';
+
+/** A generation built and dispatched, not yet queued. */
+export type PreparedGeneration = Awaited<ReturnType<GenerationKind['prepare']>>;
+
+/** The take names a node hid from its takes list: never reused. */
+function hiddenTakesOf(node: GraphNode): string[] {
+  const hidden = node.data.hiddenTakes;
+  return Array.isArray(hidden) ? hidden.filter((t): t is string => typeof t === 'string') : [];
+}
+
+/** The signature input of a job request (the same fields its take's provenance will hold). */
+function signatureInputOfRequest(data: GenerateJobData): SignatureInput {
+  return {
+    pipeline: data.pipelineId,
+    taskType: data.taskType,
+    quality: data.quality,
+    seed: data.seed,
+    prompt: data.prompt,
+    negativePrompt: data.negativePrompt,
+    params: data.params,
+    size: { width: data.width, height: data.height, fps: data.fps, duration: data.duration },
+    inputs: data.inputs,
+  };
+}
 
 export interface KindContext {
   rooms: RoomRegistry;
@@ -111,8 +141,11 @@ export class GenerationKind implements JobKind<GenerateJobData> {
     return idempotencyKey ? `gen-${createHash('sha256').update(`${projectId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}` : `gen-${randomUUID()}`;
   }
 
-  /** Builds, dispatches and queues a generation under a task id already claimed. */
-  async enqueue({ taskId, projectId, nodeId, policy }: { taskId: string; projectId: string; nodeId: string; policy?: 'queue' | 'fallback' }) {
+  /**
+   * Builds and dispatches a generation (nothing is queued yet): what submit guards and the reuse
+   * check look at before it is queued with `queuePrepared`.
+   */
+  async prepare({ projectId, nodeId, policy, force = false }: { projectId: string; nodeId: string; policy?: 'queue' | 'fallback'; force?: boolean }) {
     const room = await this.ctx.rooms.get(projectId);
     const workers = await liveWorkers(this.ctx.publisher);
     // Observed peaks and times (written by the GPU workers): the dispatcher's figure once there is one.
@@ -125,6 +158,7 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       nodeId,
       catalogue: this.ctx.catalogue,
       pickPipeline: (taskType, quality) => tablePipeline(this.ctx.catalogue, taskType, quality, { workers, profiles }),
+      freshSeed: force,
     });
     const data = this.ctx.prepareGeneration ? await this.ctx.prepareGeneration(built, graph) : built;
     const pipelineNode = graph.edges.find((e) => e.target === nodeId && e.targetHandle === 'pipeline');
@@ -139,6 +173,13 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       pinned: Boolean(pipelineNode),
       profiles,
     });
+    const node = graph.nodes.find((n) => n.id === nodeId)!;
+    return { room, workers, profiles, decided, scene: sceneOfGenerationNode(graph, node, decided.data.subject), hiddenTakes: hiddenTakesOf(node) };
+  }
+
+  /** Queues a prepared generation under a task id already claimed. */
+  async queuePrepared(taskId: string, { room, workers, decided }: PreparedGeneration) {
+    const { projectId, nodeId } = decided.data;
     this.#routes.set(taskId, { projectId, nodeId });
     await this.ctx.publisher.hset(TASK_QUEUES, taskId, decided.queue);
     await this.queue(decided.queue).add('generate', decided.data, {
@@ -154,6 +195,73 @@ export class GenerationKind implements JobKind<GenerateJobData> {
     if (decided.notice) room.broadcast({ type: 'server:notice', level: 'warning', message: decided.notice, node_id: nodeId, task_id: taskId });
     room.taskEvent({ type: 'server:node_state_updated', node_id: nodeId, state: 'queued', task_id: taskId });
     return { queue: decided.queue, fallback: decided.data.fallbackFrom ?? null };
+  }
+
+  /** Builds, dispatches and queues a generation under a task id already claimed. */
+  async enqueue({ taskId, projectId, nodeId, policy }: { taskId: string; projectId: string; nodeId: string; policy?: 'queue' | 'fallback' }) {
+    return this.queuePrepared(taskId, await this.prepare({ projectId, nodeId, policy }));
+  }
+
+  /**
+   * The input-signature cache (docs/governance.md#reuse): the earlier take of a post-processing node
+   * made from the same pipeline, parameters, quality, seed, text and input contents, or null.
+   */
+  async reusableTake({ room, decided, hiddenTakes }: PreparedGeneration): Promise<string | null> {
+    const data = decided.data;
+    if (!REUSABLE_NODE_TYPES.has(data.nodeType) || !REUSABLE_TASK_TYPES.has(data.taskType)) return null;
+    const signature = await inputSignature(room.dir, signatureInputOfRequest(data)).catch(() => null);
+    if (!signature) return null;
+    return findTakeWithSignature({ projectDir: room.dir, subject: data.subject, hash: signature.hash, hidden: hiddenTakes });
+  }
+
+  /**
+   * Reuses an earlier take instead of running: it becomes the node's active take, the clients hear a
+   * success that says it was reused, and a notice tells the user why nothing ran.
+   */
+  async reuse(taskId: string, { room, decided }: PreparedGeneration, take: string, actor?: Actor) {
+    const { projectId, nodeId } = decided.data;
+    const parsed = parseTakeFileName(decided.data.subject.name, take.split('/').pop()!);
+    room.applyServerEdits([{ op: 'update_node', id: nodeId, changes: { data: { activeTake: take } } }], undefined, actor);
+    await this.ctx.publisher.set(
+      `${REUSED_PREFIX}${taskId}`,
+      JSON.stringify({ project_id: projectId, node_id: nodeId, pipeline: decided.data.pipelineId, take }),
+      'EX',
+      7 * 86400,
+    );
+    room.taskEvent({ type: 'server:node_state_updated', node_id: nodeId, state: 'done', task_id: taskId });
+    room.broadcast({
+      type: 'server:task_success',
+      task_id: taskId,
+      node_id: nodeId,
+      result: { output_url: fileUrl(projectId, take), take, version: parsed?.version ?? 0, number: parsed?.take ?? 0, reused: true },
+    });
+    room.broadcast({
+      type: 'server:notice',
+      level: 'info',
+      message: `Reused ${take.split('/').pop()}: its inputs and parameters are unchanged, so nothing ran. Run again to make a new take.`,
+      node_id: nodeId,
+      task_id: taskId,
+    });
+    return { task_id: taskId, deduplicated: false, reused: true as const, take };
+  }
+
+  /** The status of a task answered by reusing a take (it has no job), or null. */
+  async reusedStatus(taskId: string): Promise<TaskStatus | null> {
+    const stored = await this.ctx.publisher.get(`${REUSED_PREFIX}${taskId}`);
+    if (!stored) return null;
+    const { project_id, node_id, pipeline, take } = JSON.parse(stored) as { project_id: string; node_id: string; pipeline: string; take: string };
+    return {
+      task_id: taskId,
+      kind: this.name,
+      project_id,
+      node_id,
+      pipeline,
+      status: 'succeeded',
+      progress: 100,
+      step: null,
+      result: { take, output_url: fileUrl(project_id, take), reused: true },
+      error: null,
+    };
   }
 
   /**

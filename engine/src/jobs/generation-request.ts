@@ -5,6 +5,7 @@ import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { takeSubject } from '../projects/takes/take-subject.ts';
 import { projectAssetImagePath } from '../assets/project-assets.ts';
 import type { GenerateJobData } from './job-types.ts';
+import { REUSABLE_NODE_TYPES, derivedSeed } from '../review/reuse-signature.ts';
 
 /** Long side in pixels for each quality level; the short side follows the aspect ratio. */
 const LONG_SIDE: Record<Quality, number> = { low: 768, standard: 1280, high: 1920 };
@@ -83,6 +84,7 @@ export function buildGenerationRequest({
   nodeId,
   catalogue,
   pickPipeline,
+  freshSeed = false,
 }: {
   projectId: string;
   graph: Graph;
@@ -91,6 +93,8 @@ export function buildGenerationRequest({
   catalogue: PipelineCatalogue;
   /** The pipeline for a task at a quality when the node has none wired (docs/pipeline-contract.md#quality-table). */
   pickPipeline: (taskType: string, quality: Quality) => string | null;
+  /** "Run again": a post-processing node that pins no seed draws a fresh one instead of the one its inputs give (docs/governance.md#reuse). */
+  freshSeed?: boolean;
 }): GenerateJobData {
   const node = graph.nodes.find((n) => n.id === nodeId);
   if (!node) throw new GenerationRefused(`no node ${nodeId} in this project`, { node_id: nodeId });
@@ -151,7 +155,12 @@ export function buildGenerationRequest({
     pipelineId,
     taskType: pipeline.taskType,
     quality,
-    seed: typeof data.seed === 'number' ? data.seed : randomInt(0, 2 ** 31),
+    seed:
+      typeof data.seed === 'number'
+        ? data.seed
+        : REUSABLE_NODE_TYPES.has(node.type) && !freshSeed
+          ? derivedSeed({ pipelineId, prompt, params, inputs })
+          : randomInt(0, 2 ** 31),
     prompt,
     negativePrompt,
     params,

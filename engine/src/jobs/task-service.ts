@@ -3,12 +3,13 @@
 // H11's own comments were lost. H11: replace this with your text if you still have it.
 import type { RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
+import { LOCAL_ACTOR, type Actor } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 import { GenerationKind, type KindContext } from './generation-kind.ts';
 import { TaskNotFoundError, type JobEvent, type JobKind, type TaskStatus } from './job-kind.ts';
-import { CANCEL_CHANNEL } from './job-types.ts';
+import { CANCEL_CHANNEL, type GenerateJobData } from './job-types.ts';
 import { RenderKind } from './render-kind.ts';
 import { VramProfiles } from './vram-profile.ts';
 import { liveWorkers, type WorkerState } from './worker-registry.ts';
@@ -25,6 +26,20 @@ export interface SubmitRequest {
   idempotencyKey?: string;
   /** Renders: a draft render (lower resolution, watermarked) rather than the final one. */
   draft?: boolean;
+  /** Who asked for it (the local user when the route did not say). */
+  actor?: Actor;
+  /** Generations: the request as built and dispatched, the queue it goes to, and the scene it is charged to. */
+  generation?: GenerateJobData;
+  queue?: string;
+  scene?: string | null;
+  /** Generations: an earlier take will be reused instead (nothing runs, nothing is charged). */
+  reuse?: boolean;
+}
+
+/** Who asked for a task and the scene it is charged to, kept from submit to its end (the ledger reads it). */
+export interface TaskMeta {
+  actor: Actor;
+  scene: string | null;
 }
 
 /**
@@ -42,6 +57,8 @@ export type KindFactory = (ctx: KindContext) => JobKind;
 
 /** Redis key prefix: an idempotency key's task, claimed once. */
 const CLAIM_PREFIX = 'studio:task-claim:';
+/** Redis key prefix: a task's TaskMeta. */
+const META_PREFIX = 'studio:task-meta:';
 const CLAIM_SECONDS = 7 * 86400;
 
 /**
@@ -57,6 +74,8 @@ export class TaskService {
   readonly #render: RenderKind;
   #watchdog: NodeJS.Timeout | null = null;
   readonly #guards: SubmitGuard[] = [];
+  /** Told when a task that passed the guards is not queued after all (a later guard refused, queueing failed). */
+  readonly #releases: Array<(taskId: string) => void> = [];
   readonly #listeners: TaskListener[] = [];
 
   constructor(
@@ -98,8 +117,10 @@ export class TaskService {
     return kind;
   }
 
-  addSubmitGuard(guard: SubmitGuard): void {
+  /** `release` hears of a task the guard let through that was not queued after all (a budget's reservation goes). */
+  addSubmitGuard(guard: SubmitGuard, release?: (taskId: string) => void): void {
     this.#guards.push(guard);
+    if (release) this.#releases.push(release);
   }
 
   addTaskListener(listener: TaskListener): void {
@@ -154,32 +175,88 @@ export class TaskService {
     await this.#publisher.del(`${CLAIM_PREFIX}${taskId}`);
   }
 
-  /** Queues a generation of a node. The same idempotency key gives the same task and runs nothing twice. */
-  async submit({ projectId, nodeId, idempotencyKey, policy }: { projectId: string; nodeId: string; idempotencyKey?: string; policy?: 'queue' | 'fallback' }) {
+  /**
+   * Queues a generation of a node. The same idempotency key gives the same task and runs nothing
+   * twice. A post-processing node whose inputs and parameters match an earlier take reuses it
+   * instead (nothing is queued) unless `force` ("run again").
+   */
+  async submit({
+    projectId,
+    nodeId,
+    idempotencyKey,
+    policy,
+    force = false,
+    actor = LOCAL_ACTOR,
+  }: {
+    projectId: string;
+    nodeId: string;
+    idempotencyKey?: string;
+    policy?: 'queue' | 'fallback';
+    force?: boolean;
+    actor?: Actor;
+  }) {
     if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !idempotencyKey || idempotencyKey.length > 128))
       throw new InvalidRequestError('idempotency_key must be 1-128 characters', { field: 'idempotency_key' });
     await this.rooms.get(projectId);
     const taskId = this.#generation.taskIdFor(projectId, idempotencyKey);
     if (idempotencyKey && !(await this.claim(taskId))) return { task_id: taskId, deduplicated: true };
     try {
-      await this.#guard({ kind: 'generation', taskId, projectId, nodeId, ...(idempotencyKey ? { idempotencyKey } : {}) });
-      const queued = await this.#generation.enqueue({ taskId, projectId, nodeId, policy });
+      const prepared = await this.#generation.prepare({ projectId, nodeId, policy, force });
+      const reusable = force ? null : await this.#generation.reusableTake(prepared);
+      await this.#guard({
+        kind: 'generation',
+        taskId,
+        projectId,
+        nodeId,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+        actor,
+        generation: prepared.decided.data,
+        queue: prepared.decided.queue,
+        scene: prepared.scene,
+        reuse: reusable !== null,
+      });
+      if (reusable) return await this.#generation.reuse(taskId, prepared, reusable, actor);
+      await this.#remember(taskId, { actor, scene: prepared.scene });
+      const queued = await this.#generation.queuePrepared(taskId, prepared);
       return { task_id: taskId, deduplicated: false, ...queued };
     } catch (error) {
+      for (const release of this.#releases) release(taskId);
       if (idempotencyKey) await this.unclaim(taskId);
       throw error;
     }
   }
 
-  async submitRender(options: Parameters<RenderKind['submit']>[0] & { draft?: boolean }) {
+  async submitRender(options: Parameters<RenderKind['submit']>[0] & { draft?: boolean; actor?: Actor }) {
+    const { actor = LOCAL_ACTOR, ...render } = options;
+    const { draft } = options;
     await this.#guard({
       kind: 'render',
       taskId: '',
       projectId: options.projectId,
       nodeId: options.assemblerId,
-      ...(options.draft === undefined ? {} : { draft: options.draft }),
+      actor,
+      ...(draft === undefined ? {} : { draft }),
     });
-    return this.#render.submit(options);
+    const submitted = await this.#render.submit(render);
+    await this.#remember(submitted.task_id, { actor, scene: null });
+    return submitted;
+  }
+
+  async #remember(taskId: string, meta: TaskMeta): Promise<void> {
+    await this.#publisher.set(`${META_PREFIX}${taskId}`, JSON.stringify(meta), 'EX', CLAIM_SECONDS);
+  }
+
+  /** Who asked for a task and its scene; null when it was submitted before this was kept (or long ago). */
+  async taskMeta(taskId: string): Promise<TaskMeta | null> {
+    const stored = await this.#publisher.get(`${META_PREFIX}${taskId}`);
+    return stored ? (JSON.parse(stored) as TaskMeta) : null;
+  }
+
+  /** A task's BullMQ job and kind (its data, queue and run times: what the ledger prices), or null when it has none. */
+  async findJob(taskId: string): Promise<{ kind: JobKind; job: import('bullmq').Job } | null> {
+    const kind = this.#kindOf(taskId);
+    const job = kind ? await (await kind.queueOf(taskId)).getJob(taskId) : undefined;
+    return kind && job ? { kind, job } : null;
   }
 
   #kindOf(taskId: string): JobKind | null {
@@ -196,6 +273,10 @@ export class TaskService {
   }
 
   async status(taskId: string): Promise<TaskStatus> {
+    if (taskId.startsWith(this.#generation.idPrefix) && !(await this.findJob(taskId))) {
+      const reused = await this.#generation.reusedStatus(taskId);
+      if (reused) return reused;
+    }
     const { kind, job } = await this.#job(taskId);
     return kind.status(job, await job.getState());
   }

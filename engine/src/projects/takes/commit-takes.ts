@@ -9,6 +9,7 @@ import { highestTakeOnDisk } from './list-takes.ts';
 import { OwnTakeIndex, type OwnTake } from './own-take.ts';
 import { TakeOutputMissingError } from './take-errors.ts';
 import { takeFileName, type TakeSubject } from './take-subject.ts';
+import { REUSABLE_TASK_TYPES, inputSignature, signatureInputOfProvenance, type StoredSignature } from '../../review/reuse-signature.ts';
 
 /** A finished output waiting to become a take. */
 export interface PendingTake {
@@ -51,6 +52,17 @@ const BACKDATE_MS = 60_000;
 async function backdate(path: string): Promise<void> {
   const past = new Date(Date.now() - BACKDATE_MS);
   await utimes(path, past, past);
+}
+
+/**
+ * The input signature of a post-processing take (docs/governance.md#reuse), kept in its sidecar so a
+ * later job with the same inputs and parameters reuses it. Null for other takes, and when an input
+ * cannot be read any more (the take is still made; it is just never reused).
+ */
+async function signatureOf(item: PendingTake): Promise<StoredSignature | null> {
+  if (!REUSABLE_TASK_TYPES.has(String(item.provenance.task_type))) return null;
+  const input = signatureInputOfProvenance(item.provenance);
+  return input ? inputSignature(item.projectDir, input).catch(() => null) : null;
 }
 
 /**
@@ -130,6 +142,7 @@ export class TakeCommitter {
     const before = folderCounters[item.subject.name];
     const onDisk = before ? 0 : await highestTakeOnDisk(item.projectDir, item.subject);
     const ext = extname(item.sourcePath).slice(1).toLowerCase() || 'bin';
+    const signature = await signatureOf(item);
     try {
       for (let attempt = 0; ; attempt++) {
         if (attempt > 1000) throw new TakeOutputMissingError('no free take number after 1000 tries', { folder: item.subject.folder });
@@ -142,7 +155,18 @@ export class TakeCommitter {
         if (
           !(await createNewFile(
             sidecarAbs,
-            JSON.stringify({ format: TAKE_SIDECAR_FORMAT, take: committed.path, version, number: take, ...item.provenance }, null, 2) + '\n',
+            JSON.stringify(
+              {
+                format: TAKE_SIDECAR_FORMAT,
+                take: committed.path,
+                version,
+                number: take,
+                ...item.provenance,
+                ...(signature ? { input_signature: signature } : {}),
+              },
+              null,
+              2,
+            ) + '\n',
           ))
         )
           continue;

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { StudioError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
-import type { CancelAnswer, SubmittedGeneration, TaskStatus } from '@studio/node-schemas';
+import type { CancelAnswer, ReusedGeneration, SubmittedGeneration, TaskStatus } from '@studio/node-schemas';
+import { actorOf } from '../../auth/request-actor.ts';
 import type { EngineContext } from '../context.ts';
 
 class NoJobQueueError extends StudioError {
@@ -17,6 +18,8 @@ const GenerateBody = z
     idempotency_key: z.string().min(1).max(128).optional(),
     /** Overrides the project's hardware policy for this job (docs/pipeline-contract.md#hardware-policy). */
     policy: z.enum(['queue', 'fallback']).optional(),
+    /** Run again even when an earlier take has the same inputs and parameters (docs/governance.md#reuse). */
+    force: z.boolean().optional(),
   })
   .strict();
 
@@ -27,13 +30,14 @@ export function taskRoutes(app: FastifyInstance, ctx: EngineContext) {
   };
 
   app.post('/api/v1/tasks/generate_shot', async (request, reply) => {
-    const { project_id, node_id, idempotency_key, policy } = parseRequest(GenerateBody, request.body ?? {});
-    const submitted = await tasks().submit({ projectId: project_id, nodeId: node_id, idempotencyKey: idempotency_key, policy });
-    // A duplicate is accepted like the first (202), and says it is one.
-    const answer: SubmittedGeneration = {
+    const { project_id, node_id, idempotency_key, policy, force } = parseRequest(GenerateBody, request.body ?? {});
+    const submitted = await tasks().submit({ projectId: project_id, nodeId: node_id, idempotencyKey: idempotency_key, policy, force, actor: actorOf(request) });
+    // A duplicate is accepted like the first (202), and says it is one; a reused take says which.
+    const answer: SubmittedGeneration | ReusedGeneration = {
       task_id: submitted.task_id,
       deduplicated: submitted.deduplicated,
       ...('queue' in submitted ? { queue: submitted.queue, fallback: submitted.fallback } : {}),
+      ...('reused' in submitted ? { reused: submitted.reused, take: submitted.take } : {}),
     };
     return reply.status(202).send(answer);
   });

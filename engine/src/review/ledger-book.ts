@@ -1,0 +1,68 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LedgerEntry } from '@studio/node-schemas';
+import { commitStaged, gitAt } from '../projects/git.ts';
+import type { GitQueue } from '../projects/git-queue.ts';
+import { LEDGER_FILE, appendLedgerEntry, readLedger } from './ledger-file.ts';
+
+/**
+ * The ledgers of a workspace's projects: read once and kept while the file stays as last seen,
+ * appended to in the project's git queue (so a task is looked up and charged in one step that no
+ * other write to the project interleaves with), each charge its own commit by the task's actor.
+ */
+export class LedgerBook {
+  readonly #cache = new Map<string, { size: number; entries: LedgerEntry[]; tasks: Set<string> }>();
+
+  constructor(private readonly queue: GitQueue) {}
+
+  /** A project's entries, oldest first. */
+  async entries(projectDir: string): Promise<LedgerEntry[]> {
+    return (await this.#load(projectDir)).entries;
+  }
+
+  async #load(projectDir: string) {
+    const size = await stat(join(projectDir, LEDGER_FILE)).then(
+      (s) => s.size,
+      () => 0,
+    );
+    const cached = this.#cache.get(projectDir);
+    if (cached && cached.size === size) return cached;
+    const entries = await readLedger(projectDir);
+    const loaded = { size, entries, tasks: new Set(entries.map((e) => e.task_id)) };
+    this.#cache.set(projectDir, loaded);
+    return loaded;
+  }
+
+  /** Credits spent in a project, or in one of its scenes. */
+  async spent(projectDir: string, scene?: string): Promise<number> {
+    const entries = await this.entries(projectDir);
+    return entries.filter((e) => scene === undefined || e.scene === scene).reduce((sum, e) => sum + e.credits, 0);
+  }
+
+  /**
+   * Charges a task: appends its entry and commits it, unless the ledger already has the task (a
+   * repeated event, a retried job): a task is charged once, whatever happens around it. True when charged.
+   */
+  record(projectId: string, projectDir: string, entry: LedgerEntry): Promise<boolean> {
+    return this.queue.run(projectId, async () => {
+      const loaded = await this.#load(projectDir);
+      if (loaded.tasks.has(entry.task_id)) return false;
+      await appendLedgerEntry(projectDir, entry);
+      await gitAt(projectDir).raw(['add', '--', LEDGER_FILE]);
+      const credits = Math.round(entry.credits * 1000) / 1000;
+      const what = entry.tier === null ? `${round(entry.cpu_seconds)} CPU-s` : `${round(entry.gpu_seconds)} GPU-s on ${entry.tier} GB`;
+      await commitStaged(
+        projectDir,
+        `Ledger: ${entry.kind} ${entry.task_id} (${entry.pipeline}, ${entry.outcome}) ${what}, ${credits} credits`,
+        [LEDGER_FILE],
+        entry.user,
+      );
+      loaded.entries.push(entry);
+      loaded.tasks.add(entry.task_id);
+      loaded.size = (await stat(join(projectDir, LEDGER_FILE))).size;
+      return true;
+    });
+  }
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
