@@ -1,6 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
+import { z } from 'zod';
 import { RenderJobData, type RenderJobResult } from '@studio/node-schemas';
 import { StudioError } from '../errors.ts';
 import { exportBaseName } from '../assembly/export-name.ts';
@@ -8,11 +9,25 @@ import { EXPORTS_DIR } from '../projects/layout.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
 import { parseJobData } from './parse-job-data.ts';
 import type { Renderer } from '../assembly/render/index.ts';
+import { burnWatermark } from '../assembly/render/draft-watermark.ts';
+import { partialPath } from '../assembly/render/output-file.ts';
 
 export const RENDER_QUEUE = 'render';
 
 /** The render queue's payload and result are zod schemas in node-schemas; the worker parses them at its edge. */
 export { RenderJobData, RenderJobResult } from '@studio/node-schemas';
+
+/**
+ * What a render job carries beside RenderJobData: whether it is a draft (already at its lower size;
+ * the worker burns the DRAFT watermark in) and its input signature (render reuse).
+ */
+export const RenderJobExtras = z.object({ draft: z.boolean().default(false), signature: z.string().max(128).optional() });
+export type RenderJobExtras = z.infer<typeof RenderJobExtras>;
+
+/** The export's project path: a draft says DRAFT in its name, so it never takes a final render's place. */
+export function exportPath(title: string, draft: boolean, at = new Date()): string {
+  return `${EXPORTS_DIR}/${exportBaseName(title, at)}${draft ? '_DRAFT' : ''}.mp4`;
+}
 
 /**
  * Renders a cut from its EDL into 06_Exports/<title>_<timestamp>.mp4 (exports are deliverables,
@@ -34,9 +49,12 @@ export function startRenderWorker({
     RENDER_QUEUE,
     async (job: Job<RenderJobData>, _token?: string, signal?: AbortSignal) => {
       const data = parseJobData(RenderJobData, job);
+      const { draft } = parseJobData(RenderJobExtras, job);
       const projectDir = projectPath(workspace, data.projectId);
-      const output = `${EXPORTS_DIR}/${exportBaseName(data.title)}.mp4`;
+      const output = exportPath(data.title, draft);
       await mkdir(join(projectDir, EXPORTS_DIR), { recursive: true });
+      // A draft is cut beside its final name first, then watermarked into place.
+      const cutPath = draft ? partialPath(join(projectDir, output)) : join(projectDir, output);
       let last = 0;
       try {
         const result = await renderer(data.backend).render({
@@ -44,7 +62,7 @@ export function startRenderWorker({
           rate: data.rate,
           dropFrame: data.dropFrame,
           projectDir,
-          outputPath: join(projectDir, output),
+          outputPath: cutPath,
           width: data.width,
           height: data.height,
           signal,
@@ -54,11 +72,17 @@ export function startRenderWorker({
             void job.updateProgress({ progress: Math.round(fraction * 1000) / 10, step }).catch(() => undefined);
           },
         });
-        return { output, method: result.method, frames: result.frames, seconds: result.seconds };
+        if (draft) {
+          void job.updateProgress({ progress: 99, step: 'watermarking the draft' }).catch(() => undefined);
+          await burnWatermark({ inputPath: cutPath, outputPath: join(projectDir, output), ...(signal ? { signal } : {}) });
+        }
+        return { output, method: result.method, frames: result.frames, seconds: result.seconds, draft };
       } catch (error) {
         if (signal?.aborted) throw new UnrecoverableError('cancelled');
         if (error instanceof StudioError) throw new UnrecoverableError(error.message);
         throw error;
+      } finally {
+        if (draft) await rm(cutPath, { force: true });
       }
     },
     { connection: redis, concurrency },

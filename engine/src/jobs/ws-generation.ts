@@ -17,9 +17,16 @@ export function generationHandlers(tasks: TaskService): GenerationHandlers {
       await tasks.cancel(taskId ? { taskId } : { projectId: room.id, nodeId });
       return [];
     },
-    async render(room, nodeId, backend): Promise<ServerMessage[]> {
+    // `options` (draft, force) reach here once ws-server passes client:render_final_sequence's fields on.
+    async render(room, nodeId, backend, options: { draft?: boolean; force?: boolean } = {}): Promise<ServerMessage[]> {
       try {
-        await tasks.submitRender({ projectId: room.id, assemblerId: nodeId, backend });
+        await tasks.submitRender({
+          projectId: room.id,
+          assemblerId: nodeId,
+          backend,
+          ...(options.draft === undefined ? {} : { draft: options.draft }),
+          ...(options.force === undefined ? {} : { force: options.force }),
+        });
         return [];
       } catch (error) {
         return [{ type: 'server:task_failed', task_id: '', node_id: nodeId, error: (error as Error).message }];

@@ -1,25 +1,15 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DRAFT_SCENE, ScenesFile, migrateScenesFile, type SceneRecord } from '@studio/node-schemas';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DRAFT_SCENE, SCENES_FILE_FORMAT, ScenesFile, migrateScenesFile, type SceneRecord } from '@studio/node-schemas';
+import { atomicWriteJson } from '../projects/atomic-write.ts';
 import { CorruptProjectError } from '../projects/manifest-file.ts';
 import { migrateFile } from '../projects/format-errors.ts';
 import { SCENES_FILE } from './review-paths.ts';
 
 export type { SceneRecord };
 
-/**
- * The review records of a project's scenes, read from `04_Project_Files/Review/scenes.json`. A
- * missing file is no records; a scene missing from it is draft with no budget (use sceneRecordOf).
- */
-export async function readSceneRecords(projectDir: string): Promise<Record<string, SceneRecord>> {
-  const path = join(projectDir, SCENES_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw error;
-  }
+function parseScenes(text: string, path: string): Record<string, SceneRecord> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -30,6 +20,39 @@ export async function readSceneRecords(projectDir: string): Promise<Record<strin
   const parsed = ScenesFile.safeParse(migrated);
   if (!parsed.success) throw new CorruptProjectError(`${SCENES_FILE} is invalid: ${parsed.error.issues[0]?.message}`, { path });
   return parsed.data.scenes;
+}
+
+const missing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * The review records of a project's scenes, read from `04_Project_Files/Review/scenes.json`. A
+ * missing file is no records; a scene missing from it is draft with no budget (use sceneRecordOf).
+ */
+export async function readSceneRecords(projectDir: string): Promise<Record<string, SceneRecord>> {
+  const path = join(projectDir, SCENES_FILE);
+  try {
+    return parseScenes(await readFile(path, 'utf8'), path);
+  } catch (error) {
+    if (missing(error)) return {};
+    throw error;
+  }
+}
+
+/** The same, synchronously: a room's edit guard needs the records before its first edit is applied. */
+export function readSceneRecordsSync(projectDir: string): Record<string, SceneRecord> {
+  const path = join(projectDir, SCENES_FILE);
+  try {
+    return parseScenes(readFileSync(path, 'utf8'), path);
+  } catch (error) {
+    if (missing(error)) return {};
+    throw error;
+  }
+}
+
+export async function writeSceneRecords(projectDir: string, scenes: Record<string, SceneRecord>): Promise<void> {
+  const file: ScenesFile = { format: SCENES_FILE_FORMAT, scenes };
+  await mkdir(dirname(join(projectDir, SCENES_FILE)), { recursive: true });
+  await atomicWriteJson(join(projectDir, SCENES_FILE), file);
 }
 
 /** A scene's record, or draft with no budget when it has none. */

@@ -48,6 +48,7 @@ export const EventType = z.enum([
   'TakeSelected',
   'CanvasEdited',
   'CanvasReplaced',
+  'ProjectUpdated',
   'RenderCompleted',
 ]);
 export type EventType = z.infer<typeof EventType>;

@@ -39,7 +39,15 @@ function parseOverrides(input: unknown) {
 }
 
 const RenderBody = z
-  .object({ assembler: z.string().min(1).max(128), fps: FrameRateInput.optional(), backend: z.enum(['ffmpeg', 'editly']).optional() })
+  .object({
+    assembler: z.string().min(1).max(128),
+    fps: FrameRateInput.optional(),
+    backend: z.enum(['ffmpeg', 'editly']).optional(),
+    /** Half size, watermarked DRAFT, allowed whatever the scenes' review status (docs/governance.md#review). */
+    draft: z.boolean().optional(),
+    /** Render again even when an earlier render of the same inputs is still there. */
+    force: z.boolean().optional(),
+  })
   .strict();
 
 const PreviewBody = z.object({ assembler: z.string().min(1).max(128) }).strict();
@@ -87,9 +95,17 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
     const { id } = request.params as { id: string };
     const body = parseRequest(RenderBody, request.body ?? {});
     if (!ctx.tasks) throw new InvalidRequestError('this engine runs no job queue');
-    const { task_id } = await ctx.tasks.submitRender({ projectId: id, assemblerId: body.assembler, fps: body.fps, backend: body.backend });
-    const answer: SubmittedTask = { task_id };
-    return reply.status(202).send(answer);
+    const submitted = await ctx.tasks.submitRender({
+      projectId: id,
+      assemblerId: body.assembler,
+      fps: body.fps,
+      backend: body.backend,
+      ...(body.draft === undefined ? {} : { draft: body.draft }),
+      ...(body.force === undefined ? {} : { force: body.force }),
+    });
+    // A reused render is done already: 200 with its movie; a queued one is 202.
+    const answer: SubmittedTask & { reused: boolean; output?: string } = submitted;
+    return reply.status(submitted.reused ? 200 : 202).send(answer);
   });
 
   app.post('/api/v1/projects/:id/edl', async (request, reply) => {
