@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROJECT_FORMAT, type CreateProjectRequest, type ProjectManifest } from '@studio/node-schemas';
+import { LOCAL_TENANT, PROJECT_FORMAT, type Actor, type CreateProjectRequest, type ProjectManifest } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import { serializeCanvas } from './canvas-file.ts';
 import { commitPaths, initRepository } from './git.ts';
@@ -16,7 +16,7 @@ export interface CreatedProject {
 }
 
 /** Takes the first free slug by creating its folder: mkdir is atomic, so two creators never share one. */
-async function reserveSlug(ws: Workspace, name: string): Promise<string> {
+export async function reserveSlug(ws: Workspace, name: string): Promise<string> {
   for (const slug of slugCandidates(name)) {
     try {
       await mkdir(join(ws.projectsDir, slug));
@@ -37,11 +37,17 @@ export async function createProject({
   workspace,
   templatesDir,
   request,
+  tenant = LOCAL_TENANT,
+  actor,
 }: {
   workspace: Workspace;
   templatesDir: string;
   /** Already parsed by the caller (the route): names trimmed and checked. */
   request: CreateProjectRequest;
+  /** The tenant the project belongs to (the creator's); the local tenant is not written. */
+  tenant?: string;
+  /** Who creates it: the author of the first commit (absent: the engine). */
+  actor?: Actor;
 }): Promise<CreatedProject> {
   const title = request.name ?? request.title;
   if (title === undefined) throw new InvalidRequestError('name is required', { field: 'name' });
@@ -60,6 +66,7 @@ export async function createProject({
     },
     version: 1,
     created_at: new Date().toISOString(),
+    ...(tenant === LOCAL_TENANT ? {} : { tenant }),
   };
 
   const staging = join(workspace.stagingDir, manifest.uuid);
@@ -76,7 +83,7 @@ export async function createProject({
       writeFile(join(staging, CANVAS_PATH), serializeCanvas({ version: 1, nodes: [], edges: [] })),
     ]);
     await initRepository(staging);
-    await commitPaths(staging, `Create project: ${title}`, 'all');
+    await commitPaths(staging, `Create project: ${title}`, 'all', actor);
     await rename(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

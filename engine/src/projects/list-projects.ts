@@ -1,4 +1,4 @@
-import type { ListedProject } from '@studio/node-schemas';
+import { LOCAL_TENANT, type ListedProject } from '@studio/node-schemas';
 import { fileUrl } from './file-url.ts';
 import { workspaceIndex } from './index/workspace-index.ts';
 import type { Workspace } from './workspace.ts';
@@ -13,11 +13,22 @@ export interface ProjectPage {
 }
 
 /**
- * A page of the projects, newest change first, from the workspace index (no git process unless a
- * repository changed behind the engine's back). A project that cannot be read is left out.
+ * A page of one tenant's projects (a project without a tenant is the local tenant's), newest change
+ * first, from the workspace index (no git process unless a repository changed behind the engine's
+ * back). A project that cannot be read is left out.
  */
-export async function listProjects({ workspace, limit = Infinity, skip = 0 }: { workspace: Workspace; limit?: number; skip?: number }): Promise<ProjectPage> {
-  const indexed = await workspaceIndex(workspace).projects();
+export async function listProjects({
+  workspace,
+  tenant = LOCAL_TENANT,
+  limit = Infinity,
+  skip = 0,
+}: {
+  workspace: Workspace;
+  tenant?: string;
+  limit?: number;
+  skip?: number;
+}): Promise<ProjectPage> {
+  const indexed = (await workspaceIndex(workspace).projects()).filter((p) => (p.manifest.tenant ?? LOCAL_TENANT) === tenant);
   indexed.sort((a, b) => (b.updatedAt ?? '').localeCompare(a.updatedAt ?? '') || a.id.localeCompare(b.id));
   const projects = indexed.slice(skip, skip + limit).map(({ id, manifest, updatedAt, latestTake, commits, takes }): ListedProject => ({
     id,
@@ -29,6 +40,7 @@ export async function listProjects({ workspace, limit = Infinity, skip = 0 }: { 
     version: manifest.version,
     updated_at: updatedAt,
     latest_take: latestTake ? fileUrl(id, latestTake) : null,
+    ...(manifest.forked_from ? { forked_from: manifest.forked_from } : {}),
     counts: { commits, takes },
   }));
   return { projects, total: indexed.length };

@@ -1,6 +1,16 @@
-import { readLog, type LogEntry } from './git.ts';
+import type { CanvasChange, HistoryEntry } from '@studio/node-schemas';
+import { readObjects } from './history/cat-file-batch.ts';
+import { canvasBlobsOf } from './history/canvas-blobs.ts';
+import { canvasChange, readSnapshot } from './history/canvas-change.ts';
+import { canvasChanges } from './history/change-cache.ts';
+import { readLogPage } from './history/log-page.ts';
 import { existingProjectPath, type Workspace } from './workspace.ts';
 
+/**
+ * A page of a project's commits, newest first, each with its actor and what it did to the canvas
+ * (null when it did not touch it). Three git processes per page whatever its size: the log, one
+ * diff-tree for which commits touched the canvas, one cat-file for the canvases they hold.
+ */
 export async function projectHistory({
   workspace,
   id,
@@ -11,7 +21,23 @@ export async function projectHistory({
   id: string;
   limit?: number;
   skip?: number;
-}): Promise<LogEntry[]> {
+}): Promise<HistoryEntry[]> {
   const dir = await existingProjectPath(workspace, id);
-  return readLog(dir, { limit: Math.min(Math.max(1, limit), 1000), skip: Math.max(0, skip) });
+  const page = await readLogPage(dir, { limit: Math.min(Math.max(1, limit), 1000), skip: Math.max(0, skip) });
+  const unknown = page.filter((entry) => canvasChanges.get(entry.hash) === undefined);
+  if (unknown.length) {
+    const blobs = await canvasBlobsOf(dir, unknown);
+    const contents = await readObjects(
+      dir,
+      [...blobs.values()].flatMap((b) => [b.before, b.after]).filter((b): b is string => b !== null),
+    );
+    for (const entry of unknown) {
+      const touched = blobs.get(entry.hash);
+      const change: CanvasChange | null = touched
+        ? canvasChange(readSnapshot(touched.before ? contents.get(touched.before) : null), readSnapshot(touched.after ? contents.get(touched.after) : null))
+        : null;
+      canvasChanges.set(entry.hash, change);
+    }
+  }
+  return page.map(({ parent: _parent, ...entry }) => ({ ...entry, canvas: canvasChanges.get(entry.hash) ?? null }));
 }

@@ -2,16 +2,22 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   CreateProjectRequest,
+  ForkProjectRequest,
+  RestoreCanvasRequest,
   UpdateProjectRequest,
   validateGraph,
   type HistoryEntry,
   type ProjectAnswer,
   type ProjectDetail,
+  type RestoredCanvas,
   type SavedGraph,
 } from '@studio/node-schemas';
+import { actorOf } from '../../auth/request-actor.ts';
 import { InvalidGraphError, InvalidRequestError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
 import { createProject } from '../../projects/create-project.ts';
+import { forkProject } from '../../projects/fork-project.ts';
+import { restoreCanvas } from '../../projects/restore-canvas.ts';
 import { listProjects } from '../../projects/list-projects.ts';
 import { projectHistory } from '../../projects/project-history.ts';
 import type { EngineContext } from '../context.ts';
@@ -42,7 +48,7 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
 
   app.get('/api/v1/projects', async (request, reply) => {
     const { limit, skip } = parseRequest(ProjectPageQuery, request.query);
-    const page = await listProjects({ workspace, limit, skip });
+    const page = await listProjects({ workspace, tenant: actorOf(request).tenant, limit, skip });
     // An open project's clock runs ahead of its last commit.
     for (const p of page.projects) p.version = (await rooms.loaded(p.id))?.serverClock ?? p.version;
     reply.header('x-total-count', String(page.total));
@@ -50,7 +56,14 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
   });
 
   app.post('/api/v1/projects', async (request, reply) => {
-    const created = await createProject({ workspace, templatesDir: ctx.templatesDir, request: parseCreateRequest(request.body ?? {}) });
+    const actor = actorOf(request);
+    const created = await createProject({
+      workspace,
+      templatesDir: ctx.templatesDir,
+      request: parseCreateRequest(request.body ?? {}),
+      tenant: actor.tenant,
+      actor,
+    });
     const answer: ProjectAnswer = { id: created.id, name: created.manifest.title, ...created.manifest };
     return reply.status(201).send(answer);
   });
@@ -70,14 +83,14 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
       throw new InvalidRequestError('version must be a positive integer', { field: 'version' });
     const checked = validateGraph(body.graph);
     if (!checked.ok) throw new InvalidGraphError(checked.issues[0]!.message, { issues: checked.issues });
-    const saved = await room.replaceGraph(checked.graph, body.version as number);
+    const saved = await room.replaceGraph(checked.graph, body.version as number, actorOf(request));
     return { status: 'success', version: saved.version };
   });
 
   app.patch('/api/v1/projects/:id', async (request): Promise<ProjectAnswer> => {
     const { id } = parseRequest(IdParams, request.params);
     const room = await rooms.get(id);
-    const manifest = await room.updateProject(parseRequest(UpdateProjectRequest, request.body ?? {}));
+    const manifest = await room.updateProject(parseRequest(UpdateProjectRequest, request.body ?? {}), actorOf(request));
     return { id, name: manifest.title, ...manifest };
   });
 
@@ -85,5 +98,23 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
     const { id } = parseRequest(IdParams, request.params);
     const { limit, skip } = parseRequest(HistoryQuery, request.query);
     return projectHistory({ workspace, id, limit, skip });
+  });
+
+  app.post('/api/v1/projects/:id/fork', async (request, reply) => {
+    const { id } = parseRequest(IdParams, request.params);
+    const { commit, name } = parseRequest(ForkProjectRequest, request.body ?? {});
+    // "The newest commit" is what the user sees: edits still waiting in the room are committed first.
+    await (await rooms.loaded(id))?.persistNow();
+    const forked = await forkProject({ workspace, queue: ctx.queue, parentId: id, commit, name, actor: actorOf(request) });
+    const answer: ProjectAnswer = { id: forked.id, name: forked.manifest.title, ...forked.manifest };
+    return reply.status(201).send(answer);
+  });
+
+  app.post('/api/v1/projects/:id/restore', async (request): Promise<RestoredCanvas> => {
+    const { id } = parseRequest(IdParams, request.params);
+    const { commit } = parseRequest(RestoreCanvasRequest, request.body ?? {});
+    const room = await rooms.get(id);
+    await room.persistNow();
+    return restoreCanvas({ room, commit, actor: actorOf(request) });
   });
 }
