@@ -159,7 +159,7 @@ export function buildGenerationRequest({
       typeof data.seed === 'number'
         ? data.seed
         : REUSABLE_NODE_TYPES.has(node.type) && !freshSeed
-          ? derivedSeed({ pipelineId, prompt, params, inputs })
+          ? derivedSeed({ pipelineId, prompt, params })
           : randomInt(0, 2 ** 31),
     prompt,
     negativePrompt,

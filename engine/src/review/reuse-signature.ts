@@ -92,10 +92,11 @@ export async function inputSignature(projectDir: string, input: SignatureInput):
 }
 
 /**
- * The seed of a reusable node that pins none: derived from what it is made from, so the same
- * inputs ask for the same seed (and can match an earlier take); "run again" draws a fresh one.
+ * The seed of a reusable node that pins none: derived from its pipeline, text and parameters (not
+ * from its input paths: a new take of the same content must ask for the same seed), so the same
+ * request can match an earlier take; "run again" draws a fresh one.
  */
-export function derivedSeed(parts: { pipelineId: string; prompt: string; params: Record<string, unknown>; inputs: Record<string, string> }): number {
+export function derivedSeed(parts: { pipelineId: string; prompt: string; params: Record<string, unknown> }): number {
   return createHash('sha256').update(canonical(parts)).digest().readUInt32BE(0) & 0x7fffffff;
 }
 
