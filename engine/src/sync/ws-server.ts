@@ -50,6 +50,8 @@ class Connection implements RoomClient {
     readonly socket: WebSocket,
     /** The signed-in user (multi-user mode): the room's commits name them. */
     readonly actor?: Actor,
+    /** A token without projects:write: the client may watch, not change. */
+    readonly readOnly = false,
   ) {}
 
   #corked = false;
@@ -139,7 +141,7 @@ export function attachSyncServer({
       ws.on('error', () => ws.terminate());
       if (!allowed) return ws.close(CLOSE_CODES.projectNotFound, `no project '${route.projectId.slice(0, 80)}'`);
       if (session) closeAtExpiry(ws, session.expiresAt);
-      onConnection(ws, route.projectId, route.params, session?.actor).catch(() => ws.close(INTERNAL_ERROR_CLOSE, 'internal error'));
+      onConnection(ws, route.projectId, route.params, session).catch(() => ws.close(INTERNAL_ERROR_CLOSE, 'internal error'));
     });
   }
 
@@ -153,7 +155,7 @@ export function attachSyncServer({
     ws.on('close', () => clearTimeout(timer));
   }
 
-  async function onConnection(ws: WebSocket, projectId: string, params: URLSearchParams, actor?: Actor) {
+  async function onConnection(ws: WebSocket, projectId: string, params: URLSearchParams, session: Authenticated | null) {
     // Listen at once: a client may send before its project's room has loaded. Those messages wait.
     const early: Array<[Buffer, boolean]> = [];
     let deliver = (raw: Buffer, isBinary: boolean) => void early.push([raw, isBinary]);
@@ -171,7 +173,7 @@ export function attachSyncServer({
     if (ws.readyState !== ws.OPEN) return;
     const asked = params.get('client');
     const clientId = asked && ClientId.safeParse(asked).success ? asked : randomBytes(12).toString('base64url');
-    const conn = new Connection(clientId, ws, actor);
+    const conn = new Connection(clientId, ws, session?.actor, session !== null && !session.scopes.includes('projects:write'));
     const sinceParam = params.get('since');
     const since = sinceParam !== null && /^\d+$/.test(sinceParam) ? Number(sinceParam) : null;
 
@@ -227,6 +229,12 @@ export function attachSyncServer({
       return conn.reply({ type: 'server:error', error: reason, code: 'BAD_MESSAGE' });
     }
     const msg = parsed.data;
+    if (conn.readOnly && msg.type !== 'client:sync_request' && msg.type !== 'client:ping') {
+      const reason = 'this token is read-only (it lacks projects:write)';
+      if ((msg.type === 'client:graph_edit' || msg.type === 'client:update_node_data') && msg.clientClock !== undefined)
+        return conn.reply({ type: 'server:reject', clientClock: msg.clientClock, reason, serverClock: room.serverClock });
+      return conn.reply({ type: 'server:error', error: reason, code: 'FORBIDDEN' });
+    }
     switch (msg.type) {
       case 'client:graph_edit': {
         const result = room.applyClientEdits(conn, msg.clientClock, msg.edits);
