@@ -1,25 +1,11 @@
-import type { ReviewAction, SceneStatus } from '@studio/node-schemas';
+import { allowedReviewActions, nextSceneStatus, type ReviewAction, type SceneStatus } from '@studio/node-schemas';
 
-/**
- * The review status machine (docs/governance.md#review): draft -> submit -> in review -> approve |
- * request revision; revision requested -> submit -> in review; approved -> reopen -> draft.
- */
-const TRANSITIONS: Record<SceneStatus, Partial<Record<ReviewAction, SceneStatus>>> = {
-  draft: { submit: 'in_review' },
-  in_review: { approve: 'approved', request_revision: 'revision_requested' },
-  revision_requested: { submit: 'in_review' },
-  approved: { reopen: 'draft' },
-};
-
-/** The status an action leads to, or null when the action is not allowed from `status`. */
+/** The status machine lives in node-schemas (the Review panel shows the same actions); these are its engine names. */
 export function nextStatus(status: SceneStatus, action: ReviewAction): SceneStatus | null {
-  return TRANSITIONS[status][action] ?? null;
+  return nextSceneStatus(status, action);
 }
 
-/** The actions allowed from a status, in the order the Review panel shows them. */
-export function allowedActions(status: SceneStatus): ReviewAction[] {
-  return Object.keys(TRANSITIONS[status]) as ReviewAction[];
-}
+export const allowedActions = allowedReviewActions;
 
 const LABELS: Record<SceneStatus, string> = { draft: 'a draft', in_review: 'in review', approved: 'approved', revision_requested: 'waiting for revision' };
 

@@ -11,6 +11,27 @@ export type SceneStatus = z.infer<typeof SceneStatus>;
 export const ReviewAction = z.enum(['submit', 'approve', 'request_revision', 'reopen']);
 export type ReviewAction = z.infer<typeof ReviewAction>;
 
+/**
+ * The review status machine (docs/governance.md#review): draft -> submit -> in review -> approve |
+ * request revision; revision requested -> submit -> in review; approved -> reopen -> draft.
+ */
+export const REVIEW_TRANSITIONS: Readonly<Record<SceneStatus, Partial<Record<ReviewAction, SceneStatus>>>> = {
+  draft: { submit: 'in_review' },
+  in_review: { approve: 'approved', request_revision: 'revision_requested' },
+  revision_requested: { submit: 'in_review' },
+  approved: { reopen: 'draft' },
+};
+
+/** The status an action leads to, or null when the action is not allowed from `status`. */
+export function nextSceneStatus(status: SceneStatus, action: ReviewAction): SceneStatus | null {
+  return REVIEW_TRANSITIONS[status][action] ?? null;
+}
+
+/** The actions allowed from a status, in the order the Review panel shows them. */
+export function allowedReviewActions(status: SceneStatus): ReviewAction[] {
+  return Object.keys(REVIEW_TRANSITIONS[status]) as ReviewAction[];
+}
+
 /** Credits; null: no budget. */
 export const SceneBudget = z.number().nonnegative().max(1e12).nullable();
 
