@@ -18,3 +18,22 @@ export function nextShotName(doc: GraphDoc, scene: string): string {
   }
   return `SHOT_${String(Math.floor(max / 10) * 10 + 10).padStart(3, '0')}`;
 }
+
+/** The lowest SCENE_NN that no scene group and no shot uses yet. */
+export function nextSceneName(doc: GraphDoc): string {
+  const taken = new Set<number>();
+  for (const n of doc.nodes.values()) {
+    if (n.type !== 'sceneGroup' && n.type !== 'shot') continue;
+    const m = /^SCENE_(\d+)$/.exec(String(n.data.scene ?? ''));
+    if (m) taken.add(Number(m[1]));
+  }
+  let next = 1;
+  while (taken.has(next)) next++;
+  return `SCENE_${String(next).padStart(2, '0')}`;
+}
+
+/** Whether another shot of the scene already has this shot name. */
+export function shotNameTaken(doc: GraphDoc, scene: string, shot: string, exceptId: string): boolean {
+  for (const n of doc.nodes.values()) if (n.id !== exceptId && n.type === 'shot' && n.data.scene === scene && n.data.shot === shot) return true;
+  return false;
+}

@@ -6,7 +6,7 @@ import { IDLE_RUNTIME, type NodeRuntime } from './canvas-context';
 import { connectionProblem } from './connection-check';
 import { deletionEdits } from './deletion-edits';
 import { toFlowEdges, toFlowNodes } from './flow-nodes';
-import { newElementId, nextShotName } from './node-ids';
+import { newElementId, nextSceneName, nextShotName, shotNameTaken } from './node-ids';
 
 const NO_HANDLES: ReadonlySet<string> = new Set();
 /** How many takes per node a canvas loads at a time. */
@@ -21,7 +21,12 @@ export interface Notice {
   id: number;
   level: 'info' | 'warning' | 'error';
   message: string;
+  /** What the notice is about (`node:<id>`, `connection`): a newer notice with the key replaces it, and fixing the problem clears it. */
+  key?: string;
 }
+
+/** Info and warnings fade after this long; errors stay until dismissed or their problem is fixed. */
+export const NOTICE_FADE_MS = 6000;
 
 /**
  * projectStore (docs/sync-protocol.md#the-client): the client's single source of truth for one open project. Edits apply
@@ -67,6 +72,9 @@ export class ProjectStore {
   #undoInFlight = new WeakSet<GraphEditOp[]>();
   #frame = 0;
   #noticeId = 0;
+  /** Nodes whose cancel was asked for and not yet answered (bookkeeping, not shown: no reactivity needed). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #cancelling = new Set<string>();
 
   constructor(
     readonly projectId: string,
@@ -87,6 +95,7 @@ export class ProjectStore {
       onStatus: (status, detail) => {
         this.status = status;
         this.statusDetail = detail ?? null;
+        if (status === 'live') this.clearNotice('connection');
       },
       onReject: (reason, edits) => {
         if (this.#undoInFlight.delete(edits)) {
@@ -120,10 +129,27 @@ export class ProjectStore {
     return this.#client.view;
   }
 
-  notify(level: Notice['level'], message: string): void {
-    const notice = { id: ++this.#noticeId, level, message };
-    this.notices = [...this.notices.slice(-4), notice];
-    setTimeout(() => (this.notices = this.notices.filter((n) => n !== notice)), level === 'error' ? 12_000 : 6000);
+  notify(level: Notice['level'], message: string, key?: string): void {
+    const notice: Notice = { id: ++this.#noticeId, level, message, ...(key ? { key } : {}) };
+    const kept = key ? this.notices.filter((n) => n.key !== key) : this.notices;
+    this.notices = [...kept.slice(-4), notice];
+    if (level !== 'error') setTimeout(() => this.dismiss(notice.id), NOTICE_FADE_MS);
+  }
+
+  dismiss(id: number): void {
+    if (this.notices.some((n) => n.id === id)) this.notices = this.notices.filter((n) => n.id !== id);
+  }
+
+  /** The problem a keyed notice was about is fixed: its notice goes. */
+  clearNotice(key: string): void {
+    if (this.notices.some((n) => n.key === key)) this.notices = this.notices.filter((n) => n.key !== key);
+  }
+
+  /** Asks the engine to cancel a node's task, and remembers it so a take that still arrives is explained. */
+  cancel(nodeId: string): void {
+    this.#cancelling.add(nodeId);
+    if (this.send({ type: 'client:cancel_generation', node_id: nodeId, task_id: this.runtime(nodeId).taskId ?? undefined }))
+      this.notify('info', 'Cancelling…', `node:${nodeId}`);
   }
 
   #scheduleRefresh(): void {
@@ -164,7 +190,8 @@ export class ProjectStore {
   addNode(type: NodeTypeId, position: { x: number; y: number }, data: Record<string, unknown> = {}): string | null {
     const id = newElementId(type);
     const extra = {
-      ...(type === 'shot' ? { scene: 'SCENE_01', shot: nextShotName(this.#client.view, 'SCENE_01') } : {}),
+      ...(type === 'shot' ? { scene: 'SCENE_01', shot: nextShotName(this.#client.view, String(data.scene ?? 'SCENE_01')) } : {}),
+      ...(type === 'sceneGroup' ? { scene: nextSceneName(this.#client.view) } : {}),
       ...data,
     };
     const node: GraphNode = {
@@ -208,15 +235,55 @@ export class ProjectStore {
     if (final) this.#history.endGroup();
   }
 
-  /** Puts a dropped node into the scene group under it, or takes it out of its group when dropped outside. */
+  /**
+   * Puts a dropped node into the scene group under it, or takes it out of its group when dropped
+   * outside. Membership is meaning: a shot dropped into SCENE_02's group becomes SCENE_02 (renumbered
+   * when its shot name is taken there), so its next takes go to that scene's folder; takes already
+   * made stay where they are. The group grows to hold what was dropped in it.
+   */
   regroup(node: Node, group: Node | null): void {
-    const graphNode = this.#client.view.nodes.get(node.id);
+    const view = this.#client.view;
+    const graphNode = view.nodes.get(node.id);
     if (!graphNode || graphNode.type === 'sceneGroup') return;
-    const parent = graphNode.parentId ? this.#client.view.nodes.get(graphNode.parentId) : undefined;
+    const parent = graphNode.parentId ? view.nodes.get(graphNode.parentId) : undefined;
     if ((group?.id ?? null) === (parent?.id ?? null)) return;
     const absolute = parent ? { x: graphNode.position.x + parent.position.x, y: graphNode.position.y + parent.position.y } : graphNode.position;
-    const position = group ? { x: absolute.x - group.position.x, y: absolute.y - group.position.y } : absolute;
-    this.edit([{ op: 'update_node', id: node.id, changes: { parentId: group?.id ?? null, position } }]);
+    const position = group ? { x: Math.round(absolute.x - group.position.x), y: Math.round(absolute.y - group.position.y) } : absolute;
+    const changes: Record<string, unknown> = { parentId: group?.id ?? null, position };
+    const groupNode = group ? view.nodes.get(group.id) : undefined;
+    const scene = groupNode?.data.scene as string | undefined;
+    if (graphNode.type === 'shot' && scene && graphNode.data.scene !== scene) {
+      const shot = shotNameTaken(view, scene, String(graphNode.data.shot), graphNode.id) ? nextShotName(view, scene) : graphNode.data.shot;
+      changes.data = { scene, shot };
+    }
+    const edits: GraphEditOp[] = [{ op: 'update_node', id: node.id, changes }];
+    if (groupNode) {
+      const pad = 24;
+      const width = Math.max(groupNode.width ?? 640, position.x + (node.measured?.width ?? 280) + pad);
+      const height = Math.max(groupNode.height ?? 360, position.y + (node.measured?.height ?? 300) + pad);
+      if (width !== groupNode.width || height !== groupNode.height)
+        edits.push({ op: 'update_node', id: groupNode.id, changes: { width: Math.round(width), height: Math.round(height) } });
+    }
+    this.edit(edits);
+  }
+
+  /** Lays a scene group's members out in a tidy grid, in shot order, and sizes the group to hold them. */
+  arrangeScene(groupId: string): void {
+    const view = this.#client.view;
+    const members = [...view.nodes.values()]
+      .filter((n) => n.parentId === groupId)
+      .sort((a, b) => String(a.data.shot ?? a.id).localeCompare(String(b.data.shot ?? b.id)));
+    if (!members.length) return;
+    const columns = Math.ceil(Math.sqrt(members.length));
+    const cell = { width: 320, height: 340 };
+    const edits: GraphEditOp[] = members.map((n, i) => ({
+      op: 'update_node',
+      id: n.id,
+      changes: { position: { x: 24 + (i % columns) * cell.width, y: 48 + Math.floor(i / columns) * cell.height } },
+    }));
+    const rows = Math.ceil(members.length / columns);
+    edits.push({ op: 'update_node', id: groupId, changes: { width: 48 + columns * cell.width, height: 72 + rows * cell.height } });
+    this.edit(edits);
   }
 
   remove(nodeIds: Iterable<string>, edgeIds: Iterable<string>): void {
@@ -253,7 +320,9 @@ export class ProjectStore {
   }
 
   /** Settings are last-write-wins per field: a stale version is retried once at the current one. */
-  async updateSettings(changes: Partial<{ title: string; quality: string; aspect_ratio: string; description: string }>): Promise<void> {
+  async updateSettings(
+    changes: Partial<{ title: string; quality: string; aspect_ratio: string; description: string; hardware_policy: string }>,
+  ): Promise<void> {
     const patch = (version: number | null) => api.updateProject(this.projectId, { version, ...changes });
     try {
       const updated = await patch(this.#client.serverClock).catch((error) => {
@@ -323,7 +392,7 @@ export class ProjectStore {
   /** Sends a job request over the socket (generation, render). */
   send(message: Parameters<SyncClient['send']>[0]): boolean {
     const sent = this.#client.send(message);
-    if (!sent) this.notify('warning', 'Not connected: try again when the canvas is back online');
+    if (!sent) this.notify('warning', 'Not connected: try again when the canvas is back online', 'connection');
     return sent;
   }
 
@@ -339,6 +408,9 @@ export class ProjectStore {
         return;
       }
       case 'server:node_state_updated':
+        if (message.state === 'cancelled' && this.#cancelling.delete(message.node_id))
+          this.notify('info', 'Cancelled: no take was made', `node:${message.node_id}`);
+        if (message.state === 'queued' || message.state === 'generating') this.clearNotice(`node:${message.node_id}`);
         return this.#setRuntime(message.node_id, {
           state: message.state,
           ...(message.task_id ? { taskId: message.task_id } : {}),
@@ -349,11 +421,15 @@ export class ProjectStore {
       case 'server:task_success': {
         const known = this.takes[message.node_id] ?? [];
         if (!known.includes(message.result.take)) this.takes = { ...this.takes, [message.node_id]: [...known, message.result.take] };
+        if (this.#cancelling.delete(message.node_id))
+          this.notify('warning', `The cancel came too late: the take ${message.result.take.split('/').pop()} was already made`, `node:${message.node_id}`);
+        else this.clearNotice(`node:${message.node_id}`);
         return this.#setRuntime(message.node_id, { state: 'done', progress: 100, step: null, error: null, taskId: message.task_id });
       }
       case 'server:task_failed':
         this.#setRuntime(message.node_id, { state: 'failed', error: message.error, step: null, taskId: message.task_id });
-        return this.notify('error', message.error);
+        this.#cancelling.delete(message.node_id);
+        return this.notify('error', message.error, `node:${message.node_id}`);
       case 'server:notice':
         return this.notify(message.level, message.message);
       case 'server:error':
