@@ -6,9 +6,11 @@ import { canvasChanges } from './history/change-cache.ts';
 import { readLogPage } from './history/log-page.ts';
 import { existingProjectPath, type Workspace } from './workspace.ts';
 
+const isEmpty = (c: CanvasChange) => !c.added.length && !c.changed.length && !c.removed.length && !c.edges.added && !c.edges.removed;
+
 /**
  * A page of a project's commits, newest first, each with its actor and what it did to the canvas
- * (null when it did not touch it). Three git processes per page whatever its size: the log, one
+ * (null when it changed no node or edge). Three git processes per page whatever its size: the log, one
  * diff-tree for which commits touched the canvas, one cat-file for the canvases they hold.
  */
 export async function projectHistory({
@@ -36,7 +38,8 @@ export async function projectHistory({
       const change: CanvasChange | null = touched
         ? canvasChange(readSnapshot(touched.before ? contents.get(touched.before) : null), readSnapshot(touched.after ? contents.get(touched.after) : null))
         : null;
-      canvasChanges.set(entry.hash, change);
+      // A save of the project settings rewrites the canvas file (its version) without changing a node or edge.
+      canvasChanges.set(entry.hash, change && isEmpty(change) ? null : change);
     }
   }
   return page.map(({ parent: _parent, ...entry }) => ({ ...entry, canvas: canvasChanges.get(entry.hash) ?? null }));

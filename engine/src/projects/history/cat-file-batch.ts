@@ -4,7 +4,8 @@ import { GitOperationError } from '../../errors.ts';
 /**
  * The contents of many git objects from ONE `git cat-file --batch` process: a history page reads
  * the canvases of all its commits this way instead of one `git show` per commit. Missing objects
- * are left out of the answer.
+ * are left out of the answer. Each answer is keyed by the name it was asked by (an id, or
+ * `<commit>:<path>`): cat-file answers in the order it was asked.
  */
 export function readObjects(dir: string, ids: readonly string[]): Promise<Map<string, Buffer>> {
   const unique = [...new Set(ids)];
@@ -19,7 +20,7 @@ export function readObjects(dir: string, ids: readonly string[]): Promise<Map<st
     child.on('close', (code) => {
       if (code !== 0) return reject(new GitOperationError(`git cat-file failed: ${stderr.trim() || `exit ${code}`}`));
       try {
-        resolve(parseBatch(Buffer.concat(chunks)));
+        resolve(parseBatch(Buffer.concat(chunks), unique));
       } catch (error) {
         reject(new GitOperationError(`git cat-file answered what it should not: ${(error as Error).message}`));
       }
@@ -29,18 +30,18 @@ export function readObjects(dir: string, ids: readonly string[]): Promise<Map<st
 }
 
 /** `<id> <type> <size>\n<content>\n` per object, or `<id> missing\n`. */
-function parseBatch(out: Buffer): Map<string, Buffer> {
+function parseBatch(out: Buffer, asked: readonly string[]): Map<string, Buffer> {
   const objects = new Map<string, Buffer>();
   let at = 0;
-  while (at < out.length) {
+  for (let i = 0; at < out.length; i++) {
     const eol = out.indexOf(0x0a, at);
     if (eol < 0) throw new Error('a header without its end');
     const header = out.subarray(at, eol).toString('utf8').split(' ');
     at = eol + 1;
-    if (header[1] === 'missing' || header[1] === 'ambiguous') continue;
+    if (header.at(-1) === 'missing' || header.at(-1) === 'ambiguous') continue;
     const size = Number(header[2]);
     if (!Number.isInteger(size)) throw new Error(`a header without a size: ${header.join(' ')}`);
-    objects.set(header[0]!, out.subarray(at, at + size));
+    objects.set(asked[i]!, out.subarray(at, at + size));
     at += size + 1;
   }
   return objects;

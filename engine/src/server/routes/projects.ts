@@ -115,6 +115,6 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
     const { commit } = parseRequest(RestoreCanvasRequest, request.body ?? {});
     const room = await rooms.get(id);
     await room.persistNow();
-    return restoreCanvas({ room, commit, actor: actorOf(request) });
+    return restoreCanvas({ room, queue: ctx.queue, commit, actor: actorOf(request) });
   });
 }
