@@ -1,5 +1,7 @@
 import {
   ApiErrorBody,
+  AuthModeAnswer,
+  SessionAnswer,
   DraftPreviewStatus,
   EdlCheck,
   EdlExport,
@@ -43,10 +45,21 @@ async function request<T>(schema: Reader<T> | null, method: string, path: string
   const payload: unknown = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
     const parsed = ApiErrorBody.safeParse(payload);
+    if (res.status === 401 && parsed.success) toSignIn();
     if (parsed.success) throw new ApiError(parsed.data.error, res.status, parsed.data.code, parsed.data);
     throw new ApiError(res.statusText, res.status, ErrorCode.enum.HTTP_ERROR, {});
   }
   return { payload: schema ? schema.parse(payload) : (payload as T), headers: res.headers };
+}
+
+/**
+ * Multi-user mode: the engine refused the session (none, or expired): the sign-in page, coming back
+ * here after. The token itself lives in an HttpOnly cookie the engine sets (POST /auth/session), so
+ * every fetch, WebSocket and media URL of this origin carries it and no page script can read it.
+ */
+export function toSignIn(): void {
+  if (typeof location === 'undefined' || location.pathname === '/signin') return;
+  location.assign(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
 }
 
 /** A dashboard card: the summary with how much history and how many takes the project holds. */
@@ -78,4 +91,22 @@ export const api = {
   /** Each generating node's newest `limit` takes, newest first: what a canvas needs to open. */
   newestTakes: (project: string, limit: number) => call(TakesByNode, 'GET', `/api/v1/projects/${id(project)}/takes?limit=${limit}`),
   history: (project: string) => call(ProjectHistory, 'GET', `/api/v1/projects/${id(project)}/history`),
+  /** `none` (the loopback default) or `users` (sign-in needed); open to anyone. */
+  authMode: async () => {
+    const res = await fetch('/auth/mode', { credentials: 'same-origin' });
+    const parsed = AuthModeAnswer.safeParse(res.ok ? await res.json().catch(() => null) : null);
+    return parsed.success ? parsed.data.mode : 'none';
+  },
+  /** Who is signed in, or null when nobody is (a 401: no session or an expired one). */
+  session: async () => {
+    const res = await fetch('/api/v1/auth/session', { credentials: 'same-origin' });
+    if (res.status === 401) return null;
+    if (!res.ok) throw new ApiError(res.statusText, res.status, ErrorCode.enum.HTTP_ERROR, {});
+    return SessionAnswer.parse(await res.json());
+  },
+  /** Checks the name and password; the engine keeps the token in an HttpOnly cookie. Throws ApiError (401 INVALID_CREDENTIALS, 429). */
+  signIn: (username: string, password: string) => call(SessionAnswer, 'POST', '/auth/session', { username, password }),
+  signOut: async () => {
+    await fetch('/auth/session', { method: 'DELETE', credentials: 'same-origin' });
+  },
 };
