@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LfsBatchResponse } from '@studio/node-schemas';
 import { gitAt } from '../projects/git.ts';
 import { localObjectPath } from '../storage/oid.ts';
+import { testApp } from '../testing/temp-workspace.ts';
 import { gitClient, gitServer, projectWithTakes, sha256, type GitClient, type GitServer, type Take } from '../testing/git-http-fixture.ts';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -179,5 +180,26 @@ describe('beyond loopback the git routes need the startup token', () => {
     const authed = server.baseUrl.replace('http://', 'http://studio:startup-token-123@');
     await client.git(work, ['clone', `${authed}/git/local/${id}.git`, 'with-token']);
     expect(existsSync(join(work, 'with-token', 'project.json'))).toBe(true);
+  });
+});
+
+describe('the whole engine app serves the git routes', () => {
+  it('clones a project made through the REST API, beside every other route and body parser', async () => {
+    const { app, ctx, cleanup } = await testApp();
+    const client = await gitClient();
+    try {
+      const created = await app.inject({ method: 'POST', url: '/api/v1/projects', payload: { name: 'Through The App' } });
+      expect(created.statusCode).toBe(201);
+      const { id } = created.json<{ id: string }>();
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      await client.git(join(client.home, 'work'), ['clone', `http://127.0.0.1:${port}/git/local/${id}.git`, 'app-clone']);
+      expect(existsSync(join(client.home, 'work', 'app-clone', 'project.json'))).toBe(true);
+      expect(ctx.token).toBeNull();
+    } finally {
+      await client.cleanup();
+      await cleanup();
+    }
   });
 });
