@@ -32,9 +32,11 @@ async function put(id: string, nodes: unknown[]): Promise<void> {
 /** A take committed as the take committer does it: the file goes through the LFS clean filter into .git/lfs/objects. */
 async function commitTake(dir: string, path: string, bytes: Buffer): Promise<void> {
   await mkdir(join(dir, path, '..'), { recursive: true });
+  const sidecar = path.replace(/\.png$/, '.json');
   await writeFile(join(dir, path), bytes);
-  await runGit(dir, ['add', '--', path]);
-  await commitStaged(dir, `Take ${path}`, [path]);
+  await writeFile(join(dir, sidecar), JSON.stringify({ seed: bytes[0] }) + '\n');
+  await runGit(dir, ['add', '--', path, sidecar]);
+  await commitStaged(dir, `Take ${path}`, [path, sidecar]);
 }
 
 const TAKE = '03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take01.png';
@@ -91,6 +93,11 @@ describe('fork', () => {
     expect(inFork.ino).toBe(parentObject.ino);
     expect(inFork.dev).toBe(parentObject.dev);
     await expect(stat(lfsObject(forkDir, oid))).rejects.toThrow();
+    // The take's sidecar is the parent's file too; both working trees stay clean.
+    const sidecar = TAKE.replace(/\.png$/, '.json');
+    expect((await stat(join(forkDir, sidecar))).ino).toBe((await stat(join(dirOf(parent), sidecar))).ino);
+    expect(git(forkDir, 'status', '--porcelain')).toBe('');
+    expect(git(dirOf(parent), 'status', '--porcelain')).toBe('');
     // git-lfs itself sees the media as present (it reads the parent's store through the alternates).
     expect(git(forkDir, 'lfs', 'ls-files')).toContain(`* ${TAKE}`);
     // Both takes: forked at the newest commit by default.

@@ -5,6 +5,7 @@ import { LOCAL_TENANT, type Actor, type ProjectManifest } from '@studio/node-sch
 import { ProjectNotFoundError } from '../errors.ts';
 import type { CreatedProject } from './create-project.ts';
 import { reserveSlug } from './create-project.ts';
+import { cleanParentFiles } from './fork/clean-parent-files.ts';
 import { findLfsObject, lfsObjectStores, objectFolders } from './fork/object-stores.ts';
 import { lfsFiles, treeFiles } from './fork/tree-files.ts';
 import { writeIndex } from './fork/write-index.ts';
@@ -26,6 +27,8 @@ export interface ForkedProject extends CreatedProject {
   commit: string;
   /** Media files of the fork's working tree that are links to the parent's LFS objects (none copied). */
   linkedMedia: number;
+  /** Other immutable files (sidecars) that are links to the parent's own. */
+  linkedFiles: number;
 }
 
 /**
@@ -68,18 +71,18 @@ export async function forkProject({
     await mkdir(staging);
     await initRepository(staging);
     // In the parent's queue: its object folders are read while no commit of its own is half made.
-    const linkedMedia = await queue.run(parentId, async () => {
+    const { linkedMedia, linkedFiles } = await queue.run(parentId, async () => {
       await writeFile(join(staging, '.git', 'objects', 'info', 'alternates'), objectFolders(parentDir).join('\n') + '\n');
       await runGit(staging, ['update-ref', 'refs/heads/main', hash]);
       await runGit(staging, [...NO_SMUDGE, 'checkout', '-q', '-f', 'main']);
-      return linkMedia(staging, lfsObjectStores(parentDir), hash);
+      return linkFiles(staging, parentDir, hash);
     });
     const manifest = forkManifest(await readManifest(staging), { title, parentId, hash, tenant: actor.tenant });
     await writeManifest(staging, manifest);
     await runGit(staging, ['add', '--', MANIFEST_FILE]);
     await commitStaged(staging, `Fork of ${parent.title} at ${hash.slice(0, 7)}`, [MANIFEST_FILE], actor);
     await rename(staging, dir);
-    return { id, dir, manifest, commit: hash, linkedMedia };
+    return { id, dir, manifest, commit: hash, linkedMedia, linkedFiles };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     await rmdir(dir).catch(() => undefined);
@@ -104,29 +107,44 @@ function forkManifest(
 
 /**
  * Replaces each LFS pointer the checkout wrote with a hard link to the object in the parent's
- * stores, then writes the index from the files as they now are. A pointer whose object the parent
- * lacks stays a pointer (as it is in the parent). Returns how many media files were linked.
+ * stores (a pointer whose object the parent lacks stays a pointer, as it is in the parent), and
+ * each other immutable file (a take's sidecar) with a link to the parent's same file when that
+ * holds the same blob. Then writes the index from the files as they now are.
  */
-async function linkMedia(staging: string, stores: readonly string[], commit: string): Promise<number> {
+async function linkFiles(staging: string, parentDir: string, commit: string): Promise<{ linkedMedia: number; linkedFiles: number }> {
   const files = await treeFiles(staging, commit);
   const media = await lfsFiles(staging, files);
-  const resolved = await Promise.all(stores.map((s) => realpath(s).catch(() => null)));
-  const existing = resolved.filter((s): s is string => s !== null);
-  let linked = 0;
-  const work = media.map((file) => async () => {
-    const object = findLfsObject(existing, file.oid);
-    if (!object || (await stat(object)).size !== file.objectSize) return;
-    const target = join(staging, file.path);
+  const resolved = await Promise.all(lfsObjectStores(parentDir).map((s) => realpath(s).catch(() => null)));
+  const stores = resolved.filter((s): s is string => s !== null);
+  const mediaPaths = new Set(media.map((m) => m.path));
+  const parentFiles = await cleanParentFiles(parentDir);
+  let linkedMedia = 0;
+  let linkedFiles = 0;
+  const replaceWith = async (source: string, path: string) => {
+    const target = join(staging, path);
     const aside = `${target}.studio-tmp`;
-    await link(object, aside);
+    await link(source, aside);
     await rename(aside, target);
-    linked++;
-  });
+  };
+  const work = [
+    ...media.map((file) => async () => {
+      const object = findLfsObject(stores, file.oid);
+      if (!object || (await stat(object)).size !== file.objectSize) return;
+      await replaceWith(object, file.path);
+      linkedMedia++;
+    }),
+    ...files
+      .filter((file) => !mediaPaths.has(file.path) && parentFiles.get(file.path) === file.blob)
+      .map((file) => async () => {
+        await replaceWith(join(parentDir, file.path), file.path);
+        linkedFiles++;
+      }),
+  ];
   await inBatches(work, 64);
   await writeIndex(staging, files);
   // The checkout's split index is replaced by the one just written.
   for (const entry of await readdir(join(staging, '.git'))) if (entry.startsWith('sharedindex.')) await rm(join(staging, '.git', entry), { force: true });
-  return linked;
+  return { linkedMedia, linkedFiles };
 }
 
 async function inBatches(work: ReadonlyArray<() => Promise<void>>, size: number): Promise<void> {
