@@ -32,6 +32,13 @@ const manifestKey = (room: ProjectRoom) => {
   return JSON.stringify(rest);
 };
 
+/** Each room's review state, once set up: for routes that hold a room but not the review service (PUT, restore). */
+const attached = new WeakMap<ProjectRoom, ProjectReview>();
+
+export function reviewOfRoom(room: ProjectRoom): ProjectReview | undefined {
+  return attached.get(room);
+}
+
 /**
  * One project's review state beside its room: the scene records the edit guard reads, and the
  * event log the room's edits, review actions and renders append to. Set up once per room.
@@ -71,7 +78,10 @@ export class ProjectReview {
   }
 
   static attach(room: ProjectRoom, queue: GitQueue): ProjectReview {
+    const existing = attached.get(room);
+    if (existing) return existing;
     const review = new ProjectReview(room, queue);
+    attached.set(room, review);
     room.addEditGuard((edits, doc) => {
       review.#clientBatch = edits;
       return approvedSceneRefusal(edits, doc, review.#approved);

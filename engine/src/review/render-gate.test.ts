@@ -7,6 +7,7 @@ import { jobApp } from '../testing/job-app.ts';
 import { generate, waitForTask } from '../testing/project-fixture.ts';
 import { WsProbe } from '../testing/ws-probe.ts';
 import { readEvents } from './event-log.ts';
+import { replayCanvas } from './replay-canvas.ts';
 
 let studio: Awaited<ReturnType<typeof jobApp>>;
 let id: string;
@@ -146,7 +147,16 @@ describe('the approval gate, draft renders and render reuse', () => {
   }, 180_000);
 
   it('reuses an unchanged render at once and says so; force renders again', async () => {
-    const before = (await readEvents(join(studio.home, 'Projects', id))).filter((e) => e.type === 'RenderCompleted');
+    const log = await readEvents(join(studio.home, 'Projects', id));
+    // The engine's own take choices are TakeGenerated, without an actor; the log replays to the graph as it is.
+    expect(log.filter((e) => e.type === 'TakeGenerated').map((e) => [e.scene, e.actor, e.payload.node])).toEqual([
+      ['SCENE_01', null, 'a'],
+      ['SCENE_02', null, 'b'],
+    ]);
+    const current = (await json('GET', `/api/v1/projects/${id}`)).body.graph as { nodes: unknown[]; edges: unknown[] };
+    const rebuilt = replayCanvas(log).graph;
+    expect({ nodes: rebuilt.nodes, edges: rebuilt.edges }).toEqual({ nodes: current.nodes, edges: current.edges });
+    const before = log.filter((e) => e.type === 'RenderCompleted');
     expect(before.map((e) => e.payload.draft)).toEqual([true, false]);
 
     const ws = await WsProbe.open(studio.base, id);

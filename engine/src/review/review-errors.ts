@@ -26,3 +26,12 @@ export class SceneNotApprovedError extends StudioError {
     super(`Final render refused: ${scene} is ${statusLabel(status)}, not approved. Approve it in the Review panel, or render a draft.`, { scene, status });
   }
 }
+
+/** A whole-graph replacement (PUT, restore) that would change an approved scene's shots. */
+export class SceneLockedError extends StudioError {
+  override readonly code = 'SCENE_LOCKED';
+  override readonly status = 409;
+  constructor(scene: string) {
+    super(`${scene} is approved: its shots cannot be changed until it is reopened (Review panel, Reopen)`, { scene });
+  }
+}

@@ -1,5 +1,4 @@
 import type { EngineContext } from '../server/context.ts';
-import type { ProjectRoom } from '../sync/project-room.ts';
 import { ProjectReview } from './project-review.ts';
 import { checkCutApproved } from './render-gate.ts';
 
@@ -9,12 +8,8 @@ import { checkCutApproved } from './render-gate.ts';
  * finished renders are logged.
  */
 export class ReviewService {
-  readonly #reviews = new WeakMap<ProjectRoom, ProjectReview>();
-
   constructor(private readonly ctx: EngineContext) {
-    ctx.rooms.onRoomLoaded((room) => {
-      if (!this.#reviews.has(room)) this.#reviews.set(room, ProjectReview.attach(room, ctx.queue));
-    });
+    ctx.rooms.onRoomLoaded((room) => void ProjectReview.attach(room, ctx.queue));
     ctx.tasks?.addSubmitGuard(async (request) => {
       if (request.kind !== 'render' || request.draft) return;
       const review = await this.of(request.projectId);
@@ -39,9 +34,6 @@ export class ReviewService {
   }
 
   async of(projectId: string): Promise<ProjectReview> {
-    const room = await this.ctx.rooms.get(projectId);
-    let review = this.#reviews.get(room);
-    if (!review) this.#reviews.set(room, (review = ProjectReview.attach(room, this.ctx.queue)));
-    return review;
+    return ProjectReview.attach(await this.ctx.rooms.get(projectId), this.ctx.queue);
   }
 }
