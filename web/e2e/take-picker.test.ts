@@ -40,28 +40,35 @@ describe('the take picker pages a shot with many takes (Chromium)', () => {
       if (r.url().includes('/takes')) takeRequests.push(new URL(r.url()).search);
     });
     await page.goto(`${base}/projects/${id}`);
-    const select = page.locator('[data-testid="node-shot"] [data-testid="takes"]');
-    const takeOptions = () =>
-      select.locator('option').evaluateAll((options) => (options as HTMLOptionElement[]).map((o) => o.textContent ?? '').filter((t) => /take\d+/.test(t)));
-    await expect.poll(async () => (await takeOptions()).length, { timeout: 60_000 }).toBe(50);
+    const node = page.locator('[data-testid="node-shot"]');
+    // The node shows the newest takes as thumbnails, with a way to the rest.
+    await expect.poll(() => node.locator('[data-testid="take"]').count(), { timeout: 60_000 }).toBe(12);
     expect(takeRequests).toEqual(['?limit=50']);
-    let shown = await takeOptions();
-    expect(shown[0]).toContain('take71');
-    expect(shown.at(-1)).toContain('take120');
-    await expect(select.locator('[data-testid="older-takes"]').count()).resolves.toBe(1);
+    expect(await node.locator('[data-testid="take"]').first().getAttribute('data-path')).toContain('take120');
+    await node.getByTestId('more-takes').waitFor();
+    await node.getByTestId('all-takes').click();
+    const grid = page.getByTestId('takes-dialog');
+    const cards = () => grid.locator('[data-testid="take-card"]').evaluateAll((els) => els.map((el) => el.getAttribute('data-path') ?? ''));
+    await expect.poll(async () => (await cards()).length, { timeout: 30_000 }).toBe(50);
+    let shown = await cards();
+    expect(shown[0]).toContain('take120');
+    expect(shown.at(-1)).toContain('take71');
+    await expect(grid.getByTestId('older-takes').count()).resolves.toBe(1);
     await session.screenshot(page, 'take-picker-first-page');
 
     // "Older takes…" pages in the next 50, then the last 20, after which it is gone.
-    await select.selectOption({ label: 'Older takes…' });
-    await expect.poll(async () => (await takeOptions()).length, { timeout: 30_000 }).toBe(100);
-    await select.selectOption({ label: 'Older takes…' });
-    await expect.poll(async () => (await takeOptions()).length, { timeout: 30_000 }).toBe(TAKES);
-    shown = await takeOptions();
-    expect(shown[0]).toContain('take01');
+    await grid.getByTestId('older-takes').click();
+    await expect.poll(async () => (await cards()).length, { timeout: 30_000 }).toBe(100);
+    await grid.getByTestId('older-takes').click();
+    await expect.poll(async () => (await cards()).length, { timeout: 30_000 }).toBe(TAKES);
+    shown = await cards();
+    expect(shown.at(-1)).toContain('take01');
     expect(new Set(shown).size).toBe(TAKES);
-    await expect.poll(() => select.locator('[data-testid="older-takes"]').count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => grid.getByTestId('older-takes').count(), { timeout: 10_000 }).toBe(0);
     // Paging in chose nothing: the node still has no active take.
-    await expect(select.inputValue()).resolves.toBe('');
+    expect(await grid.locator('[data-testid="take-use"][aria-pressed="true"]').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await expect(node.getByTestId('open-take').isDisabled()).resolves.toBe(true);
     await page.close();
   }, 300_000);
 });
