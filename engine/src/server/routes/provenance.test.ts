@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,5 +190,21 @@ describe('GET /api/v1/projects/:id/takes/<path>/thumbnail', () => {
     expect(res.headers.location).toBe(`/api/v1/projects/${id}/files/${shotTake.split('/').map(encodeURIComponent).join('/')}`);
     expect((await get(`${SHOT}/SHOT-010_v05_take50.png/thumbnail`)).statusCode).toBe(404);
     expect((await get(`${lora}/thumbnail`)).statusCode).toBe(400);
+  });
+
+  it('makes a frame of a video take once (ffmpeg) and sends it; an audio take has none', async () => {
+    const video = `${SHOT}/SHOT-010_v02_take04.mp4`;
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=24:duration=1', '-pix_fmt', 'yuv420p', join(dir, video)]);
+    const res = await get(`${video}/thumbnail`);
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe(`/api/v1/projects/${id}/files/05_Cache/thumbnails/03_Renders/SCENE_01/SHOT_010/SHOT-010_v02_take04.jpg`);
+    const jpeg = await app.inject({ method: 'GET', url: String(res.headers.location) });
+    expect(jpeg.statusCode).toBe(200);
+    expect(jpeg.rawPayload.subarray(0, 2).toString('hex')).toBe('ffd8');
+    const made = (await stat(join(dir, '05_Cache/thumbnails/03_Renders/SCENE_01/SHOT_010/SHOT-010_v02_take04.jpg'))).mtimeMs;
+    expect((await get(`${video}/thumbnail`)).statusCode).toBe(302);
+    expect((await stat(join(dir, '05_Cache/thumbnails/03_Renders/SCENE_01/SHOT_010/SHOT-010_v02_take04.jpg'))).mtimeMs).toBe(made);
+    await put(`${SHOT}/SHOT-010_AUDIO_v01_take01.wav`, 'RIFF');
+    expect((await get(`${SHOT}/SHOT-010_AUDIO_v01_take01.wav/thumbnail`)).json()).toMatchObject({ code: 'FILE_NOT_FOUND' });
   });
 });
