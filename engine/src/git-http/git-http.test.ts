@@ -53,6 +53,11 @@ describe('projects over git smart HTTP with LFS in the filesystem store (the def
     expect(seen.some((r) => r.url.endsWith('/git-upload-pack') && r.encoding === 'gzip')).toBe(true);
   });
 
+  it('answers protocol v0 clients too', async () => {
+    const refs = (await client.git(client.home, ['-c', 'protocol.version=0', 'ls-remote', url, 'refs/heads/main'])).stdout;
+    expect(refs.trim()).toBe(`${(await gitAt(project.dir).raw(['rev-parse', 'main'])).trim()}\trefs/heads/main`);
+  });
+
   it('serves a partial clone (--filter=blob:none) and git lfs pull --include of one take', async () => {
     const dir = join(client.home, 'work', 'partial');
     await client.git(join(client.home, 'work'), ['clone', '--filter=blob:none', '--no-checkout', url, 'partial']);

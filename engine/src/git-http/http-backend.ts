@@ -44,6 +44,8 @@ function configEnv(writer: string | null): Record<string, string> {
     ['receive.denyCurrentBranch', 'refuse'],
     ['receive.denyDeleteCurrent', 'refuse'],
     ['receive.autogc', 'false'],
+    // A pushed object that is not well-formed is refused before it lands beside the engine's.
+    ['receive.fsckObjects', 'true'],
   ];
   const env: Record<string, string> = { GIT_CONFIG_COUNT: String(pairs.length) };
   pairs.forEach(([key, value], i) => {
