@@ -78,14 +78,12 @@ export function coalesce(pending: NewEvent[], next: readonly NewEvent[]): void {
     sameActor(last.actor, only.actor) &&
     last.replay.edits.length + only.replay.edits.length <= MAX_COALESCED_EDITS
   ) {
-    const ops = { ...(last.payload.ops as Record<string, number>) };
+    // In place: the pending events are the log's own, and a drag adds hundreds of batches.
+    const ops = last.payload.ops as Record<string, number>;
     for (const [op, n] of Object.entries(only.payload.ops as Record<string, number>)) ops[op] = (ops[op] ?? 0) + n;
-    pending[pending.length - 1] = {
-      ...last,
-      time: only.time,
-      payload: { ops },
-      replay: { kind: 'edits', clock: only.replay.clock, edits: [...last.replay.edits, ...only.replay.edits] },
-    };
+    last.time = only.time;
+    last.replay.clock = only.replay.clock;
+    last.replay.edits.push(...only.replay.edits);
     return;
   }
   pending.push(...next);
