@@ -1,13 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Actor } from '@studio/node-schemas';
+import type { Authenticated } from '../auth/auth-service.ts';
 import { presentedToken, tokenMatches } from '../auth/token.ts';
 
 /**
- * Who may push (receive-pack, LFS uploads). Every actor the gate lets through writes: the local
- * user, a signed-in user, a worker for its job's refs. Main stays the engine's whoever pushes
- * (the pre-receive hook).
+ * Who may push (receive-pack, LFS uploads and verify). On the loopback default and with the startup
+ * token every actor writes; in multi-user mode the token must carry `projects:write` (a read-only
+ * user clones and pulls only). Main stays the engine's whoever pushes (the pre-receive hook).
  */
-export function isWriter(actor: Actor): boolean {
+export function isWriter(actor: Actor, session: Authenticated | null): boolean {
+  if (session) return session.scopes.includes('projects:write');
   return actor.kind === 'local' || actor.kind === 'user' || actor.kind === 'worker';
 }
 

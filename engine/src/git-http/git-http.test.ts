@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LfsBatchResponse } from '@studio/node-schemas';
 import { gitAt } from '../projects/git.ts';
 import { localObjectPath } from '../storage/oid.ts';
+import { authServiceFor } from '../auth/auth-service.ts';
 import { testApp } from '../testing/temp-workspace.ts';
+import { testSettings } from '../testing/test-settings.ts';
 import { gitClient, gitServer, projectWithTakes, sha256, type GitClient, type GitServer, type Take } from '../testing/git-http-fixture.ts';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -204,6 +206,39 @@ describe('the whole engine app serves the git routes', () => {
       expect(ctx.token).toBeNull();
     } finally {
       await client.cleanup();
+      await cleanup();
+    }
+  });
+});
+
+describe('multi-user mode: LFS uploads only for tokens that may write', () => {
+  it('a read-only user gets downloads but no upload actions; a writer gets both', async () => {
+    const { app, ctx, cleanup } = await testApp({ settings: testSettings({ STUDIO_AUTH: 'users' }) });
+    try {
+      const users = authServiceFor(ctx).users;
+      await users.add({ username: 'wes', tenant: 'acme', password: 'wes password' });
+      await users.add({ username: 'rae', tenant: 'acme', password: 'rae password', scopes: ['projects:read'] });
+      const project = await projectWithTakes(ctx, { name: 'Acme Trailer', takes: 1, tenant: 'acme' });
+      const take = project.takes[0]!;
+      const tokenOf = async (username: string, password: string) =>
+        (await app.inject({ method: 'POST', url: '/auth/token', payload: { username, password } })).json<{ access_token: string }>().access_token;
+      const batch = async (token: string, operation: string) =>
+        app.inject({
+          method: 'POST',
+          url: `/git/acme/${project.id}.git/info/lfs/objects/batch`,
+          headers: { 'content-type': LFS, authorization: `Bearer ${token}` },
+          payload: JSON.stringify({ operation, objects: [{ oid: take.oid, size: take.bytes.length + 1 }] }),
+        });
+      const reader = await tokenOf('rae', 'rae password');
+      expect((await batch(reader, 'download')).statusCode).toBe(200);
+      const refused = await batch(reader, 'upload');
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json<{ message: string }>().message).toContain('may not push');
+      const writer = await tokenOf('wes', 'wes password');
+      const allowed = await batch(writer, 'upload');
+      expect(allowed.statusCode).toBe(200);
+      expect(LfsBatchResponse.parse(allowed.json()).objects[0]!.actions?.upload).toBeDefined();
+    } finally {
       await cleanup();
     }
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LFS_MEDIA_TYPE, LfsBatchRequest, LfsObjectSpec } from '@studio/node-schemas';
 import { actorOf } from '../../auth/request-actor.ts';
+import { sessionOf } from '../../auth/request-session.ts';
 import { StudioError } from '../../errors.ts';
 import { isWriter, presentsStartupToken, remoteUserOf } from '../../git-http/git-access.ts';
 import { GitForbiddenError, GitUnauthorizedError, LfsRequestError } from '../../git-http/git-errors.ts';
@@ -71,7 +72,7 @@ function engineHeaderOf(request: FastifyRequest): Record<string, string> {
 
 function requireWriter(request: FastifyRequest): void {
   const actor = actorOf(request);
-  if (!isWriter(actor)) throw new GitForbiddenError(`${actor.name} may not push to this project`, { actor: actor.id });
+  if (!isWriter(actor, sessionOf(request))) throw new GitForbiddenError(`${actor.name} may not push to this project`, { actor: actor.id });
 }
 
 /** Project repositories over git smart HTTP and the Git LFS Batch API (issue 14, docs/git-and-lfs-over-http.md). */
