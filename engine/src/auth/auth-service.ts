@@ -18,6 +18,9 @@ export interface Authenticated {
   expiresAt: number;
 }
 
+/** Verified tokens kept (their claims), so a busy client's token is not verified again on every request. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /** How long a git client's Basic username:password stays checked (git sends it on every request of a clone). */
 const PASSWORD_CACHE_MS = 60_000;
 
@@ -31,6 +34,8 @@ export class AuthService {
   readonly keyring: Keyring;
   readonly limiter = new SignInLimiter();
   readonly #passwordCache = new Map<string, { user: StoredUser; until: number }>();
+  readonly #verified = new Map<string, AccessClaims>();
+  #verifiedGeneration = 0;
 
   constructor(
     readonly home: string,
@@ -57,11 +62,26 @@ export class AuthService {
 
   /** A token's claims, checked against the user as it is now: a removed user, or one moved to another tenant, is refused at once. */
   async #fromToken(token: string, basicUser?: string): Promise<Authenticated> {
-    const claims: AccessClaims = await verifyAccessToken(this.keyring, token);
+    const claims = await this.#verify(token);
     if (basicUser !== undefined && basicUser !== claims.sub) throw new UnauthorizedError('the Basic auth user is not the user of the token');
     const user = this.users.find(claims.sub);
     if (!user || user.tenant !== claims.tenant) throw new UnauthorizedError('the user of this token no longer exists: sign in again');
     return { actor: userActor(user), scopes: claims.scope.filter((s) => user.scopes.includes(s)), expiresAt: claims.exp };
+  }
+
+  /** verifyAccessToken, remembered per token until it expires or the keyring changes (a rotation or a removed kid). */
+  async #verify(token: string): Promise<AccessClaims> {
+    this.keyring.current();
+    if (this.#verifiedGeneration !== this.keyring.generation) {
+      this.#verified.clear();
+      this.#verifiedGeneration = this.keyring.generation;
+    }
+    const known = this.#verified.get(token);
+    if (known && known.exp > Date.now() / 1000) return known;
+    const claims = await verifyAccessToken(this.keyring, token);
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value!);
+    this.#verified.set(token, claims);
+    return claims;
   }
 
   async #fromPassword(username: string, password: string, address: string): Promise<Authenticated> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -91,6 +91,8 @@ export class Keyring {
   #mtimeMs: number;
   #checkedAt = 0;
   readonly #path: string;
+  /** Goes up each time the keys are read again: what was verified with the old keys must be verified again. */
+  generation = 0;
 
   constructor(readonly home: string) {
     this.#file = loadOrCreateKeyring(home);
@@ -106,6 +108,7 @@ export class Keyring {
     if (mtimeMs !== undefined && mtimeMs !== this.#mtimeMs) {
       this.#file = readKeyring(this.#path);
       this.#mtimeMs = mtimeMs;
+      this.generation++;
     }
     return this.#file;
   }
@@ -115,14 +118,25 @@ export class Keyring {
     this.#checkedAt = 0;
   }
 
-  current(): { kid: string; secret: Uint8Array } {
-    const file = this.#fresh();
-    const key = file.keys.find((k) => k.kid === file.current)!;
-    return { kid: key.kid, secret: Buffer.from(key.secret, 'base64url') };
+  // Key objects made once per secret: jose verifies with a KeyObject without importing the key again.
+  readonly #keyObjects = new Map<string, KeyObject>();
+  #keyObject(secret: string): KeyObject {
+    let key = this.#keyObjects.get(secret);
+    if (!key) {
+      key = createSecretKey(Buffer.from(secret, 'base64url'));
+      this.#keyObjects.set(secret, key);
+    }
+    return key;
   }
 
-  secretOf(kid: string): Uint8Array | null {
+  current(): { kid: string; secret: KeyObject } {
+    const file = this.#fresh();
+    const key = file.keys.find((k) => k.kid === file.current)!;
+    return { kid: key.kid, secret: this.#keyObject(key.secret) };
+  }
+
+  secretOf(kid: string): KeyObject | null {
     const key = this.#fresh().keys.find((k) => k.kid === kid);
-    return key ? Buffer.from(key.secret, 'base64url') : null;
+    return key ? this.#keyObject(key.secret) : null;
   }
 }

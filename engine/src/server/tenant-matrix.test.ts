@@ -68,7 +68,7 @@ beforeAll(async () => {
   const keyring = authServiceFor(ctx).keyring;
   const aliceSubject = { username: 'alice', tenant: 'acme', scopes: ['projects:read', 'projects:write'] as const };
   const expired = (await signAccessToken({ keyring, subject: aliceSubject, ttlS: 60, expiresAt: Math.floor(Date.now() / 1000) - 10 })).token;
-  const forge = (kid: string, secret: Uint8Array) =>
+  const forge = (kid: string, secret: Parameters<SignJWT['sign']>[0]) =>
     new SignJWT({ tenant: 'acme', scope: 'projects:read projects:write' })
       .setProtectedHeader({ alg: 'HS256', kid })
       .setIssuer('studio-engine')
