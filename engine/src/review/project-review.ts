@@ -1,5 +1,5 @@
 import { truncate } from 'node:fs/promises';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { LOCAL_ACTOR, type Actor, type GraphEditOp, type ReviewAction, type SceneRecord, type SceneSummary, type StudioEvent } from '@studio/node-schemas';
 import { commitPaths } from '../projects/git.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
@@ -156,7 +156,9 @@ export class ProjectReview {
       if (this.#catchUp(now - this.#lastHeard, now)) this.#snapshot(null, now, 'replaced');
       this.#lastHeard = now;
     }
-    return (await this.#flush()) ? [EVENTS_FILE] : [];
+    await this.#flush();
+    // Also lines an earlier canvas commit failed to take: the log goes with every canvas commit once it exists.
+    return existsSync(this.log.path) ? [EVENTS_FILE] : [];
   }
 
   async #flush(): Promise<boolean> {

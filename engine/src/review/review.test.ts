@@ -219,4 +219,28 @@ describe('the event log and replay', () => {
     expect(s1?.data.prompt).toBe('dawn');
     expect((await call('GET', `/api/v1/projects/${id}/events/99999/canvas`)).status).toBe(404);
   });
+
+  it('carries on after the room is closed and loaded again (an engine restart): no baseline needed, replay still exact', async () => {
+    await ctx.rooms.closeAll();
+    const before = await readEvents(dir());
+    const ws = await WsProbe.open(base, id);
+    try {
+      await ws.next('server:full_sync');
+      ws.send({ type: 'client:graph_edit', clientClock: 1, edits: [{ op: 'update_node', id: 's2', changes: { data: { prompt: 'evening' } } }] });
+      await ws.next('server:ack');
+      ws.send({ type: 'client:graph_edit', clientClock: 2, edits: [{ op: 'remove_node', id: 'g3' }] });
+      await ws.next('server:ack');
+    } finally {
+      ws.close();
+    }
+    await ctx.rooms.closeAll();
+    const after = await readEvents(dir());
+    const added = after.slice(before.length);
+    expect(added.map((e) => e.type)).toEqual(['CanvasEdited', 'SceneRemoved']);
+    expect(added.map((e) => e.seq)).toEqual([before.length + 1, before.length + 2]);
+    const current = await call('GET', `/api/v1/projects/${id}`);
+    const { nodes, edges } = current.body.graph as { nodes: unknown[]; edges: unknown[] };
+    const { graph } = replayCanvas(after);
+    expect({ nodes: graph.nodes, edges: graph.edges }).toEqual({ nodes, edges });
+  });
 });
