@@ -44,6 +44,18 @@ describe('the token gate holds for every route and every spelling of its path', 
     expect((list.json() as Array<{ id: string }>).map((p) => p.id)).toEqual([projectId]);
   });
 
+  it('git routes: a Basic challenge without the token; the token as the Basic password passes', async () => {
+    const target = `/git/local/${projectId}.git/info/refs?service=git-upload-pack`;
+    const bare = await rawTarget(port, 'GET', target);
+    expect(bare.status).toBe(401);
+    expect(bare.head).toMatch(/www-authenticate: Basic realm="Studio"/i);
+    const wrong = await rawTarget(port, 'GET', target, { authorization: `Basic ${Buffer.from('studio:wrong').toString('base64')}` });
+    expect(wrong.status).toBe(401);
+    const right = await rawTarget(port, 'GET', target, { authorization: `Basic ${Buffer.from(`studio:${TOKEN}`).toString('base64')}` });
+    expect(right.status).toBe(200);
+    expect(right.body).toContain('# service=git-upload-pack');
+  });
+
   it('the bypass spellings that route do reach their handler with the token', async () => {
     for (const target of ['/%61pi/v1/projects', 'http://x/api/v1/projects'])
       expect((await rawTarget(port, 'GET', target, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
