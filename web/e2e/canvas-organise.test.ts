@@ -69,7 +69,7 @@ describe('a canvas that organises the film (Chromium)', () => {
     const shotNode = placed.find((n) => n.type === 'shot')!;
     const pipeNode = placed.find((n) => n.type === 'pipeline')!;
     expect(pipeNode.position.x).toBeLessThan(shotNode.position.x - 280);
-    await page.locator(pipeline).getByTestId('pipeline-select').selectOption('test-noop');
+    await page.locator(pipeline).getByTestId('pipeline-select').selectOption('draft-image');
     await connect(page, pipeline, 'pipeline', shot, 'pipeline');
     await page.locator('.svelte-flow__edge').first().waitFor({ state: 'attached' });
     await dropInto(page, shot, group2);
@@ -92,6 +92,17 @@ describe('a canvas that organises the film (Chromium)', () => {
     } finally {
       await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/organise-after-generate.png` });
     }
+    // Sockets have accessible names, not "Handle".
+    expect(await page.getByLabel('Input Pipeline (PipelineReference)').count()).toBeGreaterThanOrEqual(1);
+    // Zoomed out, the shot shows its take: a storyboard.
+    const thumb = page.getByTestId('storyboard-thumb');
+    for (let i = 0; i < 10 && !(await thumb.count()); i++) {
+      await page.getByRole('button', { name: 'Zoom Out' }).click();
+      await page.waitForTimeout(150);
+    }
+    await thumb.first().waitFor();
+    await expect.poll(() => thumb.first().evaluate((img) => (img as HTMLImageElement).naturalWidth > 0)).toBe(true);
+    await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/organise-storyboard.png` });
     await page.close();
   }, 180_000);
 
