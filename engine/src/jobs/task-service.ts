@@ -252,6 +252,11 @@ export class TaskService {
     return stored ? (JSON.parse(stored) as TaskMeta) : null;
   }
 
+  /** Every queue of every kind, with its kind (the ledger's start-up sweep reads the jobs that ended while no engine heard). */
+  jobQueues(): Array<{ kind: JobKind; queue: import('bullmq').Queue }> {
+    return this.#kinds.flatMap((kind) => kind.queues().map((queue) => ({ kind, queue })));
+  }
+
   /** A task's BullMQ job and kind (its data, queue and run times: what the ledger prices), or null when it has none. */
   async findJob(taskId: string): Promise<{ kind: JobKind; job: import('bullmq').Job } | null> {
     const kind = this.#kindOf(taskId);

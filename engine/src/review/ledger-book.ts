@@ -12,6 +12,8 @@ import { LEDGER_FILE, appendLedgerEntry, readLedger } from './ledger-file.ts';
  */
 export class LedgerBook {
   readonly #cache = new Map<string, { size: number; entries: LedgerEntry[]; tasks: Set<string> }>();
+  /** Projects whose ledger this engine has checked for lines a crash left appended but uncommitted. */
+  readonly #checked = new Set<string>();
 
   constructor(private readonly queue: GitQueue) {}
 
@@ -45,6 +47,14 @@ export class LedgerBook {
    */
   record(projectId: string, projectDir: string, entry: LedgerEntry): Promise<boolean> {
     return this.queue.run(projectId, async () => {
+      const present = await stat(join(projectDir, LEDGER_FILE)).then(
+        () => true,
+        () => false,
+      );
+      if (!this.#checked.has(projectDir) || !present) {
+        await this.#commitLeftovers(projectDir);
+        this.#checked.add(projectDir);
+      }
       const loaded = await this.#load(projectDir);
       if (loaded.tasks.has(entry.task_id)) return false;
       await appendLedgerEntry(projectDir, entry);
@@ -62,6 +72,25 @@ export class LedgerBook {
       loaded.size = (await stat(join(projectDir, LEDGER_FILE))).size;
       return true;
     });
+  }
+
+  /**
+   * Lines appended before a crash and never committed are committed now, by the engine (their own
+   * commits never happened); a ledger deleted from the working tree is brought back from HEAD, never
+   * committed as deleted (the ledger is append-only).
+   */
+  async #commitLeftovers(projectDir: string): Promise<void> {
+    const git = gitAt(projectDir);
+    const status = await git.raw(['status', '--porcelain', '--', LEDGER_FILE]);
+    if (!status.trim()) return;
+    if (/^.D/m.test(status)) {
+      await git.raw(['checkout', 'HEAD', '--', LEDGER_FILE]);
+      return;
+    }
+    const entries = await readLedger(projectDir);
+    await git.raw(['add', '--', LEDGER_FILE]);
+    if ((await git.raw(['diff', '--cached', '--name-only', '--', LEDGER_FILE])).trim())
+      await commitStaged(projectDir, `Ledger: ${entries.length} entries, with those a crash left uncommitted`, [LEDGER_FILE]);
   }
 }
 

@@ -9,6 +9,9 @@ import { testSettings } from '../testing/test-settings.ts';
 import { generate, projectWithShot, waitForTask } from '../testing/project-fixture.ts';
 import { projectOfJob, settledJobs } from '../testing/settled-jobs.ts';
 import { LEDGER_FILE } from './ledger-file.ts';
+import { LedgerBook } from './ledger-book.ts';
+import { ledgerRecorder } from './ledger-recorder.ts';
+import { chargeMissedJobs } from './ledger-sweep.ts';
 
 let studio: Awaited<ReturnType<typeof jobApp>>;
 let ratesDir: string;
@@ -147,5 +150,47 @@ describe('the cost ledger (real Redis, git, the process backend)', () => {
       { scene: 'SCENE_01', credits: totals.spent, budget: sceneBudget, left: Math.round((sceneBudget - totals.spent) * 1000) / 1000 },
       { scene: 'SCENE_02', credits: 0, budget: 5, left: 5 },
     ]);
+  });
+
+  it('charges at start-up, once, a job that ended while no engine listened (the sweep of ended jobs still in Redis)', async () => {
+    const id = await projectWithShot(studio.base, { name: 'Ledger Sweep', pipelineId: 'test-noop' });
+    const taskId = await generate(studio.base, id);
+    await waitForTask(studio.base, taskId);
+    const [charged] = (await ledgerWith(id, 1)).entries;
+    // As if the charge had never been made: a history without the ledger (the engine never commits this itself).
+    const dir = join(studio.home, 'Projects', id);
+    execFileSync('git', ['rm', '-q', '--', LEDGER_FILE], { cwd: dir });
+    execFileSync('git', ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'test: no ledger'], { cwd: dir });
+    const book = new LedgerBook(studio.ctx.queue);
+    const record = ledgerRecorder({ tasks: studio.ctx.tasks!, rooms: studio.ctx.rooms, book, rates: { gpu_second: { '8': 1 }, cpu_second: RATES.cpu_second } });
+    expect(await chargeMissedJobs({ tasks: studio.ctx.tasks!, record })).toBeGreaterThanOrEqual(1);
+    expect(await book.entries(dir)).toEqual([charged]);
+    await chargeMissedJobs({ tasks: studio.ctx.tasks!, record });
+    expect((await book.entries(dir)).map((e) => e.task_id)).toEqual([taskId]);
+  });
+
+  it('brings back a ledger deleted from the working tree from HEAD, and commits lines a crash left appended but uncommitted', async () => {
+    const id = await projectWithShot(studio.base, { name: 'Ledger Leftovers', pipelineId: 'test-noop' });
+    const first = await generate(studio.base, id);
+    await waitForTask(studio.base, first);
+    const [charged] = (await ledgerWith(id, 1)).entries;
+    const dir = join(studio.home, 'Projects', id);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+    await rm(join(dir, LEDGER_FILE));
+    // A line appended before a crash, never committed (another engine's book: this one has never seen the project).
+    const book = new LedgerBook(studio.ctx.queue);
+    const record = ledgerRecorder({ tasks: studio.ctx.tasks!, rooms: studio.ctx.rooms, book, rates: { gpu_second: { '8': 1 }, cpu_second: RATES.cpu_second } });
+    const second = await generate(studio.base, id);
+    await waitForTask(studio.base, second);
+    await ledgerWith(id, 2);
+    expect(git('status', '--porcelain', '--', LEDGER_FILE)).toBe('');
+    // The deleted file came back from HEAD before the next charge: both entries, the first unchanged.
+    expect((await book.entries(dir))[0]).toEqual(charged);
+    await rm(join(dir, LEDGER_FILE));
+    await writeFile(join(dir, LEDGER_FILE), git('show', `HEAD:${LEDGER_FILE}`) + JSON.stringify({ ...charged, task_id: 'gen-left-by-a-crash' }) + '\n');
+    await chargeMissedJobs({ tasks: studio.ctx.tasks!, record });
+    expect(git('status', '--porcelain', '--', LEDGER_FILE)).toBe('');
+    expect(git('log', '-1', '--format=%s', '--', LEDGER_FILE)).toContain('with those a crash left uncommitted');
+    expect((await book.entries(dir)).map((e) => e.task_id)).toEqual([first, second, 'gen-left-by-a-crash']);
   });
 });

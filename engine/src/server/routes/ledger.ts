@@ -3,6 +3,7 @@ import type { LedgerAnswer } from '@studio/node-schemas';
 import { BudgetGuard } from '../../review/budget-guard.ts';
 import { LedgerBook } from '../../review/ledger-book.ts';
 import { ledgerRecorder } from '../../review/ledger-recorder.ts';
+import { chargeMissedJobs } from '../../review/ledger-sweep.ts';
 import { ledgerTotals } from '../../review/ledger-totals.ts';
 import { loadRateTable } from '../../review/rates-table.ts';
 import { readSceneRecords } from '../../review/scene-records.ts';
@@ -19,7 +20,10 @@ export async function ledgerRoutes(app: FastifyInstance, ctx: EngineContext): Pr
   if (ctx.tasks) {
     const budgets = new BudgetGuard({ rooms: ctx.rooms, book, rates, profiles: ctx.tasks.profiles });
     ctx.tasks.addSubmitGuard(budgets.guard, (taskId) => budgets.release(taskId));
-    ctx.tasks.addTaskListener(ledgerRecorder({ tasks: ctx.tasks, rooms: ctx.rooms, book, rates, onSettled: (taskId) => budgets.release(taskId) }));
+    const record = ledgerRecorder({ tasks: ctx.tasks, rooms: ctx.rooms, book, rates, onSettled: (taskId) => budgets.release(taskId) });
+    ctx.tasks.addTaskListener(record);
+    // What ended while no engine was listening is charged now (once: the ledger has the rest).
+    void chargeMissedJobs({ tasks: ctx.tasks, record }).catch(() => undefined);
   }
 
   app.get('/api/v1/projects/:id/ledger', async (request): Promise<LedgerAnswer> => {
