@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@studio/engine/testing';
 import { studioSession } from './browser.ts';
 
+const run = promisify(execFile);
 let session: Awaited<ReturnType<typeof studioSession>>;
 
 /** `npm run user -- add ...` against the running engine's workspace, as an operator would. */
@@ -61,7 +63,15 @@ describe('sign-in in multi-user mode (Chromium)', () => {
     await page.getByLabel('Title').fill('Acme Trailer');
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.waitForURL('**/projects/acme-trailer');
-    // The canvas connects over the WebSocket with the session cookie.
+    // The canvas connects over the WebSocket with the session cookie, and what alice adds is committed in her name.
+    await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+    await page.getByTestId('palette-shot').click();
+    await page.locator('[data-testid="node-shot"]').waitFor();
+    const authors = async () =>
+      (await run('git', ['log', '--format=%an <%ae>|%s'], { cwd: join(session.home, 'Projects', 'acme-trailer') })).stdout.trim().split('\n');
+    await expect.poll(async () => (await authors()).length, { timeout: 20_000 }).toBeGreaterThan(1);
+    expect((await authors()).every((line) => line.startsWith('alice <user.alice@acme.studio>|'))).toBe(true);
+    await session.screenshot(page, 'signin-alice-canvas');
     await page.goto(session.engine.baseUrl);
     await page.locator('a.card[data-project-id="acme-trailer"]').waitFor();
     await session.screenshot(page, 'signin-alice-dashboard');
