@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCAL_TENANT, type Actor, type ProjectManifest } from '@studio/node-schemas';
 import { ProjectNotFoundError } from '../errors.ts';
 import type { CreatedProject } from './create-project.ts';
 import { reserveSlug } from './create-project.ts';
-import { cleanParentFiles } from './fork/clean-parent-files.ts';
-import { findLfsObject, lfsObjectStores, objectFolders } from './fork/object-stores.ts';
-import { lfsFiles, treeFiles } from './fork/tree-files.ts';
+import { lfsObjectStores, objectFolders } from './fork/object-stores.ts';
+import { populateTree } from './fork/populate-tree.ts';
+import { treeFiles } from './fork/tree-files.ts';
 import { writeIndex } from './fork/write-index.ts';
 import { commitStaged, initRepository, runGit } from './git.ts';
 import type { GitQueue } from './git-queue.ts';
@@ -18,9 +18,6 @@ import { existingProjectPath, type Workspace } from './workspace.ts';
 
 const TITLE_MAX = 200;
 const FORK_SUFFIX = ' (fork)';
-
-/** Checkout without the LFS smudge filter: media paths get their pointers, which are then replaced by links. */
-const NO_SMUDGE = ['-c', 'filter.lfs.process=', '-c', 'filter.lfs.smudge=cat', '-c', 'filter.lfs.required=false', '-c', 'core.hooksPath=/dev/null'];
 
 export interface ForkedProject extends CreatedProject {
   /** The parent's commit the fork starts from (full hash). */
@@ -69,13 +66,15 @@ export async function forkProject({
   const dir = join(workspace.projectsDir, id);
   try {
     await mkdir(staging);
-    await initRepository(staging);
     // In the parent's queue: its object folders are read while no commit of its own is half made.
     const { linkedMedia, linkedFiles } = await queue.run(parentId, async () => {
+      const [files] = await Promise.all([treeFiles(parentDir, hash), initRepository(staging)]);
       await writeFile(join(staging, '.git', 'objects', 'info', 'alternates'), objectFolders(parentDir).join('\n') + '\n');
       await runGit(staging, ['update-ref', 'refs/heads/main', hash]);
-      await runGit(staging, [...NO_SMUDGE, 'checkout', '-q', '-f', 'main']);
-      return linkFiles(staging, parentDir, hash);
+      const stores = (await Promise.all(lfsObjectStores(parentDir).map((s) => realpath(s).catch(() => null)))).filter((s): s is string => s !== null);
+      const populated = await populateTree({ staging, parentDir, files, stores });
+      await writeIndex(staging, files);
+      return populated;
     });
     const manifest = forkManifest(await readManifest(staging), { title, parentId, hash, tenant: actor.tenant });
     await writeManifest(staging, manifest);
@@ -103,50 +102,4 @@ function forkManifest(
     ...(tenant === LOCAL_TENANT ? {} : { tenant }),
     forked_from: { project: parentId, commit: hash },
   };
-}
-
-/**
- * Replaces each LFS pointer the checkout wrote with a hard link to the object in the parent's
- * stores (a pointer whose object the parent lacks stays a pointer, as it is in the parent), and
- * each other immutable file (a take's sidecar) with a link to the parent's same file when that
- * holds the same blob. Then writes the index from the files as they now are.
- */
-async function linkFiles(staging: string, parentDir: string, commit: string): Promise<{ linkedMedia: number; linkedFiles: number }> {
-  const files = await treeFiles(staging, commit);
-  const media = await lfsFiles(staging, files);
-  const resolved = await Promise.all(lfsObjectStores(parentDir).map((s) => realpath(s).catch(() => null)));
-  const stores = resolved.filter((s): s is string => s !== null);
-  const mediaPaths = new Set(media.map((m) => m.path));
-  const parentFiles = await cleanParentFiles(parentDir);
-  let linkedMedia = 0;
-  let linkedFiles = 0;
-  const replaceWith = async (source: string, path: string) => {
-    const target = join(staging, path);
-    const aside = `${target}.studio-tmp`;
-    await link(source, aside);
-    await rename(aside, target);
-  };
-  const work = [
-    ...media.map((file) => async () => {
-      const object = findLfsObject(stores, file.oid);
-      if (!object || (await stat(object)).size !== file.objectSize) return;
-      await replaceWith(object, file.path);
-      linkedMedia++;
-    }),
-    ...files
-      .filter((file) => !mediaPaths.has(file.path) && parentFiles.get(file.path) === file.blob)
-      .map((file) => async () => {
-        await replaceWith(join(parentDir, file.path), file.path);
-        linkedFiles++;
-      }),
-  ];
-  await inBatches(work, 64);
-  await writeIndex(staging, files);
-  // The checkout's split index is replaced by the one just written.
-  for (const entry of await readdir(join(staging, '.git'))) if (entry.startsWith('sharedindex.')) await rm(join(staging, '.git', entry), { force: true });
-  return { linkedMedia, linkedFiles };
-}
-
-async function inBatches(work: ReadonlyArray<() => Promise<void>>, size: number): Promise<void> {
-  for (let i = 0; i < work.length; i += size) await Promise.all(work.slice(i, i + size).map((w) => w()));
 }

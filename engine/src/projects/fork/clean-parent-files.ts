@@ -1,31 +1,31 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { runGit } from '../git.ts';
 import { RENDERS_DIR } from '../layout.ts';
+import type { TreeFile } from './tree-files.ts';
 
 /** Folders whose files are written once and never changed in place (takes, sidecars, imported media). */
-const IMMUTABLE_FOLDERS = [`${RENDERS_DIR}/`, '01_Assets/'];
+export const IMMUTABLE_FOLDERS = [`${RENDERS_DIR}/`, '01_Assets/'];
 
 /**
- * Paths of the parent's working tree that hold exactly a given blob: files under the immutable
- * folders whose index entry has that blob and that git does not list as changed. The index is
- * refreshed first (it reads only files whose stat data moved: a link made by an earlier fork
- * changes the file's ctime). A fork links these instead of writing its own copy; the engine only
- * ever replaces a file by renaming a new one over it, so a link never sees the other project's
- * later change. Runs in the parent's git queue (the refresh writes its index).
+ * The files of a tree that the parent's working tree holds byte for byte (hashed by one `git
+ * hash-object --no-filters --stdin-paths`: the parent's index is not trusted, nor refreshed, which
+ * could run the LFS filter over all its media). Meant for small files that do not go through LFS,
+ * such as take sidecars. A fork links these instead of writing its own copy; the engine only ever
+ * replaces a file by renaming a new one over it, so a link never sees the other project's later change.
  */
-export async function cleanParentFiles(parentDir: string): Promise<Map<string, string>> {
-  await runGit(parentDir, ['update-index', '-q', '--refresh']).catch(() => undefined);
-  const [staged, changed] = await Promise.all([
-    runGit(parentDir, ['ls-files', '-s', '-z', '--', ...IMMUTABLE_FOLDERS]),
-    runGit(parentDir, ['diff-files', '--name-only', '-z', '--', ...IMMUTABLE_FOLDERS]),
-  ]);
-  const dirty = new Set(changed.split('\0').filter(Boolean));
-  const clean = new Map<string, string>();
-  for (const record of staged.split('\0')) {
-    if (!record) continue;
-    const tab = record.indexOf('\t');
-    const [mode, blob, stage] = record.slice(0, tab).split(' ') as [string, string, string];
-    const path = record.slice(tab + 1);
-    if (stage === '0' && mode.startsWith('100') && !dirty.has(path)) clean.set(path, blob);
-  }
-  return clean;
+export async function sameInParent(parentDir: string, files: readonly TreeFile[]): Promise<Set<string>> {
+  const present = files.filter((file) => {
+    try {
+      const stat = lstatSync(join(parentDir, file.path));
+      return stat.isFile() && stat.size === file.size;
+    } catch {
+      return false;
+    }
+  });
+  if (!present.length) return new Set();
+  const hashes = (await runGit(parentDir, ['hash-object', '--no-filters', '--stdin-paths'], { input: present.map((f) => f.path).join('\n') + '\n' })).split(
+    '\n',
+  );
+  return new Set(present.filter((file, i) => hashes[i] === file.blob).map((file) => file.path));
 }

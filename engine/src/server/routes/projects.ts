@@ -97,6 +97,8 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
   app.get('/api/v1/projects/:id/history', async (request): Promise<HistoryEntry[]> => {
     const { id } = parseRequest(IdParams, request.params);
     const { limit, skip } = parseRequest(HistoryQuery, request.query);
+    // The newest entry is what the user sees: edits still waiting in the room are committed first.
+    await (await rooms.loaded(id))?.persistNow();
     return projectHistory({ workspace, id, limit, skip });
   });
 
