@@ -12,6 +12,8 @@ import { benchAssets } from '../engine/bench/assets.bench.ts';
 import { benchGovernance } from '../engine/bench/governance.bench.ts';
 import { benchLfs } from '../engine/bench/lfs.bench.ts';
 import { benchTimeline } from '../web/bench/timeline.bench.ts';
+import { benchAuth } from '../engine/bench/auth.bench.ts';
+import { benchReview } from '../engine/bench/review.bench.ts';
 import { checked, type BenchResult } from '../engine/bench/bench-result.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -28,6 +30,8 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   assets: benchAssets,
   governance: benchGovernance,
   timeline: benchTimeline,
+  auth: benchAuth,
+  review: benchReview,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

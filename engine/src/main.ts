@@ -31,7 +31,8 @@ async function main() {
   await ensureWorkspace(workspace);
   const unlock = await lockWorkspace(workspace);
 
-  const token = isLoopbackHost(settings.host) ? null : randomBytes(24).toString('base64url');
+  // In multi-user mode signed-in users' tokens replace the startup token.
+  const token = settings.auth === 'users' || isLoopbackHost(settings.host) ? null : randomBytes(24).toString('base64url');
   const queue = new GitQueue();
   // Queued before anything else can reach a project, then run in the background while the engine starts and answers.
   const recovery = await recoverWorkspace(workspace, queue, (line) => console.log(line));
@@ -98,6 +99,8 @@ async function main() {
   console.log(`Studio engine listening: ${url}`);
   console.log(`Workspace: ${workspace.home}`);
   if (token) console.log('Bound beyond loopback: every /api and /ws request needs the token in the URL above.');
+  if (settings.auth === 'users')
+    console.log(`Multi-user mode: sign in at http://${shownHost}:${port}/signin (add users with npm run user -- add NAME --tenant T --password P)`);
   void recovery.done.then(async () => {
     await index.warm();
     maintenance.checkProjects(await listProjectIds(workspace));

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PIPELINES, generate, waitForTask } from '@studio/engine/testing';
+import { TEST_PIPELINES, approveScenes, generate, waitForTask } from '@studio/engine/testing';
 import { ARTIFACTS_DIR, studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;
@@ -61,6 +61,8 @@ describe('assembly in the browser', () => {
     expect(edl).toContain('TITLE: Final Cut');
     expect(edl).toMatch(/D\s+012/);
 
+    // A final render needs the cut's scenes approved (the review e2e does it in the Review panel).
+    await approveScenes(base, id);
     await vse.getByTestId('render-final').click();
     const movie = vse.getByTestId('vse-last-export');
     await movie.waitFor({ timeout: 120_000 });

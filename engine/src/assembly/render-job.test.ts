@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobApp } from '../testing/job-app.ts';
 import { generate, waitForTask } from '../testing/project-fixture.ts';
+import { approveScenes } from '../testing/review-fixture.ts';
 import { WsProbe } from '../testing/ws-probe.ts';
 
 let studio: Awaited<ReturnType<typeof jobApp>>;
@@ -42,6 +43,8 @@ describe('Render Final Video (engine, worker, ffmpeg renderer)', () => {
     };
     expect((await json('PUT', `/api/v1/projects/${id}`, { graph, version: 1 })).status).toBe(200);
 
+    // A final render needs its scenes approved (docs/governance.md#review).
+    await approveScenes(studio.base, id);
     // Without takes the render is refused before anything runs, naming the shots.
     const early = await json('POST', `/api/v1/projects/${id}/render`, { assembler: 'vse' });
     expect(early.status).toBe(400);

@@ -53,7 +53,7 @@ export async function buildApp(
   await ledgerRoutes(app, ctx);
   await provenanceRoutes(app, ctx);
   await authRoutes(app, ctx);
-  await gitHttpRoutes(app, ctx);
+  await gitHttpRoutes(app, ctx, { lifetimeS: ctx.settings.s3PresignTtlS });
 
   const hasWeb = existsSync(join(ctx.webBuildDir, 'index.html'));
   if (hasWeb) await app.register(fastifyStatic, { root: ctx.webBuildDir, prefix: '/', wildcard: false, index: ['index.html'] });

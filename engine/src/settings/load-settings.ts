@@ -66,6 +66,7 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>) 
     s3: v.S3_ENDPOINT
       ? { endpoint: v.S3_ENDPOINT, bucket: v.S3_BUCKET, region: v.S3_REGION, accessKeyId: v.S3_ACCESS_KEY_ID, secretAccessKey: v.S3_SECRET_ACCESS_KEY }
       : undefined,
+    s3PresignTtlS: v.S3_PRESIGN_TTL_S,
     ratesFile: v.STUDIO_RATES,
     path: v.PATH,
     home: v.HOME,

@@ -137,6 +137,12 @@ export const VARIABLES = {
   S3_REGION: { schema: text, default: 'us-east-1', type: 'region', doc: 'Region the S3 signatures are made for.' },
   S3_ACCESS_KEY_ID: { schema: text, shownDefault: 'none', type: 'text', doc: 'Access key of the object store.' },
   S3_SECRET_ACCESS_KEY: { schema: text, shownDefault: 'none', type: 'text', doc: 'Secret key of the object store.' },
+  S3_PRESIGN_TTL_S: {
+    schema: wholeNumber(10),
+    default: '900',
+    type: 's',
+    doc: 'Lifetime of presigned S3 URLs and engine LFS URLs; the batch API hands out `expires_in` a little below it.',
+  },
   STUDIO_RATES: {
     schema: text,
     shownDefault: 'the built-in rate table',

@@ -230,7 +230,8 @@ export class ProjectRoom {
   }
 
   /** PUT /projects/:id: replaces the whole graph (validated by the caller) when `version` is current, and commits. */
-  async replaceGraph(graph: Graph, version: number, actor?: Actor): Promise<{ version: number }> {
+  /** `headline` names the commit (a restore says where from); by default it counts the nodes and edges. */
+  async replaceGraph(graph: Graph, version: number, actor?: Actor, headline?: string): Promise<{ version: number }> {
     if (version !== this.clock) throw new StaleVersionError(version, this.clock);
     this.#noteActor(actor);
     this.doc = docFromGraph(graph);
@@ -240,7 +241,7 @@ export class ProjectRoom {
     this.broadcast(this.fullSync());
     const { nodes, edges } = graph;
     await this.persistNow(
-      `Save canvas: ${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${edges.length} edge${edges.length === 1 ? '' : 's'} (version ${clock})`,
+      headline ?? `Save canvas: ${nodes.length} node${nodes.length === 1 ? '' : 's'}, ${edges.length} edge${edges.length === 1 ? '' : 's'} (version ${clock})`,
     );
     return { version: clock };
   }

@@ -55,7 +55,12 @@ export const SubmittedGeneration = z.object({
 export type SubmittedGeneration = z.infer<typeof SubmittedGeneration>;
 
 /** 202 of a render or training submission. */
-export const SubmittedTask = z.object({ task_id: z.string() });
+export const SubmittedTask = z.object({
+  task_id: z.string(),
+  /** A render of a cut rendered before with the same inputs: the earlier output, at once (docs/governance.md#reuse). */
+  reused: z.boolean().optional(),
+  output: z.string().optional(),
+});
 export type SubmittedTask = z.infer<typeof SubmittedTask>;
 
 /** POST /api/v1/tasks/:id/cancel: `cancelling` while a running job is told, else its state. */
