@@ -75,12 +75,12 @@ describe('finishing the cut by hand', () => {
     // 1. The pass is missing: the assembler names it and offers the fix; the SR node generates it itself.
     await expect.poll(() => vse.getByTestId('vse-missing').textContent()).toContain('SCENE_01/SHOT_020');
     const fix = vse.locator('[data-testid="vse-fix"][data-node="sr"]');
-    expect(await fix.getByTestId('vse-fix-generate').isVisible()).toBe(true);
-    expect(await sr.getByTestId('takes').locator('option').first().textContent()).toBe('No takes yet');
+    await expect.poll(() => fix.getByTestId('vse-fix-generate').isEnabled()).toBe(true);
+    expect(await sr.getByTestId('no-takes').textContent()).toBe('No takes yet');
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'timeline-1-missing-pass.png') });
     await sr.getByTestId('generate').click();
-    await expect.poll(() => sr.locator('[data-testid="takes"] option[value$=".mp4"]').count(), { timeout: 120_000 }).toBe(1);
-    const srTake = await sr.getByTestId('takes').inputValue();
+    await expect.poll(() => sr.locator('[data-testid="take"][aria-pressed="true"]').count(), { timeout: 120_000 }).toBe(1);
+    const srTake = await sr.locator('[data-testid="take"][aria-pressed="true"]').getAttribute('data-path');
     expect(srTake).toMatch(/^03_Renders\/SCENE_01\/SHOT_020\/SHOT-020_SR_v01_take01\.mp4$/);
     await expect.poll(() => vse.getByTestId('vse-missing').count()).toBe(0);
     await expect.poll(() => sr.locator('video').evaluate((v: HTMLVideoElement) => v.readyState)).toBeGreaterThanOrEqual(1);
@@ -159,6 +159,8 @@ describe('finishing the cut by hand', () => {
 
     // 7. Render: progress as a bar with its percent; the movie plays large, with sound, a frame at a time.
     await timeline.getByTestId('timeline-close').click();
+    // The final render needs the scene approved (docs/governance.md#review): set-up here, the review panel is tested on its own.
+    for (const action of ['submit', 'approve']) expect((await json(`/api/v1/projects/${id}/scenes/SCENE_01/review`, { action })).scene).toBeTruthy();
     await vse.getByTestId('render-final').click();
     const percents: string[] = [];
     const movie = vse.getByTestId('vse-last-export');
