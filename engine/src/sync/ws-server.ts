@@ -34,10 +34,23 @@ const INTERNAL_ERROR_CLOSE = 1011;
 /** setTimeout's longest delay: a session living longer is closed at that point and reconnects. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** What a client's message adds to a job: its options and who sent it (the socket's signed-in user; absent on the loopback default). */
+export interface JobRequestOptions {
+  force?: boolean;
+  draft?: boolean;
+  actor?: Actor;
+}
+
 export interface GenerationHandlers {
-  start(room: ProjectRoom, nodeId: string, idempotencyKey: string | undefined, policy?: 'queue' | 'fallback'): Promise<ServerMessage[]>;
-  cancel(room: ProjectRoom, nodeId: string, taskId: string | undefined): Promise<ServerMessage[]>;
-  render(room: ProjectRoom, nodeId: string, backend: 'ffmpeg' | 'editly' | undefined): Promise<ServerMessage[]>;
+  start(
+    room: ProjectRoom,
+    nodeId: string,
+    idempotencyKey: string | undefined,
+    policy?: 'queue' | 'fallback',
+    options?: JobRequestOptions,
+  ): Promise<ServerMessage[]>;
+  cancel(room: ProjectRoom, nodeId: string, taskId: string | undefined, options?: JobRequestOptions): Promise<ServerMessage[]>;
+  render(room: ProjectRoom, nodeId: string, backend: 'ffmpeg' | 'editly' | undefined, options?: JobRequestOptions): Promise<ServerMessage[]>;
 }
 
 class Connection implements RoomClient {
@@ -265,12 +278,14 @@ export function attachSyncServer({
       case 'client:render_final_sequence': {
         if (!generation) return conn.reply({ type: 'server:error', error: 'generation is not available on this engine', code: 'UNAVAILABLE' });
         try {
+          const by = conn.actor ? { actor: conn.actor } : {};
+          const force = 'force' in msg && msg.force !== undefined ? { force: msg.force } : {};
           const replies =
             msg.type === 'client:start_generation'
-              ? await generation.start(room, msg.node_id, msg.idempotency_key, msg.policy)
+              ? await generation.start(room, msg.node_id, msg.idempotency_key, msg.policy, { ...force, ...by })
               : msg.type === 'client:cancel_generation'
-                ? await generation.cancel(room, msg.node_id, msg.task_id)
-                : await generation.render(room, msg.node_id, msg.backend);
+                ? await generation.cancel(room, msg.node_id, msg.task_id, by)
+                : await generation.render(room, msg.node_id, msg.backend, { ...force, ...(msg.draft === undefined ? {} : { draft: msg.draft }), ...by });
           for (const r of replies) conn.reply(r);
         } catch (error) {
           const code = ErrorCode.safeParse((error as { code?: unknown }).code);
