@@ -75,6 +75,13 @@ describe('take provenance, compare and hide in the canvas (Chromium)', () => {
     expect(take02).toBe(`${FOLDER}/SHOT-010_v01_take02.png`);
     expect(await thumbs(page).first().getAttribute('aria-label')).toBe('SCENE_01 · SHOT_010 · v01 · take 02');
     expect(await page.locator(SHOT).getByTestId('takes').textContent()).not.toContain('SHOT-010_v01');
+    // Each thumbnail is a small JPEG the engine made from the take, not the full-size picture.
+    const thumbUrl = await thumbs(page)
+      .first()
+      .evaluate((el) => /url\("?(.*?)"?\)/.exec(getComputedStyle(el).backgroundImage)?.[1] ?? '');
+    const thumb = await fetch(thumbUrl);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    expect(new URL(thumb.url).pathname).toContain('/files/05_Cache/thumbnails/');
     await expect.poll(() => page.locator(SHOT).locator('img').getAttribute('src'), { timeout: 20_000 }).toContain('take02');
 
     // One click chooses a take.

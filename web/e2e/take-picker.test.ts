@@ -37,7 +37,7 @@ describe('the take picker pages a shot with many takes (Chromium)', () => {
     const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
     const takeRequests: string[] = [];
     page.on('request', (r) => {
-      if (r.url().includes('/takes')) takeRequests.push(new URL(r.url()).search);
+      if (new URL(r.url()).pathname.endsWith('/takes')) takeRequests.push(new URL(r.url()).search);
     });
     await page.goto(`${base}/projects/${id}`);
     const node = page.locator('[data-testid="node-shot"]');

@@ -184,7 +184,16 @@ describe('GET /api/v1/projects/:id/takes/<path>/provenance', () => {
 });
 
 describe('GET /api/v1/projects/:id/takes/<path>/thumbnail', () => {
-  it("sends an image take's own file, and 404s a take that is not there", async () => {
+  it('sends a small JPEG of an image take, made once; the image itself when ffmpeg cannot read it; 404 for a take that is not there', async () => {
+    const picture = `${SHOT}/SHOT-010_v03_take05.png`;
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=1280x720', '-frames:v', '1', join(dir, picture)]);
+    const small = await get(`${picture}/thumbnail`);
+    expect(small.statusCode).toBe(302);
+    expect(small.headers.location).toBe(`/api/v1/projects/${id}/files/05_Cache/thumbnails/03_Renders/SCENE_01/SHOT_010/SHOT-010_v03_take05.jpg`);
+    const jpeg = await app.inject({ method: 'GET', url: String(small.headers.location) });
+    expect(jpeg.rawPayload.subarray(0, 2).toString('hex')).toBe('ffd8');
+    expect(jpeg.rawPayload.length).toBeLessThan((await stat(join(dir, picture))).size);
+
     const res = await get(`${shotTake}/thumbnail`);
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe(`/api/v1/projects/${id}/files/${shotTake.split('/').map(encodeURIComponent).join('/')}`);

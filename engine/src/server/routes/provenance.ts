@@ -30,7 +30,7 @@ function parseTakeRequest(rest: string): { take: string; aspect: Aspect } {
 
 /**
  * GET /api/v1/projects/:id/takes/<path>/provenance: what the take was made from (docs/governance.md#provenance).
- * GET /api/v1/projects/:id/takes/<path>/thumbnail: the take's thumbnail (a frame of a video, made once), by redirect to the file.
+ * GET /api/v1/projects/:id/takes/<path>/thumbnail: the take's thumbnail (a small JPEG of an image or a frame of a video, made once), by redirect to the file.
  */
 export async function provenanceRoutes(app: FastifyInstance, ctx: EngineContext): Promise<void> {
   app.get('/api/v1/projects/:id/takes/*', async (request, reply): Promise<TakeProvenance | undefined> => {
@@ -39,7 +39,7 @@ export async function provenanceRoutes(app: FastifyInstance, ctx: EngineContext)
     const dir = await existingProjectPath(ctx.workspace, id);
     if (aspect === 'thumbnail') {
       if (!(await isPlainProjectFile(dir, take))) throw new NoThumbnailError(`no take ${take}`, { path: take });
-      const thumb = await ensureThumbnail(dir, take).catch(() => null);
+      const thumb = await ensureThumbnail(dir, take, { scaleImages: true }).catch(() => null);
       if (!thumb) throw new NoThumbnailError(`${take} has no picture to show (audio, or a video ffmpeg cannot read)`, { path: take });
       const url = `/api/v1/projects/${encodeURIComponent(id)}/files/${thumb.split('/').map(encodeURIComponent).join('/')}`;
       return reply.header('cache-control', 'private, max-age=3600').redirect(url, 302);
