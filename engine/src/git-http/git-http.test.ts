@@ -243,3 +243,43 @@ describe('multi-user mode: LFS uploads only for tokens that may write', () => {
     }
   });
 });
+
+describe('hostile requests to the git routes', () => {
+  let server: GitServer;
+  let id = '';
+  beforeAll(async () => {
+    server = await gitServer();
+    id = (await projectWithTakes(server.ctx, { name: 'Hostile', takes: 1 })).id;
+  });
+  afterAll(() => server?.close());
+
+  it('answers a clear 4xx for paths, services and bodies it does not take, and the repository stays whole', async () => {
+    const get = (path: string) => fetch(`${server.baseUrl}${path}`);
+    for (const path of [
+      `/git/local/..%2F..%2Fetc.git/info/refs?service=git-upload-pack`,
+      `/git/local/${id}/info/refs?service=git-upload-pack`,
+      `/git/local/.git/info/refs?service=git-upload-pack`,
+      `/git/local/${id}.git.git/info/refs?service=git-upload-pack`,
+    ])
+      expect((await get(path)).status, path).toBe(404);
+    const archive = await get(`/git/local/${id}.git/info/refs?service=git-upload-archive`);
+    expect(archive.status).toBe(422);
+    expect(await archive.text()).toContain('only the smart protocol');
+    expect((await get(`/git/local/${id}.git/info/lfs/objects/not-an-oid`)).status).toBe(404);
+    const huge = await fetch(`${server.baseUrl}/git/local/${id}.git/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: { 'content-type': LFS },
+      body: Buffer.alloc(17 * 1024 * 1024, 0x20),
+    });
+    expect(huge.status).toBe(413);
+    const bogus = await fetch(`${server.baseUrl}/git/local/${id}.git/git-receive-pack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-git-receive-pack-request' },
+      body: Buffer.from('0032garbage that is not a pkt-line stream at all\n'),
+    });
+    expect(bogus.status).toBeLessThan(500);
+    const dir = join(server.ctx.workspace.projectsDir, id);
+    expect((await gitAt(dir).raw(['fsck', '--no-progress'])).trim()).toBe('');
+    expect((await gitAt(dir).raw(['for-each-ref', '--format=%(refname)'])).trim()).toBe('refs/heads/main');
+  });
+});

@@ -8,6 +8,10 @@ import { gitAt } from '../projects/git.ts';
 import { gitClient, gitServer, projectWithTakes, sha256, type GitClient, type GitServer, type Take } from '../testing/git-http-fixture.ts';
 import { startRadosgw, type Radosgw } from '../testing/radosgw.ts';
 import { tenantObjectKey } from '../storage/tenant-key.ts';
+import { copyObject } from '../storage/copy-object.ts';
+import { filesystemBlobStore } from '../storage/filesystem-blob-store.ts';
+import { localObjectPath } from '../storage/oid.ts';
+import { s3BlobStore } from '../storage/s3-blob-store.ts';
 import { delayingProxy, type DelayingProxy } from '../testing/delaying-proxy.ts';
 
 const LFS = 'application/vnd.git-lfs+json';
@@ -95,6 +99,11 @@ describe('LFS objects in S3 (a real radosgw that checks signatures)', () => {
       (await client.git(dir, ['rev-parse', 'HEAD'])).stdout.trim(),
     );
     expect((await allKeys(s3)).every((k) => k.startsWith('tenants/local/'))).toBe(true);
+    // The engine can bring the object into the project itself (sha256 checked on the way in).
+    const local = filesystemBlobStore({ projectDir: project.dir, objectsHref: `${url}/info/lfs/objects` });
+    expect(await local.size(oid)).toBeNull();
+    expect(await copyObject({ from: s3BlobStore({ s3: server.s3!, tenant: 'local' }), to: local, oid })).toBe(take.length);
+    expect(sha256(await readFile(localObjectPath(project.dir, oid)))).toBe(oid);
   });
 
   it('radosgw checks the signatures: a URL re-pointed at another key and a wrong secret are refused', async () => {

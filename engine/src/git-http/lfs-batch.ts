@@ -1,5 +1,6 @@
 import type { LfsAction, LfsBatchObject, LfsBatchRequest, LfsBatchResponse, LfsObjectSpec } from '@studio/node-schemas';
 import type { BlobAction, BlobStore } from '../storage/blob-store.ts';
+import { copyObject } from '../storage/copy-object.ts';
 import { mapLimited } from './in-batches.ts';
 import { expiresInFor } from './lfs-expiry.ts';
 
@@ -23,12 +24,8 @@ function toAction(action: BlobAction): LfsAction {
 
 async function download(stores: BatchStores, object: LfsObjectSpec, lifetimeS: number): Promise<LfsBatchObject> {
   let size = await stores.remote.size(object.oid);
-  if (size === null && stores.local) {
-    const localSize = await stores.local.size(object.oid);
-    if (localSize !== null) {
-      await stores.remote.put({ oid: object.oid, size: localSize, body: await stores.local.get(object.oid) });
-      size = localSize;
-    }
+  if (size === null && stores.local && (await stores.local.size(object.oid)) !== null) {
+    size = await copyObject({ from: stores.local, to: stores.remote, oid: object.oid });
   }
   if (size === null) return { ...object, error: { code: 404, message: `object ${object.oid} is not in the store` } };
   const action = await stores.remote.presignDownload({ oid: object.oid, lifetimeS });

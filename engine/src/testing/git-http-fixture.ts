@@ -14,6 +14,7 @@ import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { NO_FEATURES, type EngineContext } from '../server/context.ts';
 import { handleError } from '../server/error-handler.ts';
 import { gitHttpRoutes, type GitHttpOptions } from '../server/routes/git-http.ts';
+import { connectS3, type S3Connection } from '../storage/s3-connection.ts';
 import { RoomRegistry } from '../sync/room-registry.ts';
 import { testSettings } from './test-settings.ts';
 
@@ -21,6 +22,8 @@ export interface GitServer {
   baseUrl: string;
   ctx: EngineContext;
   app: FastifyInstance;
+  /** The S3 connection the routes use, when the settings name one. */
+  s3: S3Connection | null;
   close: () => Promise<void>;
 }
 
@@ -52,7 +55,8 @@ export async function gitServer({
   };
   const app = Fastify({ bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 200 } });
   app.setErrorHandler(handleError);
-  await gitHttpRoutes(app, ctx, options);
+  const s3 = options.s3 !== undefined ? options.s3 : ctx.settings.s3 ? connectS3(ctx.settings.s3) : null;
+  await gitHttpRoutes(app, ctx, { ...options, s3 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -60,6 +64,7 @@ export async function gitServer({
     baseUrl: `http://127.0.0.1:${port}`,
     ctx,
     app,
+    s3,
     close: async () => {
       await app.close();
       await queue.idle();

@@ -37,8 +37,14 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** An answer sent before the body was read whole: close the connection rather than read the rest (or hang on it). */
+function closeIfUnread(reply: FastifyReply): void {
+  if (!reply.request.raw.complete) reply.header('connection', 'close');
+}
+
 /** git prints a text/plain error body as `remote: ...` lines. */
 function sendGitError(reply: FastifyReply, error: unknown): FastifyReply {
+  closeIfUnread(reply);
   return reply
     .status(statusOf(error))
     .type('text/plain; charset=utf-8')
@@ -48,6 +54,7 @@ function sendGitError(reply: FastifyReply, error: unknown): FastifyReply {
 /** A whole-request error of the Batch API: `{message}`; the client retries 5xx (S3 down). */
 function sendLfsError(reply: FastifyReply, error: unknown): FastifyReply {
   const status = statusOf(error);
+  closeIfUnread(reply);
   if (status === 503) reply.header('retry-after', '5');
   return reply
     .status(status)
@@ -125,6 +132,10 @@ export async function gitHttpRoutes(app: FastifyInstance, ctx: EngineContext, op
         });
         reply.raw.once('close', () => {
           if (!reply.raw.writableFinished) answer.kill();
+        });
+        // git may answer without reading the whole body (a refused push): end the connection, do not wait on the rest.
+        reply.raw.once('finish', () => {
+          if (!request.raw.complete) request.raw.socket?.end();
         });
         return reply.status(answer.status).headers(answer.headers).send(answer.body);
       } catch (error) {
