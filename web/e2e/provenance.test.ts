@@ -2,10 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PIPELINES } from '@studio/engine/testing';
+import { TEST_PIPELINES, generate as generateByApi, waitForTask } from '@studio/engine/testing';
 import { studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;
+/** The project the first test makes; the second carries on in it. */
+let projectId: string;
 beforeAll(async () => (session = await studioSession({ PIPELINES_PATH: TEST_PIPELINES, RUNNER_BACKEND: 'process' })), 180_000);
 afterAll(() => session?.close());
 
@@ -59,7 +61,7 @@ async function openProvenance(page: Page) {
 describe('take provenance, compare and hide in the canvas (Chromium)', () => {
   it('reads a take as thumbnails, opens its provenance, generates again with its seed, compares two takes and hides one', async () => {
     const base = session.engine.baseUrl;
-    const id = await projectWithShot(base);
+    const id = (projectId = await projectWithShot(base));
     const page = await session.browser.newPage({ viewport: { width: 1500, height: 950 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(`${base}/projects/${id}`);
@@ -157,7 +159,7 @@ describe('take provenance, compare and hide in the canvas (Chromium)', () => {
 
   it('compares two video takes playing in sync, and follows the lineage from a take to the take it was made from', async () => {
     const base = session.engine.baseUrl;
-    const id = (await (await fetch(`${base}/api/v1/projects`)).json())[0].id as string;
+    const id = projectId;
     const page = await session.browser.newPage({ viewport: { width: 1500, height: 950 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(`${base}/projects/${id}`);
@@ -230,6 +232,70 @@ describe('take provenance, compare and hide in the canvas (Chromium)', () => {
     await expect.poll(() => dialog.getByTestId('prov-pipeline').textContent()).toContain('fixture-edit');
     await page.keyboard.press('Escape');
 
+    await page.close();
+  }, 600_000);
+  it("opens a super-resolution take's provenance from its node and follows its lineage to the shot take it upscaled", async () => {
+    const base = session.engine.baseUrl;
+    const { id } = (await (
+      await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Upscaled' }) })
+    ).json()) as { id: string };
+    const graph = {
+      nodes: [
+        { id: 'shot-1', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'A harbour at dawn', seed: 77 } },
+        { id: 'pipe-1', type: 'pipeline', position: { x: -340, y: 0 }, data: { pipelineId: 'draft-image' } },
+        { id: 'sr-1', type: 'superResolution', position: { x: 360, y: 0 }, data: { scale: 2 } },
+      ],
+      edges: [
+        { id: 'e-1', source: 'pipe-1', sourceHandle: 'pipeline', target: 'shot-1', targetHandle: 'pipeline' },
+        { id: 'e-2', source: 'shot-1', sourceHandle: 'output', target: 'sr-1', targetHandle: 'input' },
+      ],
+    };
+    expect(
+      (
+        await fetch(`${base}/api/v1/projects/${id}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ graph, version: 1 }),
+        })
+      ).status,
+    ).toBe(200);
+    // The shot's take is the starting point; the super-resolution pass is made from the canvas.
+    expect((await waitForTask(base, await generateByApi(base, id, 'shot-1'), undefined, 120_000)).status).toBe('succeeded');
+    const shotTake = `${FOLDER}/SHOT-010_v01_take01.png`;
+
+    const page = await session.browser.newPage({ viewport: { width: 1500, height: 950 } });
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${base}/projects/${id}`);
+    await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+    const sr = page.locator('[data-testid="node-superResolution"]');
+    await sr.getByTestId('generate').click();
+    await expect.poll(() => sr.locator('[data-testid="take"]').count(), { timeout: 120_000 }).toBe(1);
+    const srTake = (await sr.locator('[data-testid="take"]').first().getAttribute('data-path'))!;
+    expect(srTake).toBe(`${FOLDER}/SHOT-010_SR_v01_take01.png`);
+    expect(await sr.locator('[data-testid="take"]').first().getAttribute('aria-label')).toBe('SCENE_01 · SHOT_010 Super resolution · v01 · take 01');
+
+    await expect.poll(() => sr.getByTestId('open-take').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await sr.getByTestId('open-take').click();
+    const dialog = page.getByTestId('provenance-dialog');
+    await dialog.waitFor();
+    await expect.poll(() => dialog.getByTestId('prov-params').textContent(), { timeout: 20_000 }).toContain('scale');
+    const input = dialog.locator(`[data-testid="lineage-node"][data-path="${shotTake}"]`);
+    await input.waitFor();
+    expect(await input.getAttribute('data-kind')).toBe('take');
+    expect(await dialog.getByTestId('prov-inputs').textContent()).toContain('SCENE_01 · SHOT_010 · v01 · take 01');
+    await session.screenshot(page, 'provenance-sr-lineage');
+    // The input take opens its own provenance: the shot's prompt, seed and pipeline; Back returns.
+    await input.click();
+    await expect.poll(() => dialog.getByTestId('prov-pipeline').textContent(), { timeout: 20_000 }).toContain('draft-image');
+    expect(await dialog.getByTestId('prov-prompt').textContent()).toBe('A harbour at dawn');
+    expect(await dialog.getByTestId('prov-seed').textContent()).toBe('77');
+    // Another node's take: nothing here regenerates it from the super-resolution node; its own take can.
+    expect(await dialog.getByTestId('generate-again-settings').count()).toBe(0);
+    await dialog.getByTestId('provenance-back').click();
+    await expect.poll(() => dialog.getByTestId('prov-params').textContent()).toContain('scale');
+    expect(await dialog.getByTestId('generate-again-settings').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('provenance-dialog').count()).toBe(0);
     await page.close();
   }, 600_000);
 });
