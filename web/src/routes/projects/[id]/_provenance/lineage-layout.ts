@@ -11,7 +11,7 @@ export interface LineageArrow {
   socket: string;
 }
 
-export const BOX = { width: 264, height: 46, gapX: 56, gapY: 14 };
+export const BOX = { width: 300, height: 46, gapX: 56, gapY: 14 };
 
 /**
  * Lays a lineage out left to right: what a take was made from stands to its left, one column per
