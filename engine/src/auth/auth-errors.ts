@@ -9,9 +9,9 @@ export class InvalidCredentialsError extends StudioError {
   }
 }
 
-/** Too many failed sign-ins for one username from one address. TODO(lead): a TOO_MANY_ATTEMPTS code; until then INVALID_CREDENTIALS with 429. */
+/** Too many failed sign-ins for one username from one address. */
 export class TooManyAttemptsError extends StudioError {
-  override readonly code = 'INVALID_CREDENTIALS';
+  override readonly code = 'TOO_MANY_ATTEMPTS';
   override readonly status = 429;
   constructor(retryAfterS: number) {
     super(`too many failed sign-ins for this user from this address: try again in ${retryAfterS} s`, { retry_after_s: retryAfterS });
@@ -49,9 +49,9 @@ export class UserExistsError extends StudioError {
   }
 }
 
-/** TODO(lead): a USER_NOT_FOUND code; until then INVALID_REQUEST (only the CLI meets it). */
+/** Only the CLI meets it (passwd, remove). */
 export class UserNotFoundError extends StudioError {
-  override readonly code = 'INVALID_REQUEST';
+  override readonly code = 'USER_NOT_FOUND';
   override readonly status = 404;
   constructor(username: string) {
     super(`no user named '${username}'`, { username });

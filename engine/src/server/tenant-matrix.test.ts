@@ -147,9 +147,10 @@ describe('multi-user mode: every route, every kind of bad credential, 0 leaks', 
         const git = route.url.startsWith('/git/');
         // A wrong password is INVALID_CREDENTIALS on the git routes (which take passwords), UNAUTHORIZED elsewhere.
         const expected = code || (git ? 'INVALID_CREDENTIALS' : 'UNAUTHORIZED');
-        // After five wrong passwords the username and address are refused for a while (429, the same code).
-        const status = git && !code && res.status === 429 ? 401 : res.status;
-        const bodyOk = route.method === 'HEAD' ? res.body === '' : res.body.includes(`"${expected}"`);
+        // After five wrong passwords the username and address are refused for a while (429 TOO_MANY_ATTEMPTS).
+        const limited = git && !code && res.status === 429;
+        const status = limited ? 401 : res.status;
+        const bodyOk = route.method === 'HEAD' ? res.body === '' : res.body.includes(`"${limited ? 'TOO_MANY_ATTEMPTS' : expected}"`);
         if (status !== 401 || !bodyOk || leaks(res.body)) failures.push(`${name}: ${route.method} ${route.url} -> ${res.status} ${res.body.slice(0, 120)}`);
         if (git && !String(res.headers['www-authenticate'] ?? '').startsWith('Basic '))
           failures.push(`${name}: ${route.method} ${route.url}: no Basic challenge`);

@@ -52,6 +52,7 @@ describe('multi-user mode: sign-in, sessions, keys', () => {
     for (let i = 0; i < 5; i++) expect((await login('alice', 'wrong wrong', '/auth/token', '10.9.9.9')).statusCode).toBe(401);
     const locked = await login('alice', 'alice password', '/auth/token', '10.9.9.9');
     expect(locked.statusCode).toBe(429);
+    expect(locked.json()).toMatchObject({ code: 'TOO_MANY_ATTEMPTS', retry_after_s: expect.any(Number) });
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     expect((await login('alice', 'alice password', '/auth/token', '10.9.9.8')).statusCode).toBe(200);
   });
