@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { LfsBatchResponse } from '@studio/node-schemas';
 import { gitAt } from '../projects/git.ts';
 import { gitClient, gitServer, projectWithTakes, sha256, type GitClient, type GitServer, type Take } from '../testing/git-http-fixture.ts';
 import { startRadosgw, type Radosgw } from '../testing/radosgw.ts';
+import { spawnEngine } from '../testing/spawn-engine.ts';
 import { tenantObjectKey } from '../storage/tenant-key.ts';
 import { copyObject } from '../storage/copy-object.ts';
 import { filesystemBlobStore } from '../storage/filesystem-blob-store.ts';
@@ -105,6 +107,61 @@ describe('LFS objects in S3 (a real radosgw that checks signatures)', () => {
     expect(await copyObject({ from: s3BlobStore({ s3: server.s3!, tenant: 'local' }), to: local, oid })).toBe(take.length);
     expect(sha256(await readFile(localObjectPath(project.dir, oid)))).toBe(oid);
   });
+
+  it('refuses an upload over S3’s single-PUT limit per object, and still answers the others', async () => {
+    const small = randomBytes(100);
+    const res = await fetch(`${url}/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: { 'content-type': LFS },
+      body: JSON.stringify({
+        operation: 'upload',
+        objects: [
+          { oid: 'e'.repeat(64), size: 6 * 1024 ** 3 },
+          { oid: sha256(small), size: 100 },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const [big, ok] = LfsBatchResponse.parse(await res.json()).objects;
+    expect(big!.error).toMatchObject({ code: 422, message: expect.stringContaining('5 GiB') });
+    expect(ok!.actions?.upload?.href).toContain('/tenants/local/lfs/objects/');
+  });
+
+  it('the engine started as `npm start` does (S3 from the environment) sends a pushed take to S3', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'studio-s3-engine-'));
+    const engine = await spawnEngine({
+      env: {
+        STUDIO_HOME: home,
+        HOST: '127.0.0.1',
+        S3_ENDPOINT: gw.endpoint,
+        S3_BUCKET: 'studio-lfs-spawned',
+        S3_ACCESS_KEY_ID: gw.accessKeyId,
+        S3_SECRET_ACCESS_KEY: gw.secretAccessKey,
+      },
+      timeoutMs: 60_000,
+    });
+    try {
+      const created = await fetch(`${engine.baseUrl}/api/v1/projects`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Spawned' }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      const work = join(client.home, 'work');
+      await client.git(work, ['clone', `${engine.baseUrl}/git/local/${id}.git`, 'spawned']);
+      const dir = join(work, 'spawned');
+      const take = randomBytes(10_000);
+      await writeFile(join(dir, '01_Assets/Generative_Assets/SHOT_060_take_001.mp4'), take);
+      await client.git(dir, ['add', '.']);
+      await client.git(dir, ['commit', '-m', 'a take for the spawned engine']);
+      await client.git(dir, ['push', 'origin', 'HEAD:refs/heads/client/spawned']);
+      const stored = await s3.send(new GetObjectCommand({ Bucket: 'studio-lfs-spawned', Key: tenantObjectKey('local', sha256(take)) }));
+      expect(sha256(Buffer.from(await stored.Body!.transformToByteArray()))).toBe(sha256(take));
+    } finally {
+      await engine.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('radosgw checks the signatures: a URL re-pointed at another key and a wrong secret are refused', async () => {
     const take = project.takes[0]!;

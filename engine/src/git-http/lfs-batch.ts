@@ -32,7 +32,12 @@ async function download(stores: BatchStores, object: LfsObjectSpec, lifetimeS: n
   return { oid: object.oid, size, authenticated: true, actions: { download: toAction(action) } };
 }
 
+/** S3's largest single PUT; stock git-lfs has no multipart upload, so larger objects cannot go to S3. */
+export const S3_SINGLE_PUT_LIMIT = 5 * 1024 ** 3;
+
 async function upload(stores: BatchStores, object: LfsObjectSpec, lifetimeS: number): Promise<LfsBatchObject> {
+  if (stores.remote.kind === 's3' && object.size > S3_SINGLE_PUT_LIMIT)
+    return { ...object, error: { code: 422, message: `object ${object.oid} is ${object.size} bytes: over S3's single-upload limit of 5 GiB` } };
   const size = await stores.remote.size(object.oid);
   // Already stored: no actions, the client skips it.
   if (size === object.size) return { ...object, authenticated: true };
