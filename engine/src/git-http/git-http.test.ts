@@ -87,6 +87,9 @@ describe('projects over git smart HTTP with LFS in the filesystem store (the def
     expect((await repo.raw(['rev-parse', 'refs/heads/client/topic'])).trim()).toBe(head);
     expect(sha256(await readFile(localObjectPath(project.dir, sha256(take))))).toBe(sha256(take));
     expect(seen.some((r) => r.url.endsWith('/git-receive-pack') && r.chunked)).toBe(true);
+    // A job's own ref, as a stateless worker pushes it, is accepted too.
+    await client.git(dir, ['push', 'origin', 'HEAD:refs/jobs/gen-42']);
+    expect((await repo.raw(['rev-parse', 'refs/jobs/gen-42'])).trim()).toBe(head);
     // main did not move, and a push to it is refused with the reason.
     const mainBefore = (await repo.raw(['rev-parse', 'main'])).trim();
     expect(mainBefore).not.toBe(head);
