@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
@@ -17,6 +19,8 @@ import { testSettings } from '../testing/test-settings.ts';
 import { WsProbe } from '../testing/ws-probe.ts';
 import type { EngineContext } from './context.ts';
 import { gatedRoutes, type GatedRoute } from './token-gate.ts';
+
+const run = promisify(execFile);
 
 /** Words only acme's project holds (title, description, a file): no answer to anyone else may contain them. */
 const MARK = 'ACME-SECRET-7f3a';
@@ -270,6 +274,20 @@ describe('multi-user mode: the WebSocket', () => {
     // The creator of the project is named on its first commit too.
     const first = (await readLog(dir, { limit: 50 })).at(-1)!;
     expect(first.actor).toMatchObject({ kind: 'user', id: 'alice', tenant: 'acme' });
+    // A REST change names its user too: the commit that changes project.json after the PATCH.
+    const lastOfManifest = async () => (await run('git', ['log', '-1', '--format=%H %an <%ae>', '--', 'project.json'], { cwd: dir })).stdout.trim();
+    const createdBy = await lastOfManifest();
+    const auth = { authorization: `Bearer ${tokens.alice}` };
+    const { version } = (await app.inject({ method: 'GET', url: `/api/v1/projects/${acme.id}`, headers: auth })).json() as { version: number };
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/projects/${acme.id}`,
+      headers: auth,
+      payload: { version, description: `about ${MARK}, patched` },
+    });
+    expect(patched.statusCode).toBe(200);
+    await expect.poll(lastOfManifest, { timeout: 10_000 }).not.toBe(createdBy);
+    expect((await lastOfManifest()).split(' ').slice(1).join(' ')).toBe('alice <user.alice@acme.studio>');
     // A read-only token watches the canvas and cannot change it.
     const rita = await WsProbe.open(base, acme.id, { token: tokens.reader });
     await rita.next('server:welcome');
