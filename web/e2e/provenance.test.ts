@@ -234,7 +234,7 @@ describe('take provenance, compare and hide in the canvas (Chromium)', () => {
 
     await page.close();
   }, 600_000);
-  it("opens a super-resolution take's provenance from its node and follows its lineage to the shot take it upscaled", async () => {
+  it("opens a super-resolution take's provenance from its node and follows its lineage to the shot take it upscaled; an audio take is named after its node", async () => {
     const base = session.engine.baseUrl;
     const { id } = (await (
       await fetch(`${base}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Upscaled' }) })
@@ -244,6 +244,7 @@ describe('take provenance, compare and hide in the canvas (Chromium)', () => {
         { id: 'shot-1', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'A harbour at dawn', seed: 77 } },
         { id: 'pipe-1', type: 'pipeline', position: { x: -340, y: 0 }, data: { pipelineId: 'draft-image' } },
         { id: 'sr-1', type: 'superResolution', position: { x: 360, y: 0 }, data: { scale: 2 } },
+        { id: 'audio-1n1x4p640', type: 'audio', position: { x: 0, y: 520 }, data: { label: 'Harbour master', text: 'Boats out at dawn.' } },
       ],
       edges: [
         { id: 'e-1', source: 'pipe-1', sourceHandle: 'pipeline', target: 'shot-1', targetHandle: 'pipeline' },
@@ -296,6 +297,20 @@ describe('take provenance, compare and hide in the canvas (Chromium)', () => {
     expect(await dialog.getByTestId('generate-again-settings').count()).toBe(1);
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('provenance-dialog').count()).toBe(0);
+
+    // An audio take tied to no shot is named after its node's label, never its id.
+    const audio = page.locator('[data-testid="node-audio"]');
+    await audio.getByTestId('generate').click();
+    await expect.poll(() => audio.locator('[data-testid="take"]').count(), { timeout: 120_000 }).toBe(1);
+    const audioTake = audio.locator('[data-testid="take"]').first();
+    expect(await audioTake.getAttribute('aria-label')).toBe('Harbour master · v01 · take 01');
+    expect(await audioTake.getAttribute('data-path')).toBe('03_Renders/AUDIO/audio-1n1x4p640/AUDIO-HARBOUR_MASTER_v01_take01.wav');
+    expect(await audio.getByTestId('takes').textContent()).not.toContain('1n1x4p640');
+    await audio.getByTestId('open-take').click();
+    await expect.poll(() => page.getByTestId('provenance-dialog').locator('h2').textContent(), { timeout: 20_000 }).toBe('Harbour master · v01 · take 01');
+    expect(await page.getByTestId('provenance-dialog').getByTestId('prov-prompt').textContent()).toBe('Boats out at dawn.');
+    await session.screenshot(page, 'provenance-audio-take');
+    await page.keyboard.press('Escape');
     await page.close();
   }, 600_000);
 });
