@@ -19,6 +19,8 @@ const Claims = z.object({
     return scopes as Scope[];
   }),
   name: z.string().min(1).max(200).optional(),
+  /** The user's token epoch when it was issued (user-store.ts). */
+  ep: z.int().nonnegative().default(0),
   exp: z.number(),
   iat: z.number(),
   jti: z.string().min(1),
@@ -31,6 +33,8 @@ export interface TokenSubject {
   scopes: readonly Scope[];
   /** Shown as the actor's name; the username when absent. */
   displayName?: string;
+  /** The user's token epoch (0 when absent). */
+  epoch?: number;
 }
 
 /** Signs an HS256 JWT with the keyring's current key (its kid in the header). `expiresAt` (seconds since the epoch) wins over `ttlS` (tests sign expired tokens with it). */
@@ -49,7 +53,12 @@ export async function signAccessToken({
   const now = Math.floor(Date.now() / 1000);
   const exp = expiresAt ?? now + ttlS;
   const jti = randomUUID();
-  const token = await new SignJWT({ tenant: subject.tenant, scope: subject.scopes.join(' '), ...(subject.displayName ? { name: subject.displayName } : {}) })
+  const token = await new SignJWT({
+    tenant: subject.tenant,
+    scope: subject.scopes.join(' '),
+    ep: subject.epoch ?? 0,
+    ...(subject.displayName ? { name: subject.displayName } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)

@@ -50,7 +50,7 @@ export class AuthService {
   async issueToken(user: StoredUser): Promise<{ token: string; expiresIn: number; expiresAt: number }> {
     const { token, expiresAt } = await signAccessToken({
       keyring: this.keyring,
-      subject: { username: user.username, tenant: user.tenant, scopes: user.scopes },
+      subject: { username: user.username, tenant: user.tenant, scopes: user.scopes, epoch: user.tokenEpoch },
       ttlS: this.ttlS,
     });
     return { token, expiresIn: this.ttlS, expiresAt };
@@ -66,6 +66,7 @@ export class AuthService {
     if (basicUser !== undefined && basicUser !== claims.sub) throw new UnauthorizedError('the Basic auth user is not the user of the token');
     const user = this.users.find(claims.sub);
     if (!user || user.tenant !== claims.tenant) throw new UnauthorizedError('the user of this token no longer exists: sign in again');
+    if (user.tokenEpoch !== claims.ep) throw new UnauthorizedError('this token was signed out (a new password, or signed out everywhere): sign in again');
     return { actor: userActor(user), scopes: claims.scope.filter((s) => user.scopes.includes(s)), expiresAt: claims.exp };
   }
 

@@ -105,6 +105,9 @@ describe('users and sign-in', () => {
     expect(await verifyPassword('from stdin pw', users.find('carol')!.passwordHash)).toBe(true);
     await run('passwd', 'bob', '--password', 'another one');
     expect(await verifyPassword('another one', users.find('bob')!.passwordHash)).toBe(true);
+    const epoch = users.find('bob')!.tokenEpoch;
+    await run('signout', 'bob');
+    expect(users.find('bob')!.tokenEpoch).toBe(epoch + 1);
     await run('remove', 'carol');
     expect(users.find('carol')).toBeNull();
     await expect(run('remove', 'carol')).rejects.toThrow(/no user named 'carol'/);

@@ -7,6 +7,7 @@ export const USAGE = `npm run user -- <command>
   add NAME --tenant T --password P [--read-only]   create a user (P '-': read it from stdin)
   passwd NAME --password P                         set a user's password
   remove NAME                                      delete a user (their tokens stop working at once)
+  signout NAME                                     sign a user out everywhere (a new password does too)
   list [--tenant T]                                the users, with tenant and scopes
   keys                                             the JWT signing keys (kid, created, current)
   rotate-key                                       add a signing key and sign new tokens with it
@@ -87,6 +88,9 @@ export async function runUserCommand({
       case 'remove':
         store.remove({ username: name() });
         return print(`removed ${positional[0]}`);
+      case 'signout':
+        store.revokeTokens({ username: name() });
+        return print(`${positional[0]} is signed out everywhere: every earlier token is refused`);
       case 'list': {
         const tenant = options.get('tenant');
         for (const u of store.list(typeof tenant === 'string' ? tenant : undefined))

@@ -11,6 +11,8 @@ export const USERS_FILE = 'users.sqlite';
 
 export interface StoredUser extends UserView {
   passwordHash: string;
+  /** Tokens carry it (claim `ep`); a new password or `npm run user -- signout` raises it, and every older token is refused. */
+  tokenEpoch: number;
 }
 
 interface Row {
@@ -19,6 +21,7 @@ interface Row {
   scopes: string;
   password_hash: string;
   created_at: string;
+  token_epoch: number;
 }
 
 const toUser = (row: Row): StoredUser => ({
@@ -27,6 +30,7 @@ const toUser = (row: Row): StoredUser => ({
   scopes: row.scopes.split(' ').filter((s): s is Scope => TokenScope.safeParse(s).success),
   created_at: row.created_at,
   passwordHash: row.password_hash,
+  tokenEpoch: row.token_epoch,
 });
 
 /** The users of a workspace: `<STUDIO_HOME>/.studio/users.sqlite` (WAL, so the CLI can add a user while the engine runs). */
@@ -45,8 +49,11 @@ export class UserStore {
       tenant TEXT NOT NULL,
       scopes TEXT NOT NULL,
       password_hash TEXT NOT NULL,
-      created_at TEXT NOT NULL
+      created_at TEXT NOT NULL,
+      token_epoch INTEGER NOT NULL DEFAULT 0
     ) STRICT`);
+    const columns = this.#db.prepare('PRAGMA table_info(users)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'token_epoch')) this.#db.exec('ALTER TABLE users ADD COLUMN token_epoch INTEGER NOT NULL DEFAULT 0');
   }
 
   find(username: string): StoredUser | null {
@@ -61,7 +68,7 @@ export class UserStore {
         : this.#db.prepare('SELECT * FROM users ORDER BY username').all()
     ) as Row[];
     return rows.map((r) => {
-      const { passwordHash: _hash, ...view } = toUser(r);
+      const { passwordHash: _hash, tokenEpoch: _epoch, ...view } = toUser(r);
       return view;
     });
   }
@@ -89,7 +96,14 @@ export class UserStore {
 
   async setPassword({ username, password }: { username: string; password: string }): Promise<void> {
     const hash = await hashPassword(parseRequest(UserPassword, password));
-    if (this.#db.prepare('UPDATE users SET password_hash = ? WHERE username = ?').run(hash, username).changes === 0) throw new UserNotFoundError(username);
+    const changed = this.#db.prepare('UPDATE users SET password_hash = ?, token_epoch = token_epoch + 1 WHERE username = ?').run(hash, username).changes;
+    if (changed === 0) throw new UserNotFoundError(username);
+  }
+
+  /** Signs a user out everywhere: every token issued so far is refused from the next request on. */
+  revokeTokens({ username }: { username: string }): void {
+    if (this.#db.prepare('UPDATE users SET token_epoch = token_epoch + 1 WHERE username = ?').run(username).changes === 0)
+      throw new UserNotFoundError(username);
   }
 
   remove({ username }: { username: string }): void {

@@ -87,6 +87,23 @@ describe('multi-user mode: sign-in, sessions, keys', () => {
     expect((await me({ authorization: `Bearer ${fresh}` })).statusCode).toBe(200);
   });
 
+  it('a new password, or signing out everywhere, refuses every earlier token; tokens issued after work', async () => {
+    const users = authServiceFor(ctx).users;
+    await users.add({ username: 'pat', tenant: 'acme', password: 'pat password' });
+    const first = (await login('pat', 'pat password')).json().access_token as string;
+    expect((await me({ authorization: `Bearer ${first}` })).statusCode).toBe(200);
+    await users.setPassword({ username: 'pat', password: 'pat new password' });
+    const refused = await me({ authorization: `Bearer ${first}` });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toMatchObject({ code: 'UNAUTHORIZED', error: expect.stringMatching(/signed out/) });
+    const second = (await login('pat', 'pat new password')).json().access_token as string;
+    expect((await me({ authorization: `Bearer ${second}` })).statusCode).toBe(200);
+    users.revokeTokens({ username: 'pat' });
+    expect((await me({ authorization: `Bearer ${second}` })).statusCode).toBe(401);
+    const third = (await login('pat', 'pat new password')).json().access_token as string;
+    expect((await me({ authorization: `Bearer ${third}` })).statusCode).toBe(200);
+  });
+
   it("a removed user's token stops working at once", async () => {
     const tempToken = (await login('temp', 'temp password')).json().access_token as string;
     expect((await me({ authorization: `Bearer ${tempToken}` })).statusCode).toBe(200);
