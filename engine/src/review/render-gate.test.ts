@@ -147,7 +147,12 @@ describe('the approval gate, draft renders and render reuse', () => {
   }, 180_000);
 
   it('reuses an unchanged render at once and says so; force renders again', async () => {
-    const log = await readEvents(join(studio.home, 'Projects', id));
+    // RenderCompleted is committed by a task listener just after the task succeeds.
+    let log = await readEvents(join(studio.home, 'Projects', id));
+    for (let i = 0; i < 200 && log.filter((e) => e.type === 'RenderCompleted').length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      log = await readEvents(join(studio.home, 'Projects', id));
+    }
     // The engine's own take choices are TakeGenerated, without an actor; the log replays to the graph as it is.
     expect(log.filter((e) => e.type === 'TakeGenerated').map((e) => [e.scene, e.actor, e.payload.node])).toEqual([
       ['SCENE_01', null, 'a'],
@@ -158,6 +163,8 @@ describe('the approval gate, draft renders and render reuse', () => {
     expect({ nodes: rebuilt.nodes, edges: rebuilt.edges }).toEqual({ nodes: current.nodes, edges: current.edges });
     const before = log.filter((e) => e.type === 'RenderCompleted');
     expect(before.map((e) => e.payload.draft)).toEqual([true, false]);
+    // Asked for over REST on loopback: the local user.
+    expect(before.map((e) => e.actor?.id)).toEqual(['local', 'local']);
 
     const ws = await WsProbe.open(studio.base, id);
     try {

@@ -21,10 +21,12 @@ export class ReviewService {
       const review = await this.of(status.project_id);
       const result = status.result ?? {};
       const draft = result.draft === true;
+      // Who asked for it, as TaskService kept it at submit.
+      const actor = (await ctx.tasks.taskMeta(taskId))?.actor ?? null;
       await review.recordEvent(
         {
           type: 'RenderCompleted',
-          actor: null,
+          actor,
           time: new Date().toISOString(),
           payload: { task: taskId, assembler: status.node_id, output: result.take ?? null, draft, method: result.method ?? null },
         },

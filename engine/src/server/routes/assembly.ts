@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { FrameRateInput, Timecode, type DraftPreviewStatus, type EdlCheck, type EdlExport, type SubmittedTask } from '@studio/node-schemas';
 import { InvalidRequestError } from '../../errors.ts';
+import { actorOf } from '../../auth/request-actor.ts';
 import { parseRequest } from '../../parse-request.ts';
 import { checkFromRoom, compileFromRoom, saveEdl } from '../../assembly/export-edl.ts';
 import { edlFileName } from '../../assembly/export-name.ts';
@@ -102,6 +103,7 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
       backend: body.backend,
       ...(body.draft === undefined ? {} : { draft: body.draft }),
       ...(body.force === undefined ? {} : { force: body.force }),
+      actor: actorOf(request),
     });
     // A reused render is done already: 200 with its movie; a queued one is 202.
     const answer: SubmittedTask & { reused: boolean; output?: string } = submitted;
