@@ -127,4 +127,29 @@ describe('fork and history (Chromium)', () => {
     expect(await page.locator('[data-testid="node-shot"]').count()).toBe(0);
     await page.close();
   });
+
+  it('pages a long history with Older…', async () => {
+    const id = await projectWithOneShot('Long reel');
+    // Set-up: 33 more commits (settings saves), so the history holds more than one page of 30.
+    for (let i = 1; i <= 33; i++) {
+      const { version } = (await api(`/api/v1/projects/${id}`)) as { version: number };
+      const res = await fetch(`${session.engine.baseUrl}/api/v1/projects/${id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ description: `take ${i}`, version }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const page = await openPage(`/projects/${id}`);
+    await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+    await page.getByTestId('history-toggle').click();
+    const entries = page.getByRole('dialog', { name: 'History' }).locator('ol > li');
+    await page.waitForFunction(() => document.querySelectorAll('[aria-label="History"] ol > li').length === 30);
+    await page.getByRole('button', { name: 'Older…' }).click();
+    // 33 saves, the one-shot canvas and the creation: 35 in all, and no more pages.
+    await page.waitForFunction(() => document.querySelectorAll('[aria-label="History"] ol > li').length === 35);
+    expect(await page.getByRole('button', { name: 'Older…' }).count()).toBe(0);
+    expect(await entries.last().locator('.what').innerText()).toBe('Create project: Long reel');
+    await page.close();
+  });
 });
