@@ -19,6 +19,10 @@ import { StartablePipelines } from './worker-pipelines.ts';
 import { startCpuSlots } from './cpu-slots.ts';
 import { TAKES_QUEUE, GenerateJobData, type TakeJobData } from './job-types.ts';
 import { parseJobData } from './parse-job-data.ts';
+import { LOCAL_TENANT, type Actor } from '@studio/node-schemas';
+import { checkoutForJob } from './stateless/job-checkout.ts';
+import { pushResult } from './stateless/push-result.ts';
+import type { GitChildEnv } from './stateless/git-child.ts';
 
 export interface GenerationWorkerOptions {
   /** This worker's GPUs (from detectGpus); none: it takes CPU jobs only. */
@@ -36,6 +40,12 @@ export interface GenerationWorkerOptions {
   /** From the settings: WORKER_HEARTBEAT_TTL_MS and WORKER_PIPELINES_REFRESH_MS. */
   heartbeatTtlMs?: number;
   pipelinesRefreshMs?: number;
+  /**
+   * A stateless worker (spec section 8.3, ENGINE_URL set): it shares no disk with the engine. Per
+   * job it clones the project over git from the engine, pulls only the inputs' LFS objects, and
+   * pushes its output to the job's own ref; its workspace holds only those temporary copies.
+   */
+  stateless?: Omit<GitChildEnv, 'token'> & { token?: string | null };
 }
 
 /** Where a job's attempts run: under the workspace, so the output can be linked into the project. */
@@ -63,6 +73,8 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
     const data = parseJobData(GenerateJobData, job);
     const startedAt = new Date();
     const attemptDir = join(jobsDir(workspace), job.id!, attemptFolderName(job.attemptsMade + 1));
+    // A stateless worker's copy of the project, beside the attempt folder (which the runner makes afresh).
+    const cloneDir = join(jobsDir(workspace), job.id!, `clone-${job.attemptsMade + 1}`);
     try {
       // Taken up again after a crash that came after its output was handed over: the work is done.
       const handedOver = await takes.getJob(`take-${job.id}`);
@@ -77,7 +89,18 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         };
       const pipeline = catalogue.get(data.pipelineId);
       const backend = await chooseBackend(pipeline, backends, options.preference);
-      const projectDir = projectPath(workspace, data.projectId);
+      const gitEnv: GitChildEnv | null = options.stateless ? { token: null, ...options.stateless } : null;
+      if (gitEnv) await job.updateProgress({ progress: 0, step: 'fetching the inputs' });
+      const checkout = gitEnv
+        ? await checkoutForJob({
+            dir: cloneDir,
+            tenant: data.tenant,
+            projectId: data.projectId,
+            inputs: Object.values(data.inputs),
+            env: gitEnv,
+          })
+        : null;
+      const projectDir = checkout ? checkout.repo : projectPath(workspace, data.projectId);
       for (const [socket, rel] of Object.entries(data.inputs))
         if (!(await isPlainProjectFile(projectDir, rel)))
           throw new UnrecoverableError(`input ${socket} (${rel}) is not a regular file inside the project: links are not followed`);
@@ -118,34 +141,43 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
       const [output] = Object.values(result.outputs);
       if (!(await lstat(output!).catch(() => null))?.isFile())
         throw new UnrecoverableError('the pipeline output is not a regular file (a link or nothing): refused');
+      const handOver = {
+        generateJobId: job.id!,
+        request: data,
+        backend: result.backend,
+        imageDigest: result.imageDigest,
+        worker: name,
+        startedAt: startedAt.toISOString(),
+        runMs: result.durationMs,
+      };
+      // One take per generation, however often the job ran: a duplicate commit job is ignored.
+      const takeJob = {
+        jobId: `take-${job.id}`,
+        attempts: 5,
+        backoff: { type: 'exponential' as const, delay: 1000 },
+        removeOnComplete: { age: 7 * 86400 },
+        removeOnFail: { age: 7 * 86400 },
+      };
+      if (checkout && gitEnv) {
+        await job.updateProgress({ progress: 100, step: 'pushing the output' });
+        const actor: Actor = { kind: 'worker', id: name.replace(/[^A-Za-z0-9._-]/g, '_'), name, tenant: data.tenant ?? LOCAL_TENANT, job: job.id! };
+        const pushed = await pushResult({ repo: checkout.repo, jobId: job.id!, output: output!, actor, env: gitEnv });
+        await takes.add('commit', { ...handOver, outputPath: '', pushed, finishedAt: new Date().toISOString() }, takeJob);
+        return {
+          backend: result.backend,
+          runMs: result.durationMs,
+          worker: name,
+          gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null,
+          needGB: data.vramGB,
+          measurement: result.measurement,
+        };
+      }
       // One result file per job, whichever attempt made it: the engine links it into the project.
       const resultPath = join(jobsDir(workspace), job.id!, `result-${job.attemptsMade + 1}${extname(output!)}`);
       // A result left by a run killed before it handed over (no take job exists, checked above) is replaced.
       await rm(resultPath, { force: true });
       await link(output!, resultPath);
-      const finishedAt = new Date();
-      await takes.add(
-        'commit',
-        {
-          generateJobId: job.id!,
-          request: data,
-          outputPath: resultPath,
-          backend: result.backend,
-          imageDigest: result.imageDigest,
-          worker: name,
-          startedAt: startedAt.toISOString(),
-          finishedAt: finishedAt.toISOString(),
-          runMs: result.durationMs,
-        },
-        // One take per generation, however often the job ran: a duplicate commit job is ignored.
-        {
-          jobId: `take-${job.id}`,
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: { age: 7 * 86400 },
-          removeOnFail: { age: 7 * 86400 },
-        },
-      );
+      await takes.add('commit', { ...handOver, outputPath: resultPath, finishedAt: new Date().toISOString() }, takeJob);
       return {
         backend: result.backend,
         runMs: result.durationMs,
@@ -161,6 +193,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
       throw error;
     } finally {
       await rm(attemptDir, { recursive: true, force: true });
+      if (options.stateless) await rm(join(jobsDir(workspace), job.id!), { recursive: true, force: true });
     }
   };
 

@@ -11,6 +11,7 @@ import { startRenderWorker } from './render-job.ts';
 import { chooseRenderer } from '../assembly/render/index.ts';
 import { detectGpus } from './worker-capacity.ts';
 import { startTakeWorker } from './take-worker.ts';
+import { connectS3 } from '../storage/s3-connection.ts';
 import { TaskService, type KindFactory } from './task-service.ts';
 
 export interface JobSystemOptions {
@@ -47,7 +48,13 @@ export async function startJobSystem(options: JobSystemOptions) {
     options.settings.dispatchWatchdogMs,
   );
   await tasks.ready();
-  const takeWorker = startTakeWorker({ workspace: options.workspace, queue: options.queue, rooms: options.rooms, redis: options.redis });
+  const takeWorker = startTakeWorker({
+    workspace: options.workspace,
+    queue: options.queue,
+    rooms: options.rooms,
+    redis: options.redis,
+    s3: options.settings.s3 ? connectS3(options.settings.s3) : null,
+  });
   const worker = options.inProcessWorker
     ? await startGenerationWorker({
         gpus: await detectGpus(options.settings),

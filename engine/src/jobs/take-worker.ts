@@ -12,6 +12,10 @@ import { TAKES_QUEUE, TakeJobData, type TakeJobResult } from './job-types.ts';
 import { parseJobData } from './parse-job-data.ts';
 import { sweepJobsDir, type SweepResult } from './jobs-sweeper.ts';
 import { GenerationQueues } from './generation-queues.ts';
+import { LOCAL_TENANT } from '@studio/node-schemas';
+import { bringInPushedResult, dropJobRef } from './stateless/bring-in-result.ts';
+import type { S3Connection } from '../storage/s3-connection.ts';
+import { s3BlobStore } from '../storage/s3-blob-store.ts';
 
 /**
  * The engine's half of a generation: commits each finished output as a take (the engine is the only
@@ -24,12 +28,15 @@ export function startTakeWorker({
   rooms,
   redis,
   sweepEveryMs = 5 * 60_000,
+  s3 = null,
 }: {
   workspace: Workspace;
   queue: GitQueue;
   rooms: RoomRegistry;
   redis: RedisOptions;
   sweepEveryMs?: number;
+  /** Where stateless workers' LFS uploads go when S3 is configured. */
+  s3?: S3Connection | null;
 }) {
   const committer = new TakeCommitter(queue);
   const worker = new Worker<TakeJobData, TakeJobResult>(
@@ -51,11 +58,21 @@ export function startTakeWorker({
           result: { output_url: fileUrl(request.projectId, take.path), take: take.path, version: take.version, number: take.take },
         });
       };
+      // A stateless worker pushed its output to its job's ref: the engine brings it in, serially, into main.
+      const sourcePath = data.pushed
+        ? await bringInPushedResult({
+            projectDir,
+            ref: data.pushed.ref,
+            path: data.pushed.path,
+            resultDir: join(jobsDir(workspace), generateJobId),
+            remote: s3 ? s3BlobStore({ s3, tenant: request.tenant ?? LOCAL_TENANT }) : null,
+          })
+        : data.outputPath;
       const committed = await committer.commit({
         projectId: request.projectId,
         projectDir,
         subject: request.subject,
-        sourcePath: data.outputPath,
+        sourcePath,
         fingerprint: request.fingerprint,
         pipeline: request.pipelineId,
         seed: request.seed,
@@ -80,6 +97,7 @@ export function startTakeWorker({
         },
       });
       void ensureThumbnail(projectDir, committed.path).catch(() => null);
+      if (data.pushed) await queue.run(request.projectId, () => dropJobRef(projectDir, data.pushed!.ref));
       // The take is committed: nothing in the job's folder is needed any more.
       await rm(join(jobsDir(workspace), generateJobId), { recursive: true, force: true });
       return { take: committed.path, sidecar: committed.sidecar, version: committed.version, number: committed.take };

@@ -1,5 +1,7 @@
-// `npm run worker`: a standalone generation worker joining the studio through REDIS_URL
-// (the distributed shape). It needs the workspace the engine uses (STUDIO_HOME, shared storage).
+// `npm run worker`: a standalone generation worker joining the studio through REDIS_URL (the
+// distributed shape). With ENGINE_URL it is stateless: it shares no disk with the engine and works
+// on per-job clones over git (docs/architecture.md#stateless-workers); without it, it needs the
+// workspace the engine uses (STUDIO_HOME, shared storage).
 import { hostname } from 'node:os';
 import { workspaceAt } from '../projects/workspace.ts';
 import { DockerBackend } from '../runner/docker-backend.ts';
@@ -37,7 +39,21 @@ async function main() {
     name,
     heartbeatTtlMs: settings.heartbeatTtlMs,
     pipelinesRefreshMs: settings.pipelinesRefreshMs,
+    ...(settings.engineUrl ? { stateless: { engineUrl: settings.engineUrl, path: settings.path, home: settings.home } } : {}),
   });
+  if (settings.engineUrl) {
+    // Training and final renders still read the project from the workspace: a stateless worker takes generations only.
+    console.log(
+      `Studio worker ${worker.name} ready (stateless, engine ${settings.engineUrl}): GPUs ${gpus.map((g) => `${g.id}:${g.vramGB} GB`).join(', ') || 'none (CPU only)'}`,
+    );
+    const stop = async () => {
+      await worker.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
+    return;
+  }
   // LoRA training: one run at a time, of the trainers this worker can start (GPU presets where a GPU here holds them).
   const trainingWorker = await startTrainingWorker({
     workspace: workspaceAt(settings.studioHome),

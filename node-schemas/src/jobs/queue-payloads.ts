@@ -35,6 +35,12 @@ export const GenerateJobData = z.object({
   duration: z.number().nonnegative(),
   /** Input socket name -> project-relative path of the file (an upstream node's active take). */
   inputs: z.record(z.string(), ProjectRelative),
+  /** The project's tenant: a stateless worker clones `/git/<tenant>/<project>.git` (absent: the local tenant). */
+  tenant: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/)
+    .max(64)
+    .optional(),
   /** What the take is made from, for its version number. */
   fingerprint: z.string(),
   /** VRAM the pipeline needs at this quality (0 for CPU pipelines), and whether it may share a GPU. */
@@ -50,8 +56,10 @@ export type GenerateJobData = z.infer<typeof GenerateJobData>;
 export const TakeJobData = z.object({
   generateJobId: z.string().min(1),
   request: GenerateJobData,
-  /** The output file, in the workspace's job folder (same filesystem as the project). */
-  outputPath: z.string().min(1),
+  /** The output file, in the workspace's job folder (same filesystem as the project); empty when a stateless worker pushed it. */
+  outputPath: z.string(),
+  /** A stateless worker's hand-over: the ref it pushed (`refs/jobs/<id>`) and the output's path in that commit (docs/architecture.md#stateless-workers). */
+  pushed: z.object({ ref: z.string().regex(/^refs\/jobs\/[A-Za-z0-9_-]+$/), path: ProjectRelative }).optional(),
   backend: z.string(),
   imageDigest: z.string().nullable(),
   worker: z.string(),

@@ -1,0 +1,41 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LOCAL_TENANT } from '@studio/node-schemas';
+import { jobGit, type GitChildEnv } from './git-child.ts';
+
+/** The URL a project repository is served at (docs/git-and-lfs-over-http.md). */
+export function repositoryUrl(engineUrl: string, tenant: string | undefined, projectId: string): string {
+  return `${engineUrl.replace(/\/+$/, '')}/git/${encodeURIComponent(tenant ?? LOCAL_TENANT)}/${encodeURIComponent(projectId)}.git`;
+}
+
+/**
+ * A stateless worker's copy of a project for one job (spec section 8.3): a partial, shallow clone
+ * of main with nothing checked out but `.gitattributes` and the job's inputs, and of the LFS objects
+ * only those inputs (`git lfs pull --include`). Media of the other takes never leaves the engine.
+ */
+export async function checkoutForJob({
+  dir,
+  tenant,
+  projectId,
+  inputs,
+  env,
+}: {
+  dir: string;
+  tenant: string | undefined;
+  projectId: string;
+  /** Project-relative paths of the job's input files. */
+  inputs: readonly string[];
+  env: GitChildEnv;
+}): Promise<{ repo: string; file: (rel: string) => string }> {
+  await mkdir(dir, { recursive: true });
+  const repo = join(dir, 'repo');
+  const url = repositoryUrl(env.engineUrl, tenant, projectId);
+  await jobGit(dir, ['clone', '--quiet', '--no-checkout', '--filter=blob:none', '--depth=1', '--single-branch', '--branch', 'main', url, repo], env, {
+    skipSmudge: true,
+  });
+  // The pre-push hook sends the output's LFS object with the push; the smudge filter fetches inputs.
+  await jobGit(repo, ['lfs', 'install', '--local'], env);
+  await jobGit(repo, ['checkout', 'HEAD', '--', '.gitattributes', ...inputs], env, { skipSmudge: true });
+  if (inputs.length) await jobGit(repo, ['lfs', 'pull', `--include=${inputs.join(',')}`], env);
+  return { repo, file: (rel) => join(repo, rel) };
+}
