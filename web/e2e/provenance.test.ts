@@ -244,7 +244,7 @@ describe('take provenance, compare and hide in the canvas (Chromium)', () => {
         { id: 'shot-1', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'A harbour at dawn', seed: 77 } },
         { id: 'pipe-1', type: 'pipeline', position: { x: -340, y: 0 }, data: { pipelineId: 'draft-image' } },
         { id: 'sr-1', type: 'superResolution', position: { x: 360, y: 0 }, data: { scale: 2 } },
-        { id: 'audio-1n1x4p640', type: 'audio', position: { x: 0, y: 520 }, data: { label: 'Harbour master', text: 'Boats out at dawn.' } },
+        { id: 'audio-1n1x4p640', type: 'audio', position: { x: 720, y: 0 }, data: { label: 'Harbour master', text: 'Boats out at dawn.' } },
       ],
       edges: [
         { id: 'e-1', source: 'pipe-1', sourceHandle: 'pipeline', target: 'shot-1', targetHandle: 'pipeline' },
@@ -297,6 +297,20 @@ describe('take provenance, compare and hide in the canvas (Chromium)', () => {
     expect(await dialog.getByTestId('generate-again-settings').count()).toBe(1);
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('provenance-dialog').count()).toBe(0);
+
+    // "Generate again with these settings" puts the take's prompt back on the shot, then generates.
+    const shotNode = page.locator(SHOT);
+    await shotNode.getByTestId('shot-prompt').fill('A harbour at night');
+    await shotNode.getByTestId('shot-prompt').blur();
+    await shotNode.getByTestId('open-take').click();
+    await expect.poll(() => dialog.getByTestId('prov-prompt').textContent(), { timeout: 20_000 }).toBe('A harbour at dawn');
+    await dialog.getByTestId('generate-again-settings').click();
+    await expect.poll(() => shotNode.getByTestId('shot-prompt').inputValue(), { timeout: 20_000 }).toBe('A harbour at dawn');
+    await expect.poll(() => shotNode.locator('[data-testid="take"]').count(), { timeout: 120_000 }).toBe(2);
+    const again = (await shotNode.locator('[data-testid="take"]').first().getAttribute('data-path'))!;
+    expect(again).toBe(`${FOLDER}/SHOT-010_v01_take02.png`);
+    const remade = (await (await fetch(`${base}/api/v1/projects/${id}/takes/${again}/provenance`)).json()) as { prompt: string; seed: number };
+    expect(remade).toMatchObject({ prompt: 'A harbour at dawn', seed: 77 });
 
     // An audio take tied to no shot is named after its node's label, never its id.
     const audio = page.locator('[data-testid="node-audio"]');
