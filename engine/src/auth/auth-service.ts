@@ -67,6 +67,7 @@ export class AuthService {
     const user = this.users.find(claims.sub);
     if (!user || user.tenant !== claims.tenant) throw new UnauthorizedError('the user of this token no longer exists: sign in again');
     if (user.tokenEpoch !== claims.ep) throw new UnauthorizedError('this token was signed out (a new password, or signed out everywhere): sign in again');
+    if (this.users.isRevoked(claims.jti)) throw new UnauthorizedError('this token was signed out: sign in again');
     return { actor: userActor(user), scopes: claims.scope.filter((s) => user.scopes.includes(s)), expiresAt: claims.exp };
   }
 
@@ -123,6 +124,18 @@ export class AuthService {
       throw new UnauthorizedError('a password is accepted by the git routes only: send a token from POST /auth/token');
     }
     throw new UnauthorizedError();
+  }
+
+  /** Signs out the token a request presents (bearer, cookie, Basic user:token), if it is a valid one; anything else is left alone. */
+  async revokePresented({ headers, url }: { headers: IncomingHttpHeaders; url: string }): Promise<boolean> {
+    const presented = presentedCredentials(headers, url);
+    const token = presented.kind === 'bearer' ? presented.token : presented.kind === 'basic' && looksLikeJwt(presented.secret) ? presented.secret : null;
+    if (!token) return false;
+    const claims = await this.#verify(token).catch(() => null);
+    if (!claims) return false;
+    this.users.revokeToken({ jti: claims.jti, exp: claims.exp });
+    this.#verified.delete(token);
+    return true;
   }
 
   close(): void {

@@ -52,6 +52,8 @@ export class UserStore {
       created_at TEXT NOT NULL,
       token_epoch INTEGER NOT NULL DEFAULT 0
     ) STRICT`);
+    // Tokens signed out one by one (DELETE /auth/session), kept until they would have expired anyway.
+    this.#db.exec('CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL) STRICT');
     const columns = this.#db.prepare('PRAGMA table_info(users)').all() as Array<{ name: string }>;
     if (!columns.some((c) => c.name === 'token_epoch')) this.#db.exec('ALTER TABLE users ADD COLUMN token_epoch INTEGER NOT NULL DEFAULT 0');
   }
@@ -108,6 +110,16 @@ export class UserStore {
 
   remove({ username }: { username: string }): void {
     if (this.#db.prepare('DELETE FROM users WHERE username = ?').run(username).changes === 0) throw new UserNotFoundError(username);
+  }
+
+  /** Signs one token out: its jti is refused until its expiry (seconds since the epoch), after which it is forgotten. */
+  revokeToken({ jti, exp }: { jti: string; exp: number }): void {
+    this.#db.prepare('DELETE FROM revoked_tokens WHERE exp < ?').run(Math.floor(Date.now() / 1000));
+    this.#db.prepare('INSERT INTO revoked_tokens (jti, exp) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING').run(jti, Math.ceil(exp));
+  }
+
+  isRevoked(jti: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM revoked_tokens WHERE jti = ?').get(jti) !== undefined;
   }
 
   close(): void {

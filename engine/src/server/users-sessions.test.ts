@@ -66,9 +66,17 @@ describe('multi-user mode: sign-in, sessions, keys', () => {
     const session = await me({ cookie: cookie.split(';')[0]! });
     expect(session.json()).toMatchObject({ mode: 'users', actor: { kind: 'user', id: 'alice', tenant: 'acme' }, scopes: ['projects:read', 'projects:write'] });
     expect(Date.parse((session.json() as { expires_at: string }).expires_at) - Date.now()).toBeGreaterThan(590_000);
-    const out = await app.inject({ method: 'DELETE', url: '/auth/session' });
+    const out = await app.inject({ method: 'DELETE', url: '/auth/session', headers: { cookie: cookie.split(';')[0]! } });
     expect(out.statusCode).toBe(204);
     expect(String(out.headers['set-cookie'])).toMatch(/^studio_session=; Path=\/; Max-Age=0; HttpOnly/);
+    // That token is signed out for good, even if a copy of the cookie is kept; another session of the same user is not.
+    const kept = await me({ cookie: cookie.split(';')[0]! });
+    expect(kept.statusCode).toBe(401);
+    expect(kept.json()).toMatchObject({ code: 'UNAUTHORIZED', error: 'this token was signed out: sign in again' });
+    const other = (await login('alice', 'alice password')).json().access_token as string;
+    expect((await me({ authorization: `Bearer ${other}` })).statusCode).toBe(200);
+    // Signing out with nothing, or with garbage, is a no-op answer.
+    expect((await app.inject({ method: 'DELETE', url: '/auth/session', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(204);
   });
 
   it('rotation while the engine runs: new tokens carry the new kid, old tokens verify until their kid is removed', async () => {

@@ -17,7 +17,7 @@ function sessionCookie(request: FastifyRequest, value: string, maxAgeS: number):
 /**
  * Sign-in for multi-user mode (docs/users-and-tenants.md): POST /auth/token answers a bearer JWT
  * (spec table 5); POST /auth/session does the same check and keeps the token in an HttpOnly cookie
- * for the web app; DELETE /auth/session signs out; GET /auth/mode is open so the web app knows
+ * for the web app; DELETE /auth/session signs that token out; GET /auth/mode is open so the web app knows
  * whether to ask; GET /api/v1/auth/session (behind the gate) says who is signed in.
  */
 export async function authRoutes(app: FastifyInstance, ctx: EngineContext): Promise<void> {
@@ -58,7 +58,9 @@ export async function authRoutes(app: FastifyInstance, ctx: EngineContext): Prom
     };
   });
 
+  // Signs out: the token sent (the cookie, or a bearer) is refused from now on, and the cookie is cleared.
   app.delete('/auth/session', async (request, reply) => {
+    if (users) await authServiceFor(ctx).revokePresented({ headers: request.headers, url: request.url });
     reply.header('set-cookie', sessionCookie(request, '', 0));
     return reply.status(204).send();
   });
