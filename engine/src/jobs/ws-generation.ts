@@ -1,13 +1,19 @@
 import type { ServerMessage } from '@studio/node-schemas';
-import type { GenerationHandlers } from '../sync/ws-server.ts';
+import type { GenerationHandlers, JobRequestOptions } from '../sync/ws-server.ts';
 import type { TaskService } from './task-service.ts';
 
-/** client:start_generation and client:cancel_generation, answered the way the REST API answers. */
+/** What a client's options add to a submission: force, draft and the sender, where given. */
+function optionsOf({ force, draft, actor }: JobRequestOptions = {}) {
+  return { ...(force === undefined ? {} : { force }), ...(draft === undefined ? {} : { draft }), ...(actor ? { actor } : {}) };
+}
+
+/** client:start_generation, client:cancel_generation and client:render_final_sequence, answered the way the REST API answers. */
 export function generationHandlers(tasks: TaskService): GenerationHandlers {
   return {
-    async start(room, nodeId, idempotencyKey, policy): Promise<ServerMessage[]> {
+    async start(room, nodeId, idempotencyKey, policy, options): Promise<ServerMessage[]> {
       try {
-        await tasks.submit({ projectId: room.id, nodeId, idempotencyKey, policy });
+        const { force, actor } = optionsOf(options);
+        await tasks.submit({ projectId: room.id, nodeId, idempotencyKey, policy, ...(force === undefined ? {} : { force }), ...(actor ? { actor } : {}) });
         return [];
       } catch (error) {
         return [{ type: 'server:task_failed', task_id: '', node_id: nodeId, error: (error as Error).message }];
@@ -17,16 +23,10 @@ export function generationHandlers(tasks: TaskService): GenerationHandlers {
       await tasks.cancel(taskId ? { taskId } : { projectId: room.id, nodeId });
       return [];
     },
-    // `options` (draft, force) reach here once ws-server passes client:render_final_sequence's fields on.
-    async render(room, nodeId, backend, options: { draft?: boolean; force?: boolean } = {}): Promise<ServerMessage[]> {
+    // A refusal (the approval gate, a budget) reaches the canvas as task_failed on the assembler, shown as a notice.
+    async render(room, nodeId, backend, options): Promise<ServerMessage[]> {
       try {
-        await tasks.submitRender({
-          projectId: room.id,
-          assemblerId: nodeId,
-          backend,
-          ...(options.draft === undefined ? {} : { draft: options.draft }),
-          ...(options.force === undefined ? {} : { force: options.force }),
-        });
+        await tasks.submitRender({ projectId: room.id, assemblerId: nodeId, backend, ...optionsOf(options) });
         return [];
       } catch (error) {
         return [{ type: 'server:task_failed', task_id: '', node_id: nodeId, error: (error as Error).message }];

@@ -82,10 +82,6 @@ describe('the approval gate, draft renders and render reuse', () => {
     expect((await review('SCENE_01', 'submit')).status).toBe(200);
     expect((await review('SCENE_01', 'approve')).status).toBe(200);
     expect((await review('SCENE_02', 'submit')).status).toBe(200);
-    // An approved shot makes no new take either (it would become its active take).
-    const regenerate = await json('POST', '/api/v1/tasks/generate_shot', { project_id: id, node_id: 'a' });
-    expect(regenerate.status).toBe(409);
-    expect(regenerate.body).toMatchObject({ code: 'SCENE_LOCKED', scene: 'SCENE_01' });
     expect((await render()).body).toMatchObject({ code: 'SCENE_NOT_APPROVED', scene: 'SCENE_02', status: 'in_review' });
 
     const ws = await WsProbe.open(studio.base, id);

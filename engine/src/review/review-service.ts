@@ -1,8 +1,6 @@
 import type { EngineContext } from '../server/context.ts';
 import { ProjectReview } from './project-review.ts';
 import { checkCutApproved } from './render-gate.ts';
-import { sceneOfNode } from './graph-scenes.ts';
-import { SceneLockedError } from './review-errors.ts';
 
 /**
  * Review for every room of the engine (docs/governance.md#review): each room gets its review state
@@ -13,16 +11,6 @@ export class ReviewService {
   constructor(private readonly ctx: EngineContext) {
     ctx.rooms.onRoomLoaded((room) => void ProjectReview.attach(room, ctx.queue));
     ctx.tasks?.addSubmitGuard(async (request) => {
-      if (request.kind === 'generation') {
-        // A new take would become the active take of a locked shot: refused like an edit.
-        const review = await this.of(request.projectId);
-        const graph = review.room.graph();
-        const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
-        const node = nodes.get(request.nodeId);
-        const scene = node ? sceneOfNode(nodes, node) : null;
-        if (scene && review.records[scene]?.status === 'approved') throw new SceneLockedError(scene);
-        return;
-      }
       if (request.kind !== 'render' || request.draft) return;
       const review = await this.of(request.projectId);
       checkCutApproved(review.room.graph(), request.nodeId, review.records);

@@ -217,7 +217,9 @@ describe('the event log and replay', () => {
     expect(atApproval.status).toBe(200);
     const s1 = (atApproval.body.graph as { nodes: Array<{ id: string; data: { prompt: string } }> }).nodes.find((n) => n.id === 's1');
     expect(s1?.data.prompt).toBe('dawn');
-    expect((await call('GET', `/api/v1/projects/${id}/events/99999/canvas`)).status).toBe(404);
+    const missing = await call('GET', `/api/v1/projects/${id}/events/99999/canvas`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ code: 'EVENT_NOT_FOUND', seq: 99999 });
   });
 
   it('carries on after the room is closed and loaded again (an engine restart): no baseline needed, replay still exact', async () => {

@@ -106,7 +106,7 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
       actor: actorOf(request),
     });
     // A reused render is done already: 200 with its movie; a queued one is 202.
-    const answer: SubmittedTask & { reused: boolean; output?: string } = submitted;
+    const answer: SubmittedTask = submitted;
     return reply.status(submitted.reused ? 200 : 202).send(answer);
   });
 

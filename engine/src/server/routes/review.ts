@@ -22,7 +22,7 @@ const EventsQuery = z.object({ scene: SceneName.optional() }).strict();
 const SeqParams = z.object({ id: z.string(), seq: z.coerce.number().int().min(1) });
 
 class EventNotFoundError extends StudioError {
-  override readonly code = 'NOT_FOUND';
+  override readonly code = 'EVENT_NOT_FOUND';
   override readonly status = 404;
 }
 
