@@ -14,6 +14,11 @@ export class LedgerBook {
   readonly #cache = new Map<string, { size: number; entries: LedgerEntry[]; tasks: Set<string> }>();
   /** Projects whose ledger this engine has checked for lines a crash left appended but uncommitted. */
   readonly #checked = new Set<string>();
+  /** Per project: charges waiting for its git queue. */
+  readonly #waiting = new Map<
+    string,
+    { projectDir: string; items: Array<{ entry: LedgerEntry; resolve: (charged: boolean) => void; reject: (error: Error) => void }> }
+  >();
 
   constructor(private readonly queue: GitQueue) {}
 
@@ -43,10 +48,24 @@ export class LedgerBook {
 
   /**
    * Charges a task: appends its entry and commits it, unless the ledger already has the task (a
-   * repeated event, a retried job): a task is charged once, whatever happens around it. True when charged.
+   * repeated event, a retried job): a task is charged once, whatever happens around it. Charges that
+   * arrive while the project's git queue is busy share one commit, as takes do. True when charged.
    */
   record(projectId: string, projectDir: string, entry: LedgerEntry): Promise<boolean> {
-    return this.queue.run(projectId, async () => {
+    return new Promise((resolve, reject) => {
+      const waiting = this.#waiting.get(projectId);
+      if (waiting) return void waiting.items.push({ entry, resolve, reject });
+      this.#waiting.set(projectId, { projectDir, items: [{ entry, resolve, reject }] });
+      void this.queue.run(projectId, () => this.#charge(projectId));
+    });
+  }
+
+  /** Appends and commits every charge waiting for a project (in its git queue). */
+  async #charge(projectId: string): Promise<void> {
+    const batch = this.#waiting.get(projectId)!;
+    this.#waiting.delete(projectId);
+    const { projectDir, items } = batch;
+    try {
       const present = await stat(join(projectDir, LEDGER_FILE)).then(
         () => true,
         () => false,
@@ -56,22 +75,32 @@ export class LedgerBook {
         this.#checked.add(projectDir);
       }
       const loaded = await this.#load(projectDir);
-      if (loaded.tasks.has(entry.task_id)) return false;
-      await appendLedgerEntry(projectDir, entry);
-      await gitAt(projectDir).raw(['add', '--', LEDGER_FILE]);
-      const credits = Math.round(entry.credits * 1000) / 1000;
-      const what = entry.tier === null ? `${round(entry.cpu_seconds)} CPU-s` : `${round(entry.gpu_seconds)} GPU-s on ${entry.tier} GB`;
-      await commitStaged(
-        projectDir,
-        `Ledger: ${entry.kind} ${entry.task_id} (${entry.pipeline}, ${entry.outcome}) ${what}, ${credits} credits`,
-        [LEDGER_FILE],
-        entry.user,
-      );
-      loaded.entries.push(entry);
-      loaded.tasks.add(entry.task_id);
+      const charged: LedgerEntry[] = [];
+      const outcomes = items.map(({ entry }) => {
+        if (loaded.tasks.has(entry.task_id)) return false;
+        loaded.tasks.add(entry.task_id);
+        charged.push(entry);
+        return true;
+      });
+      try {
+        for (const entry of charged) await appendLedgerEntry(projectDir, entry);
+        if (charged.length) {
+          await gitAt(projectDir).raw(['add', '--', LEDGER_FILE]);
+          const users = new Set(charged.map((e) => `${e.user.kind}:${e.user.tenant}:${e.user.id}`));
+          await commitStaged(projectDir, chargeMessage(charged), [LEDGER_FILE], users.size === 1 ? charged[0]!.user : undefined);
+        }
+      } catch (error) {
+        // Not charged after all: the next event or the start-up sweep tries again (what reached the file is read back then).
+        for (const entry of charged) loaded.tasks.delete(entry.task_id);
+        this.#cache.delete(projectDir);
+        throw error;
+      }
+      loaded.entries.push(...charged);
       loaded.size = (await stat(join(projectDir, LEDGER_FILE))).size;
-      return true;
-    });
+      items.forEach((item, i) => item.resolve(outcomes[i]!));
+    } catch (error) {
+      for (const item of items) item.reject(error as Error);
+    }
   }
 
   /**
@@ -95,3 +124,15 @@ export class LedgerBook {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+function describe(entry: LedgerEntry): string {
+  const what = entry.tier === null ? `${round(entry.cpu_seconds)} CPU-s` : `${round(entry.gpu_seconds)} GPU-s on ${entry.tier} GB`;
+  return `${entry.kind} ${entry.task_id} (${entry.pipeline}, ${entry.outcome}) ${what}, ${Math.round(entry.credits * 1000) / 1000} credits`;
+}
+
+/** One charge: `Ledger: generation gen-… (pipeline, succeeded) 12.3 GPU-s on 24 GB, 3.69 credits`; several: a count and a list. */
+function chargeMessage(entries: LedgerEntry[]): string {
+  if (entries.length === 1) return `Ledger: ${describe(entries[0]!)}`;
+  const credits = Math.round(entries.reduce((sum, e) => sum + e.credits, 0) * 1000) / 1000;
+  return `Ledger: ${entries.length} charges, ${credits} credits\n\n${entries.map((e) => `- ${describe(e)} by ${e.user.name}`).join('\n')}`;
+}

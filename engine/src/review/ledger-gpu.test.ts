@@ -64,4 +64,21 @@ describe('GPU jobs in the ledger', () => {
       left: roundCredits(budget - totals.spent),
     });
   });
+
+  it('charges a GPU run cancelled while running for the time it held the GPU (outcome cancelled)', async () => {
+    const id = await projectWithShot(studio.base, { name: 'Ledger GPU Cancel', pipelineId: 'test-gpu-sleep', extra: { params: { sleep_ms: 20_000 } } });
+    const taskId = await generate(studio.base, id);
+    await waitForTask(studio.base, taskId, ['running']);
+    await new Promise((r) => setTimeout(r, 500));
+    const cancel = await fetch(`${studio.base}/api/v1/tasks/${taskId}/cancel`, { method: 'POST' });
+    expect(cancel.status).toBe(200);
+    expect((await waitForTask(studio.base, taskId)).status).toBe('cancelled');
+    const { entries } = await ledgerWith(id, 1);
+    const job = (await studio.ctx.tasks!.findJob(taskId))!.job;
+    expect(entries).toEqual([
+      expect.objectContaining({ task_id: taskId, outcome: 'cancelled', tier: 16, gpu_seconds: (job.finishedOn! - job.processedOn!) / 1000 }),
+    ]);
+    expect(entries[0]!.gpu_seconds).toBeGreaterThanOrEqual(0.5);
+    expect(entries[0]!.gpu_seconds).toBeLessThan(20);
+  });
 });

@@ -162,7 +162,12 @@ describe('the cost ledger (real Redis, git, the process backend)', () => {
     execFileSync('git', ['rm', '-q', '--', LEDGER_FILE], { cwd: dir });
     execFileSync('git', ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'test: no ledger'], { cwd: dir });
     const book = new LedgerBook(studio.ctx.queue);
-    const record = ledgerRecorder({ tasks: studio.ctx.tasks!, rooms: studio.ctx.rooms, book, rates: { gpu_second: { '8': 1 }, cpu_second: RATES.cpu_second } });
+    const record = ledgerRecorder({
+      tasks: studio.ctx.tasks!,
+      workspace: studio.ctx.workspace,
+      book,
+      rates: { gpu_second: { '8': 1 }, cpu_second: RATES.cpu_second },
+    });
     expect(await chargeMissedJobs({ tasks: studio.ctx.tasks!, record })).toBeGreaterThanOrEqual(1);
     expect(await book.entries(dir)).toEqual([charged]);
     await chargeMissedJobs({ tasks: studio.ctx.tasks!, record });
@@ -179,7 +184,12 @@ describe('the cost ledger (real Redis, git, the process backend)', () => {
     await rm(join(dir, LEDGER_FILE));
     // A line appended before a crash, never committed (another engine's book: this one has never seen the project).
     const book = new LedgerBook(studio.ctx.queue);
-    const record = ledgerRecorder({ tasks: studio.ctx.tasks!, rooms: studio.ctx.rooms, book, rates: { gpu_second: { '8': 1 }, cpu_second: RATES.cpu_second } });
+    const record = ledgerRecorder({
+      tasks: studio.ctx.tasks!,
+      workspace: studio.ctx.workspace,
+      book,
+      rates: { gpu_second: { '8': 1 }, cpu_second: RATES.cpu_second },
+    });
     const second = await generate(studio.base, id);
     await waitForTask(studio.base, second);
     await ledgerWith(id, 2);
@@ -192,5 +202,19 @@ describe('the cost ledger (real Redis, git, the process backend)', () => {
     expect(git('status', '--porcelain', '--', LEDGER_FILE)).toBe('');
     expect(git('log', '-1', '--format=%s', '--', LEDGER_FILE)).toContain('with those a crash left uncommitted');
     expect((await book.entries(dir)).map((e) => e.task_id)).toEqual([first, second, 'gen-left-by-a-crash']);
+  });
+
+  it('charges nothing for a failed CPU run (and makes no ledger commit)', async () => {
+    const id = await projectWithShot(studio.base, { name: 'Ledger Failed', pipelineId: 'test-fail' });
+    const failed = await generate(studio.base, id);
+    expect((await waitForTask(studio.base, failed)).status).toBe('failed');
+    // A later success is charged after it (one git queue): once it is in, the failure had every chance.
+    const dir = join(studio.home, 'Projects', id);
+    const ok = await projectWithShot(studio.base, { name: 'Ledger Failed Then Ok', pipelineId: 'test-noop' });
+    await waitForTask(studio.base, await generate(studio.base, ok));
+    await ledgerWith(ok, 1);
+    await studio.ctx.queue.idle();
+    expect((await ledger(id)).entries).toEqual([]);
+    expect(execFileSync('git', ['log', '--oneline', '--', LEDGER_FILE], { cwd: dir, encoding: 'utf8' })).toBe('');
   });
 });

@@ -20,7 +20,7 @@ export async function ledgerRoutes(app: FastifyInstance, ctx: EngineContext): Pr
   if (ctx.tasks) {
     const budgets = new BudgetGuard({ rooms: ctx.rooms, book, rates, profiles: ctx.tasks.profiles });
     ctx.tasks.addSubmitGuard(budgets.guard, (taskId) => budgets.release(taskId));
-    const record = ledgerRecorder({ tasks: ctx.tasks, rooms: ctx.rooms, book, rates, onSettled: (taskId) => budgets.release(taskId) });
+    const record = ledgerRecorder({ tasks: ctx.tasks, workspace: ctx.workspace, book, rates, onSettled: (taskId) => budgets.release(taskId) });
     ctx.tasks.addTaskListener(record);
     // What ended while no engine was listening is charged now (once: the ledger has the rest).
     void chargeMissedJobs({ tasks: ctx.tasks, record }).catch(() => undefined);
