@@ -18,3 +18,20 @@ export async function approveScenes(base: string, projectId: string, scenes?: st
       if (!res.ok) throw new Error(`cannot ${action} ${scene}: ${await res.text()}`);
     }
 }
+
+/** Reopens approved scenes (all of them when none are named), so a test can edit their shots again. */
+export async function reopenScenes(base: string, projectId: string, scenes?: string[]): Promise<void> {
+  const names =
+    scenes ??
+    ((await (await fetch(`${base}/api/v1/projects/${projectId}/scenes`)).json()) as { scenes: Array<{ scene: string; status: string }> }).scenes
+      .filter((s) => s.status === 'approved')
+      .map((s) => s.scene);
+  for (const scene of names) {
+    const res = await fetch(`${base}/api/v1/projects/${projectId}/scenes/${scene}/review`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'reopen' }),
+    });
+    if (!res.ok) throw new Error(`cannot reopen ${scene}: ${await res.text()}`);
+  }
+}
