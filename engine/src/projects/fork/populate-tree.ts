@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { chmod, link, symlink, writeFile } from 'node:fs/promises';
+import { linkSync, mkdirSync } from 'node:fs';
+import { chmod, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { runGit } from '../git.ts';
 import { readObjects } from '../history/cat-file-batch.ts';
@@ -15,6 +15,9 @@ export interface Populated {
   /** Files written from their blobs (the canvas, project.json, anything changed since). */
   written: number;
 }
+
+/** Links made per turn of the event loop. */
+const LINKS_PER_TURN = 2000;
 
 const immutable = (path: string) => IMMUTABLE_FOLDERS.some((folder) => path.startsWith(folder));
 
@@ -44,22 +47,26 @@ export async function populateTree({
   await writeBlobs(staging, plain);
 
   const rest = files.filter((f) => immutable(f.path));
-  const attrs = await lfsPaths(staging, rest);
-  const media = rest.filter((f) => attrs.has(f.path));
-  const others = rest.filter((f) => !attrs.has(f.path));
-  const [pointerBlobs, same] = await Promise.all([
+  // Which paths are media (the attributes) and what their small blobs say (pointers), at once.
+  const [attrs, smallBlobs] = await Promise.all([
+    lfsPaths(staging, rest),
     readObjects(
       staging,
-      media.filter((f) => f.size <= 1024).map((f) => f.blob),
+      rest.filter((f) => f.size <= 1024).map((f) => f.blob),
     ),
-    sameInParent(parentDir, others),
   ]);
+  const pointers = new Map(rest.filter((f) => attrs.has(f.path)).map((f) => [f.path, parsePointer(smallBlobs.get(f.blob))]));
+  const media = rest.filter((f) => pointers.has(f.path));
+  const others = rest.filter((f) => !pointers.has(f.path));
+  const same = await sameInParent(parentDir, others);
   const counts: Populated = { linkedMedia: 0, linkedFiles: 0, written: plain.length };
   const toWrite: TreeFile[] = others.filter((f) => !same.has(f.path));
-  const linkFrom = async (sources: readonly string[], path: string): Promise<boolean> => {
+  // Links are made synchronously (a link is one cheap system call; 20,000 through the thread pool
+  // take several times as long), a slice per turn of the event loop so sockets are still served.
+  const linkFrom = (sources: readonly string[], path: string): boolean => {
     for (const source of sources) {
       try {
-        await link(source, join(staging, path));
+        linkSync(source, join(staging, path));
         return true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -67,21 +74,24 @@ export async function populateTree({
     }
     return false;
   };
-  const work: Array<() => Promise<void>> = [
-    ...media.map((file) => async () => {
-      const pointer = parsePointer(pointerBlobs.get(file.blob));
+  const work: Array<() => void> = [
+    ...media.map((file) => () => {
+      const pointer = pointers.get(file.path);
       // A pointer to media the parent lacks stays a pointer, as it is in the parent.
-      if (pointer && (await linkFrom(objectPaths(stores, pointer.oid), file.path))) counts.linkedMedia++;
+      if (pointer && linkFrom(objectPaths(stores, pointer.oid), file.path)) counts.linkedMedia++;
       else toWrite.push(file);
     }),
     ...others
       .filter((f) => same.has(f.path))
-      .map((file) => async () => {
-        if (await linkFrom([join(parentDir, file.path)], file.path)) counts.linkedFiles++;
+      .map((file) => () => {
+        if (linkFrom([join(parentDir, file.path)], file.path)) counts.linkedFiles++;
         else toWrite.push(file);
       }),
   ];
-  for (let i = 0; i < work.length; i += 256) await Promise.all(work.slice(i, i + 256).map((w) => w()));
+  for (let i = 0; i < work.length; i++) {
+    if (i && i % LINKS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    work[i]!();
+  }
   await writeBlobs(staging, toWrite);
   counts.written += toWrite.length;
   return counts;
