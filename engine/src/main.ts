@@ -86,6 +86,7 @@ async function main() {
       catalogue,
       backends,
       tasks: jobs.tasks,
+      jobTokens: jobs.jobTokens,
       assets: assets.system,
       settings,
     },

@@ -23,6 +23,8 @@ import { LOCAL_TENANT, type Actor } from '@studio/node-schemas';
 import { checkoutForJob } from './stateless/job-checkout.ts';
 import { pushResult } from './stateless/push-result.ts';
 import type { GitChildEnv } from './stateless/git-child.ts';
+import { awaitJobToken } from './stateless/job-token-issuer.ts';
+import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 
 export interface GenerationWorkerOptions {
   /** This worker's GPUs (from detectGpus); none: it takes CPU jobs only. */
@@ -68,6 +70,9 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
   const lockDuration = options.lockDurationMs ?? 30_000;
 
   const gpuStates: GpuState[] = (options.gpus ?? []).map((g) => ({ ...g, jobs: [] }));
+  // A stateless worker reads the token the engine left for each job it holds.
+  const tokenClient = options.stateless ? new Redis(options.redis as IORedisOptions) : null;
+  tokenClient?.on('error', () => undefined);
 
   const runJob = async (job: Job<GenerateJobData>, signal: AbortSignal | undefined, gpu: GpuState | null) => {
     const data = parseJobData(GenerateJobData, job);
@@ -89,7 +94,8 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         };
       const pipeline = catalogue.get(data.pipelineId);
       const backend = await chooseBackend(pipeline, backends, options.preference);
-      const gitEnv: GitChildEnv | null = options.stateless ? { token: null, ...options.stateless } : null;
+      const gitEnv: GitChildEnv | null =
+        options.stateless && tokenClient ? { ...options.stateless, token: options.stateless.token ?? (await awaitJobToken(tokenClient, job.id!)) } : null;
       if (gitEnv) await job.updateProgress({ progress: 0, step: 'fetching the inputs' });
       const checkout = gitEnv
         ? await checkoutForJob({
@@ -250,6 +256,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
       await slots?.close();
       await cpu?.close();
       await takes.close();
+      tokenClient?.disconnect();
       stopListening();
       startable.stop();
       await heartbeat.stop();

@@ -12,6 +12,7 @@ import { chooseRenderer } from '../assembly/render/index.ts';
 import { detectGpus } from './worker-capacity.ts';
 import { startTakeWorker } from './take-worker.ts';
 import { connectS3 } from '../storage/s3-connection.ts';
+import { startJobTokenIssuer } from './stateless/job-token-issuer.ts';
 import { TaskService, type KindFactory } from './task-service.ts';
 
 export interface JobSystemOptions {
@@ -55,6 +56,8 @@ export async function startJobSystem(options: JobSystemOptions) {
     redis: options.redis,
     s3: options.settings.s3 ? connectS3(options.settings.s3) : null,
   });
+  // Stateless workers' git requests carry a token of their one job (docs/architecture.md#stateless-workers).
+  const jobTokens = startJobTokenIssuer({ tasks, workspace: options.workspace, redis: options.redis });
   const worker = options.inProcessWorker
     ? await startGenerationWorker({
         gpus: await detectGpus(options.settings),
@@ -76,11 +79,13 @@ export async function startJobSystem(options: JobSystemOptions) {
   const more = options.inProcessWorker ? await Promise.all((options.inProcessWorkers ?? []).map((start) => start())) : [];
   return {
     tasks,
+    jobTokens: jobTokens.tokens,
     close: async () => {
       for (const extra of more) await extra.close();
       await renderWorker?.close();
       await worker?.close();
       await takeWorker.close();
+      await jobTokens.close();
       await tasks.close();
     },
   };

@@ -6,6 +6,7 @@ import type { RunnerBackend } from '../runner/backend.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { AssetSystem } from '../assets/asset-system.ts';
 import type { Settings } from '../settings/index.ts';
+import type { JobTokens } from '../jobs/stateless/job-token.ts';
 
 /** What this engine can do; the web app disables (with a reason) what it cannot. */
 export interface EngineFeatures {
@@ -35,6 +36,8 @@ export interface EngineContext {
   assets?: AssetSystem;
   /** What the environment set (upload caps, the runner backend, ...), loaded once at start-up. */
   settings: Settings;
+  /** Tokens of running jobs, for stateless workers' git requests; absent without a job queue. */
+  jobTokens?: JobTokens;
   /** Startup token when bound beyond loopback, otherwise null (open). */
   token: string | null;
 }
