@@ -120,4 +120,19 @@ describe('do not redo what is done: the input-signature cache of post-processing
     await run(id, 'shot-1');
     expect(await run(id, 'sr-1')).not.toBe(upscaled);
   });
+
+  it('over the WebSocket too: client:start_generation reuses, and with force: true runs again', async () => {
+    const id = await project('Reuse Socket', [{ id: 'audio-1', type: 'audio', position: { x: 0, y: 0 }, data: { text: 'Over the socket.', voice: 'en' } }]);
+    const first = await run(id, 'audio-1');
+    const probe = await WsProbe.open(studio.base, id);
+    await probe.next('server:full_sync');
+    probe.send({ type: 'client:start_generation', node_id: 'audio-1' });
+    expect(await probe.next('server:task_success', 20_000)).toMatchObject({ node_id: 'audio-1', result: { take: first, reused: true } });
+    expect((await probe.next('server:notice')).message).toContain('Reused');
+    probe.send({ type: 'client:start_generation', node_id: 'audio-1', force: true });
+    const forced = await probe.next('server:task_success', 30_000);
+    expect(forced.result.take).not.toBe(first);
+    expect(forced.result.reused).toBeUndefined();
+    probe.socket.close();
+  });
 });
