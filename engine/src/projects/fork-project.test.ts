@@ -131,6 +131,26 @@ describe('fork', () => {
     expect((await stat(join(dirOf(grandchild.id), TAKE))).ino).toBe((await stat(lfsObject(dirOf(parent), oid))).ino);
     expect(grandchild.forked_from!.project).toBe(child.id);
     expect(git(dirOf(grandchild.id), 'status', '--porcelain')).toBe('');
+    // The borrowed object folders are named relative to the fork: a workspace moved elsewhere still holds.
+    const alternates = (await readFile(join(dirOf(grandchild.id), '.git/objects/info/alternates'), 'utf8')).trim().split('\n');
+    const absolute = (id: string) => execFileSync('realpath', [join(dirOf(id), '.git/objects')], { encoding: 'utf8' }).trim();
+    expect(alternates).toEqual([absolute(child.id), `../../../${child.id}/.git/objects`, absolute(parent), `../../../${parent}/.git/objects`]);
+    const moved = `${ctx.workspace.home}-moved`;
+    execFileSync('cp', ['-a', ctx.workspace.projectsDir, moved]);
+    try {
+      // As if the old place were gone: only the relative lines are left to follow.
+      for (const id of [child.id, grandchild.id]) {
+        const file = join(moved, id, '.git/objects/info/alternates');
+        const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line && !line.startsWith('/'));
+        await writeFile(file, lines.join('\n') + '\n');
+      }
+      expect(git(join(moved, grandchild.id), 'count-objects', '-v')).not.toContain(ctx.workspace.projectsDir);
+      expect(git(join(moved, grandchild.id), 'rev-list', '--count', 'HEAD')).toBe(git(dirOf(grandchild.id), 'rev-list', '--count', 'HEAD'));
+      expect(git(join(moved, grandchild.id), 'fsck', '--connectivity-only', '--no-dangling', '--no-progress')).toBe('');
+      expect(git(join(moved, grandchild.id), 'status', '--porcelain')).toBe('');
+    } finally {
+      execFileSync('rm', ['-rf', moved]);
+    }
     expect(git(dirOf(grandchild.id), 'log', '--format=%s').split('\n').slice(0, 2)).toEqual([
       `Fork of Child at ${git(dirOf(child.id), 'rev-parse', '--short=7', 'HEAD')}`,
       `Fork of Harbour at ${child.forked_from!.commit.slice(0, 7)}`,

@@ -5,7 +5,7 @@ import { LOCAL_TENANT, type Actor, type ProjectManifest } from '@studio/node-sch
 import { ProjectNotFoundError } from '../errors.ts';
 import type { CreatedProject } from './create-project.ts';
 import { reserveSlug } from './create-project.ts';
-import { lfsObjectStores, objectFolders } from './fork/object-stores.ts';
+import { lfsObjectStores, objectFolders, writeAlternates } from './fork/object-stores.ts';
 import { populateTree } from './fork/populate-tree.ts';
 import { treeFiles } from './fork/tree-files.ts';
 import { writeIndex } from './fork/write-index.ts';
@@ -67,9 +67,11 @@ export async function forkProject({
   try {
     await mkdir(staging);
     // In the parent's queue: its object folders are read while no commit of its own is half made.
+    const borrowed = objectFolders(parentDir);
     const { linkedMedia, linkedFiles } = await queue.run(parentId, async () => {
       const [files] = await Promise.all([treeFiles(parentDir, hash), initRepository(staging)]);
-      await writeFile(join(staging, '.git', 'objects', 'info', 'alternates'), objectFolders(parentDir).join('\n') + '\n');
+      // Absolute while the fork is built in staging; relative lines are added once it is in place.
+      await writeFile(join(staging, '.git', 'objects', 'info', 'alternates'), borrowed.join('\n') + '\n');
       await runGit(staging, ['update-ref', 'refs/heads/main', hash]);
       const stores = (await Promise.all(lfsObjectStores(parentDir).map((s) => realpath(s).catch(() => null)))).filter((s): s is string => s !== null);
       const populated = await populateTree({ staging, parentDir, files, stores });
@@ -81,6 +83,7 @@ export async function forkProject({
     await runGit(staging, ['add', '--', MANIFEST_FILE]);
     await commitStaged(staging, `Fork of ${parent.title} at ${hash.slice(0, 7)}`, [MANIFEST_FILE], actor);
     await rename(staging, dir);
+    await writeAlternates(dir, borrowed);
     return { id, dir, manifest, commit: hash, linkedMedia, linkedFiles };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

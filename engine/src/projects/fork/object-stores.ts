@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * The git object folders a repository reads: its own and those its `objects/info/alternates` names,
@@ -16,8 +17,10 @@ export function objectFolders(projectDir: string): string[] {
       continue;
     }
     for (const line of alternates.split('\n').map((l) => l.trim())) {
-      if (!line || line.startsWith('#') || !existsSync(line)) continue;
-      const folder = realpathSync(line);
+      // A relative line is relative to the object folder that names it (gitrepository-layout).
+      const named = line && !line.startsWith('#') ? resolve(seen[i]!, line) : '';
+      if (!named || !existsSync(named)) continue;
+      const folder = realpathSync(named);
       if (!seen.includes(folder)) seen.push(folder);
     }
   }
@@ -40,4 +43,14 @@ export function findLfsObject(stores: readonly string[], oid: string): string | 
     if (existsSync(path)) return path;
   }
   return null;
+}
+
+/**
+ * The alternates file of a fork in its final place: each borrowed folder twice, absolute (git-lfs
+ * 3 reads only absolute lines) and relative to the fork's own object folder (git reads both and
+ * keeps one of each folder; the relative line still holds when the workspace is moved elsewhere).
+ */
+export async function writeAlternates(projectDir: string, folders: readonly string[]): Promise<void> {
+  const own = join(projectDir, '.git', 'objects');
+  await writeFile(join(own, 'info', 'alternates'), folders.flatMap((folder) => [folder, relative(own, folder)]).join('\n') + '\n');
 }
