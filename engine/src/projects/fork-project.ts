@@ -82,8 +82,9 @@ export async function forkProject({
     await writeManifest(staging, manifest);
     await runGit(staging, ['add', '--', MANIFEST_FILE]);
     await commitStaged(staging, `Fork of ${parent.title} at ${hash.slice(0, 7)}`, [MANIFEST_FILE], actor);
+    // Its last git operation is done: the relative lines can name the folders from where the fork will be.
+    await writeAlternates(staging, dir, borrowed);
     await rename(staging, dir);
-    await writeAlternates(dir, borrowed);
     return { id, dir, manifest, commit: hash, linkedMedia, linkedFiles };
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

@@ -46,11 +46,12 @@ export function findLfsObject(stores: readonly string[], oid: string): string | 
 }
 
 /**
- * The alternates file of a fork in its final place: each borrowed folder twice, absolute (git-lfs
+ * The alternates file of a fork (written in `repositoryDir`, for where it will be: `finalDir`): each borrowed folder twice, absolute (git-lfs
  * 3 reads only absolute lines) and relative to the fork's own object folder (git reads both and
  * keeps one of each folder; the relative line still holds when the workspace is moved elsewhere).
  */
-export async function writeAlternates(projectDir: string, folders: readonly string[]): Promise<void> {
-  const own = join(projectDir, '.git', 'objects');
-  await writeFile(join(own, 'info', 'alternates'), folders.flatMap((folder) => [folder, relative(own, folder)]).join('\n') + '\n');
+export async function writeAlternates(repositoryDir: string, finalDir: string, folders: readonly string[]): Promise<void> {
+  const own = join(finalDir, '.git', 'objects');
+  const lines = folders.flatMap((folder) => [folder, relative(own, folder)]);
+  await writeFile(join(repositoryDir, '.git', 'objects', 'info', 'alternates'), lines.join('\n') + '\n');
 }
