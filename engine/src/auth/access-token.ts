@@ -10,7 +10,13 @@ const AUDIENCE = 'studio';
 
 /** The claims of a studio access token, as verified. */
 const Claims = z.object({
-  sub: UserName,
+  /** A user's name, or for a worker's job token the job it acts for. */
+  sub: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/),
+  /** Absent: a user's token. `worker`: a job token (issueJobToken), bound to one project. */
+  kind: z.enum(['user', 'worker']).default('user'),
+  /** A job token's one project, and its job. */
+  prj: z.string().min(1).max(200).optional(),
+  job: z.string().min(1).max(200).optional(),
   tenant: TenantName,
   /** Space-separated, as OAuth writes scopes. */
   scope: z.string().transform((s, ctx) => {
@@ -26,6 +32,11 @@ const Claims = z.object({
   jti: z.string().min(1),
 });
 export type AccessClaims = z.infer<typeof Claims>;
+// A user's token names a user: the stricter name alphabet applies to it.
+const UserClaims = Claims.refine((c) => c.kind !== 'user' || UserName.safeParse(c.sub).success, { message: 'not a user name' }).refine(
+  (c) => c.kind !== 'worker' || (c.prj !== undefined && c.job !== undefined),
+  { message: 'a job token names its project and job' },
+);
 
 export interface TokenSubject {
   username: string;
@@ -35,6 +46,8 @@ export interface TokenSubject {
   displayName?: string;
   /** The user's token epoch (0 when absent). */
   epoch?: number;
+  /** A worker's job token: the one project it may reach and the job it acts for. */
+  job?: { project: string; id: string };
 }
 
 /** Signs an HS256 JWT with the keyring's current key (its kid in the header). `expiresAt` (seconds since the epoch) wins over `ttlS` (tests sign expired tokens with it). */
@@ -57,6 +70,7 @@ export async function signAccessToken({
     tenant: subject.tenant,
     scope: subject.scopes.join(' '),
     ep: subject.epoch ?? 0,
+    ...(subject.job ? { kind: 'worker', prj: subject.job.project, job: subject.job.id } : {}),
     ...(subject.displayName ? { name: subject.displayName } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
@@ -88,7 +102,7 @@ export async function verifyAccessToken(keyring: Keyring, token: string): Promis
     if (error instanceof UnauthorizedError) throw error;
     throw new UnauthorizedError('the token is not valid: sign in again');
   }
-  const claims = Claims.safeParse(payload);
+  const claims = UserClaims.safeParse(payload);
   if (!claims.success) throw new UnauthorizedError('the token is not valid: sign in again');
   return claims.data;
 }

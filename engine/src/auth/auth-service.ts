@@ -16,6 +16,8 @@ export interface Authenticated {
   actor: Actor;
   scopes: TokenScope[];
   expiresAt: number;
+  /** A worker's job token reaches this one project, over git only. */
+  project?: string;
 }
 
 /** Verified tokens kept (their claims), so a busy client's token is not verified again on every request. */
@@ -61,8 +63,34 @@ export class AuthService {
   }
 
   /** A token's claims, checked against the user as it is now: a removed user, or one moved to another tenant, is refused at once. */
+  /**
+   * A token for one job of a stateless worker (spec 8.3): the job's project only, over git only
+   * (clone, LFS pull, push to its own ref), as `{kind: worker, id: <job>, tenant, job}`, until
+   * `ttlS` (the job's lease) runs out. It names no user, so no user lookup applies; rotate or remove
+   * the key to void every job token at once.
+   */
+  async issueJobToken({ tenant, projectId, jobId, ttlS, worker }: { tenant: string; projectId: string; jobId: string; ttlS: number; worker?: string }) {
+    const { token, expiresAt } = await signAccessToken({
+      keyring: this.keyring,
+      subject: {
+        username: jobId,
+        tenant,
+        scopes: ['projects:read', 'projects:write'],
+        job: { project: projectId, id: jobId },
+        ...(worker ? { displayName: worker } : {}),
+      },
+      ttlS,
+    });
+    return { token, expiresAt };
+  }
+
   async #fromToken(token: string, basicUser?: string): Promise<Authenticated> {
     const claims = await this.#verify(token);
+    if (claims.kind === 'worker') {
+      if (this.users.isRevoked(claims.jti)) throw new UnauthorizedError('this token was signed out');
+      const actor: Actor = { kind: 'worker', id: claims.sub, name: claims.name ?? claims.sub, tenant: claims.tenant, job: claims.job! };
+      return { actor, scopes: claims.scope, expiresAt: claims.exp, project: claims.prj! };
+    }
     if (basicUser !== undefined && basicUser !== claims.sub) throw new UnauthorizedError('the Basic auth user is not the user of the token');
     const user = this.users.find(claims.sub);
     if (!user || user.tenant !== claims.tenant) throw new UnauthorizedError('the user of this token no longer exists: sign in again');

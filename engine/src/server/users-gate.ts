@@ -82,6 +82,11 @@ export function installUsersGate(app: FastifyInstance, ctx: EngineContext, recor
     const session = await authenticate(request, reply, git);
     requireScope(session, (git ? gitWrites(request) : !READ_METHODS.has(request.method)) ? 'projects:write' : 'projects:read');
     const named = namedProject(request, routeUrl);
+    // A worker's job token: its one project, over git, and nothing else.
+    if (session.project !== undefined) {
+      if (!git) throw new ForbiddenError('a job token reaches its project over git only', { project: session.project });
+      if (named?.project !== session.project) throw new ProjectNotFoundError(named?.project ?? '');
+    }
     if (named) await requireTenant(session, named.project, named.tenant);
   };
 
@@ -127,6 +132,7 @@ export function installUsersGate(app: FastifyInstance, ctx: EngineContext, recor
     authenticate: (request) =>
       auth.authenticate({ headers: request.headers, url: request.url ?? '/', address: request.socket.remoteAddress ?? '', allowPassword: false }),
     mayOpen: async (session, projectId) => {
+      if (session.project !== undefined) return false;
       const tenant = await tenants.of(projectId);
       return tenant === null || tenant === session.actor.tenant;
     },

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authServiceFor } from '../auth/auth-service.ts';
 import { REPO_ROOT } from '../config.ts';
 import { createProject } from '../projects/create-project.ts';
+import { rawTarget, UPGRADE_HEADERS } from '../testing/raw-http.ts';
 import { testApp } from '../testing/temp-workspace.ts';
 import { testSettings } from '../testing/test-settings.ts';
 import type { EngineContext } from './context.ts';
@@ -65,6 +66,31 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanup();
   await rm(scratch, { recursive: true, force: true });
+});
+
+describe('multi-user mode: a worker job token', () => {
+  it('clones its one project over git and reaches nothing else', async () => {
+    const auth = authServiceFor(ctx);
+    const other = await createProject({
+      workspace: ctx.workspace,
+      templatesDir: join(REPO_ROOT, 'templates'),
+      request: { name: 'Acme Other' },
+      tenant: 'acme',
+    });
+    const { token: job } = await auth.issueJobToken({ tenant: 'acme', projectId, jobId: 'gen-1234', ttlS: 120, worker: 'gpu-3' });
+    expect((await git(['clone', url('worker', job), 'job-clone'])).ok).toBe(true);
+    const elsewhere = await git(['clone', `http://worker:${job}@127.0.0.1:${port}/git/acme/${other.id}.git`, 'job-other']);
+    expect(elsewhere.ok).toBe(false);
+    expect(elsewhere.out).toMatch(/not found|404/);
+    const rest = await app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}`, headers: { authorization: `Bearer ${job}` } });
+    expect(rest.statusCode).toBe(403);
+    expect(rest.json()).toMatchObject({ code: 'FORBIDDEN' });
+    const socket = await rawTarget(port, 'GET', `/ws/${projectId}?protocol=1`, { ...UPGRADE_HEADERS, authorization: `Bearer ${job}` });
+    expect(socket.status).toBe(403);
+    const expired = await auth.issueJobToken({ tenant: 'acme', projectId, jobId: 'gen-1234', ttlS: -5 });
+    const late = await git(['clone', url('worker', expired.token), 'job-late']);
+    expect(late.ok).toBe(false);
+  });
 });
 
 describe('multi-user mode: git clients authenticate with HTTP Basic', () => {

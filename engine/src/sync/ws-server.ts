@@ -143,6 +143,8 @@ export function attachSyncServer({
       } catch {
         return refuseUpgrade(socket, 401, 'Unauthorized');
       }
+      // A worker's job token reaches its project over git only.
+      if (session.project !== undefined) return refuseUpgrade(socket, 403, 'Forbidden');
     } else if (token !== null && !tokenMatches(token, presentedToken(request.headers, target))) return refuseUpgrade(socket, 401, 'Unauthorized');
     if (otherUpgrades.some((take) => take(request, socket, head))) return;
     const route = parseSyncTarget(target);
