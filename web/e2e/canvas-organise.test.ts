@@ -146,6 +146,14 @@ describe('a canvas that organises the film (Chromium)', () => {
     await error.getByTestId('notice-dismiss').click();
     await expect.poll(() => error.count()).toBe(0);
 
+    // A clicked node comes to the front.
+    const zOf = (sel: string) => page.locator(sel).evaluate((el) => Number(getComputedStyle(el.closest('.svelte-flow__node')!).zIndex) || 0);
+    await page.locator('[data-testid="node-vseAssembler"] header').click();
+    const assemblerZ = await zOf('[data-testid="node-vseAssembler"]');
+    expect(assemblerZ).toBeGreaterThan(await zOf('[data-testid="node-pipeline"]'));
+    await page.locator('[data-testid="node-pipeline"] header').click();
+    expect(await zOf('[data-testid="node-pipeline"]')).toBeGreaterThan(assemblerZ);
+
     await page.goto(`${session.engine.baseUrl}/no/such/page`);
     await page.getByTestId('error-page').waitFor();
     expect(await page.getByTestId('error-page').textContent()).toContain('404');

@@ -51,6 +51,8 @@ export function toFlowNodes(doc: GraphDoc, current: readonly Node[]): Node[] {
         height: collapsed ? COLLAPSED_HEIGHT : graphNode.height,
         selected: existing?.selected,
         measured: existing?.measured,
+        // Brought to the front by a click (view state, not saved): it stays there across rebuilds.
+        ...(existing?.zIndex !== undefined && graphNode.type !== 'sceneGroup' ? { zIndex: existing.zIndex } : {}),
         [SOURCE]: graphNode,
       } as FlowNode;
       if (graphNode.type === 'sceneGroup') flow.zIndex = -1;

@@ -160,6 +160,17 @@ export class ProjectStore {
     });
   }
 
+  #front = 0;
+  /** A clicked node comes to the front of the nodes it overlaps (this view only). */
+  bringToFront(id: string): void {
+    const index = this.nodes.findIndex((n) => n.id === id);
+    const node = this.nodes[index];
+    if (!node || node.type === 'sceneGroup' || (this.#front > 0 && node.zIndex === this.#front)) return;
+    const next = [...this.nodes];
+    next[index] = { ...node, zIndex: ++this.#front };
+    this.nodes = next;
+  }
+
   /** Rebuilds Svelte Flow's arrays from the synced graph. */
   refresh(): void {
     this.nodes = toFlowNodes(this.#client.view, this.nodes);
