@@ -66,10 +66,22 @@ export class EventLog {
       }
   }
 
-  /** Opened synchronously, as a room loads, so the first edit already knows where the log stands. */
+  /** Why the log on disk cannot be read (a corrupt line, a newer format): nothing is appended to it then. */
+  broken: Error | null = null;
+
+  /**
+   * Opened synchronously, as a room loads, so the first edit already knows where the log stands. A log
+   * that cannot be read does not stop the project opening: it is left as it is, for a person to mend.
+   */
   static open(projectDir: string): EventLog {
     const path = join(projectDir, EVENTS_FILE);
-    return new EventLog(projectDir, existsSync(path) ? parseLines(readFileSync(path, 'utf8'), path) : []);
+    try {
+      return new EventLog(projectDir, existsSync(path) ? parseLines(readFileSync(path, 'utf8'), path) : []);
+    } catch (error) {
+      const log = new EventLog(projectDir, []);
+      log.broken = error as Error;
+      return log;
+    }
   }
 
   get path(): string {
@@ -79,6 +91,7 @@ export class EventLog {
   /** Appends events (numbered in order) and stages the log, so a commit of tracked paths takes it. */
   async append(events: readonly NewEvent[]): Promise<StudioEvent[]> {
     if (!events.length) return [];
+    if (this.broken) throw this.broken;
     const numbered = events.map((event): StudioEvent => ({ format: EVENT_FORMAT, seq: ++this.#lastSeq, ...event }));
     const created = !existsSync(this.path);
     mkdirSync(dirname(this.path), { recursive: true });

@@ -45,6 +45,8 @@ export function reviewOfRoom(room: ProjectRoom): ProjectReview | undefined {
  */
 export class ProjectReview {
   records: Record<string, SceneRecord>;
+  /** Why scenes.json cannot be read, if it cannot. */
+  recordsError: Error | null = null;
   #approved = new Set<string>();
   readonly log: EventLog;
   /** Canvas events heard and not yet written: the next canvas commit's persist hook writes them. */
@@ -63,7 +65,13 @@ export class ProjectReview {
     readonly room: ProjectRoom,
     private readonly queue: GitQueue,
   ) {
-    this.records = readSceneRecordsSync(room.dir);
+    try {
+      this.records = readSceneRecordsSync(room.dir);
+    } catch (error) {
+      // The project still opens; review answers this error until scenes.json is mended (nothing overwrites it).
+      this.records = {};
+      this.recordsError = error as Error;
+    }
     this.#noteRecords();
     this.log = EventLog.open(room.dir);
     this.#lastHeard = this.log.lastReplayClock;
@@ -158,13 +166,15 @@ export class ProjectReview {
     }
     await this.#flush();
     // Also lines an earlier canvas commit failed to take: the log goes with every canvas commit once it exists.
-    return existsSync(this.log.path) ? [EVENTS_FILE] : [];
+    return existsSync(this.log.path) && !this.log.broken ? [EVENTS_FILE] : [];
   }
 
   async #flush(): Promise<boolean> {
     const batch = this.#pending;
     if (!batch.length) return false;
     this.#pending = [];
+    // An unreadable log is left alone (the canvas still saves): its events are not written.
+    if (this.log.broken) return false;
     try {
       await this.log.append(batch);
     } catch (error) {
@@ -176,6 +186,7 @@ export class ProjectReview {
 
   /** The graph's scenes in running order, with their records. */
   scenes(): SceneSummary[] {
+    if (this.recordsError) throw this.recordsError;
     return scenesOfGraph(this.room.graph().nodes).map(({ scene, shots }) => ({ scene, shots, ...sceneRecordOf(this.records, scene) }));
   }
 
@@ -190,6 +201,8 @@ export class ProjectReview {
    * git queue). Canvas events heard before it are written first, so the log keeps their order.
    */
   async #commitRecord(scene: string, record: SceneRecord, event: NewEvent, message: string, actor: Actor) {
+    if (this.recordsError) throw this.recordsError;
+    if (this.log.broken) throw this.log.broken;
     const records = { ...this.records, [scene]: record };
     const size = (() => {
       try {
@@ -247,6 +260,7 @@ export class ProjectReview {
   /** An event of the engine's own (a render finished), in its own commit. */
   recordEvent(event: NewEvent, message: string) {
     return this.queue.run(this.room.id, async () => {
+      if (this.log.broken) return null;
       await this.#flush();
       const [written] = await this.log.append([event]);
       await commitPaths(this.room.dir, message, [EVENTS_FILE], event.actor ?? undefined);

@@ -13,6 +13,7 @@ export class ReviewService {
     ctx.tasks?.addSubmitGuard(async (request) => {
       if (request.kind !== 'render' || request.draft) return;
       const review = await this.of(request.projectId);
+      if (review.recordsError) throw review.recordsError;
       checkCutApproved(review.room.graph(), request.nodeId, review.records);
     });
     ctx.tasks?.addTaskListener(async (taskId, kind, event) => {
