@@ -115,9 +115,23 @@ describe('finishing the cut by hand', () => {
     expect(Math.round(overlap.width)).toBe(Math.round(12 * ppf));
     expect(await timeline.getByTestId('timeline-summary').textContent()).toContain('(84 frames)');
 
-    // 4. Trims: the first clip's start 12 frames in, the second's end pulled back 12; then past the take's end, held to it.
+    // Under the dissolve the first clip's end and the second's start are both there to grab.
     const clipA = timeline.locator('[data-testid="timeline-clip"][data-node="a"]');
     const clipB = timeline.locator('[data-testid="timeline-clip"][data-node="b"]');
+    const hitAt = async (edge: Locator) => {
+      const box = (await edge.boundingBox())!;
+      return page.evaluate(
+        ({ x, y }) => {
+          const el = document.elementFromPoint(x, y);
+          return [el?.getAttribute('data-testid'), el?.closest('[data-testid="timeline-clip"]')?.getAttribute('data-node')];
+        },
+        { x: box.x + box.width / 2, y: box.y + box.height / 2 },
+      );
+    };
+    expect(await hitAt(clipA.getByTestId('trim-out'))).toEqual(['trim-out', 'a']);
+    expect(await hitAt(clipB.getByTestId('trim-in'))).toEqual(['trim-in', 'b']);
+
+    // 4. Trims: the first clip's start 12 frames in, the second's end pulled back 12; then past the take's end, held to it.
     await dragBy(page, clipA.getByTestId('trim-in'), 12 * ppf);
     await expect.poll(() => clipA.getAttribute('data-frames')).toBe('36');
     await expect.poll(async () => (await nodeData('a')).inPoint).toBe(0.5);
