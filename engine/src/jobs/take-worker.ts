@@ -5,6 +5,7 @@ import { fileUrl } from '../projects/file-url.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
 import { TakeCommitter } from '../projects/takes/commit-takes.ts';
 import { ensureThumbnail } from '../projects/takes/thumbnail.ts';
+import { inputHashes } from '../projects/takes/input-hashes.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
 import type { RoomRegistry } from '../sync/room-registry.ts';
 import { jobsDir } from './generation-worker.ts';
@@ -92,6 +93,7 @@ export function startTakeWorker({
           seed: request.seed,
           size: { width: request.width, height: request.height, fps: request.fps, duration: request.duration },
           inputs: request.inputs,
+          input_sha256: await inputHashes(projectDir, request.inputs),
           worker: data.worker,
           timings: { requested_at: request.requestedAt, started_at: data.startedAt, finished_at: data.finishedAt, run_ms: data.runMs },
         },

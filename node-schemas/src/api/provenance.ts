@@ -36,6 +36,8 @@ export const TakeSidecar = z
     seed: z.number().optional(),
     size: z.object({ width: z.number(), height: z.number(), fps: z.number(), duration: z.number() }).partial().optional(),
     inputs: z.record(z.string(), Path).optional(),
+    /** The sha256 of each input's content when the take was made (DESIGN.md section 8); older sidecars have none. */
+    input_sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
     worker: z.string().max(300).optional(),
     timings: z.object({ requested_at: z.string(), started_at: z.string(), finished_at: z.string(), run_ms: z.number() }).partial().optional(),
   })

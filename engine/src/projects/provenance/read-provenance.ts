@@ -30,7 +30,13 @@ export async function readProvenance({
   names.set(takePath, takeLabel(takePath, sidecar.node_id ? nodeName(sidecar.node_id) : null));
   const numbers = takeNumbers(takePath);
   const inputs = await Promise.all(
-    Object.entries(sidecar.inputs ?? {}).map(async ([socket, path]) => ({ socket, path, sha256: await fileSha256(projectDir, path), kind: inputKind(path) })),
+    Object.entries(sidecar.inputs ?? {}).map(async ([socket, path]) => ({
+      socket,
+      path,
+      // Recorded when the take was made; older sidecars are hashed now (right while the input is unchanged).
+      sha256: sidecar.input_sha256?.[socket] ?? (await fileSha256(projectDir, path)),
+      kind: inputKind(path),
+    })),
   );
   const lineage = await buildLineage({ projectDir, root: takePath, rootSidecar: sidecar, takeName });
   return TakeProvenance.parse({

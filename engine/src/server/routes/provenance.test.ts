@@ -146,7 +146,7 @@ describe('GET /api/v1/projects/:id/takes/<path>/provenance', () => {
     for (const n of ['02', '03']) {
       const res = await get(`${SHOT}/SHOT-010_v01_take${n}.png/provenance`);
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toMatchObject({ code: 'FILE_NOT_FOUND', sidecar: `${SHOT}/SHOT-010_v01_take${n}.json` });
+      expect(res.json()).toMatchObject({ code: 'PROVENANCE_NOT_FOUND', sidecar: `${SHOT}/SHOT-010_v01_take${n}.json` });
       expect(res.body).not.toContain('root:');
     }
     expect((await get(`${SHOT}/SHOT-010_v09_take99.png/provenance`)).statusCode).toBe(404);
