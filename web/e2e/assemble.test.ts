@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_PIPELINES, approveScenes, generate, waitForTask } from '@studio/engine/testing';
+import { TEST_PIPELINES, approveScenes, generate, reopenScenes, waitForTask } from '@studio/engine/testing';
 import { ARTIFACTS_DIR, studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;
@@ -70,6 +70,8 @@ describe('assembly in the browser', () => {
     expect(await movie.evaluate((v: HTMLVideoElement) => Math.round(v.duration * 24))).toBe(36);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'assembler-rendered.png') });
 
+    // Editing again: the approved scene is reopened first (an approved scene's shots refuse edits).
+    await reopenScenes(base, id);
     // A title card typed in the assembler lands in the shot's data, then in the draft preview's list.
     await vse.getByTestId('vse-text').locator('summary').click();
     await vse.getByTestId('vse-title-card').fill('THE HARBOUR');

@@ -7,7 +7,7 @@ export { createAsset, referenceImage, uploadImages } from './asset-fixture.ts';
 export { isCI } from './ci.ts';
 export { dockerForTests, ensureDockerDaemon, ensurePipelineImages } from './docker-env.ts';
 export { generate, projectWithShot, waitForTask } from './project-fixture.ts';
-export { approveScenes } from './review-fixture.ts';
+export { approveScenes, reopenScenes } from './review-fixture.ts';
 export { runEngineToExit, spawnEngine, type SpawnedEngine } from './spawn-engine.ts';
 export { spawnWorker } from './spawn-worker.ts';
 export { TEST_PIPELINES } from './test-pipelines.ts';
