@@ -12,7 +12,7 @@ import { LEDGER_FILE } from './ledger-file.ts';
 
 const common = { PIPELINES_PATH: TEST_PIPELINES, RUNNER_BACKEND: 'process', WORKER_LOCK_MS: '2000', STUDIO_LOCAL_WORKER: '0' };
 
-describe('the ledger under a worker SIGKILL', () => {
+describe('the ledger under SIGKILLs', () => {
   it('charges a job taken up again after its worker was killed mid-run once, for the run that finished it', async () => {
     const home = await mkdtemp(join(tmpdir(), 'studio-ledger-kill-'));
     const env = { ...common, STUDIO_HOME: home };
@@ -54,4 +54,35 @@ describe('the ledger under a worker SIGKILL', () => {
       await rm(home, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('charges every task exactly once when the engine is SIGKILLed while jobs run, end and are charged (the restarted engine sweeps what it missed)', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'studio-ledger-engine-kill-'));
+    const env = { ...common, STUDIO_HOME: home };
+    let engine = await spawnEngine({ env, timeoutMs: 90_000 });
+    const worker = await spawnWorker({ ...env, REDIS_URL: `unix://${join(home, '.redis', 'redis.sock')}`, WORKER_NAME: 'w0' });
+    try {
+      const id = await projectWithShot(engine.baseUrl, { name: 'Ledger Engine Kill', pipelineId: 'test-noop' });
+      const tasks: string[] = [];
+      for (let i = 0; i < 6; i++) tasks.push(await generate(engine.baseUrl, id));
+      // While the jobs run, end, and are being charged: what the killed engine did not charge, the next one sweeps.
+      await new Promise((r) => setTimeout(r, 300));
+      await engine.killHard();
+      engine = await spawnEngine({ env, timeoutMs: 90_000 });
+      for (const t of tasks) expect((await waitForTask(engine.baseUrl, t, ['succeeded', 'failed'], 120_000)).status).toBe('succeeded');
+      let answer = { entries: [] } as unknown as LedgerAnswer;
+      for (let waited = 0; waited < 30_000 && answer.entries.length < tasks.length; waited += 200) {
+        answer = (await (await fetch(`${engine.baseUrl}/api/v1/projects/${id}/ledger`)).json()) as LedgerAnswer;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const charged = answer.entries.map((e) => e.task_id);
+      expect(charged.sort()).toEqual([...tasks].sort());
+      const dir = join(home, 'Projects', id);
+      await engine.stop();
+      expect(execFileSync('git', ['status', '--porcelain', '--', LEDGER_FILE], { cwd: dir, encoding: 'utf8' })).toBe('');
+    } finally {
+      worker.killHard();
+      await engine.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
