@@ -135,4 +135,30 @@ describe('do not redo what is done: the input-signature cache of post-processing
     expect(forced.result.reused).toBeUndefined();
     probe.socket.close();
   });
+
+  it('video restoration of an unchanged clip at an unchanged strength reuses its take; another strength runs', async () => {
+    const id = await project(
+      'Reuse Restore',
+      [
+        {
+          id: 'shot-1',
+          type: 'shot',
+          position: { x: 0, y: 0 },
+          data: { scene: 'SCENE_02', shot: 'SHOT_020', prompt: 'waves', seed: 3, duration: 1, taskType: 'generate-video' },
+        },
+        { id: 'pipe-1', type: 'pipeline', position: { x: -300, y: 0 }, data: { pipelineId: 'draft-video' } },
+        { id: 'vr-1', type: 'videoRestoration', position: { x: 300, y: 0 }, data: { strength: 0.5 } },
+      ],
+      [
+        { id: 'e-1', source: 'pipe-1', sourceHandle: 'pipeline', target: 'shot-1', targetHandle: 'pipeline' },
+        { id: 'e-2', source: 'shot-1', sourceHandle: 'output', target: 'vr-1', targetHandle: 'input' },
+      ],
+    );
+    await run(id, 'shot-1');
+    const restored = await run(id, 'vr-1');
+    expect(restored).toMatch(/^03_Renders\/SCENE_02\/SHOT_020\/SHOT-020_VR_v01_take01\.mp4$/);
+    expect((await submit({ project_id: id, node_id: 'vr-1' })).body).toMatchObject({ reused: true, take: restored });
+    await updateNode(id, 'vr-1', { strength: 0.9 });
+    expect(await run(id, 'vr-1')).not.toBe(restored);
+  });
 });
