@@ -25,6 +25,37 @@ export interface AssemblerCutState {
   warnings: SequenceShots['warnings'];
 }
 
+/** The last graph built, shared by every assembler on the canvas: one build per change of the canvas, not one each. */
+let last: { nodes: readonly Node[] | null; edges: readonly Edge[] | null; key: unknown[]; graph: Graph | null } = {
+  nodes: null,
+  edges: null,
+  key: [],
+  graph: null,
+};
+
+/**
+ * The graph of the canvas's nodes and edges, the same object while only positions change (a drag
+ * moves nodes, their data objects stay), so what is compiled from it is not compiled again.
+ */
+function graphOf(nodes: readonly Node[], edges: readonly Edge[]): Graph {
+  if (last.graph && last.nodes === nodes && last.edges === edges) return last.graph;
+  const key: unknown[] = [edges.length];
+  for (const n of nodes) key.push(n.id, n.type, n.data);
+  for (const e of edges) key.push(e.source, e.target, e.targetHandle);
+  const known = last.graph;
+  if (known && key.length === last.key.length && key.every((k, i) => k === last.key[i])) {
+    last = { ...last, nodes, edges };
+    return known;
+  }
+  const graph = {
+    version: 1,
+    nodes: nodes.map((n) => ({ id: n.id, type: n.type, position: n.position, data: n.data })),
+    edges: edges.map((e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle ?? '', target: e.target, targetHandle: e.targetHandle ?? '' })),
+  } as unknown as Graph;
+  last = { nodes, edges, key, graph };
+  return graph;
+}
+
 const EMPTY: AssemblerCutState = { fps: 24, shots: [], frames: 0, missing: [], warnings: [] };
 
 /**
@@ -38,8 +69,6 @@ export class AssemblerCut {
   #edges: () => readonly Edge[];
   #id: () => string;
   #lengths: TakeLengths;
-  #lastKey: unknown[] = [];
-  #lastGraph: Graph | null = null;
 
   constructor(args: { nodes: () => readonly Node[]; edges: () => readonly Edge[]; assemblerId: () => string; lengths: TakeLengths }) {
     this.#nodes = args.nodes;
@@ -48,21 +77,7 @@ export class AssemblerCut {
     this.#lengths = args.lengths;
   }
 
-  #graph = $derived.by(() => {
-    const nodes = this.#nodes();
-    const edges = this.#edges();
-    const key: unknown[] = [edges.length];
-    for (const n of nodes) key.push(n.id, n.type, n.data);
-    for (const e of edges) key.push(e.source, e.target, e.targetHandle);
-    if (this.#lastGraph && key.length === this.#lastKey.length && key.every((k, i) => k === this.#lastKey[i])) return this.#lastGraph;
-    this.#lastKey = key;
-    this.#lastGraph = {
-      version: 1,
-      nodes: nodes.map((n) => ({ id: n.id, type: n.type, position: n.position, data: n.data })),
-      edges: edges.map((e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle ?? null, target: e.target, targetHandle: e.targetHandle ?? null })),
-    } as unknown as Graph;
-    return this.#lastGraph;
-  });
+  #graph = $derived.by(() => graphOf(this.#nodes(), this.#edges()));
 
   current: AssemblerCutState = $derived.by(() => {
     const graph = this.#graph;
@@ -71,7 +86,8 @@ export class AssemblerCut {
     if (!assembler) return EMPTY;
     const fps = Number((assembler.data.fps as string | undefined) ?? 24);
     // Takes are probed first (the probe answers later for videos), then compiled with what is known.
-    const takes = graph.nodes.map((n) => n.data.activeTake).filter((t): t is string => typeof t === 'string');
+    // Only the takes in this cut are probed: a first pass finds them.
+    const takes = sequenceShots(graph, id, fps).shots.flatMap((s) => (s.take ? [s.take] : []));
     const media = this.#lengths.media(takes);
     const cut = sequenceShots(graph, id, fps, media);
     // Throwaway lookups inside one derivation: nothing renders them.

@@ -75,3 +75,14 @@ function probeVideo(url: string): Promise<number | null> {
     video.src = url;
   });
 }
+
+// A registry of probers, never rendered.
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
+const perProject = new Map<string, TakeLengths>();
+
+/** One prober per project, shared by its assemblers and the timeline: a take is probed once. */
+export function takeLengthsOf(projectId: string, url: (path: string) => string): TakeLengths {
+  let lengths = perProject.get(projectId);
+  if (!lengths) perProject.set(projectId, (lengths = new TakeLengths(url)));
+  return lengths;
+}
