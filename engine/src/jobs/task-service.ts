@@ -238,7 +238,8 @@ export class TaskService {
       ...(draft === undefined ? {} : { draft }),
     });
     const submitted = await this.#render.submit(render);
-    await this.#remember(submitted.task_id, { actor, scene: null });
+    // A reused render answers with the earlier task: its actor stays the one who asked for that run.
+    if (!submitted.reused) await this.#remember(submitted.task_id, { actor, scene: null });
     return submitted;
   }
 
