@@ -157,6 +157,20 @@ describe('fork', () => {
     ]);
   });
 
+  it('keeps a pointer whose media the parent lacks as a pointer, as it is in the parent', async () => {
+    const id = ProjectAnswer.parse((await call('POST', '/api/v1/projects', { name: 'Pushed pointer' })).json()).id;
+    const dir = dirOf(id);
+    // A pointer committed without its object (as a push from a git client without LFS can leave it).
+    const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${'ab'.repeat(32)}\nsize 12345\n`;
+    const path = '03_Renders/SCENE_01/SHOT_010/SHOT-010_v01_take09.png';
+    const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: dir, input: pointer, encoding: 'utf8' }).trim();
+    git(dir, 'update-index', '--add', '--cacheinfo', `100644,${blob},${path}`);
+    await commitStaged(dir, 'A pointer without its media', [path]);
+    const fork = ProjectAnswer.parse((await call('POST', `/api/v1/projects/${id}/fork`, {})).json());
+    expect(await readFile(join(dirOf(fork.id), path), 'utf8')).toBe(pointer);
+    expect(git(dirOf(fork.id), 'ls-files', '-s', path)).toContain(blob);
+  });
+
   it('commits edits still pending in the open room before forking at the newest commit', async () => {
     const room = await ctx.rooms.get(parent);
     expect(room.applyServerEdits([{ op: 'add_node', node: shot('pending', 'not yet committed') }])).toBe(true);
