@@ -38,6 +38,8 @@ export class AuthService {
   readonly #passwordCache = new Map<string, { user: StoredUser; until: number }>();
   readonly #verified = new Map<string, AccessClaims>();
   #verifiedGeneration = 0;
+  /** Whether a job still runs (holds its lease): a job token is refused once it does not. Unset: no job token passes. */
+  jobLease: ((jobId: string) => Promise<boolean>) | undefined;
 
   constructor(
     readonly home: string,
@@ -63,31 +65,12 @@ export class AuthService {
   }
 
   /** A token's claims, checked against the user as it is now: a removed user, or one moved to another tenant, is refused at once. */
-  /**
-   * A token for one job of a stateless worker (spec 8.3): the job's project only, over git only
-   * (clone, LFS pull, push to its own ref), as `{kind: worker, id: <job>, tenant, job}`, until
-   * `ttlS` (the job's lease) runs out. It names no user, so no user lookup applies; rotate or remove
-   * the key to void every job token at once.
-   */
-  async issueJobToken({ tenant, projectId, jobId, ttlS, worker }: { tenant: string; projectId: string; jobId: string; ttlS: number; worker?: string }) {
-    const { token, expiresAt } = await signAccessToken({
-      keyring: this.keyring,
-      subject: {
-        username: jobId,
-        tenant,
-        scopes: ['projects:read', 'projects:write'],
-        job: { project: projectId, id: jobId },
-        ...(worker ? { displayName: worker } : {}),
-      },
-      ttlS,
-    });
-    return { token, expiresAt };
-  }
-
   async #fromToken(token: string, basicUser?: string): Promise<Authenticated> {
     const claims = await this.#verify(token);
     if (claims.kind === 'worker') {
       if (this.users.isRevoked(claims.jti)) throw new UnauthorizedError('this token was signed out');
+      // A job token (engine/src/jobs/stateless/job-token.ts) lives as long as its job's lease.
+      if (!this.jobLease || !(await this.jobLease(claims.job!))) throw new UnauthorizedError('the job of this token is no longer running');
       const actor: Actor = { kind: 'worker', id: claims.sub, name: claims.name ?? claims.sub, tenant: claims.tenant, job: claims.job! };
       return { actor, scopes: claims.scope, expiresAt: claims.exp, project: claims.prj! };
     }
@@ -174,12 +157,21 @@ export class AuthService {
 const services = new WeakMap<Workspace, AuthService>();
 
 /** The one AuthService of an engine's workspace (the gate, the auth routes and the WebSocket upgrade share it). */
-export function authServiceFor({ workspace, settings }: { workspace: Workspace; settings: { tokenTtlS: number } }): AuthService {
+export function authServiceFor({
+  workspace,
+  settings,
+  jobTokens,
+}: {
+  workspace: Workspace;
+  settings: { tokenTtlS: number };
+  jobTokens?: { isRunning: (jobId: string) => Promise<boolean> };
+}): AuthService {
   let service = services.get(workspace);
   if (!service) {
     service = new AuthService(workspace.home, settings.tokenTtlS);
     services.set(workspace, service);
   }
+  if (jobTokens) service.jobLease = jobTokens.isRunning;
   return service;
 }
 

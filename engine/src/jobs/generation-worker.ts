@@ -24,6 +24,7 @@ import { checkoutForJob } from './stateless/job-checkout.ts';
 import { pushResult } from './stateless/push-result.ts';
 import type { GitChildEnv } from './stateless/git-child.ts';
 import { awaitJobToken } from './stateless/job-token-issuer.ts';
+import { tenantOfJobToken } from './stateless/job-token.ts';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 
 export interface GenerationWorkerOptions {
@@ -100,7 +101,8 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
       const checkout = gitEnv
         ? await checkoutForJob({
             dir: cloneDir,
-            tenant: data.tenant,
+            // The project's tenant: in the job, else named by the job's token.
+            tenant: data.tenant ?? tenantOfJobToken(gitEnv.token),
             projectId: data.projectId,
             inputs: Object.values(data.inputs),
             env: gitEnv,
@@ -166,7 +168,8 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
       };
       if (checkout && gitEnv) {
         await job.updateProgress({ progress: 100, step: 'pushing the output' });
-        const actor: Actor = { kind: 'worker', id: name.replace(/[^A-Za-z0-9._-]/g, '_'), name, tenant: data.tenant ?? LOCAL_TENANT, job: job.id! };
+        const tenant = data.tenant ?? tenantOfJobToken(gitEnv.token) ?? LOCAL_TENANT;
+        const actor: Actor = { kind: 'worker', id: name.replace(/[^A-Za-z0-9._-]/g, '_'), name, tenant, job: job.id! };
         const pushed = await pushResult({ repo: checkout.repo, jobId: job.id!, output: output!, actor, env: gitEnv });
         await takes.add('commit', { ...handOver, outputPath: '', pushed, finishedAt: new Date().toISOString() }, takeJob);
         return {

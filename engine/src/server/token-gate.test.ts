@@ -4,21 +4,33 @@ import { probeTokenGate, probeUpgradeGate } from '../testing/hardening/token-gat
 import { rawTarget } from '../testing/raw-http.ts';
 import { testApp } from '../testing/temp-workspace.ts';
 import { gatedRoutes } from './token-gate.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JobTokens } from '../jobs/stateless/job-token.ts';
 
 const TOKEN = 'gate-test-token-0123456789abcdef';
 let app: FastifyInstance;
 let cleanup: () => Promise<void>;
 let port: number;
 const projectId = 'gate';
+const runningJobs = new Set<string>();
+let jobHome = '';
+let jobTokens: JobTokens;
 
 beforeAll(async () => {
-  ({ app, cleanup } = await testApp({ token: TOKEN }));
+  jobHome = await mkdtemp(join(tmpdir(), 'gate-jobs-'));
+  jobTokens = new JobTokens(jobHome, async (job) => runningJobs.has(job));
+  ({ app, cleanup } = await testApp({ token: TOKEN, jobTokens }));
   await app.listen({ host: '127.0.0.1', port: 0 });
   port = (app.server.address() as { port: number }).port;
   const created = await app.inject({ method: 'POST', url: '/api/v1/projects', headers: { authorization: `Bearer ${TOKEN}` }, payload: { name: 'Gate' } });
   expect(created.statusCode).toBe(201);
 });
-afterAll(() => cleanup());
+afterAll(async () => {
+  await cleanup();
+  await rm(jobHome, { recursive: true, force: true });
+});
 
 describe('the token gate holds for every route and every spelling of its path', () => {
   it('guards every API route the router knows, and only web routes are open', () => {
@@ -54,6 +66,21 @@ describe('the token gate holds for every route and every spelling of its path', 
     const right = await rawTarget(port, 'GET', target, { authorization: `Basic ${Buffer.from(`studio:${TOKEN}`).toString('base64')}` });
     expect(right.status).toBe(200);
     expect(right.body).toContain('# service=git-upload-pack');
+  });
+
+  it("a stateless worker's job token opens its one repository's git routes while its job runs, and nothing else", async () => {
+    const target = `/git/local/${projectId}.git/info/refs?service=git-upload-pack`;
+    runningJobs.add('gen-77');
+    const job = await jobTokens.mint({ job: 'gen-77', project: projectId, tenant: 'local' });
+    const bearer = { authorization: `Bearer ${job}` };
+    expect((await rawTarget(port, 'GET', target, bearer)).status).toBe(200);
+    // Not the REST API, not another project's repository, not another tenant's URL.
+    expect((await rawTarget(port, 'GET', `/api/v1/projects/${projectId}`, bearer)).status).toBe(401);
+    expect((await rawTarget(port, 'GET', `/git/local/elsewhere.git/info/refs?service=git-upload-pack`, bearer)).status).toBe(401);
+    expect((await rawTarget(port, 'GET', `/git/acme/${projectId}.git/info/refs?service=git-upload-pack`, bearer)).status).toBe(401);
+    // Its job ended, or another worker took it over: the token is dead.
+    runningJobs.delete('gen-77');
+    expect((await rawTarget(port, 'GET', target, bearer)).status).toBe(401);
   });
 
   it('the bypass spellings that route do reach their handler with the token', async () => {

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isGuardedRoute, looksLikeApiPath, presentedToken, queryOf, TOKEN_COOKIE, TOKEN_QUERY, tokenMatches } from '../auth/token.ts';
 import type { EngineContext } from './context.ts';
 import { installUsersGate } from './users-gate.ts';
+import { setRequestActor } from '../auth/request-actor.ts';
+import { jobTokenActor, type JobTokens } from '../jobs/stateless/job-token.ts';
 
 const UNAUTHORIZED = { error: 'a startup token is required: open the URL the engine printed', code: 'UNAUTHORIZED' };
 
@@ -29,11 +31,11 @@ function sameOriginPath(target: string): string {
  * and git route (users-gate.ts); otherwise, bound beyond loopback, the startup token; on the
  * loopback default nothing. Must be installed before routes.
  */
-export function installTokenGate(app: FastifyInstance, ctx: Pick<EngineContext, 'settings' | 'token' | 'workspace' | 'tasks'>): void {
+export function installTokenGate(app: FastifyInstance, ctx: Pick<EngineContext, 'settings' | 'token' | 'workspace' | 'tasks' | 'jobTokens'>): void {
   const routes: GatedRoute[] = [];
   ROUTES.set(app, routes);
   if (ctx.settings.auth === 'users') return installUsersGate(app, ctx as EngineContext, (route) => routes.push(route));
-  if (ctx.token !== null) installStartupTokenGate(app, ctx.token, routes);
+  if (ctx.token !== null) installStartupTokenGate(app, ctx.token, routes, ctx.jobTokens);
 }
 
 /**
@@ -41,9 +43,13 @@ export function installTokenGate(app: FastifyInstance, ctx: Pick<EngineContext, 
  * on the route that matched, never on the request text, so no spelling of a path (percent-encoded,
  * absolute-form, dot segments) reaches a handler without the token. Must be installed before routes.
  */
-function installStartupTokenGate(app: FastifyInstance, token: string, routes: GatedRoute[]): void {
+function installStartupTokenGate(app: FastifyInstance, token: string, routes: GatedRoute[], jobTokens: JobTokens | undefined): void {
   const guard = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (tokenMatches(token, presentedToken(request.headers, request.url))) return;
+    const presented = presentedToken(request.headers, request.url);
+    if (tokenMatches(token, presented)) return;
+    // A stateless worker's job token opens its one repository's git routes while its job runs.
+    const worker = await jobTokenActor(jobTokens, presented, request.routeOptions.url, request.params);
+    if (worker) return setRequestActor(request, worker);
     // git sends its credentials (any user, the token as password) only after a Basic challenge.
     if (request.routeOptions.url?.startsWith('/git/')) reply.header('www-authenticate', 'Basic realm="Studio", charset="UTF-8"');
     return reply.status(401).send(UNAUTHORIZED);

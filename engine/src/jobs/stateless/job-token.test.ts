@@ -18,7 +18,7 @@ describe('job tokens', () => {
     const route = '/git/:tenant/:repo/git-receive-pack';
     expect(await jobTokenActor(tokens, token, route, { tenant: 'acme', repo: 'lighthouse.git' })).toEqual({
       kind: 'worker',
-      id: 'gpu-3',
+      id: 'gen-1',
       name: 'gpu-3',
       tenant: 'acme',
       job: 'gen-1',
@@ -32,8 +32,8 @@ describe('job tokens', () => {
     const forged = await new JobTokens(otherHome, async () => true).mint({ job: 'gen-1', project: 'lighthouse', tenant: 'acme' });
     await rm(otherHome, { recursive: true, force: true });
     expect(await jobTokenActor(tokens, forged, route, { tenant: 'acme', repo: 'lighthouse.git' })).toBeNull();
-    const unsigned = await new SignJWT({ job: 'gen-1', project: 'lighthouse', tenant: 'acme' })
-      .setProtectedHeader({ alg: 'HS256', typ: 'studio-job+jwt' })
+    const unsigned = await new SignJWT({ kind: 'worker', job: 'gen-1', prj: 'lighthouse', tenant: 'acme', scope: 'projects:write' })
+      .setProtectedHeader({ alg: 'HS256' })
       .sign(new Uint8Array(32));
     expect(await jobTokenActor(tokens, unsigned, route, { tenant: 'acme', repo: 'lighthouse.git' })).toBeNull();
     // The job finished (or another worker took it over after its lease ran out): its token is dead.

@@ -1,78 +1,70 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
-import { z } from 'zod';
-import { studioDir } from '../../auth/studio-dir.ts';
+import { decodeJwt } from 'jose';
+import { signAccessToken, verifyAccessToken } from '../../auth/access-token.ts';
+import { Keyring } from '../../auth/jwt-keyring.ts';
 
-/** The JWT `typ` that marks a job token, so a gate tells it from a user's token without verifying both. */
-export const JOB_TOKEN_TYPE = 'studio-job+jwt';
 /** Where the engine leaves a running job's token for the worker that holds the job (Redis). */
 export const jobTokenKey = (jobId: string) => `studio:job-token:${jobId}`;
 /** A hard cap: a job token is refused once its job is no longer running, and after this at the latest. */
 const MAX_TTL_S = 24 * 3600;
 
-const JobClaims = z.object({
-  job: z.string().min(1).max(200),
-  project: z.string().min(1).max(200),
-  tenant: z.string().min(1).max(64),
-  worker: z.string().max(200).optional(),
-});
-export type JobClaims = z.infer<typeof JobClaims>;
+export interface JobClaims {
+  job: string;
+  project: string;
+  tenant: string;
+  worker?: string;
+}
 
-/** The engine's signing secret for job tokens, made on first use (mode 0600), under `<STUDIO_HOME>/.studio`. */
-function jobSecret(home: string): Uint8Array {
-  const path = join(studioDir(home), 'job-token.key');
+/** The tenant a job token names (read without verifying: the worker only uses it to build its clone URL). */
+export function tenantOfJobToken(token: string | null): string | undefined {
+  if (!token) return undefined;
   try {
-    return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
+    const tenant = decodeJwt(token).tenant;
+    return typeof tenant === 'string' ? tenant : undefined;
   } catch {
-    const secret = randomBytes(32);
-    try {
-      writeFileSync(path, secret.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-      return secret;
-    } catch {
-      // Another process wrote it first: use theirs.
-      return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
-    }
+    return undefined;
   }
 }
 
+/** Whether a token is a job token (`kind: worker`), read without verifying it: the gate then verifies it as one. */
 export function isJobToken(token: string): boolean {
   try {
-    return decodeProtectedHeader(token).typ === JOB_TOKEN_TYPE;
+    return decodeJwt(token).kind === 'worker';
   } catch {
     return false;
   }
 }
 
 /**
- * Tokens a stateless worker's git requests carry (spec 8.3): scoped to one project of one tenant,
- * for one job, and valid only while that job runs: `verify` asks whether the job still holds its
- * lease (`isRunning`), so a token outlives neither a finished nor a taken-over job.
+ * Tokens a stateless worker's git requests carry (spec 8.3): the studio's access tokens of kind
+ * `worker` (engine/src/auth/access-token.ts, signed with the workspace keyring), scoped to one
+ * project of one tenant for one job, and valid only while that job runs: `verify` asks whether the
+ * job still holds its lease (`isRunning`), so a token outlives neither a finished nor a taken-over job.
  */
 export class JobTokens {
-  readonly #secret: Uint8Array;
+  readonly #keyring: Keyring;
   constructor(
     home: string,
-    private readonly isRunning: (jobId: string) => Promise<boolean>,
+    readonly isRunning: (jobId: string) => Promise<boolean>,
   ) {
-    this.#secret = jobSecret(home);
+    this.#keyring = new Keyring(home);
   }
 
-  async mint(claims: JobClaims): Promise<string> {
-    return new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: 'HS256', typ: JOB_TOKEN_TYPE })
-      .setIssuedAt()
-      .setExpirationTime(`${MAX_TTL_S}s`)
-      .sign(this.#secret);
+  async mint({ job, project, tenant, worker }: JobClaims): Promise<string> {
+    const { token } = await signAccessToken({
+      keyring: this.#keyring,
+      subject: { username: job, tenant, scopes: ['projects:read', 'projects:write'], job: { project, id: job }, ...(worker ? { displayName: worker } : {}) },
+      ttlS: MAX_TTL_S,
+    });
+    return token;
   }
 
-  /** The token's claims while its job runs; null for a bad signature, an expired token or a job no longer running. */
+  /** The token's claims while its job runs; null for a bad signature, an expired token, a user's token or a job no longer running. */
   async verify(token: string): Promise<JobClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, this.#secret, { typ: JOB_TOKEN_TYPE, algorithms: ['HS256'] });
-      const claims = JobClaims.parse(payload);
-      return (await this.isRunning(claims.job)) ? claims : null;
+      const claims = await verifyAccessToken(this.#keyring, token);
+      if (claims.kind !== 'worker' || !claims.job || !claims.prj) return null;
+      if (!(await this.isRunning(claims.job))) return null;
+      return { job: claims.job, project: claims.prj, tenant: claims.tenant, ...(claims.name ? { worker: claims.name } : {}) };
     } catch {
       return null;
     }
@@ -87,8 +79,8 @@ export function jobTokenAllows(claims: JobClaims, routeUrl: string | undefined, 
 }
 
 /**
- * What a gate does with a presented token that is a job token: the worker's actor when the token is
- * valid now and the request is to its one repository, else null (the gate then refuses as usual).
+ * What the startup-token gate does with a presented token that is a job token: the worker's actor
+ * when the token is valid now and the request is to its one repository, else null (refused as usual).
  */
 export async function jobTokenActor(
   tokens: JobTokens | undefined,
@@ -99,6 +91,5 @@ export async function jobTokenActor(
   if (!tokens || !token || !isJobToken(token)) return null;
   const claims = await tokens.verify(token);
   if (!claims || !jobTokenAllows(claims, routeUrl, params)) return null;
-  const name = claims.worker ?? `job ${claims.job}`;
-  return { kind: 'worker', id: claims.worker?.replace(/[^A-Za-z0-9._-]/g, '_') ?? 'job', name, tenant: claims.tenant, job: claims.job };
+  return { kind: 'worker', id: claims.job, name: claims.worker ?? `job ${claims.job}`, tenant: claims.tenant, job: claims.job };
 }

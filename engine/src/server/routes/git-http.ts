@@ -104,7 +104,8 @@ export async function gitHttpRoutes(app: FastifyInstance, ctx: EngineContext, op
         lfs ? sendLfsError(reply, new GitUnauthorizedError(message)) : sendGitError(reply, new GitUnauthorizedError(message));
       if (ctx.settings.auth === 'users') {
         if (actorOf(request).kind === 'local') return refuse('sign in: send a token from POST /auth/token as the password (HTTP Basic)');
-      } else if (ctx.token !== null && !presentsStartupToken(request.headers, request.url, ctx.token)) {
+        // A stateless worker's job token was checked by the gate (its one repository, while its job runs).
+      } else if (ctx.token !== null && actorOf(request).kind !== 'worker' && !presentsStartupToken(request.headers, request.url, ctx.token)) {
         return refuse('a startup token is required: use it as the password (http://studio:<token>@host/git/...)');
       }
     });
