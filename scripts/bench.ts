@@ -14,6 +14,7 @@ import { benchLfs } from '../engine/bench/lfs.bench.ts';
 import { benchTimeline } from '../web/bench/timeline.bench.ts';
 import { benchAuth } from '../engine/bench/auth.bench.ts';
 import { benchReview } from '../engine/bench/review.bench.ts';
+import { benchLedger } from '../engine/bench/ledger.bench.ts';
 import { checked, type BenchResult } from '../engine/bench/bench-result.ts';
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -32,6 +33,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   timeline: benchTimeline,
   auth: benchAuth,
   review: benchReview,
+  ledger: benchLedger,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

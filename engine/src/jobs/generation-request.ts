@@ -170,6 +170,8 @@ export function buildGenerationRequest({
     fps: framesPerSecond(manifest.project_settings.frame_rate ?? '24'),
     duration: typeof data.duration === 'number' ? data.duration : 4,
     inputs,
+    // A stateless worker clones /git/<tenant>/<project>.git.
+    ...(manifest.tenant ? { tenant: manifest.tenant } : {}),
     fingerprint,
     ...pipelineNeeds(pipeline, quality),
     requestedAt: new Date().toISOString(),
