@@ -7,9 +7,14 @@ import { REPO_ROOT } from './config.ts';
 // reaches back up. Tests may reach anything (they drive the whole app); source files may not.
 const SRC = join(REPO_ROOT, 'engine/src');
 const FORBIDDEN: Record<string, string[]> = {
-  auth: ['server', 'sync', 'jobs', 'assets', 'assembly', 'projects', 'runner', 'health'],
-  settings: ['server', 'sync', 'jobs', 'assets', 'assembly', 'projects', 'runner', 'health'],
-  projects: ['server', 'sync', 'jobs', 'assets', 'assembly', 'runner'],
+  // auth reads which tenant a project belongs to; projects never ask who is signed in.
+  auth: ['server', 'sync', 'jobs', 'assets', 'assembly', 'runner', 'health', 'review', 'git-http'],
+  settings: ['server', 'sync', 'jobs', 'assets', 'assembly', 'projects', 'runner', 'health', 'storage', 'review', 'git-http', 'auth'],
+  storage: ['server', 'sync', 'jobs', 'assets', 'assembly', 'projects', 'runner', 'review', 'git-http', 'auth'],
+  'git-http': ['server', 'sync', 'jobs', 'assets', 'assembly', 'runner', 'review'],
+  // review plugs into rooms and tasks (guards, listeners); only server/ composes it.
+  review: ['server'],
+  projects: ['server', 'sync', 'jobs', 'assets', 'assembly', 'runner', 'auth', 'review', 'git-http'],
   runner: ['server', 'sync', 'jobs', 'assets', 'assembly', 'projects'],
   assembly: ['server', 'sync', 'jobs', 'assets'],
   sync: ['server', 'jobs', 'assets', 'assembly'],

@@ -7,7 +7,7 @@ import type { GitQueue } from '../projects/git-queue.ts';
 import type { AssetLibrary } from './asset-library.ts';
 import { AssetNotFoundError } from './asset-errors.ts';
 import { assetSnapshot } from './asset-snapshot.ts';
-import { PROJECT_ASSETS_DIR, parseProjectAssetImage } from './project-assets.ts';
+import { PROJECT_ASSETS_DIR, parseProjectAssetImage } from '../projects/asset-paths.ts';
 
 /**
  * A library asset's image feeding a Shot's image socket (buildGenerationRequest names it by its

@@ -10,7 +10,7 @@ import type { GitQueue } from '../projects/git-queue.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { AssetLibrary } from './asset-library.ts';
 import { assetSnapshot } from './asset-snapshot.ts';
-import { PROJECT_ASSETS_DIR, PROJECT_MODELS_DIR } from './project-assets.ts';
+import { PROJECT_ASSETS_DIR, PROJECT_MODELS_DIR } from '../projects/asset-paths.ts';
 
 /** Shot sockets an asset's LoRA comes in through, in the order they are used. */
 const LORA_SOCKETS = ['character', 'style'];

@@ -16,7 +16,7 @@ import { baseStatus, type JobEvent, type JobKind, type TaskStatus } from './job-
 import { GENERATE_QUEUE, TAKES_QUEUE, type GenerateJobData, type TakeJobResult } from './job-types.ts';
 import { liveWorkers } from './worker-registry.ts';
 import { parseTakeFileName } from '../projects/takes/take-subject.ts';
-import { REUSABLE_NODE_TYPES, REUSABLE_TASK_TYPES, inputSignature, type SignatureInput } from '../review/reuse-signature.ts';
+import { REUSABLE_NODE_TYPES, REUSABLE_TASK_TYPES, inputSignature, type SignatureInput } from '../projects/takes/reuse-signature.ts';
 import { findTakeWithSignature } from '../review/reuse-lookup.ts';
 import { sceneOfGenerationNode } from '../review/ledger-scene.ts';
 

@@ -3,9 +3,9 @@ import type { FrameRate, Graph, GraphNode, PipelineManifest, ProjectManifest, Qu
 import { InvalidRequestError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { takeSubject } from '../projects/takes/take-subject.ts';
-import { projectAssetImagePath } from '../assets/project-assets.ts';
+import { projectAssetImagePath } from '../projects/asset-paths.ts';
 import type { GenerateJobData } from './job-types.ts';
-import { REUSABLE_NODE_TYPES, derivedSeed } from '../review/reuse-signature.ts';
+import { REUSABLE_NODE_TYPES, derivedSeed } from '../projects/takes/reuse-signature.ts';
 
 /** Long side in pixels for each quality level; the short side follows the aspect ratio. */
 const LONG_SIDE: Record<Quality, number> = { low: 768, standard: 1280, high: 1920 };

@@ -1,4 +1,13 @@
-import type { EngineContext } from '../server/context.ts';
+import type { GitQueue } from '../projects/git-queue.ts';
+import type { RoomRegistry } from '../sync/room-registry.ts';
+import type { TaskService } from '../jobs/task-service.ts';
+
+/** What the review service is built from (the engine's context has it). */
+export interface ReviewContext {
+  rooms: RoomRegistry;
+  queue: GitQueue;
+  tasks?: TaskService;
+}
 import { ProjectReview } from './project-review.ts';
 import { checkCutApproved } from './render-gate.ts';
 
@@ -8,7 +17,7 @@ import { checkCutApproved } from './render-gate.ts';
  * finished renders are logged.
  */
 export class ReviewService {
-  constructor(private readonly ctx: EngineContext) {
+  constructor(private readonly ctx: ReviewContext) {
     ctx.rooms.onRoomLoaded((room) => void ProjectReview.attach(room, ctx.queue));
     ctx.tasks?.addSubmitGuard(async (request) => {
       if (request.kind !== 'render' || request.draft) return;

@@ -1,5 +1,5 @@
 import type { LineageKind } from '@studio/node-schemas';
-import { parseProjectAssetImage, PROJECT_MODELS_DIR } from '../../assets/project-assets.ts';
+import { parseProjectAssetImage, PROJECT_MODELS_DIR } from '../asset-paths.ts';
 import { isTakePath } from './take-path.ts';
 
 /** Where a file a take was made from lives tells what it is. */

@@ -1,5 +1,5 @@
 import type { LineageNode, TakeSidecar } from '@studio/node-schemas';
-import { parseProjectAssetImage, PROJECT_ASSETS_DIR, PROJECT_MODELS_DIR } from '../../assets/project-assets.ts';
+import { parseProjectAssetImage, PROJECT_ASSETS_DIR, PROJECT_MODELS_DIR } from '../asset-paths.ts';
 import { fileSha256 } from './file-sha256.ts';
 import { inputKind } from './input-kind.ts';
 import { readProjectJson } from './read-json-file.ts';

@@ -9,7 +9,7 @@ import { highestTakeOnDisk } from './list-takes.ts';
 import { OwnTakeIndex, type OwnTake } from './own-take.ts';
 import { TakeOutputMissingError } from './take-errors.ts';
 import { takeFileName, type TakeSubject } from './take-subject.ts';
-import { REUSABLE_TASK_TYPES, inputSignature, signatureInputOfProvenance, type StoredSignature } from '../../review/reuse-signature.ts';
+import { REUSABLE_TASK_TYPES, inputSignature, signatureInputOfProvenance, type StoredSignature } from './reuse-signature.ts';
 
 /** A finished output waiting to become a take. */
 export interface PendingTake {

@@ -17,7 +17,8 @@ import { InvalidGraphError, InvalidRequestError } from '../../errors.ts';
 import { parseRequest } from '../../parse-request.ts';
 import { createProject } from '../../projects/create-project.ts';
 import { forkProject } from '../../projects/fork-project.ts';
-import { restoreCanvas } from '../../projects/restore-canvas.ts';
+import { restoreCanvas } from '../../sync/restore-canvas.ts';
+import { checkRoomReplacement } from '../../review/graph-replace-guard.ts';
 import { listProjects } from '../../projects/list-projects.ts';
 import { projectHistory } from '../../projects/project-history.ts';
 import type { EngineContext } from '../context.ts';
@@ -83,6 +84,8 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
       throw new InvalidRequestError('version must be a positive integer', { field: 'version' });
     const checked = validateGraph(body.graph);
     if (!checked.ok) throw new InvalidGraphError(checked.issues[0]!.message, { issues: checked.issues });
+    // An approved scene's shots refuse edits, a whole-graph save included (docs/governance.md#review).
+    checkRoomReplacement(room, checked.graph);
     const saved = await room.replaceGraph(checked.graph, body.version as number, actorOf(request));
     return { status: 'success', version: saved.version };
   });
@@ -117,6 +120,6 @@ export function projectRoutes(app: FastifyInstance, ctx: EngineContext) {
     const { commit } = parseRequest(RestoreCanvasRequest, request.body ?? {});
     const room = await rooms.get(id);
     await room.persistNow();
-    return restoreCanvas({ room, queue: ctx.queue, commit, actor: actorOf(request) });
+    return restoreCanvas({ room, commit, actor: actorOf(request), check: (graph) => checkRoomReplacement(room, graph) });
   });
 }

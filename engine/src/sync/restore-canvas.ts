@@ -1,14 +1,13 @@
 import { CanvasFile, migrateCanvas, validateGraph, type Actor, type Graph, type RestoredCanvas } from '@studio/node-schemas';
 import { InvalidGraphError } from '../errors.ts';
-import type { ProjectRoom } from '../sync/project-room.ts';
-import type { GitQueue } from './git-queue.ts';
-import { runGit } from './git.ts';
-import { readObjects } from './history/cat-file-batch.ts';
-import { resolveCommit } from './history/resolve-commit.ts';
-import { CommitNotFoundError } from './history-errors.ts';
-import { readHeadSync } from './index/repository-head.ts';
-import { migrateFile } from './format-errors.ts';
-import { CANVAS_PATH } from './layout.ts';
+import type { ProjectRoom } from './project-room.ts';
+import { runGit } from '../projects/git.ts';
+import { readObjects } from '../projects/history/cat-file-batch.ts';
+import { resolveCommit } from '../projects/history/resolve-commit.ts';
+import { CommitNotFoundError } from '../projects/history-errors.ts';
+import { readHeadSync } from '../projects/index/repository-head.ts';
+import { migrateFile } from '../projects/format-errors.ts';
+import { CANVAS_PATH } from '../projects/layout.ts';
 
 /** The canvas a commit holds, read and migrated like the canvas file on load, and checked like a PUT. */
 export async function canvasAt(dir: string, project: string, hash: string): Promise<Graph> {
@@ -38,42 +37,20 @@ export async function canvasAt(dir: string, project: string, hash: string): Prom
  */
 export async function restoreCanvas({
   room,
-  queue,
   commit,
   actor,
+  check,
 }: {
   room: ProjectRoom;
-  /** The git queue the room commits in. */
-  queue: GitQueue;
   commit: string;
   actor: Actor;
+  /** Throws to refuse the replacement (an approved scene's shots would change): nothing is committed. */
+  check?: (graph: Graph) => void;
 }): Promise<RestoredCanvas> {
   const hash = await resolveCommit(room.dir, room.id, commit);
   const [graph, time] = await Promise.all([canvasAt(room.dir, room.id, hash), runGit(room.dir, ['show', '-s', '--format=%cI', hash])]);
+  check?.(graph);
   const when = new Date(time.trim()).toISOString().slice(0, 16).replace('T', ' ');
-  const headline = `Restore canvas from ${hash.slice(0, 7)} (${when} UTC)`;
-  const { version } = await replaceWithHeadline(room, queue, graph, actor, headline);
+  const { version } = await room.replaceGraph(graph, room.serverClock, actor, `Restore canvas from ${hash.slice(0, 7)} (${when} UTC)`);
   return { commit: readHeadSync(room.dir) ?? '', restored_from: hash, version };
-}
-
-/**
- * room.replaceGraph commits with its own "Save canvas" headline. To commit the replacement under
- * ours, the project's git queue is held while a persistNow(headline) is queued ahead of the
- * replacement's own persist: once released, ours commits the replaced graph and the room's finds
- * nothing left to commit. (Until replaceGraph takes a headline: /tmp/helpers/requests-history.md.)
- */
-async function replaceWithHeadline(room: ProjectRoom, queue: GitQueue, graph: Graph, actor: Actor, headline: string): Promise<{ version: number }> {
-  let release = () => {};
-  let holding = () => {};
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const held = new Promise<void>((resolve) => (holding = resolve));
-  const holder = queue.run(room.id, () => (holding(), gate));
-  await held;
-  // From here to release() nothing else runs: the replacement and both persists are queued in this order.
-  const ours = room.persistNow(headline);
-  const replaced = room.replaceGraph(graph, room.serverClock, actor);
-  release();
-  await holder;
-  const [, result] = await Promise.all([ours, replaced]);
-  return result;
 }
