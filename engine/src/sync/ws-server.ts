@@ -7,6 +7,7 @@ import {
   ClientMessage,
   ErrorCode,
   findProtoKey,
+  LOCAL_ACTOR,
   MAX_CLIENT_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   type Actor,
@@ -188,7 +189,7 @@ export function attachSyncServer({
     if (ws.readyState !== ws.OPEN) return;
     const asked = params.get('client');
     const clientId = asked && ClientId.safeParse(asked).success ? asked : randomBytes(12).toString('base64url');
-    const conn = new Connection(clientId, ws, session?.actor, session !== null && !session.scopes.includes('projects:write'));
+    const conn = new Connection(clientId, ws, session?.actor ?? LOCAL_ACTOR, session !== null && !session.scopes.includes('projects:write'));
     const sinceParam = params.get('since');
     const since = sinceParam !== null && /^\d+$/.test(sinceParam) ? Number(sinceParam) : null;
 
