@@ -183,8 +183,16 @@ export async function benchTimeline(): Promise<BenchResult[]> {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       // The canvas opens at zoom 1 on the assembler (at the origin), so its Timeline button is drawn.
       await page.addInitScript((key) => localStorage.setItem(key, JSON.stringify({ x: 200, y: 40, zoom: 1 })), `studio.viewport.${id}`);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${engine.baseUrl}/projects/${id}`);
-      await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+      await page
+        .locator('[data-testid="sync-status"][data-status="live"]')
+        .waitFor({ timeout: 90_000 })
+        .catch(async (error: unknown) => {
+          await page.screenshot({ path: join(SHOTS_DIR, 'timeline-500-not-live.png') });
+          throw new Error(`round ${r}: the canvas did not go live at ${page.url()} (${errors.join('; ') || 'no page errors'}): ${(error as Error).message}`);
+        });
       await page.locator('[data-testid="node-vseAssembler"] [data-testid="open-timeline"]').waitFor();
       await page.waitForTimeout(500);
       open.push(await openTimeline(page));
