@@ -55,6 +55,7 @@ export async function startJobSystem(options: JobSystemOptions) {
     rooms: options.rooms,
     redis: options.redis,
     s3: options.settings.s3 ? connectS3(options.settings.s3) : null,
+    actorOf: async (taskId) => (await tasks.taskMeta(taskId))?.actor,
   });
   // Stateless workers' git requests carry a token of their one job (docs/architecture.md#stateless-workers).
   const jobTokens = startJobTokenIssuer({ tasks, workspace: options.workspace, redis: options.redis });

@@ -66,6 +66,8 @@ describe('stateless workers (no shared disk)', () => {
       expect(git(dir, 'show', `HEAD:${take}`)).toMatch(/^version https:\/\/git-lfs/);
       const sidecar = JSON.parse(await readFile(join(dir, take.replace(/\.png$/, '.json')), 'utf8')) as { worker: string };
       expect(sidecar.worker).toBe('stateless-1');
+      // The take's commit names who asked for it (here the local user), never the worker or the engine.
+      expect(git(dir, 'log', '-1', '--format=%an <%ae>|%cn', '--', take)).toBe('Local user <local.local@local.studio>|Studio Engine\n');
       // The ref was only a hand-over; main never merged the worker's commit; the repository is sound.
       expect(git(dir, 'for-each-ref', 'refs/jobs')).toBe('');
       expect(git(dir, 'log', '--format=%s', 'main')).not.toContain('output for the engine to bring in');

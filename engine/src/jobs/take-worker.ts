@@ -13,7 +13,7 @@ import { TAKES_QUEUE, TakeJobData, type TakeJobResult } from './job-types.ts';
 import { parseJobData } from './parse-job-data.ts';
 import { sweepJobsDir, type SweepResult } from './jobs-sweeper.ts';
 import { GenerationQueues } from './generation-queues.ts';
-import { LOCAL_TENANT } from '@studio/node-schemas';
+import { LOCAL_TENANT, type Actor } from '@studio/node-schemas';
 import { bringInPushedResult, dropJobRef } from './stateless/bring-in-result.ts';
 import type { S3Connection } from '../storage/s3-connection.ts';
 import { s3BlobStore } from '../storage/s3-blob-store.ts';
@@ -30,6 +30,7 @@ export function startTakeWorker({
   redis,
   sweepEveryMs = 5 * 60_000,
   s3 = null,
+  actorOf = async () => undefined,
 }: {
   workspace: Workspace;
   queue: GitQueue;
@@ -38,6 +39,8 @@ export function startTakeWorker({
   sweepEveryMs?: number;
   /** Where stateless workers' LFS uploads go when S3 is configured. */
   s3?: S3Connection | null;
+  /** Who asked for a generation (the task service remembers it), for the take's commit. */
+  actorOf?: (taskId: string) => Promise<Actor | undefined>;
 }) {
   const committer = new TakeCommitter(queue);
   const worker = new Worker<TakeJobData, TakeJobResult>(
@@ -77,6 +80,7 @@ export function startTakeWorker({
         fingerprint: request.fingerprint,
         pipeline: request.pipelineId,
         seed: request.seed,
+        actor: await actorOf(generateJobId).catch(() => undefined),
         onPlaced: announce,
         provenance: {
           task_id: generateJobId,

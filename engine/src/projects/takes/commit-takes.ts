@@ -1,3 +1,4 @@
+import { actorAuthor, type Actor } from '@studio/node-schemas';
 import { link, lstat, mkdir, unlink, utimes } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { TAKE_SIDECAR_FORMAT } from '@studio/node-schemas';
@@ -24,6 +25,8 @@ export interface PendingTake {
   /** For the commit message. */
   pipeline: string;
   seed: number;
+  /** Who asked for the generation: the take's commit names them (DESIGN.md section 14). */
+  actor?: Actor;
   /**
    * Called once the take is in place on disk (file, sidecar, counter), before its commit: the take
    * is durable from here (start-up recovery commits what a crash left uncommitted).
@@ -236,7 +239,13 @@ export class TakeCommitter {
       await gitAt(dir).raw(['add', '--verbose', '--', ...paths]);
       // A retried job whose take was committed before the crash has nothing new to commit.
       const staged = await gitAt(dir).raw(['diff', '--cached', '--name-only', '--', ...paths]);
-      if (staged.trim()) await commitStaged(dir, message);
+      // Takes that finish together share a commit: its author asked for the first, the others are co-authors.
+      const actors = [
+        ...new Map(batch.flatMap(({ item }) => (item.actor ? [[`${item.actor.kind}.${item.actor.id}@${item.actor.tenant}`, item.actor]] : []))).values(),
+      ];
+      const [author, ...others] = actors;
+      const trailers = others.map((a) => `Co-authored-by: ${actorAuthor(a).name} <${actorAuthor(a).email}>`);
+      if (staged.trim()) await commitStaged(dir, trailers.length ? `${message}\n\n${trailers.join('\n')}` : message, undefined, author);
       for (const p of batch) p.resolve(p.take);
     } catch (error) {
       for (const p of batch) p.reject(error as Error);
