@@ -212,4 +212,50 @@ describe('finishing the cut by hand', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => player.count()).toBe(0);
   }, 480_000);
+  it("fixes a missing Video Restoration pass from the assembler's own button, and the pass shows in the node", async () => {
+    const base = session.engine.baseUrl;
+    const json = (path: string, body?: unknown, method = 'POST') =>
+      fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(
+        (r) => r.json() as Promise<Record<string, unknown>>,
+      );
+    const { id } = (await json('/api/v1/projects', { name: 'Restored Harbour' })) as { id: string };
+    await json(
+      `/api/v1/projects/${id}`,
+      {
+        version: 1,
+        graph: {
+          nodes: [
+            shot('a', 'SHOT_010', 0),
+            { id: 'p', type: 'pipeline', position: { x: 0, y: -220 }, data: { pipelineId: 'draft-video' } },
+            { id: 'vr', type: 'videoRestoration', position: { x: 320, y: 0 }, data: { strength: 0.4 } },
+            { id: 'vse', type: 'vseAssembler', position: { x: 640, y: 0 }, data: { title: 'Restored', fps: '24' } },
+          ],
+          edges: [
+            { id: 'e1', source: 'p', sourceHandle: 'pipeline', target: 'a', targetHandle: 'pipeline' },
+            { id: 'e2', source: 'a', sourceHandle: 'output', target: 'vr', targetHandle: 'input' },
+            { id: 'e3', source: 'vr', sourceHandle: 'output', target: 'vse', targetHandle: 'sequence' },
+          ],
+        },
+      },
+      'PUT',
+    );
+    expect((await waitForTask(base, await generate(base, id, 'a'), undefined, 120_000)).status).toBe('succeeded');
+
+    const page = await session.browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`${base}/projects/${id}`);
+    await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+    const vse = page.locator('[data-testid="node-vseAssembler"]');
+    const vr = page.locator('[data-testid="node-videoRestoration"]');
+    const fix = vse.locator('[data-testid="vse-fix"][data-node="vr"]').getByTestId('vse-fix-generate');
+    await expect.poll(() => fix.isEnabled()).toBe(true);
+    await fix.click();
+    await expect.poll(() => vr.locator('[data-testid="take"][aria-pressed="true"]').count(), { timeout: 120_000 }).toBe(1);
+    expect(await vr.locator('[data-testid="take"][aria-pressed="true"]').getAttribute('data-path')).toMatch(
+      /^03_Renders\/SCENE_01\/SHOT_010\/SHOT-010_VR_v01_take01\.mp4$/,
+    );
+    await expect.poll(() => vse.getByTestId('vse-missing').count()).toBe(0);
+    await expect.poll(() => vr.locator('video').evaluate((v: HTMLVideoElement) => Math.round(v.duration * 24))).toBe(48);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'timeline-7-restoration-fixed.png') });
+    await page.close();
+  }, 240_000);
 });
