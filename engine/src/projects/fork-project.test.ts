@@ -10,6 +10,7 @@ import { createProject } from './create-project.ts';
 import { forkProject } from './fork-project.ts';
 import { commitStaged, runGit } from './git.ts';
 import { listProjects } from './list-projects.ts';
+import { filesystemBlobStore } from '../storage/filesystem-blob-store.ts';
 
 let app: FastifyInstance;
 let ctx: EngineContext;
@@ -56,6 +57,17 @@ describe('fork', () => {
     atFirstTake = git(dirOf(parent), 'rev-parse', 'HEAD');
     await put(parent, [shot('s1', 'a harbour at dusk'), shot('s2', 'gulls')]);
     await commitTake(dirOf(parent), LATER_TAKE, Buffer.alloc(64 * 1024, 9));
+  });
+
+  it("serves the media it inherited from its parent's store: the blob store behind the batch API finds it", async () => {
+    const fork = ProjectAnswer.parse((await call('POST', `/api/v1/projects/${parent}/fork`, { name: 'Harbour store' })).json());
+    const oid = oidOf(dirOf(parent), TAKE);
+    const store = filesystemBlobStore({ projectDir: dirOf(fork.id), objectsHref: '' });
+    expect(await store.size(oid)).toBe(takeBytes.length);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await store.get(oid)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(takeBytes)).toBe(true);
+    expect(await store.size('0'.repeat(64))).toBeNull();
   });
 
   it('keeps every commit up to the chosen one, names the parent and the actor, and gets its own uuid and slug', async () => {

@@ -1,15 +1,32 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobAction, BlobStore } from './blob-store.ts';
 import { localObjectPath } from './oid.ts';
+import { findLfsObject, lfsObjectStores } from './lfs-stores.ts';
 import { receiveObject } from './receive-object.ts';
 import { LfsObjectMissingError } from './storage-errors.ts';
 
-export async function localObjectSize(projectDir: string, oid: string): Promise<number | null> {
+/**
+ * Where a project's LFS object is: its own store, else (a fork) the store of the ancestor it
+ * inherited the object from, where git-lfs itself would look. Null when none has it.
+ */
+export function findProjectObject(projectDir: string, oid: string): string | null {
+  const own = localObjectPath(projectDir, oid);
+  if (existsSync(own)) return own;
   try {
-    const info = await stat(localObjectPath(projectDir, oid));
+    return findLfsObject(lfsObjectStores(projectDir), oid);
+  } catch {
+    return null;
+  }
+}
+
+export async function localObjectSize(projectDir: string, oid: string): Promise<number | null> {
+  const path = findProjectObject(projectDir, oid);
+  if (!path) return null;
+  try {
+    const info = await stat(path);
     return info.isFile() ? info.size : null;
   } catch {
     return null;
@@ -43,8 +60,9 @@ export function filesystemBlobStore({
       await receiveObject({ body, oid, size, target: localObjectPath(projectDir, oid), tmpDir: join(projectDir, '.git', 'lfs', 'tmp') });
     },
     async get(oid) {
-      if ((await localObjectSize(projectDir, oid)) === null) throw new LfsObjectMissingError(oid);
-      return createReadStream(localObjectPath(projectDir, oid));
+      const path = findProjectObject(projectDir, oid);
+      if (!path || (await localObjectSize(projectDir, oid)) === null) throw new LfsObjectMissingError(oid);
+      return createReadStream(path);
     },
     presignUpload: async ({ oid, lifetimeS }) => action(oid, lifetimeS, { 'Content-Type': 'application/octet-stream' }),
     presignDownload: async ({ oid, lifetimeS }) => action(oid, lifetimeS),

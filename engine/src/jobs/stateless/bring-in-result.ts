@@ -2,7 +2,7 @@ import { link, mkdir, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { runGit } from '../../projects/git.ts';
 import { localObjectPath } from '../../storage/oid.ts';
-import { filesystemBlobStore, localObjectSize } from '../../storage/filesystem-blob-store.ts';
+import { filesystemBlobStore, findProjectObject, localObjectSize } from '../../storage/filesystem-blob-store.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import { StudioError } from '../../errors.ts';
 
@@ -53,7 +53,7 @@ export async function bringInPushedResult({
   await mkdir(resultDir, { recursive: true });
   const result = join(resultDir, `result-pushed${extname(path)}`);
   await rm(result, { force: true });
-  await link(localObjectPath(projectDir, pointer.oid), result);
+  await link(findProjectObject(projectDir, pointer.oid) ?? localObjectPath(projectDir, pointer.oid), result);
   return result;
 }
 
