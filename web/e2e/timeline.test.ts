@@ -258,4 +258,41 @@ describe('finishing the cut by hand', () => {
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'timeline-7-restoration-fixed.png') });
     await page.close();
   }, 240_000);
+  it('shows a generation as a bar with its percent and the time left', async () => {
+    const base = session.engine.baseUrl;
+    const json = (path: string, body?: unknown, method = 'POST') =>
+      fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(
+        (r) => r.json() as Promise<Record<string, unknown>>,
+      );
+    const { id } = (await json('/api/v1/projects', { name: 'Slow Harbour' })) as { id: string };
+    await json(
+      `/api/v1/projects/${id}`,
+      {
+        version: 1,
+        graph: {
+          nodes: [
+            { ...shot('a', 'SHOT_010', 0), data: { ...shot('a', 'SHOT_010', 0).data, taskType: 'generate-image' } },
+            { id: 'p', type: 'pipeline', position: { x: 0, y: -220 }, data: { pipelineId: 'test-slow' } },
+          ],
+          edges: [{ id: 'e1', source: 'p', sourceHandle: 'pipeline', target: 'a', targetHandle: 'pipeline' }],
+        },
+      },
+      'PUT',
+    );
+    const page = await session.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${base}/projects/${id}`);
+    await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+    const node = page.locator('[data-testid="node-shot"]');
+    await expect.poll(() => node.getByTestId('generate').isEnabled()).toBe(true);
+    await node.getByTestId('generate').click();
+    // The test double reports 5% every 0.3 s for 6 s: a pace, so a time left, within a second or two.
+    const left = node.getByTestId('node-progress-left');
+    await left.waitFor({ timeout: 30_000 });
+    expect(await left.textContent()).toMatch(/^(about \d+ s left|almost done)$/);
+    expect(await node.getByTestId('node-progress-percent').textContent()).toMatch(/^\d{1,3}%$/);
+    expect(Number(await node.getByTestId('node-progress').locator('progress').getAttribute('value'))).toBeGreaterThan(0);
+    await node.screenshot({ path: join(ARTIFACTS_DIR, 'timeline-8-progress-time-left.png') });
+    await expect.poll(() => node.getByTestId('node-progress').count(), { timeout: 60_000 }).toBe(0);
+    await page.close();
+  }, 120_000);
 });
