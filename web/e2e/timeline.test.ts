@@ -212,7 +212,7 @@ describe('finishing the cut by hand', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => player.count()).toBe(0);
   }, 480_000);
-  it("fixes a missing Video Restoration pass from the assembler's own button, and the pass shows in the node", async () => {
+  it("fixes a missing Video Restoration pass from the assembler's own buttons: generating it, then choosing the kept take", async () => {
     const base = session.engine.baseUrl;
     const json = (path: string, body?: unknown, method = 'POST') =>
       fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(
@@ -257,6 +257,32 @@ describe('finishing the cut by hand', () => {
     await expect.poll(() => vr.locator('video').evaluate((v: HTMLVideoElement) => Math.round(v.duration * 24))).toBe(48);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'timeline-7-restoration-fixed.png') });
     await page.close();
+
+    // Set-up: the pass is kept but no longer chosen. The fix is then to use it, not to generate again.
+    const project = (await json(`/api/v1/projects/${id}`, undefined, 'GET')) as {
+      version: number;
+      graph: { nodes: Array<{ id: string; data: Record<string, unknown> }>; edges: unknown[] };
+    };
+    const take = project.graph.nodes.find((n) => n.id === 'vr')!.data.activeTake;
+    for (const n of project.graph.nodes) if (n.id === 'vr') n.data = { ...n.data, activeTake: null };
+    const put = await fetch(`${base}/api/v1/projects/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ version: project.version, graph: { nodes: project.graph.nodes, edges: project.graph.edges } }),
+    });
+    expect(put.status).toBeLessThan(300);
+    const again = await session.browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await again.goto(`${base}/projects/${id}`);
+    await again.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
+    const vse2 = again.locator('[data-testid="node-vseAssembler"]');
+    const useTake = vse2.locator('[data-testid="vse-fix"][data-node="vr"]').getByTestId('vse-fix-take');
+    await useTake.waitFor();
+    await useTake.click();
+    await expect.poll(() => vse2.getByTestId('vse-missing').count()).toBe(0);
+    await expect
+      .poll(async () => ((await json(`/api/v1/projects/${id}`, undefined, 'GET')) as typeof project).graph.nodes.find((n) => n.id === 'vr')!.data.activeTake)
+      .toBe(take);
+    await again.close();
   }, 240_000);
   it('shows a generation as a bar with its percent and the time left', async () => {
     const base = session.engine.baseUrl;
