@@ -149,6 +149,14 @@ export const ServerProjectUpdated = z
   .object({ type: z.literal('server:project_updated'), project: z.record(z.string(), z.unknown()), serverClock: ServerClock })
   .strict();
 export const ServerPong = z.object({ type: z.literal('server:pong'), t: z.number() }).strict();
+/** Who is in the project now: one entry per connected client (a person with two tabs is there twice), sent to all on every join and leave. */
+export const ServerPresence = z
+  .object({
+    type: z.literal('server:presence'),
+    people: z.array(z.object({ clientId: z.string(), name: z.string(), kind: z.enum(['local', 'user', 'worker']) }).strict()).max(1000),
+  })
+  .strict();
+export type ServerPresence = z.infer<typeof ServerPresence>;
 
 export const ServerMessage = z.discriminatedUnion('type', [
   ServerWelcome,
@@ -164,6 +172,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   ServerNotice,
   ServerProjectUpdated,
   ServerPong,
+  ServerPresence,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 

@@ -111,6 +111,12 @@ function refuseUpgrade(socket: Duplex, status: number, text: string) {
  * The per-project WebSocket endpoint /ws/:projectId (docs/sync-protocol.md). Validates every message with
  * node-schemas; a bad message gets server:error or server:reject and nothing else changes.
  */
+/** Tells everyone in a project who is there (presence), after each join and leave. */
+function announcePresence(room: ProjectRoom): void {
+  const people = [...room.clients].slice(0, 1000).map((c) => ({ clientId: c.id, name: c.actor?.name ?? LOCAL_ACTOR.name, kind: c.actor?.kind ?? 'local' }));
+  room.broadcast({ type: 'server:presence', people });
+}
+
 export function attachSyncServer({
   server,
   rooms,
@@ -207,8 +213,12 @@ export function attachSyncServer({
     else conn.reply(room.fullSync());
     for (const m of room.runtimeMessages()) conn.reply(m);
     room.clients.add(conn);
-    ws.on('close', () => room.clients.delete(conn));
-    ws.on('error', () => room.clients.delete(conn));
+    announcePresence(room);
+    const leave = () => {
+      if (room.clients.delete(conn)) announcePresence(room);
+    };
+    ws.on('close', leave);
+    ws.on('error', leave);
 
     deliver = (raw, isBinary) =>
       void onMessage(conn, room, raw, isBinary).catch(() =>

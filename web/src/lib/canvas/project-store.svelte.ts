@@ -58,6 +58,8 @@ export class ProjectStore {
   statusDetail = $state<string | null>(null);
   serverClock = $state<number | null>(null);
   notices = $state<Notice[]>([]);
+  /** Who is in the project now (this tab included), from server:presence. */
+  presence = $state<Array<{ clientId: string; name: string; kind: string }>>([]);
   runtimes = $state<Record<string, NodeRuntime>>({});
   /** Each generating node's takes loaded so far (its newest TAKES_PAGE at open, more on request), oldest first. */
   takes = $state<Record<string, string[]>>({});
@@ -127,6 +129,11 @@ export class ProjectStore {
 
   get view() {
     return this.#client.view;
+  }
+
+  /** This tab's client id (presence marks it as "you"). */
+  get clientId(): string {
+    return this.#client.clientId;
   }
 
   notify(level: Notice['level'], message: string, key?: string): void {
@@ -443,6 +450,9 @@ export class ProjectStore {
         return this.notify('error', message.error, `node:${message.node_id}`);
       case 'server:notice':
         return this.notify(message.level, message.message);
+      case 'server:presence':
+        this.presence = message.people;
+        return;
       case 'server:error':
         return this.notify('warning', message.error);
     }

@@ -3,6 +3,8 @@ export interface Debouncer<T> {
   schedule(value: T): void;
   /** Commits the pending value now, if any. */
   flush(): void;
+  /** Drops the pending value without committing it. */
+  cancel(): void;
   readonly pending: boolean;
 }
 
@@ -22,6 +24,10 @@ export function createDebouncer<T>(commit: (value: T) => void, delayMs: number):
       timer = setTimeout(flush, delayMs);
     },
     flush,
+    cancel() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    },
     get pending() {
       return timer !== null;
     },
