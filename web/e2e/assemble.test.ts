@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PIPELINES, approveScenes, generate, reopenScenes, waitForTask } from '@studio/engine/testing';
@@ -52,7 +52,9 @@ describe('assembly in the browser', () => {
     await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
     const vse = page.locator('[data-testid="node-vseAssembler"]');
     await vse.waitFor();
-    expect(await vse.getByTestId('vse-running-order').locator('li').allTextContents()).toEqual(['SCENE_01/SHOT_010', 'SCENE_01/SHOT_020']);
+    expect(await vse.getByTestId('vse-running-order').getByTestId('vse-shot-name').allTextContents()).toEqual(['SCENE_01/SHOT_010', 'SCENE_01/SHOT_020']);
+    // Each scene's review status stands beside its first shot.
+    await expect.poll(() => vse.getByTestId('scene-status-SCENE_01').getAttribute('data-status')).toBe('draft');
     expect(await vse.getByTestId('vse-cut').textContent()).toContain('2 shots · 1.5 s');
 
     const [download] = await Promise.all([page.waitForEvent('download'), vse.getByTestId('export-edl').click()]);
@@ -63,12 +65,18 @@ describe('assembly in the browser', () => {
 
     // A final render needs the cut's scenes approved (the review e2e does it in the Review panel).
     await approveScenes(base, id);
+    await expect.poll(() => vse.getByTestId('scene-status-SCENE_01').getAttribute('data-status'), { timeout: 20_000 }).toBe('approved');
     await vse.getByTestId('render-final').click();
     const movie = vse.getByTestId('vse-last-export');
     await movie.waitFor({ timeout: 120_000 });
     await expect.poll(() => movie.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     expect(await movie.evaluate((v: HTMLVideoElement) => Math.round(v.duration * 24))).toBe(36);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'assembler-rendered.png') });
+    // A draft from the node itself: half size, watermarked, beside the final export (never replacing it).
+    await vse.getByTestId('render-draft').click();
+    const exports = join(session.home, 'Projects', id, '06_Exports');
+    await expect.poll(async () => (await readdir(exports)).filter((f) => f.endsWith('_DRAFT.mp4')).length, { timeout: 120_000 }).toBe(1);
+    expect((await readdir(exports)).filter((f) => f.endsWith('.mp4') && !f.endsWith('_DRAFT.mp4')).length).toBeGreaterThanOrEqual(1);
 
     // Editing again: the approved scene is reopened first (an approved scene's shots refuse edits).
     await reopenScenes(base, id);

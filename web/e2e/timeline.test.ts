@@ -4,6 +4,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PIPELINES, generate, waitForTask } from '@studio/engine/testing';
 import { ARTIFACTS_DIR, studioSession } from './browser.ts';
+import { moveNode } from './canvas-actions.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;
 beforeAll(async () => (session = await studioSession({ PIPELINES_PATH: TEST_PIPELINES, RUNNER_BACKEND: 'process' })), 120_000);
@@ -161,7 +162,9 @@ describe('finishing the cut by hand', () => {
     await expect.poll(() => preview.evaluate((v: HTMLVideoElement) => Math.floor(v.currentTime * 24))).toBe(17);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'timeline-5-dissolve-trims-scrub.png') });
 
-    // 6. Export: the dissolve and the trimmed source times are in the list.
+    // 6. Export: the dissolve and the trimmed source times are in the list. The docked timeline
+    // takes the bottom of the page: the assembler is moved up to reach its buttons.
+    await moveNode(page, '[data-testid="node-vseAssembler"]', 0, -300);
     const [download] = await Promise.all([page.waitForEvent('download'), vse.getByTestId('export-edl').click()]);
     const edl = await readFile((await download.path())!, 'utf8');
     await writeFile(join(ARTIFACTS_DIR, 'timeline-export.edl'), edl);

@@ -44,8 +44,11 @@ const at = <V>(table: Partial<Record<Quality, V>> | undefined, quality: string):
 
 const UNAVAILABLE: Record<NodeAction, string> = {
   generate: 'Generation needs a job queue and pipelines, which this engine does not run yet',
+  generateAgain: 'Generation needs a job queue and pipelines, which this engine does not run yet',
   cancel: 'Nothing is running',
   render: 'Rendering the final video is not available on this engine yet',
+  renderDraft: 'Rendering is not available on this engine yet',
+  renderAgain: 'Rendering is not available on this engine yet',
   exportEdl: 'EDL export is not available on this engine yet',
   train: 'LoRA training is not available on this engine yet',
 };
@@ -86,8 +89,11 @@ export function engineFeatures() {
   void loadPipelines();
   const flag: Record<NodeAction, keyof NonNullable<Health['features']> | null> = {
     generate: 'generation',
+    generateAgain: 'generation',
     cancel: 'generation',
     render: 'render',
+    renderDraft: 'render',
+    renderAgain: 'render',
     exportEdl: 'edl',
     train: 'training',
   };

@@ -15,7 +15,8 @@ export interface NodeRuntime {
 export const IDLE_RUNTIME: NodeRuntime = { state: 'idle', progress: null, step: null, error: null, taskId: null };
 
 /** Actions a node can start; those a later part of the studio wires are disabled with a reason until then. */
-export type NodeAction = 'generate' | 'cancel' | 'render' | 'exportEdl' | 'train';
+/** `renderDraft`: half size, watermarked, allowed before approval; `renderAgain` and `generateAgain` run even when an earlier result has the same inputs. */
+export type NodeAction = 'generate' | 'generateAgain' | 'cancel' | 'render' | 'renderDraft' | 'renderAgain' | 'exportEdl' | 'train';
 
 /**
  * What a node component may read and do. The canvas page provides it; node components get it with
