@@ -84,7 +84,9 @@ describe('the core workflow: generate a shot in the browser (docker backend)', (
 
     // A video take plays in the node, streamed with range requests.
     await page.locator(pipeline).getByTestId('pipeline-select').selectOption('draft-video');
-    await shot$(page).getByTestId('shot-task-type').selectOption('generate-video');
+    // The wired pipeline decides the task: the Shot's menu follows it and is not a choice then.
+    await expect.poll(() => shot$(page).getByTestId('shot-task-type').inputValue()).toBe('generate-video');
+    expect(await shot$(page).getByTestId('shot-task-type').isDisabled()).toBe(true);
     await shot$(page).getByTestId('generate').click();
     const video = shot$(page).locator('video');
     await video.waitFor({ timeout: 90_000 });

@@ -166,7 +166,7 @@ describe('take provenance, compare and hide in the canvas (Chromium)', () => {
     await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
     // Two video takes: one Play button and one scrubber drive both.
     await page.locator('[data-testid="node-pipeline"]').getByTestId('pipeline-select').selectOption('draft-video');
-    await page.locator(SHOT).getByTestId('shot-task-type').selectOption('generate-video');
+    await expect.poll(() => page.locator(SHOT).getByTestId('shot-task-type').inputValue()).toBe('generate-video');
     const before = (await takePaths(page)).length;
     await generate(page, before + 1);
     await generate(page, before + 2);
