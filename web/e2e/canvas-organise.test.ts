@@ -103,6 +103,26 @@ describe('a canvas that organises the film (Chromium)', () => {
     await thumb.first().waitFor();
     await expect.poll(() => thumb.first().evaluate((img) => (img as HTMLImageElement).naturalWidth > 0)).toBe(true);
     await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/organise-storyboard.png` });
+
+    // Renaming a scene renames its shots with it; a name another group has is refused.
+    await page.getByRole('button', { name: 'Fit view' }).click();
+    for (let i = 0; i < 6 && !(await page.locator(group2).getByTestId('scene-name').isVisible()); i++) {
+      await page.getByRole('button', { name: 'Zoom In' }).click();
+      await page.waitForTimeout(150);
+    }
+    const sceneName = page.locator(group2).getByTestId('scene-name');
+    await sceneName.fill('SCENE_01');
+    await sceneName.press('Enter');
+    await expect.poll(() => sceneName.inputValue()).toBe('SCENE_02');
+    await sceneName.fill('SCENE_05');
+    await sceneName.press('Enter');
+    await expect
+      .poll(async () => (await nodes(id)).filter((n) => n.type !== 'pipeline').map((n) => [n.type, n.data.scene]), { timeout: 20_000 })
+      .toEqual([
+        ['sceneGroup', 'SCENE_01'],
+        ['sceneGroup', 'SCENE_05'],
+        ['shot', 'SCENE_05'],
+      ]);
     await page.close();
   }, 180_000);
 
@@ -131,8 +151,9 @@ describe('a canvas that organises the film (Chromium)', () => {
     await page.getByTestId('palette-shot').click();
     await page.locator('[data-testid="node-shot"] header').first().click();
     await page.getByTestId('palette-pipeline').click();
-    await page.locator('[data-testid="node-pipeline"]').getByTestId('pipeline-select').selectOption('test-fail');
+    // Placed beside the shot, below the assembler it would have covered: fit the view to reach it.
     await page.getByRole('button', { name: 'Fit view' }).click();
+    await page.locator('[data-testid="node-pipeline"]').getByTestId('pipeline-select').selectOption('test-fail');
     await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/organise-before-connect.png` });
     await connect(page, '[data-testid="node-pipeline"]', 'pipeline', '[data-testid="node-shot"]', 'pipeline');
     await page.locator('.svelte-flow__edge').first().waitFor({ state: 'attached' });

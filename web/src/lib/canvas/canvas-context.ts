@@ -30,6 +30,8 @@ export interface CanvasContext {
   readonly detail: 'full' | 'header' | 'block';
   /** Changes fields of a node's data; optimistic, rolled back with a message if the server refuses. */
   updateNodeData(nodeId: string, patch: Record<string, unknown>): void;
+  /** Renames a scene group's scene and its shots with it; false when refused (the name is another group's). */
+  renameScene(groupId: string, scene: string): boolean;
   /** Persists a new size (scene groups, after a resize ends). */
   resizeNode(nodeId: string, size: { x: number; y: number; width: number; height: number }): void;
   runtime(nodeId: string): NodeRuntime;

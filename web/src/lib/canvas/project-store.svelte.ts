@@ -285,6 +285,28 @@ export class ProjectStore {
     this.edit(edits);
   }
 
+  /**
+   * Renames a scene group's scene and, with it, its shots' (membership is meaning). A scene another
+   * group already has is refused: scene names stay unique; a shot whose name is taken in the new
+   * scene by a shot outside the group gets the next free one.
+   */
+  renameScene(groupId: string, scene: string): boolean {
+    const view = this.#client.view;
+    const group = view.nodes.get(groupId);
+    if (!group || group.data.scene === scene) return false;
+    if ([...view.nodes.values()].some((n) => n.type === 'sceneGroup' && n.id !== groupId && n.data.scene === scene)) {
+      this.notify('warning', `${scene} is already another scene group's name: scene names stay unique`);
+      return false;
+    }
+    const edits: GraphEditOp[] = [{ op: 'update_node', id: groupId, changes: { data: { scene } } }];
+    for (const member of view.nodes.values()) {
+      if (member.parentId !== groupId || member.type !== 'shot') continue;
+      const shot = shotNameTaken(view, scene, String(member.data.shot), member.id) ? nextShotName(view, scene) : member.data.shot;
+      edits.push({ op: 'update_node', id: member.id, changes: { data: { scene, shot } } });
+    }
+    return this.edit(edits);
+  }
+
   /** Lays a scene group's members out in a tidy grid, in shot order, and sizes the group to hold them. */
   arrangeScene(groupId: string): void {
     const view = this.#client.view;
