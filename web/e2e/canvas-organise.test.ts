@@ -175,6 +175,26 @@ describe('a canvas that organises the film (Chromium)', () => {
     await page.locator('[data-testid="node-pipeline"] header').click();
     expect(await zOf('[data-testid="node-pipeline"]')).toBeGreaterThan(assemblerZ);
 
+    // Tab walks the nodes in reading order, panning each into view (only nodes in view are rendered).
+    await page.locator('.svelte-flow__node').first().focus();
+    const seen = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.classList.contains('svelte-flow__node') ?? false)).toBe(true);
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const box = el.getBoundingClientRect();
+        const pane = document.querySelector('.svelte-flow')!.getBoundingClientRect();
+        const cx = box.left + Math.min(box.width, 200) / 2;
+        const cy = box.top + Math.min(box.height, 200) / 2;
+        return { id: el.dataset.id!, inView: cx > pane.left && cx < pane.right && cy > pane.top && cy < pane.bottom };
+      });
+      expect(focused.inView).toBe(true);
+      seen.add(focused.id);
+    }
+    expect(seen.size).toBe(3);
+    await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/organise-tab-to-node.png` });
+
     await page.goto(`${session.engine.baseUrl}/no/such/page`);
     await page.getByTestId('error-page').waitFor();
     expect(await page.getByTestId('error-page').textContent()).toContain('404');
