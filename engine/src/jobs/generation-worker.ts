@@ -172,21 +172,14 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         const actor: Actor = { kind: 'worker', id: name.replace(/[^A-Za-z0-9._-]/g, '_'), name, tenant, job: job.id! };
         const pushed = await pushResult({ repo: checkout.repo, jobId: job.id!, output: output!, actor, env: gitEnv });
         await takes.add('commit', { ...handOver, outputPath: '', pushed, finishedAt: new Date().toISOString() }, takeJob);
-        return {
-          backend: result.backend,
-          runMs: result.durationMs,
-          worker: name,
-          gpu: gpu ? { id: gpu.id, vramGB: gpu.vramGB } : null,
-          needGB: data.vramGB,
-          measurement: result.measurement,
-        };
+      } else {
+        // One result file per job, whichever attempt made it: the engine links it into the project.
+        const resultPath = join(jobsDir(workspace), job.id!, `result-${job.attemptsMade + 1}${extname(output!)}`);
+        // A result left by a run killed before it handed over (no take job exists, checked above) is replaced.
+        await rm(resultPath, { force: true });
+        await link(output!, resultPath);
+        await takes.add('commit', { ...handOver, outputPath: resultPath, finishedAt: new Date().toISOString() }, takeJob);
       }
-      // One result file per job, whichever attempt made it: the engine links it into the project.
-      const resultPath = join(jobsDir(workspace), job.id!, `result-${job.attemptsMade + 1}${extname(output!)}`);
-      // A result left by a run killed before it handed over (no take job exists, checked above) is replaced.
-      await rm(resultPath, { force: true });
-      await link(output!, resultPath);
-      await takes.add('commit', { ...handOver, outputPath: resultPath, finishedAt: new Date().toISOString() }, takeJob);
       return {
         backend: result.backend,
         runMs: result.durationMs,

@@ -27,11 +27,15 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the engine and reads the answer with its contract schema; `null` only types it (a big graph is checked by the sync client). */
 /** A contract schema from node-schemas, as far as reading an answer needs it. */
 type Reader<T> = { parse(value: unknown): T };
 
-async function call<T>(schema: Reader<T> | null, method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * Calls the engine and reads the answer with its contract schema; `null` only types it (a big graph
+ * is checked by the sync client). An error answer is an ApiError with the engine's code; a 401 in
+ * multi-user mode goes to the sign-in page. Every client of the engine's routes uses it.
+ */
+export async function call<T>(schema: Reader<T> | null, method: string, path: string, body?: unknown): Promise<T> {
   return (await request(schema, method, path, body)).payload;
 }
 

@@ -1,31 +1,7 @@
-import {
-  ApiErrorBody,
-  ErrorCode,
-  EventListResponse,
-  ReviewResponse,
-  SceneListResponse,
-  type ReviewAction,
-  type SceneListResponse as SceneList,
-} from '@studio/node-schemas';
-import { ApiError } from '$lib/api';
+import { EventListResponse, ReviewResponse, SceneListResponse, type ReviewAction, type SceneListResponse as SceneList } from '@studio/node-schemas';
+import { call } from '$lib/api';
 
 const id = encodeURIComponent;
-
-async function call<T>(schema: { parse(value: unknown): T } | null, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'same-origin',
-  });
-  const payload: unknown = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
-  if (!res.ok) {
-    const parsed = ApiErrorBody.safeParse(payload);
-    if (parsed.success) throw new ApiError(parsed.data.error, res.status, parsed.data.code, parsed.data);
-    throw new ApiError(res.statusText, res.status, ErrorCode.enum.HTTP_ERROR, {});
-  }
-  return schema ? schema.parse(payload) : (payload as T);
-}
 
 /** The review routes (docs/governance.md#review), as the Review panel and the scene badges use them. */
 export const reviewApi = {
