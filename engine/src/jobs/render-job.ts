@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
 import { z } from 'zod';
@@ -25,8 +25,17 @@ export const RenderJobExtras = z.object({ draft: z.boolean().default(false), sig
 export type RenderJobExtras = z.infer<typeof RenderJobExtras>;
 
 /** The export's project path: a draft says DRAFT in its name, so it never takes a final render's place. */
-export function exportPath(title: string, draft: boolean, at = new Date()): string {
-  return `${EXPORTS_DIR}/${exportBaseName(title, at)}${draft ? '_DRAFT' : ''}.mp4`;
+export function exportPath(title: string, draft: boolean, at = new Date(), copy = 1): string {
+  return `${EXPORTS_DIR}/${exportBaseName(title, at)}${copy > 1 ? `-${copy}` : ''}${draft ? '_DRAFT' : ''}.mp4`;
+}
+
+/** An export name no earlier render has: two renders in one second get `-2`, `-3` (an export is never replaced). */
+async function freeExportPath(projectDir: string, title: string, draft: boolean): Promise<string> {
+  const at = new Date();
+  for (let copy = 1; ; copy++) {
+    const candidate = exportPath(title, draft, at, copy);
+    if (!(await stat(join(projectDir, candidate)).catch(() => null))) return candidate;
+  }
 }
 
 /**
@@ -51,7 +60,7 @@ export function startRenderWorker({
       const data = parseJobData(RenderJobData, job);
       const { draft } = parseJobData(RenderJobExtras, job);
       const projectDir = projectPath(workspace, data.projectId);
-      const output = exportPath(data.title, draft);
+      const output = await freeExportPath(projectDir, data.title, draft);
       await mkdir(join(projectDir, EXPORTS_DIR), { recursive: true });
       // A draft is cut beside its final name first, then watermarked into place.
       const cutPath = draft ? partialPath(join(projectDir, output)) : join(projectDir, output);

@@ -311,7 +311,9 @@ export class ProjectRoom {
       this.#actors = [];
       this.#summary.reset();
       try {
-        const extraPaths = (await Promise.all(this.#persistHooks.map((hook) => hook(this.dir)))).flat();
+        // One after another: hooks stage files, and two git processes at once fight over the index lock.
+        const extraPaths: string[] = [];
+        for (const hook of this.#persistHooks) extraPaths.push(...(await hook(this.dir)));
         await persistProject({ dir: this.dir, manifest, graph, message: withCoAuthors(message, coAuthors), actor: author, extraPaths });
       } catch (error) {
         // Nothing is lost: the journal still holds every change. Try again later.
