@@ -11,6 +11,7 @@ import { benchScale } from '../engine/bench/scale.bench.ts';
 import { benchAssets } from '../engine/bench/assets.bench.ts';
 import { benchGovernance } from '../engine/bench/governance.bench.ts';
 import { benchLfs } from '../engine/bench/lfs.bench.ts';
+import { benchStateless } from '../engine/bench/stateless.bench.ts';
 import { benchTimeline } from '../web/bench/timeline.bench.ts';
 import { benchAuth } from '../engine/bench/auth.bench.ts';
 import { benchReview } from '../engine/bench/review.bench.ts';
@@ -27,7 +28,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   render: benchRender,
   canvas: benchCanvas,
   // Workspace scale, then LFS through the batch API and stateless jobs (issue 14).
-  scale: async () => [...(await benchScale()), ...(await benchLfs())],
+  scale: async () => [...(await benchScale()), ...(await benchLfs()), ...(await benchStateless())],
   assets: benchAssets,
   governance: benchGovernance,
   timeline: benchTimeline,

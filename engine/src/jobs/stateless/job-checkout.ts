@@ -1,7 +1,12 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCAL_TENANT } from '@studio/node-schemas';
-import { jobGit, type GitChildEnv } from './git-child.ts';
+import { jobGit, smudgeInPlace, type GitChildEnv } from './git-child.ts';
+
+/** Whether a checked-out file is a Git LFS pointer (small, and starts as the spec says). */
+function isLfsPointer(bytes: Buffer): boolean {
+  return bytes.length < 400 && bytes.subarray(0, 40).toString('utf8').startsWith('version https://git-lfs.github.com/spec/v1');
+}
 
 /** The URL a project repository is served at (docs/git-and-lfs-over-http.md). */
 export function repositoryUrl(engineUrl: string, tenant: string | undefined, projectId: string): string {
@@ -11,7 +16,7 @@ export function repositoryUrl(engineUrl: string, tenant: string | undefined, pro
 /**
  * A stateless worker's copy of a project for one job (spec section 8.3): a partial, shallow clone
  * of main with nothing checked out but `.gitattributes` and the job's inputs, and of the LFS objects
- * only those inputs (`git lfs pull --include`). Media of the other takes never leaves the engine.
+ * only those inputs' (smudged one by one). Media of the other takes never leaves the engine.
  */
 export async function checkoutForJob({
   dir,
@@ -36,6 +41,6 @@ export async function checkoutForJob({
   // The pre-push hook sends the output's LFS object with the push; the smudge filter fetches inputs.
   await jobGit(repo, ['lfs', 'install', '--local'], env);
   await jobGit(repo, ['checkout', 'HEAD', '--', '.gitattributes', ...inputs], env, { skipSmudge: true });
-  if (inputs.length) await jobGit(repo, ['lfs', 'pull', `--include=${inputs.join(',')}`], env);
+  for (const input of inputs) if (isLfsPointer(await readFile(join(repo, input)))) await smudgeInPlace(repo, input, env);
   return { repo, file: (rel) => join(repo, rel) };
 }
