@@ -45,7 +45,8 @@ export async function smudgeInPlace(repo: string, path: string, env: GitChildEnv
   try {
     await pipeline(child.stdout, createWriteStream(partial));
     const code = await exited;
-    if (code !== 0) throw new Error(`git lfs smudge ${path} failed: ${stderr.trim()}`);
+    // On a failed download git-lfs writes the pointer back and still exits 0: its stderr says why.
+    if (code !== 0 || stderr.includes('Error downloading')) throw new Error(`git lfs smudge ${path} failed: ${stderr.trim()}`);
     await rename(partial, file);
   } finally {
     await rm(partial, { force: true });

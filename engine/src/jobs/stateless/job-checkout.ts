@@ -5,7 +5,7 @@ import { jobGit, smudgeInPlace, type GitChildEnv } from './git-child.ts';
 
 /** Whether a checked-out file is a Git LFS pointer (small, and starts as the spec says). */
 function isLfsPointer(bytes: Buffer): boolean {
-  return bytes.length < 400 && bytes.subarray(0, 40).toString('utf8').startsWith('version https://git-lfs.github.com/spec/v1');
+  return bytes.length < 400 && bytes.subarray(0, 64).toString('utf8').startsWith('version https://git-lfs.github.com/spec/v1');
 }
 
 /** The URL a project repository is served at (docs/git-and-lfs-over-http.md). */
