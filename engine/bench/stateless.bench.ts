@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,7 +37,7 @@ async function checkoutRows(out: ReturnType<typeof reporter>): Promise<void> {
       for (let i = 0; i < SAMPLES; i++) {
         const dir = join(scratch, `${takes}-${i}`);
         const t = performance.now();
-        await checkoutForJob({
+        const copy = await checkoutForJob({
           dir,
           tenant: undefined,
           projectId: project.id,
@@ -45,6 +45,8 @@ async function checkoutRows(out: ReturnType<typeof reporter>): Promise<void> {
           env: { engineUrl, token: null, path: '/usr/bin:/bin', home: scratch },
         });
         samples.push(performance.now() - t);
+        // The input's real bytes, not its pointer: the figure counts the download.
+        if ((await stat(copy.file(input))).size < 1024) throw new Error(`the job's copy of ${input} is still an LFS pointer`);
         await rm(dir, { recursive: true, force: true });
       }
       times[takes] = median(samples);
