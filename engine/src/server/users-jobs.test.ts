@@ -82,3 +82,26 @@ describe('multi-user mode: generation jobs', () => {
     expect(log.some((l) => /@beta\.studio>/.test(l))).toBe(false);
   });
 });
+
+describe('multi-user mode: the workers list', () => {
+  it("shows every worker's load, but another tenant's job only as another-tenant", async () => {
+    const created = await call('alice', 'POST', '/api/v1/projects', { name: 'Acme Slow' });
+    const id = created.json().id as string;
+    const graph = {
+      nodes: [
+        { id: 'shot-1', type: 'shot', position: { x: 0, y: 0 }, data: { scene: 'SCENE_01', shot: 'SHOT_010', prompt: 'a slow pan' } },
+        { id: 'pipe-1', type: 'pipeline', position: { x: -300, y: 0 }, data: { pipelineId: 'test-slow' } },
+      ],
+      edges: [{ id: 'e-1', source: 'pipe-1', sourceHandle: 'pipeline', target: 'shot-1', targetHandle: 'pipeline' }],
+    };
+    expect((await call('alice', 'PUT', `/api/v1/projects/${id}`, { graph, version: 1 })).status).toBe(200);
+    const taskId = (await call('alice', 'POST', '/api/v1/tasks/generate_shot', { project_id: id, node_id: 'shot-1' })).json().task_id as string;
+    const jobsSeenBy = async (who: string) =>
+      ((await call(who, 'GET', '/api/v1/workers')).json() as unknown as Array<{ cpuJobs: string[] }>).flatMap((w) => w.cpuJobs);
+    await expect.poll(() => jobsSeenBy('alice'), { timeout: 30_000 }).toContain(taskId);
+    const bobs = await jobsSeenBy('bob');
+    expect(bobs).toContain('another-tenant');
+    expect(bobs).not.toContain(taskId);
+    await call('alice', 'POST', `/api/v1/tasks/${taskId}/cancel`);
+  });
+});
