@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsckErrors } from '../testing/hardening/take-audit.ts';
@@ -23,12 +24,24 @@ let engineHome: string;
 let workerHome: string;
 let engine: SpawnedEngine;
 const common = { PIPELINES_PATH: TEST_PIPELINES, RUNNER_BACKEND: 'process', WORKER_LOCK_MS: '2000' };
+/** The engine keeps one address across a restart, as a real one does: ENGINE_URL stays right. */
+let enginePort = '';
+const engineEnv = () => ({ ...common, STUDIO_HOME: engineHome, STUDIO_LOCAL_WORKER: '0', PORT: enginePort });
+
+async function freePort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return String(port);
+}
 const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
 
 beforeAll(async () => {
   engineHome = await mkdtemp(join(tmpdir(), 'studio-stateless-engine-'));
   workerHome = await mkdtemp(join(tmpdir(), 'studio-stateless-worker-'));
-  engine = await spawnEngine({ env: { ...common, STUDIO_HOME: engineHome, STUDIO_LOCAL_WORKER: '0' }, timeoutMs: 90_000 });
+  enginePort = await freePort();
+  engine = await spawnEngine({ env: engineEnv(), timeoutMs: 90_000 });
 }, 120_000);
 afterAll(async () => {
   await engine?.stop();
@@ -115,4 +128,25 @@ describe('stateless workers (no shared disk)', () => {
       await worker.stop();
     }
   }, 240_000);
+
+  it('the engine SIGKILLed while a stateless job runs: restarted, it brings the take in once, and the repository is sound', async () => {
+    const id = await projectWithShot(engine.baseUrl, { name: 'Stateless engine kill', pipelineId: 'test-slow' });
+    const worker = await spawnWorker(workerEnv('steady'));
+    try {
+      const task = await generate(engine.baseUrl, id);
+      await waitForTask(engine.baseUrl, task, ['running', 'succeeded'], 90_000);
+      // The worker keeps running its pipeline; its push and the hand-over meet a restarted engine (or are retried until they do).
+      await engine.killHard();
+      engine = await spawnEngine({ env: engineEnv(), timeoutMs: 90_000 });
+      const done = await waitForTask(engine.baseUrl, task, ['succeeded', 'failed'], 180_000);
+      expect(done.status, done.error ?? '').toBe('succeeded');
+      const dir = join(engineHome, 'Projects', id);
+      const files = (await readdir(join(dir, '03_Renders/SCENE_01/SHOT_010'))).filter((f) => !f.endsWith('.json'));
+      expect(files).toHaveLength(1);
+      expect(git(dir, 'for-each-ref', 'refs/jobs')).toBe('');
+      expect(fsckErrors(dir)).toBe('');
+    } finally {
+      await worker.stop();
+    }
+  }, 300_000);
 });
