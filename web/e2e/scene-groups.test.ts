@@ -9,7 +9,8 @@ async function graph(id: string) {
   const res = await fetch(`${session.engine.baseUrl}/api/v1/projects/${id}`);
   return (await res.json()) as {
     title: string;
-    project_settings: { quality: string; aspect_ratio: string };
+    description: string;
+    project_settings: { quality: string; aspect_ratio: string; hardware_policy: string };
     graph: { nodes: Array<{ id: string; type: string; parentId?: string; data: Record<string, unknown> }> };
   };
 }
@@ -64,6 +65,13 @@ describe('scene groups and settings (Chromium)', () => {
     await expect.poll(async () => (await graph(id)).title, { timeout: 20_000 }).toBe('Scenes, recut');
     expect((await graph(id)).project_settings.aspect_ratio).toBe('9:16');
     await expect.poll(() => page.getByTestId('project-title').textContent(), { timeout: 20_000 }).toBe('Scenes, recut');
+    // The description and the hardware policy are edited there too.
+    await page.getByTestId('settings-hardware-policy').selectOption('fallback');
+    await expect.poll(async () => (await graph(id)).project_settings.hardware_policy, { timeout: 20_000 }).toBe('fallback');
+    await page.getByTestId('settings-description').fill('The harbour at dawn, then the storm.');
+    await page.getByTestId('settings-description').blur();
+    await expect.poll(async () => (await graph(id)).description, { timeout: 20_000 }).toBe('The harbour at dawn, then the storm.');
+    await page.screenshot({ path: `${process.cwd()}/test-artifacts/e2e/settings-description-policy.png` });
     await page.close();
   });
 });
