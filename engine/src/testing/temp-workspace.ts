@@ -17,7 +17,8 @@ export async function tempWorkspace(): Promise<{ workspace: Workspace; cleanup: 
   const home = await mkdtemp(join(tmpdir(), 'studio-test-'));
   const workspace = workspaceAt(home);
   await ensureWorkspace(workspace);
-  return { workspace, cleanup: () => rm(home, { recursive: true, force: true }) };
+  // Retried: a closing engine's last writes (a database's journal, a commit) can land while the tree is removed.
+  return { workspace, cleanup: () => rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }) };
 }
 
 /** An engine app on a fresh temporary workspace, for app.inject() tests. */
