@@ -81,7 +81,10 @@ describe('the cost ledger (real Redis, git, the process backend)', () => {
     expect(totals.by_scene).toEqual([{ scene: 'SCENE_01', credits: entry!.credits, budget: null, left: null }]);
     // Committed, append-only, authored by the actor.
     const dir = join(studio.home, 'Projects', id);
-    const log = execFileSync('git', ['log', '--format=%an|%ae|%s', '--', LEDGER_FILE], { cwd: dir, encoding: 'utf8' }).trim().split('\n');
+    // The charge is read back at once; its commit follows in the project's git queue.
+    const ledgerLog = () => execFileSync('git', ['log', '--format=%an|%ae|%s', '--', LEDGER_FILE], { cwd: dir, encoding: 'utf8' }).trim();
+    await expect.poll(ledgerLog).not.toBe('');
+    const log = ledgerLog().split('\n');
     expect(log).toHaveLength(1);
     expect(log[0]).toMatch(new RegExp(`^Local user\\|local\\.local@local\\.studio\\|Ledger: generation ${taskId} `));
     expect(execFileSync('git', ['status', '--porcelain', '--', LEDGER_FILE], { cwd: dir, encoding: 'utf8' })).toBe('');
