@@ -47,7 +47,7 @@ describe('the ledger under SIGKILLs', () => {
       // The finishing run's time: test-slow runs for about 6 s, a whole run, not the killed one's second or two.
       expect(charged.cpu_seconds).toBeGreaterThan(4);
       const dir = join(home, 'Projects', id);
-      expect(execFileSync('git', ['log', '--oneline', '--', LEDGER_FILE], { cwd: dir, encoding: 'utf8' }).trim().split('\n')).toHaveLength(2);
+      await expect.poll(() => execFileSync('git', ['log', '--oneline', '--', LEDGER_FILE], { cwd: dir, encoding: 'utf8' }).trim().split('\n').length).toBe(2);
     } finally {
       worker.killHard();
       await engine.stop();

@@ -196,7 +196,8 @@ describe('the cost ledger (real Redis, git, the process backend)', () => {
     const second = await generate(studio.base, id);
     await waitForTask(studio.base, second);
     await ledgerWith(id, 2);
-    expect(git('status', '--porcelain', '--', LEDGER_FILE)).toBe('');
+    // Read back at once; committed in the git queue just after.
+    await expect.poll(() => git('status', '--porcelain', '--', LEDGER_FILE)).toBe('');
     // The deleted file came back from HEAD before the next charge: both entries, the first unchanged.
     expect((await book.entries(dir))[0]).toEqual(charged);
     await rm(join(dir, LEDGER_FILE));
