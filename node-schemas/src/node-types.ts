@@ -90,7 +90,8 @@ export const NODE_TYPES = {
     type: 'motionSource',
     label: 'Motion Source',
     description: 'A source video turned into motion data for action transfer.',
-    inputs: [input('source', 'Source video', 'Video')],
+    // `pipeline` picks the extraction pipeline (e.g. an unverified depth model) instead of the quality table's choice.
+    inputs: [input('source', 'Source video', 'Video'), input('pipeline', 'Pipeline', 'PipelineReference')],
     outputs: [output('motion', 'Motion data', 'ControlMap')],
     data: MotionSourceData,
   },

@@ -36,6 +36,20 @@ describe('validateGraph', () => {
     }
   });
 
+  it('accepts a pipeline wired into a motion source, and only into its pipeline socket', () => {
+    const motion = { id: 'm1', type: 'motionSource', position: { x: 0, y: 200 }, data: {} };
+    const result = validateGraph({ version: 1, nodes: [motion, pipeline('p1')], edges: [edge('e1', 'p1', 'pipeline', 'm1', 'pipeline')] });
+    expect(result.ok).toBe(true);
+    const wrong = issuesOf({ version: 1, nodes: [motion, pipeline('p1')], edges: [edge('e1', 'p1', 'pipeline', 'm1', 'source')] });
+    expect(wrong[0]!.message).toContain('incompatible sockets');
+    const twice = issuesOf({
+      version: 1,
+      nodes: [motion, pipeline('p1'), pipeline('p2')],
+      edges: [edge('e1', 'p1', 'pipeline', 'm1', 'pipeline'), edge('e2', 'p2', 'pipeline', 'm1', 'pipeline')],
+    });
+    expect(twice[0]!.message).toContain('already has a connection');
+  });
+
   it('names an unknown node type', () => {
     const issues = issuesOf({ nodes: [{ ...shot('n7'), type: 'teleporter' }], edges: [] });
     expect(issues[0]).toMatchObject({ nodeId: 'n7' });
