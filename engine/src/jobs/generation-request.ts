@@ -34,6 +34,9 @@ const NODE_TASK: Record<string, string> = {
 
 class GenerationRefused extends InvalidRequestError {}
 
+/** Nodes with a Pipeline input socket: a wired Pipeline node's choice beats the quality table's. */
+const PIPELINE_SOCKET_NODES = new Set(['shot', 'motionSource']);
+
 /** VRAM a pipeline needs at a quality (0 for CPU pipelines; its largest figure if the quality is unlisted). */
 export function pipelineNeeds(pipeline: PipelineManifest, quality: Quality): { vramGB: number; shareable: boolean } {
   if (!pipeline.gpu.required) return { vramGB: 0, shareable: false };
@@ -103,7 +106,8 @@ export function buildGenerationRequest({
   const quality = manifest.project_settings.quality;
   const data = node.data;
 
-  const pipelineNode = node.type === 'shot' ? incoming(graph, node, 'pipeline') : null;
+  // A Motion Source takes the pipeline of a wired Pipeline node too (an unverified GPU one a person picks); unwired, the table's.
+  const pipelineNode = PIPELINE_SOCKET_NODES.has(node.type) ? incoming(graph, node, 'pipeline') : null;
   const taskType = node.type === 'shot' ? String(data.taskType) : NODE_TASK[node.type]!;
   const pipelineId = (pipelineNode?.data.pipelineId as string | null | undefined) ?? pickPipeline(taskType, quality);
   if (!pipelineId)
@@ -112,6 +116,14 @@ export function buildGenerationRequest({
       { node_id: nodeId },
     );
   const { manifest: pipeline } = catalogue.get(pipelineId);
+  if (node.type !== 'shot' && pipeline.taskType !== taskType)
+    throw new GenerationRefused(
+      `${pipeline.title} does ${pipeline.taskType}, not ${taskType}: choose a pipeline that does ${taskType} on the Pipeline node wired to ${nodeName(node)}`,
+      {
+        node_id: nodeId,
+        pipeline: pipelineId,
+      },
+    );
 
   const inputs: Record<string, string> = {};
   for (const input of pipeline.inputs) {

@@ -13,6 +13,7 @@ import { CANCEL_CHANNEL, type GenerateJobData } from './job-types.ts';
 import { RenderKind } from './render-kind.ts';
 import { VramProfiles } from './vram-profile.ts';
 import { liveWorkers, type WorkerState } from './worker-registry.ts';
+import { SINGLE_RUN_NODE_TYPES, SingleRunNodes } from './single-run-nodes.ts';
 
 export { TaskNotFoundError } from './job-kind.ts';
 export type { TaskStatus } from './job-kind.ts';
@@ -77,6 +78,7 @@ export class TaskService {
   /** Told when a task that passed the guards is not queued after all (a later guard refused, queueing failed). */
   readonly #releases: Array<(taskId: string) => void> = [];
   readonly #listeners: TaskListener[] = [];
+  readonly #singleRun: SingleRunNodes;
 
   constructor(
     private readonly rooms: RoomRegistry,
@@ -90,6 +92,10 @@ export class TaskService {
   ) {
     this.#publisher = new Redis(redis as IORedisOptions);
     this.profiles = new VramProfiles(this.#publisher);
+    this.#singleRun = new SingleRunNodes(this.#publisher, async (id) => {
+      const found = await this.findJob(id);
+      return found ? found.job.getState() : null;
+    });
     const ctx: KindContext = {
       rooms,
       catalogue,
@@ -197,9 +203,16 @@ export class TaskService {
   }) {
     if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !idempotencyKey || idempotencyKey.length > 128))
       throw new InvalidRequestError('idempotency_key must be 1-128 characters', { field: 'idempotency_key' });
-    await this.rooms.get(projectId);
+    const room = await this.rooms.get(projectId);
     const taskId = this.#generation.taskIdFor(projectId, idempotencyKey);
     if (idempotencyKey && !(await this.claim(taskId))) return { task_id: taskId, deduplicated: true };
+    // Extract motion runs once at a time per node: a second click is answered with the running task.
+    const singleRun = SINGLE_RUN_NODE_TYPES.has(room.graph().nodes.find((n) => n.id === nodeId)?.type ?? '');
+    const running = singleRun ? await this.#singleRun.claim(projectId, nodeId, taskId) : null;
+    if (running) {
+      if (idempotencyKey) await this.unclaim(taskId);
+      return { task_id: running, deduplicated: true };
+    }
     try {
       const prepared = await this.#generation.prepare({ projectId, nodeId, policy, force });
       const reusable = force ? null : await this.#generation.reusableTake(prepared);
@@ -215,11 +228,16 @@ export class TaskService {
         scene: prepared.scene,
         reuse: reusable !== null,
       });
-      if (reusable) return await this.#generation.reuse(taskId, prepared, reusable, actor);
+      if (reusable) {
+        if (singleRun) await this.#singleRun.release(projectId, nodeId, taskId);
+        return await this.#generation.reuse(taskId, prepared, reusable, actor);
+      }
       await this.#remember(taskId, { actor, scene: prepared.scene });
       const queued = await this.#generation.queuePrepared(taskId, prepared);
+      if (singleRun) await this.#singleRun.queued(projectId, nodeId, taskId);
       return { task_id: taskId, deduplicated: false, ...queued };
     } catch (error) {
+      if (singleRun) await this.#singleRun.release(projectId, nodeId, taskId).catch(() => undefined);
       for (const release of this.#releases) release(taskId);
       if (idempotencyKey) await this.unclaim(taskId);
       throw error;
