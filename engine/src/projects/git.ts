@@ -11,9 +11,14 @@ const IDENTITY = { name: 'Studio Engine', email: 'engine@studio.local' };
 const MAX_OUTPUT = 256 * 1024 * 1024;
 
 /** Runs git in a folder and resolves with its stdout; rejects with its stderr when it exits non-zero. */
-export function runGit(dir: string, args: readonly string[], { input }: { input?: string | Uint8Array } = {}): Promise<string> {
+export function runGit(
+  dir: string,
+  args: readonly string[],
+  { input, env }: { input?: string | Uint8Array; env?: Record<string, string> } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('git', args, { cwd: dir, maxBuffer: MAX_OUTPUT, encoding: 'utf8' }, (error, stdout, stderr) => {
+    const options = { cwd: dir, maxBuffer: MAX_OUTPUT, encoding: 'utf8' as const, ...(env ? { env: { ...process.env, ...env } } : {}) };
+    const child = execFile('git', args, options, (error, stdout, stderr) => {
       if (error) reject(new Error(stderr.trim() || error.message));
       else resolve(stdout);
     });

@@ -1,0 +1,110 @@
+import { copyFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Actor } from '@studio/node-schemas';
+import { authorConfig, runGit } from '../git.ts';
+import type { FileChange } from './project-repository.ts';
+import { RepositoryPathError } from './repository-errors.ts';
+
+const NO_PARENT = '0000000000000000000000000000000000000000';
+
+export function lfsPointer(oid: string, size: number): string {
+  return `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`;
+}
+
+/**
+ * The index side of one commit, in a temporary index (a copy of the real one, so its stat cache
+ * and cache-tree stay warm): the changed paths staged, the tree written, the commit made and HEAD
+ * moved only if it has not moved meanwhile, then the temporary index renamed over the real one.
+ * Until that rename the real index is untouched, so a failure leaves it as it was. Only the named
+ * paths are in the commit: anything else found staged is left out (and left staged).
+ */
+export async function commitIndex({
+  dir,
+  scratch,
+  actor,
+  message,
+  changes,
+  blobSizes,
+}: {
+  dir: string;
+  scratch: string;
+  actor: Actor | undefined;
+  message: string;
+  changes: readonly FileChange[];
+  /** The size of each `blob` change's object. */
+  blobSizes: ReadonlyMap<string, number>;
+}): Promise<string | null> {
+  const realIndex = join(dir, '.git', 'index');
+  const tempIndex = join(scratch, 'index');
+  const env = { GIT_INDEX_FILE: tempIndex };
+  const git = (args: readonly string[], input?: string) => runGit(dir, args, { env, ...(input === undefined ? {} : { input }) });
+
+  const parent = (await runGit(dir, ['rev-parse', '-q', '--verify', 'HEAD^{commit}']).catch(() => '')).trim();
+  const copied = await copyFile(realIndex, tempIndex).then(
+    () => true,
+    () => false,
+  );
+  // No index beside an existing HEAD: start from HEAD's tree, never from nothing (that would commit every other file as deleted).
+  if (!copied && parent) await git(['read-tree', parent]);
+
+  const added = changes.filter((c) => !('delete' in c) && !('blob' in c)).map((c) => c.path);
+  const removed = changes.filter((c) => 'delete' in c).map((c) => c.path);
+  const blobs = changes.flatMap((c) => ('blob' in c ? [c] : []));
+  if (added.length) await git(['add', '--', ...added]);
+  if (removed.length) await git(['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', ...removed]);
+  if (blobs.length) await stagePointers({ dir, scratch, git, blobs, blobSizes });
+
+  const tree = (await git(['write-tree'])).trim();
+  let committedTree = tree;
+  let foreign: string[] = [];
+  if (parent) {
+    const changed = (await runGit(dir, ['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', parent, tree])).split('\0').filter(Boolean);
+    const named = (path: string) => changes.some((c) => path === c.path || path.startsWith(`${c.path}/`));
+    foreign = changed.filter((path) => !named(path));
+    if (foreign.length) {
+      await git(['reset', '-q', parent, '--', ...foreign]);
+      committedTree = (await git(['write-tree'])).trim();
+    }
+    if (changed.length === foreign.length) {
+      if (!foreign.length) await rename(tempIndex, realIndex);
+      return null;
+    }
+  }
+  const commit = (await runGit(dir, [...authorConfig(actor), 'commit-tree', committedTree, ...(parent ? ['-p', parent] : []), '-m', message])).trim();
+  // update-ref --stdin answers each step of its transaction; the old value makes it refuse a HEAD that moved.
+  const transaction = `start\nupdate HEAD ${commit} ${parent || NO_PARENT}\nprepare\ncommit\n`;
+  const answer = await runGit(dir, ['update-ref', '-m', `commit: ${message.split('\n')[0]}`, '--stdin'], { input: transaction });
+  if (!answer.includes('commit: ok')) throw new Error(`update-ref did not commit: ${answer}`);
+  // Something else was staged: the real index keeps it, and takes the committed paths from HEAD.
+  if (foreign.length) await runGit(dir, ['reset', '-q', 'HEAD', '--', ...changes.map((c) => c.path)]);
+  else await rename(tempIndex, realIndex);
+  return commit;
+}
+
+/** `blob` changes: their LFS pointers written as git objects and put straight into the index (the bytes are not hashed again). */
+async function stagePointers({
+  dir,
+  scratch,
+  git,
+  blobs,
+  blobSizes,
+}: {
+  dir: string;
+  scratch: string;
+  git: (args: readonly string[], input?: string) => Promise<string>;
+  blobs: ReadonlyArray<{ path: string; blob: string }>;
+  blobSizes: ReadonlyMap<string, number>;
+}): Promise<void> {
+  const attributes = (await runGit(dir, ['check-attr', '-z', 'filter', '--', ...blobs.map((b) => b.path)])).split('\0');
+  for (let i = 0; i + 2 < attributes.length; i += 3)
+    if (attributes[i + 2] !== 'lfs') throw new RepositoryPathError(attributes[i]!, 'a blob can only be committed at a path .gitattributes sends through LFS');
+  const pointers = await Promise.all(
+    blobs.map(async ({ blob }, i) => {
+      const file = join(scratch, `pointer-${i}`);
+      await writeFile(file, lfsPointer(blob, blobSizes.get(blob)!));
+      return file;
+    }),
+  );
+  const hashes = (await git(['hash-object', '-w', '--no-filters', '--stdin-paths'], pointers.join('\n') + '\n')).trim().split('\n');
+  await git(['update-index', '--add', '-z', '--index-info'], blobs.map((b, i) => `100644 ${hashes[i]}\t${b.path}\0`).join(''));
+}

@@ -1,0 +1,19 @@
+import { StudioError } from '../../errors.ts';
+
+/**
+ * A project write named a path the repository refuses: absolute, outside the project, through
+ * `.git`, through a symlink, or twice in one commit. Nothing was written.
+ */
+export class RepositoryPathError extends StudioError {
+  override readonly code = 'INVALID_REQUEST';
+  override readonly status = 400;
+  constructor(path: string, reason: string) {
+    super(`refused project path ${JSON.stringify(path.slice(0, 300))}: ${reason}`, { path: path.slice(0, 300), reason });
+  }
+}
+
+/** A change the repository cannot make as asked (a `from` file missing, a blob not in the store). Nothing was written. */
+export class RepositoryChangeError extends StudioError {
+  override readonly code = 'INVALID_REQUEST';
+  override readonly status = 400;
+}
