@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PipelineManifest, type Quality } from '@studio/node-schemas';
+import { feedingSocket, PipelineManifest, shotSocketProblems, type Quality } from '@studio/node-schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCKERFILE_INSTRUCTIONS as INSTRUCTIONS, dockerInstructions, pinsOf } from '../scripts/pipeline-pins.ts';
 import { isCI } from '../engine/src/testing/ci.ts';
@@ -108,6 +108,20 @@ describe('catalogue manifests', () => {
       }
       if (p.type === 'enum') expect(p.options).toContain(p.default);
     }
+  });
+
+  it('feeds each image input of a Shot pipeline from a named Shot socket (source `image`, `reference` or `target`)', () => {
+    const fed = (id: string) =>
+      Object.fromEntries(
+        manifestOf(id)
+          .inputs.filter((i) => i.type === 'Image')
+          .map((i) => [i.name, feedingSocket(i)]),
+      );
+    expect(fed('faceswap-reactor')).toEqual({ image: 'target', face: 'image' });
+    expect(fed('ip-dreamo')).toEqual({ image: 'reference' });
+    expect(fed('motion-flexiact')).toEqual({ image: 'target' });
+    for (const id of ['i2v-ltx', 'edit-omnigen2', 'a2v-fantasy-talking']) expect(fed(id)).toEqual({ image: 'image' });
+    for (const id of IDS) expect(shotSocketProblems(manifestOf(id)), id).toEqual([]);
   });
 
   it('only t2i-sd1.5 and tts-f5 may share a GPU', () => {

@@ -54,7 +54,12 @@ export const NODE_TYPES = {
       input('character', 'Character', 'AssetReference'),
       input('style', 'Style', 'AssetReference'),
       input('prompt', 'Prompt', 'String'),
+      // Image sockets a pipeline input names in its manifest (`socket`): `image` is the source image
+      // (the only one before, so saved graphs keep their edges), `reference` an identity or style
+      // reference, `target` what a face or a motion is put onto.
       input('image', 'Source image', 'Image'),
+      input('reference', 'Reference image', 'Image'),
+      input('target', 'Target image', 'Image'),
       input('audio', 'Audio', 'Audio'),
       input('motion', 'Motion', 'ControlMap'),
     ],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TaskType } from './node-data.ts';
-import { SocketTypeSpec } from './sockets.ts';
+import { NODE_TYPES } from './node-types.ts';
+import { SocketTypeSpec, socketIncompatibility, socketTypesOf } from './sockets.ts';
 import { Quality } from './project.ts';
 
 export const PipelineId = z
@@ -13,12 +14,62 @@ const SocketName = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'socket names are 
 
 export const PipelineInput = z
   .object({
+    /** The key of `inputs` in request.json (the pipeline's own name for it). */
     name: SocketName,
     label: z.string().max(100).optional(),
     type: SocketTypeSpec,
     required: z.boolean().default(true),
+    /**
+     * The node input socket that feeds it, when that is not `name`: a face swap's `image` (the
+     * target) comes from the Shot's `target` socket and its `face` from `image` (the source image).
+     */
+    socket: SocketName.optional(),
   })
   .strict();
+export type PipelineInput = z.infer<typeof PipelineInput>;
+
+/** The node input socket that feeds a pipeline input. */
+export function feedingSocket(input: Pick<PipelineInput, 'name' | 'socket'>): string {
+  return input.socket ?? input.name;
+}
+
+/** Task types a Shot runs (the others are run by the Audio, post-processing and Motion Source nodes, or the Asset Manager). */
+export const SHOT_TASK_TYPES: ReadonlySet<TaskType> = new Set<TaskType>([
+  'generate-image',
+  'generate-video',
+  'image-to-video',
+  'talking-head',
+  'motion-transfer',
+  'identity-image',
+  'face-swap',
+  'edit-image',
+]);
+
+/**
+ * Why a Shot pipeline's inputs cannot all be fed from Shot sockets: an input naming no Shot socket,
+ * one whose socket carries a type the input does not take, or two inputs fed by one socket. An
+ * AssetReference input (a LoRA) is fed from the Character or Style socket's asset, not by name.
+ */
+export function shotSocketProblems(manifest: { taskType: TaskType; inputs: readonly PipelineInput[] }): string[] {
+  if (!SHOT_TASK_TYPES.has(manifest.taskType)) return [];
+  const problems: string[] = [];
+  const used = new Map<string, string>();
+  for (const input of manifest.inputs) {
+    if (socketTypesOf(input.type).every((t) => t === 'AssetReference')) continue;
+    const name = feedingSocket(input);
+    const socket = NODE_TYPES.shot.inputs.find((s) => s.name === name);
+    if (!socket) {
+      problems.push(`input ${input.name}: the Shot has no socket '${name}' (name one of its sockets in \`socket\`)`);
+      continue;
+    }
+    const reason = socketIncompatibility(socket.type, input.type);
+    if (reason) problems.push(`input ${input.name}: the Shot's ${name} socket does not fit it (${reason})`);
+    const other = used.get(name);
+    if (other) problems.push(`inputs ${other} and ${input.name} are both fed by the Shot's ${name} socket`);
+    used.set(name, input.name);
+  }
+  return problems;
+}
 
 export const PipelineOutput = z
   .object({
@@ -84,5 +135,8 @@ export const PipelineManifest = z
     /** True for CPU stand-ins and drafts that run here; false for GPU models unverified here. */
     verified: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((manifest, ctx) => {
+    for (const message of shotSocketProblems(manifest)) ctx.addIssue({ code: 'custom', path: ['inputs'], message });
+  });
 export type PipelineManifest = z.infer<typeof PipelineManifest>;

@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
-import type { FrameRate, Graph, GraphNode, PipelineManifest, ProjectManifest, Quality } from '@studio/node-schemas';
+import { feedingSocket, NODE_TYPES, socketTypesOf } from '@studio/node-schemas';
+import type { FrameRate, Graph, GraphNode, PipelineInput, PipelineManifest, ProjectManifest, Quality, SocketType, SocketTypeSpec } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { takeSubject } from '../projects/takes/take-subject.ts';
@@ -34,6 +35,12 @@ const NODE_TASK: Record<string, string> = {
 
 class GenerationRefused extends InvalidRequestError {}
 
+/** A required pipeline input with nothing wired to the socket that feeds it, or wired to a node with no media yet. */
+export class MissingInputError extends InvalidRequestError {}
+
+/** Media of the wrong kind wired into an input (a video into an image socket). */
+export class InputMismatchError extends InvalidRequestError {}
+
 /** Nodes with a Pipeline input socket: a wired Pipeline node's choice beats the quality table's. */
 const PIPELINE_SOCKET_NODES = new Set(['shot', 'motionSource']);
 
@@ -67,6 +74,45 @@ function mediaOf(source: GraphNode): string | null {
     return (data.preview as string | null | undefined) ?? null;
   }
   return ((data.activeTake ?? data.source) as string | null | undefined) ?? null;
+}
+
+/** What wired media is, from its extension (null when the name does not say). */
+export function mediaKind(path: string): 'image' | 'video' | 'audio' | null {
+  const ext = path.split('.').pop()?.toLowerCase() ?? '';
+  if (/^(png|jpe?g|webp|gif|bmp|tiff?)$/.test(ext)) return 'image';
+  if (/^(mp4|mov|webm|mkv|m4v|avi)$/.test(ext)) return 'video';
+  if (/^(wav|mp3|flac|ogg|oga|opus|m4a|aac)$/.test(ext)) return 'audio';
+  return null;
+}
+
+/** The media kinds each socket type carries (a ControlMap is a depth or edge video, or a still map). */
+const KINDS_OF: Partial<Record<SocketType, ReadonlyArray<'image' | 'video' | 'audio'>>> = {
+  Image: ['image'],
+  Mask: ['image'],
+  Video: ['video'],
+  Audio: ['audio'],
+  ControlMap: ['image', 'video'],
+};
+
+/** What an input takes when media of a kind cannot feed it (a video into an image input), else null. */
+function kindMismatch(kind: 'image' | 'video' | 'audio', type: SocketTypeSpec): string | null {
+  const types = socketTypesOf(type);
+  if (types.some((t) => !KINDS_OF[t])) return null;
+  const takes = new Set(types.flatMap((t) => KINDS_OF[t]!));
+  return takes.has(kind) ? null : [...takes].map((k) => (k === 'image' ? 'an image' : `a ${k}`)).join(' or ');
+}
+
+/** Where a Shot's input came from: a library image of an asset, media dropped on an Asset node, another node's take, or a source file. */
+function sourceKind(source: GraphNode): string {
+  if (source.type === 'asset') return typeof source.data.assetId === 'string' && typeof source.data.image === 'string' ? 'asset-image' : 'asset-media';
+  return source.data.activeTake ? 'take' : 'media';
+}
+
+function missingSocket(title: string, input: PipelineInput, node: GraphNode, socket: string): string {
+  const label = NODE_TYPES.shot.inputs.find((s) => s.name === socket)?.label ?? socket;
+  return node.type === 'shot'
+    ? `${title} needs ${input.label ?? input.name}: connect an asset's image, a take or media to the ${label} socket of ${nodeName(node)}`
+    : `${title} needs ${input.label ?? input.name}: connect it to ${nodeName(node)}`;
 }
 
 function missingMedia(source: GraphNode): string {
@@ -126,19 +172,32 @@ export function buildGenerationRequest({
     );
 
   const inputs: Record<string, string> = {};
+  /** For a Shot, where each input came from (provenance: params the sidecar keeps, `input_<name>_*`). */
+  const sources: Record<string, string> = {};
   for (const input of pipeline.inputs) {
-    const socket = node.type === 'shot' ? input.name : 'input';
+    const socket = node.type === 'shot' ? feedingSocket(input) : 'input';
     const source = incoming(graph, node, socket) ?? (node.type !== 'shot' ? incoming(graph, node, 'source') : null);
     // A Motion Source extracts from its own video when none is wired into it.
     const own = !source && node.type === 'motionSource' ? ((data.source as string | null | undefined) ?? null) : null;
     const take = source ? mediaOf(source) : own;
-    if (take) inputs[input.name] = take;
-    else if (!source && node.type === 'motionSource' && input.required)
-      throw new GenerationRefused(`${nodeName(node)} has no source video: choose or drop one first`, { node_id: nodeId });
-    else if (input.required)
-      throw new GenerationRefused(source ? missingMedia(source) : `${pipeline.title} needs ${input.label ?? input.name}: connect it to ${nodeName(node)}`, {
-        node_id: nodeId,
-      });
+    const needs = { node_id: nodeId, input: input.name, socket };
+    if (take) {
+      const kind = mediaKind(take);
+      const wrong = kind ? kindMismatch(kind, input.type) : null;
+      if (wrong && source)
+        throw new InputMismatchError(
+          `${nodeName(source)} passes ${kind === 'image' ? 'an' : 'a'} ${kind}, and ${input.label ?? input.name} takes ${wrong}`,
+          needs,
+        );
+      inputs[input.name] = take;
+      if (node.type === 'shot' && source) {
+        sources[`input_${input.name}_socket`] = socket;
+        sources[`input_${input.name}_from`] = sourceKind(source);
+        if (kind) sources[`input_${input.name}_kind`] = kind;
+      }
+    } else if (!source && node.type === 'motionSource' && input.required)
+      throw new MissingInputError(`${nodeName(node)} has no source video: choose or drop one first`, needs);
+    else if (input.required) throw new MissingInputError(source ? missingMedia(source) : missingSocket(pipeline.title, input, node, socket), needs);
   }
 
   const prompt = String(node.type === 'audio' ? (data.text ?? '') : (data.prompt ?? ''));
@@ -153,6 +212,7 @@ export function buildGenerationRequest({
     ...(node.type === 'superResolution' ? { scale: data.scale } : {}),
     ...(node.type === 'videoRestoration' ? { strength: data.strength } : {}),
     ...(node.type === 'audio' && data.voice ? { voice: data.voice } : {}),
+    ...sources,
   };
   const negativePrompt = String(data.negativePrompt ?? '');
   const fingerprint = createHash('sha256')
