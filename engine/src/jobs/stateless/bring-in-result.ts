@@ -5,6 +5,9 @@ import { localObjectPath } from '../../storage/oid.ts';
 import { filesystemBlobStore, findProjectObject, localObjectSize } from '../../storage/filesystem-blob-store.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import { StudioError } from '../../errors.ts';
+import { FAULT_POINTS, faultPoint } from './fault-point.ts';
+import { S3UnavailableError } from '../../storage/storage-errors.ts';
+import { whileStoreDown } from './wait-for-store.ts';
 
 export class PushedResultError extends StudioError {
   override readonly code = 'TAKE_OUTPUT_MISSING';
@@ -30,6 +33,7 @@ export async function bringInPushedResult({
   path,
   resultDir,
   remote,
+  storeWaitMs,
 }: {
   projectDir: string;
   ref: string;
@@ -38,6 +42,8 @@ export async function bringInPushedResult({
   resultDir: string;
   /** The S3 store of the project's tenant, when LFS objects live there. */
   remote: BlobStore | null;
+  /** How long it waits for an S3 that is down (default STORE_WAIT_MS); the take job's own retries follow. */
+  storeWaitMs?: number;
 }): Promise<string> {
   const pointerText = await runGit(projectDir, ['cat-file', 'blob', `${ref}:${path}`]).catch((error: Error) => {
     throw new PushedResultError(`the worker's pushed output ${ref}:${path} is not in the repository: ${error.message}`);
@@ -48,16 +54,22 @@ export async function bringInPushedResult({
     if (!remote) throw new PushedResultError(`the LFS object ${pointer.oid} of ${path} was never uploaded`);
     // The filesystem store checks the bytes' sha256 and size before it keeps them.
     const own = filesystemBlobStore({ projectDir, objectsHref: '' });
-    await own.put({ oid: pointer.oid, size: pointer.size, body: await remote.get(pointer.oid) });
+    await whileStoreDown(async () => own.put({ oid: pointer.oid, size: pointer.size, body: await remote.get(pointer.oid) }), {
+      isDown: (error) => error instanceof S3UnavailableError,
+      what: `bring in the take's LFS object ${pointer.oid}`,
+      waitMs: storeWaitMs,
+    });
   }
   await mkdir(resultDir, { recursive: true });
   const result = join(resultDir, `result-pushed${extname(path)}`);
   await rm(result, { force: true });
   await link(findProjectObject(projectDir, pointer.oid) ?? localObjectPath(projectDir, pointer.oid), result);
+  await faultPoint(FAULT_POINTS.bringInBeforeCommit);
   return result;
 }
 
 /** The job's ref is only a hand-over: once its take is committed on main it goes. */
 export async function dropJobRef(projectDir: string, ref: string): Promise<void> {
+  await faultPoint(FAULT_POINTS.bringInBeforeDropRef);
   await runGit(projectDir, ['update-ref', '-d', ref]).catch(() => undefined);
 }

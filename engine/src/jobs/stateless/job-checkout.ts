@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCAL_TENANT } from '@studio/node-schemas';
 import { jobGit, smudgeInPlace, type GitChildEnv } from './git-child.ts';
+import { lfsSaysStoreDown, whileStoreDown } from './wait-for-store.ts';
 
 /** Whether a checked-out file is a Git LFS pointer (small, and starts as the spec says). */
 function isLfsPointer(bytes: Buffer): boolean {
@@ -24,6 +25,8 @@ export async function checkoutForJob({
   projectId,
   inputs,
   env,
+  storeWaitMs,
+  onWaiting,
 }: {
   dir: string;
   tenant: string | undefined;
@@ -31,6 +34,9 @@ export async function checkoutForJob({
   /** Project-relative paths of the job's input files. */
   inputs: readonly string[];
   env: GitChildEnv;
+  /** How long a fetch waits for an object store that is down (default STORE_WAIT_MS). */
+  storeWaitMs?: number;
+  onWaiting?: (message: string) => void;
 }): Promise<{ repo: string; file: (rel: string) => string }> {
   await mkdir(dir, { recursive: true });
   const repo = join(dir, 'repo');
@@ -41,6 +47,13 @@ export async function checkoutForJob({
   // The pre-push hook sends the output's LFS object with the push; the smudge filter fetches inputs.
   await jobGit(repo, ['lfs', 'install', '--local'], env);
   await jobGit(repo, ['checkout', 'HEAD', '--', '.gitattributes', ...inputs], env, { skipSmudge: true });
-  for (const input of inputs) if (isLfsPointer(await readFile(join(repo, input)))) await smudgeInPlace(repo, input, env);
+  for (const input of inputs)
+    if (isLfsPointer(await readFile(join(repo, input))))
+      await whileStoreDown(() => smudgeInPlace(repo, input, env), {
+        isDown: lfsSaysStoreDown,
+        what: `fetch its input ${input}`,
+        waitMs: storeWaitMs,
+        onWaiting,
+      });
   return { repo, file: (rel) => join(repo, rel) };
 }

@@ -2,6 +2,8 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { actorAuthor, type Actor } from '@studio/node-schemas';
 import { jobGit, type GitChildEnv } from './git-child.ts';
+import { midPushHookConfig } from './fault-point.ts';
+import { lfsSaysStoreDown, whileStoreDown } from './wait-for-store.ts';
 
 /** Where a job's output sits in the commit it pushes; the engine moves it to the take's name. */
 export function pushedOutputPath(jobId: string, output: string): string {
@@ -24,12 +26,18 @@ export async function pushResult({
   output,
   actor,
   env,
+  storeWaitMs,
+  onWaiting,
 }: {
   repo: string;
   jobId: string;
   output: string;
   actor: Actor;
   env: GitChildEnv;
+  /** How long the push waits for an object store that is down (default STORE_WAIT_MS). */
+  storeWaitMs?: number;
+  /** Told while it waits, for the task's step. */
+  onWaiting?: (message: string) => void;
 }): Promise<{ ref: string; path: string }> {
   const path = pushedOutputPath(jobId, output);
   await mkdir(dirname(join(repo, path)), { recursive: true });
@@ -42,6 +50,14 @@ export async function pushResult({
     env,
   );
   const ref = jobRef(jobId);
-  await jobGit(repo, ['push', '--quiet', '--force', 'origin', `HEAD:${ref}`], env);
+  const hooks = await midPushHookConfig(dirname(repo));
+  // Only the push is tried again: the commit is made, and the LFS hook sends what S3 lacks.
+  await whileStoreDown(() => jobGit(repo, [...hooks, 'push', '--quiet', '--force', 'origin', `HEAD:${ref}`], env), {
+    isDown: lfsSaysStoreDown,
+    what: "upload the job's output",
+    waitMs: storeWaitMs,
+    // A worker's log says why its job is held; the task's step says it when the caller passes onWaiting.
+    onWaiting: onWaiting ?? ((message) => console.warn(`job ${jobId}: ${message}`)),
+  });
   return { ref, path };
 }
