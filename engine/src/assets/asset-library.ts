@@ -1,7 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { ASSET_FORMAT, AssetId, AssetManifest, migrateAsset, type AssetImage, type AssetKind, type LoraVersion, type TrainingBase } from '@studio/node-schemas';
+import {
+  ASSET_FORMAT,
+  AssetId,
+  LOCAL_TENANT,
+  TenantName,
+  AssetManifest,
+  migrateAsset,
+  type AssetImage,
+  type AssetKind,
+  type LoraVersion,
+  type TrainingBase,
+} from '@studio/node-schemas';
 import { InvalidRequestError, StudioError } from '../errors.ts';
 import { migrateFile } from '../projects/format-errors.ts';
 import { atomicWriteFile } from '../projects/atomic-write.ts';
@@ -14,7 +25,17 @@ import { inParallel } from './in-parallel.ts';
 import { NEAR_DUPLICATE_BITS, hammingDistance } from './phash.ts';
 
 export const LIBRARY_ASSETS_DIR = 'Library/Generative_Assets';
-const QUEUE_KEY = 'library:generative-assets';
+
+/**
+ * Where a tenant's Generative Assets live: the local tenant's (the single-user default) where they
+ * always were, another tenant's in a library repository of its own under Library/Tenants/<tenant>/.
+ * Tenant names are TenantName (lower-case letters, digits, dash, underscore): safe as a folder.
+ */
+export function libraryRoot(workspace: Workspace, tenant: string = LOCAL_TENANT): string {
+  if (tenant === LOCAL_TENANT) return join(workspace.home, LIBRARY_ASSETS_DIR);
+  if (!TenantName.safeParse(tenant).success) throw new InvalidRequestError('not a tenant name', { tenant: tenant.slice(0, 64) });
+  return join(workspace.home, 'Library', 'Tenants', tenant, 'Generative_Assets');
+}
 /** Scratch space inside the library repository (git-ignored): uploads land here before they are checked. */
 const INCOMING = '.incoming';
 const SAMPLES = '.samples';
@@ -43,14 +64,17 @@ export function versionBaseName(name: string): string {
  */
 export class AssetLibrary {
   readonly root: string;
+  readonly #queueKey: string;
   #ready: Promise<void> | null = null;
 
   constructor(
     workspace: Workspace,
     private readonly queue: GitQueue,
     private readonly templatesDir: string,
+    readonly tenant: string = LOCAL_TENANT,
   ) {
-    this.root = join(workspace.home, LIBRARY_ASSETS_DIR);
+    this.root = libraryRoot(workspace, tenant);
+    this.#queueKey = tenant === LOCAL_TENANT ? 'library:generative-assets' : `library:${tenant}:generative-assets`;
   }
 
   ready(): Promise<void> {
@@ -113,7 +137,7 @@ export class AssetLibrary {
   }
 
   #run<T>(op: () => Promise<T>): Promise<T> {
-    return this.ready().then(() => this.queue.run(QUEUE_KEY, op));
+    return this.ready().then(() => this.queue.run(this.#queueKey, op));
   }
 
   async #checkTrigger(trigger: string, except?: string): Promise<void> {
