@@ -95,6 +95,11 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         };
       const pipeline = catalogue.get(data.pipelineId);
       const backend = await chooseBackend(pipeline, backends, options.preference);
+      // A stateless job held by an object store that is down says so on its task, not only in the worker's log.
+      const heldBecause = (progress: number) => (message: string) => {
+        console.warn(`job ${job.id}: ${message}`);
+        void job.updateProgress({ progress, step: message }).catch(() => undefined);
+      };
       const gitEnv: GitChildEnv | null =
         options.stateless && tokenClient ? { ...options.stateless, token: options.stateless.token ?? (await awaitJobToken(tokenClient, job.id!)) } : null;
       if (gitEnv) await job.updateProgress({ progress: 0, step: 'fetching the inputs' });
@@ -106,6 +111,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
             projectId: data.projectId,
             inputs: Object.values(data.inputs),
             env: gitEnv,
+            onWaiting: heldBecause(0),
           })
         : null;
       const projectDir = checkout ? checkout.repo : projectPath(workspace, data.projectId);
@@ -170,7 +176,7 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
         await job.updateProgress({ progress: 100, step: 'pushing the output' });
         const tenant = data.tenant ?? tenantOfJobToken(gitEnv.token) ?? LOCAL_TENANT;
         const actor: Actor = { kind: 'worker', id: name.replace(/[^A-Za-z0-9._-]/g, '_'), name, tenant, job: job.id! };
-        const pushed = await pushResult({ repo: checkout.repo, jobId: job.id!, output: output!, actor, env: gitEnv });
+        const pushed = await pushResult({ repo: checkout.repo, jobId: job.id!, output: output!, actor, env: gitEnv, onWaiting: heldBecause(100) });
         await takes.add('commit', { ...handOver, outputPath: '', pushed, finishedAt: new Date().toISOString() }, takeJob);
       } else {
         // One result file per job, whichever attempt made it: the engine links it into the project.

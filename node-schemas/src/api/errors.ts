@@ -29,11 +29,16 @@ export const ERROR_CODES = {
   FILE_NOT_FOUND: 'no such file in the project or library (404)',
   LFS_POINTER: 'the file is a Git LFS pointer whose content was never fetched (409)',
   TAKE_OUTPUT_MISSING: "a generation's output file is gone before it became a take (500)",
+  REPOSITORY_PATH_REFUSED: 'a project write named a path outside the project, into .git, through a symlink, or twice in one commit (400; data: path, reason)',
+  REPOSITORY_CHANGE_REFUSED: 'a project write cannot be made as asked: the file to move in is missing, the object is not in the blob store (400)',
   // Jobs and pipelines
   TASK_NOT_FOUND: 'no task with this id (404)',
   NO_JOB_QUEUE: 'this engine runs no job queue (503)',
   NO_CAPABLE_WORKER: 'no live worker can run the job at the quality asked for (503)',
   PIPELINE_NOT_FOUND: 'no installed pipeline with this id (400)',
+  MISSING_INPUT:
+    'a required pipeline input has nothing wired to the socket that feeds it, or what is wired has no media yet (400; data: node_id, input, socket)',
+  INPUT_MISMATCH: 'media of the wrong kind is wired into a pipeline input, e.g. a video into an image socket (400; data: node_id, input, socket)',
   PIPELINE_FAILED: 'the pipeline ran and failed (500)',
   PIPELINE_TIMEOUT: 'the pipeline ran past its time limit (504)',
   CANCELLED: 'the job was cancelled (409)',

@@ -2,7 +2,7 @@ import type { TakeProvenance } from '@studio/node-schemas';
 import { SHOT_TASK_TYPES } from '../_nodes/task-types';
 
 /** Params the engine adds on its own (a wired asset's LoRA, a node's own field): never pinned on the node. */
-const ADDED_BY_ENGINE = /^(lora_|trigger_word$)/;
+const ADDED_BY_ENGINE = /^(lora_|trigger_word$|input_)/;
 const NODE_FIELDS: Record<string, string> = { superResolution: 'scale', videoRestoration: 'strength', audio: 'voice' };
 
 /** Which node types can take a seed back: those whose data has one. */
