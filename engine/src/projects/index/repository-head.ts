@@ -14,6 +14,12 @@ function readOrNull(path: string): string | null {
  * so checking 500 repositories on every project list is cheap). Follows one symbolic ref, then the
  * loose ref or packed-refs (where `git pack-refs` moves it). Null for a repository with no commit.
  */
+/** The ref HEAD points at (`refs/heads/main`), or null for a detached HEAD or no repository. */
+export function headRefPath(projectDir: string): string | null {
+  const head = readOrNull(join(projectDir, '.git', 'HEAD'))?.trim();
+  return head?.startsWith('ref: ') ? head.slice(5) : null;
+}
+
 export function readHeadSync(projectDir: string): string | null {
   const gitDir = join(projectDir, '.git');
   const head = readOrNull(join(gitDir, 'HEAD'))?.trim();

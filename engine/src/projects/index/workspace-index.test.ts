@@ -95,6 +95,24 @@ describe('workspace index', () => {
     expect(listed[0]!.manifest.description).toBe('changed on disk');
   });
 
+  it('after a first list, sees a project folder replaced by another one and a project copied in', async () => {
+    const index = openIndex();
+    const a = await createProject({ workspace, templatesDir, request: { name: 'Original' } });
+    const b = await createProject({ workspace, templatesDir, request: { name: 'Replacement' } });
+    git(b.dir, '-c', 'core.hooksPath=/dev/null', 'commit', '-q', '--allow-empty', '-m', 'second');
+    expect((await byId(index, a.id))!.manifest.title).toBe('Original');
+
+    execFileSync('rm', ['-rf', a.dir]);
+    execFileSync('cp', ['-r', b.dir, a.dir]);
+    execFileSync('cp', ['-r', b.dir, join(workspace.projectsDir, 'copied-in')]);
+    const listed = await index.projects();
+    expect(listed.find((p) => p.id === a.id)).toMatchObject({ manifest: { title: 'Replacement' }, commits: 2 });
+    expect(listed.find((p) => p.id === 'copied-in')).toMatchObject({ manifest: { title: 'Replacement' }, commits: 2 });
+
+    git(a.dir, '-c', 'core.hooksPath=/dev/null', 'commit', '-q', '--allow-empty', '-m', 'third, in the replaced folder');
+    expect((await byId(index, a.id))!.commits).toBe(3);
+  });
+
   it('starts warm from the file it saved: a restart trusts entries whose HEAD did not move', async () => {
     const { id } = await createProject({ workspace, templatesDir, request: { name: 'Warm' } });
     const first = openIndex();

@@ -9,6 +9,7 @@ import { MANIFEST_FILE } from '../layout.ts';
 import { readManifest } from '../manifest-file.ts';
 import { ensureThumbnail } from '../takes/thumbnail.ts';
 import type { Workspace } from '../workspace.ts';
+import { ChangeWatch, changesDelivered } from './change-watch.ts';
 import { IndexEntry, manifestMtime, readIndexEntry } from './index-entry.ts';
 import { readHeadSync } from './repository-head.ts';
 import { isPictureTake, isTakeFile } from './take-paths.ts';
@@ -29,6 +30,10 @@ export interface IndexedProject extends IndexEntry {
  * touched (commit-notice). An entry is read again from git only when the repository's HEAD is not
  * the one the index last saw (a commit made behind the engine's back), and its manifest only when
  * project.json changed. Kept on disk so a restart starts warm.
+ *
+ * A list looks at the disk only where a watch (change-watch.ts) heard something since the last
+ * list: a list of 500 unchanged projects reads no file. Where nothing can be watched, each list
+ * checks every HEAD and project.json, as a few file reads per project.
  */
 export class WorkspaceIndex {
   readonly #entries = new Map<string, IndexEntry>();
@@ -39,16 +44,32 @@ export class WorkspaceIndex {
   #slots = REBUILD_PARALLELISM;
   readonly #waiting: Array<() => void> = [];
   readonly #unsubscribe: () => void;
+  readonly #watch: ChangeWatch;
+  /** The projects folder as last read (id to project.json's mtime); read again when its watch hears a change. */
+  #present: Map<string, number> | null = null;
+  #listChanged = true;
+  #rootWatched = false;
+  /** Projects a watch heard change since they were last checked. */
+  readonly #changed = new Set<string>();
 
   constructor(private readonly workspace: Workspace) {
     this.#file = join(workspace.home, '.index', 'projects.json');
     this.#load();
     this.#unsubscribe = onCommit((notice) => this.#committed(notice));
+    this.#watch = new ChangeWatch(workspace.projectsDir, {
+      listChanged: (name) => {
+        this.#listChanged = true;
+        // A folder of that name replaced: its watches follow the old folder.
+        if (name && this.#present?.has(name)) this.#watch.unwatchProject(name);
+      },
+      projectChanged: (id) => this.#changed.add(id),
+    });
   }
 
-  /** Stops following commits and writes what is pending (an index that is dropped). */
+  /** Stops following commits and changes on disk and writes what is pending (an index that is dropped). */
   async close(): Promise<void> {
     this.#unsubscribe();
+    this.#watch.close();
     await this.save();
   }
 
@@ -63,17 +84,48 @@ export class WorkspaceIndex {
     if (parsed.success) for (const [id, entry] of Object.entries(parsed.data.entries)) this.#entries.set(id, entry);
   }
 
-  /** Every project present, each entry checked against its repository's HEAD and project.json. Unreadable projects are left out. */
+  /** Every project present, each entry checked where its repository or project.json may have changed. Unreadable projects are left out. */
   async projects(): Promise<IndexedProject[]> {
-    const present = this.#presentIds();
-    for (const id of this.#entries.keys()) if (!present.has(id)) this.#forget(id);
+    await changesDelivered();
+    if (!this.#rootWatched) this.#rootWatched = this.#watch.start();
+    if (!this.#rootWatched || this.#listChanged || !this.#present) this.#readProjectsFolder();
     const out = await Promise.all(
-      [...present].map(async ([id, mtimeMs]) => {
-        const entry = await this.#current(id, mtimeMs);
+      [...this.#present!.keys()].map(async (id) => {
+        const known = this.#entries.get(id);
+        if (known && !this.#changed.has(id) && this.#watch.watching(id)) return { id, ...known };
+        const entry = await this.#check(id);
         return entry ? { id, ...entry } : null;
       }),
     );
     return out.filter((p): p is IndexedProject => p !== null);
+  }
+
+  #readProjectsFolder(): void {
+    // Cleared first: a change heard while the folder is read marks it again.
+    this.#listChanged = false;
+    const { present, incomplete } = this.#presentIds();
+    // A folder still being made has no project.json yet: read the folder again until it has one.
+    if (incomplete) this.#listChanged = true;
+    for (const id of this.#entries.keys()) if (!present.has(id)) this.#forget(id);
+    for (const id of this.#present?.keys() ?? []) if (!present.has(id)) this.#watch.unwatchProject(id);
+    for (const [id, mtimeMs] of present) if (this.#present?.get(id) !== mtimeMs) this.#changed.add(id);
+    this.#present = present;
+  }
+
+  /** Reads a project's HEAD and project.json's mtime (watching it first, so a change made meanwhile is heard) and brings its entry up to date. */
+  async #check(id: string): Promise<IndexEntry | null> {
+    this.#changed.delete(id);
+    if (!this.#watch.watching(id)) this.#watch.watchProject(id);
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(join(this.workspace.projectsDir, id, MANIFEST_FILE)).mtimeMs;
+    } catch {
+      // Gone, or not a project any more: the folder is read again on the next list.
+      this.#listChanged = true;
+      return null;
+    }
+    this.#present?.set(id, mtimeMs);
+    return this.#current(id, mtimeMs);
   }
 
   /** Reads every entry that is stale or missing now, so the first list after start-up finds them ready. */
@@ -81,14 +133,18 @@ export class WorkspaceIndex {
     await this.projects();
   }
 
-  /** Ids of the project folders (holding a project.json) with project.json's mtime. Sync: 500 stats take about a millisecond. */
-  #presentIds(): Map<string, number> {
+  /**
+   * Ids of the project folders (holding a project.json) with project.json's mtime, and whether a
+   * folder without one was seen. Sync: 500 stats take about a millisecond.
+   */
+  #presentIds(): { present: Map<string, number>; incomplete: boolean } {
     const present = new Map<string, number>();
+    let incomplete = false;
     let names: string[];
     try {
       names = readdirSync(this.workspace.projectsDir);
     } catch {
-      return present;
+      return { present, incomplete };
     }
     for (const name of names) {
       if (!ProjectId.safeParse(name).success) continue;
@@ -96,10 +152,11 @@ export class WorkspaceIndex {
         const manifest = statSync(join(this.workspace.projectsDir, name, MANIFEST_FILE));
         if (manifest.isFile()) present.set(name, manifest.mtimeMs);
       } catch {
-        // a reserved or half-made folder: not a project
+        // a reserved or half-made folder: not a project (yet)
+        incomplete = true;
       }
     }
-    return present;
+    return { present, incomplete };
   }
 
   async #current(id: string, mtimeMs: number): Promise<IndexEntry | null> {
@@ -149,6 +206,7 @@ export class WorkspaceIndex {
   }
 
   #forget(id: string): void {
+    this.#changed.delete(id);
     if (this.#entries.delete(id)) this.#scheduleSave();
   }
 
