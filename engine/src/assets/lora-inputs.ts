@@ -1,54 +1,43 @@
-import { createHash } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Graph } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import type { GenerateJobData } from '../jobs/job-types.ts';
-import { atomicWriteFile } from '../projects/atomic-write.ts';
-import { commitPaths } from '../projects/git.ts';
-import type { GitQueue } from '../projects/git-queue.ts';
+import { requestFingerprint } from '../jobs/generation-request.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { AssetLibrary } from './asset-library.ts';
 import { assetSnapshot } from './asset-snapshot.ts';
+import { commitProjectCopies, type ProjectCopy } from './project-copy.ts';
+import type { GitQueue } from '../projects/git-queue.ts';
+import { openProjectRepository } from '../projects/repository/open-project-repository.ts';
 import { PROJECT_ASSETS_DIR, PROJECT_MODELS_DIR } from '../projects/asset-paths.ts';
 
 /** Shot sockets an asset's LoRA comes in through, in the order they are used. */
 const LORA_SOCKETS = ['character', 'style'];
 
-/** The same formula as the generation request's: what the take is made from, for its version number. */
-function fingerprint(data: GenerateJobData): string {
-  const { pipelineId, taskType, prompt, negativePrompt, params, inputs } = data;
-  return createHash('sha256').update(JSON.stringify({ pipelineId, taskType, prompt, negativePrompt, params, inputs })).digest('hex').slice(0, 16);
-}
-
 /**
  * An Asset node wired into a Shot's Character or Style socket: when the shot's pipeline takes a
- * `lora` input, the asset's active LoRA version is copied into the project (01_Assets/AI_Models,
- * with the asset's manifest in 01_Assets/Generative_Assets, committed: the project stays
- * self-contained), passed as that input (the job folder is the container's only mount), its
- * strength and provenance in params, and its trigger word added to the prompt when missing.
+ * `lora` input, the asset's active LoRA version is passed as that input (the job folder is the
+ * container's only mount), its strength and provenance in params, and its trigger word added to the
+ * prompt when missing. The version must be in the project (01_Assets/AI_Models, with the asset's
+ * manifest in 01_Assets/Generative_Assets: the project stays self-contained): this plans that copy,
+ * committed once the generation is accepted (project-copy.ts).
  */
-export async function attachAssetLora({
+export async function planAssetLora({
   data,
   graph,
   library,
   catalogue,
-  queue,
-  projectDir,
 }: {
   data: GenerateJobData;
   graph: Graph;
   library: AssetLibrary;
   catalogue: PipelineCatalogue;
-  queue: GitQueue;
-  projectDir: string;
-}): Promise<GenerateJobData> {
-  if (data.nodeType !== 'shot') return data;
+}): Promise<{ data: GenerateJobData; copies: ProjectCopy[] }> {
+  if (data.nodeType !== 'shot') return { data, copies: [] };
   const edge = LORA_SOCKETS.map((socket) => graph.edges.find((e) => e.target === data.nodeId && e.targetHandle === socket)).find(Boolean);
   const assetNode = edge ? graph.nodes.find((n) => n.id === edge.source && n.type === 'asset') : undefined;
   const assetId = assetNode?.data.assetId as string | null | undefined;
-  if (!assetNode || !assetId) return data;
-  if (!catalogue.get(data.pipelineId).manifest.inputs.some((i) => i.name === 'lora')) return data;
+  if (!assetNode || !assetId) return { data, copies: [] };
+  if (!catalogue.get(data.pipelineId).manifest.inputs.some((i) => i.name === 'lora')) return { data, copies: [] };
   const asset = await library.get(assetId);
   const wanted = assetNode.data.activeVersion as number | null | undefined;
   const version = wanted ? asset.versions.find((v) => v.version === wanted) : asset.versions.at(-1);
@@ -57,20 +46,15 @@ export async function attachAssetLora({
       asset: assetId,
     });
   const lora = `${PROJECT_MODELS_DIR}/${version.name}.safetensors`;
-  const snapshot = `${PROJECT_ASSETS_DIR}/${asset.id}/asset.json`;
-  await queue.run(data.projectId, async () => {
-    if (await stat(join(projectDir, lora)).catch(() => null)) return;
-    await mkdir(join(projectDir, PROJECT_MODELS_DIR), { recursive: true });
-    await mkdir(join(projectDir, PROJECT_ASSETS_DIR, asset.id), { recursive: true });
-    await library.exportFile(asset.id, version.path, join(projectDir, lora));
-    await library.exportFile(asset.id, version.sidecar, join(projectDir, PROJECT_MODELS_DIR, `${version.name}.json`));
-    await atomicWriteFile(join(projectDir, snapshot), assetSnapshot(asset));
-    await commitPaths(projectDir, `Asset ${asset.name}: LoRA ${version.name} added to the project`, [
-      lora,
-      `${PROJECT_MODELS_DIR}/${version.name}.json`,
-      snapshot,
-    ]);
-  });
+  const copy: ProjectCopy = {
+    marker: lora,
+    message: `Asset ${asset.name}: LoRA ${version.name} added to the project`,
+    files: [
+      { path: lora, library: { assetId: asset.id, rel: version.path } },
+      { path: `${PROJECT_MODELS_DIR}/${version.name}.json`, library: { assetId: asset.id, rel: version.sidecar } },
+      { path: `${PROJECT_ASSETS_DIR}/${asset.id}/asset.json`, content: assetSnapshot(asset) },
+    ],
+  };
   const shot = graph.nodes.find((n) => n.id === data.nodeId)!;
   const strength = typeof shot.data.loraStrength === 'number' ? shot.data.loraStrength : 1;
   const trigger = asset.trigger_word;
@@ -89,5 +73,16 @@ export async function attachAssetLora({
       trigger_word: trigger,
     },
   };
-  return { ...next, fingerprint: fingerprint(next) };
+  return { data: { ...next, fingerprint: requestFingerprint(next) }, copies: [copy] };
+}
+
+/** Plans and commits at once (the job system's hook before it commits on acceptance: asset-inputs.ts). */
+export async function attachAssetLora(options: Parameters<typeof planAssetLora>[0] & { queue: GitQueue; projectDir: string }): Promise<GenerateJobData> {
+  const planned = await planAssetLora(options);
+  await commitProjectCopies(
+    planned.copies,
+    options.library,
+    openProjectRepository({ id: options.data.projectId, dir: options.projectDir, queue: options.queue }),
+  );
+  return planned.data;
 }

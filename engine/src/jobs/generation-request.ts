@@ -44,6 +44,12 @@ export class InputMismatchError extends InvalidRequestError {}
 /** Nodes with a Pipeline input socket: a wired Pipeline node's choice beats the quality table's. */
 const PIPELINE_SOCKET_NODES = new Set(['shot', 'motionSource']);
 
+/** What a take is made from, for its version number: recomputed by whatever adds to a request (an asset's LoRA or image). */
+export function requestFingerprint(data: Pick<GenerateJobData, 'pipelineId' | 'taskType' | 'prompt' | 'negativePrompt' | 'params' | 'inputs'>): string {
+  const { pipelineId, taskType, prompt, negativePrompt, params, inputs } = data;
+  return createHash('sha256').update(JSON.stringify({ pipelineId, taskType, prompt, negativePrompt, params, inputs })).digest('hex').slice(0, 16);
+}
+
 /** VRAM a pipeline needs at a quality (0 for CPU pipelines; its largest figure if the quality is unlisted). */
 export function pipelineNeeds(pipeline: PipelineManifest, quality: Quality): { vramGB: number; shareable: boolean } {
   if (!pipeline.gpu.required) return { vramGB: 0, shareable: false };
@@ -215,10 +221,7 @@ export function buildGenerationRequest({
     ...sources,
   };
   const negativePrompt = String(data.negativePrompt ?? '');
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ pipelineId, taskType: pipeline.taskType, prompt, negativePrompt, params, inputs }))
-    .digest('hex')
-    .slice(0, 16);
+  const fingerprint = requestFingerprint({ pipelineId, taskType: pipeline.taskType, prompt, negativePrompt, params, inputs });
   return {
     projectId,
     nodeId,
