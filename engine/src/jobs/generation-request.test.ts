@@ -167,6 +167,8 @@ describe("a Shot's image sockets (source image, reference, target) feed the inpu
       "Face swap, SFW-gated (ReActor / inswapper, GPU) needs Source face: connect an asset's image, a take or media to the Source image socket of SCENE_01/SHOT_010",
     );
     expect((error as MissingInputError).data).toEqual({ node_id: 'shot', input: 'face', socket: 'image' });
+    expect((error as MissingInputError).code).toBe('MISSING_INPUT');
+    expect((error as MissingInputError).status).toBe(400);
   });
 
   it('identity image: an image on the Source image socket does not stand in for the Reference', () => {
@@ -184,6 +186,7 @@ describe("a Shot's image sockets (source image, reference, target) feed the inpu
     expect(data.params).toMatchObject({ input_image_from: 'take', input_image_kind: 'image' });
     still.data.activeTake = '03_Renders/SCENE_01/SHOT_020/SHOT_020_v001_t001.mp4';
     expect(() => request(graph)).toThrow(InputMismatchError);
+    expect(() => request(graph)).toThrow(expect.objectContaining({ code: 'INPUT_MISMATCH', data: { node_id: 'shot', input: 'image', socket: 'image' } }));
     expect(() => request(graph)).toThrow('SCENE_01/SHOT_020 passes a video, and Source image takes an image');
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { feedingSocket, NODE_TYPES, socketTypesOf } from '@studio/node-schemas';
 import type { FrameRate, Graph, GraphNode, PipelineInput, PipelineManifest, ProjectManifest, Quality, SocketType, SocketTypeSpec } from '@studio/node-schemas';
-import { InvalidRequestError } from '../errors.ts';
+import { InvalidRequestError, StudioError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { takeSubject } from '../projects/takes/take-subject.ts';
 import { projectAssetImagePath } from '../projects/asset-paths.ts';
@@ -36,10 +36,16 @@ const NODE_TASK: Record<string, string> = {
 class GenerationRefused extends InvalidRequestError {}
 
 /** A required pipeline input with nothing wired to the socket that feeds it, or wired to a node with no media yet. */
-export class MissingInputError extends InvalidRequestError {}
+export class MissingInputError extends StudioError {
+  override readonly code = 'MISSING_INPUT';
+  override readonly status = 400;
+}
 
 /** Media of the wrong kind wired into an input (a video into an image socket). */
-export class InputMismatchError extends InvalidRequestError {}
+export class InputMismatchError extends StudioError {
+  override readonly code = 'INPUT_MISMATCH';
+  override readonly status = 400;
+}
 
 /** Nodes with a Pipeline input socket: a wired Pipeline node's choice beats the quality table's. */
 const PIPELINE_SOCKET_NODES = new Set(['shot', 'motionSource']);
