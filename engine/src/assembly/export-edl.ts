@@ -1,9 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StudioError } from '../errors.ts';
-import { atomicWriteFile } from '../projects/atomic-write.ts';
-import { commitPaths } from '../projects/git.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
+import { openProjectRepository } from '../projects/repository/open-project-repository.ts';
+import type { RepositoryReader } from '../projects/repository/project-repository.ts';
 import { EDLS_DIR } from '../projects/layout.ts';
 import type { ProjectSource } from './project-source.ts';
 import { compileSequence, type CompiledSequence, type SequenceSettings } from './compile-sequence.ts';
@@ -11,7 +10,7 @@ import { writeEdl } from './edl/index.ts';
 import { edlFileName } from './export-name.ts';
 import { probeDuration } from './probe-media.ts';
 import { probeTakes } from './probe-cache.ts';
-import type { TakeMedia } from '@studio/node-schemas';
+import type { Actor, TakeMedia } from '@studio/node-schemas';
 
 export class MissingTakesError extends StudioError {
   override readonly code = 'MISSING_TAKES';
@@ -88,31 +87,36 @@ export async function compileFromRoom({
   return { sequence, lists };
 }
 
-/** Saves the lists under 04_Project_Files/EDLs/ and commits them. Returns their project paths. */
+/** Saves the lists under 04_Project_Files/EDLs/ and commits them, through the project repository. Returns their project paths. */
 export async function saveEdl({
   room,
   queue,
   sequence,
   lists,
+  actor,
 }: {
   room: ProjectSource;
   queue: GitQueue;
   sequence: CompiledSequence;
   lists: string[];
+  /** Who exported: the commit's author (absent: the engine). */
+  actor?: Actor;
 }): Promise<string[]> {
   const at = new Date();
-  return queue.run(room.id, async () => {
-    await mkdir(join(room.dir, EDLS_DIR), { recursive: true });
+  return openProjectRepository({ id: room.id, dir: room.dir, queue }).exclusive(async (held) => {
     const paths = await freeNames({
-      dir: room.dir,
+      repository: held,
       lists,
       name: (part, copy) => edlFileName({ title: sequence.settings.title, part, parts: lists.length, at, copy }),
     });
     // The same lists exported again within the same second: already saved and committed.
     if (paths === null) return lists.map((_, i) => `${EDLS_DIR}/${edlFileName({ title: sequence.settings.title, part: i + 1, parts: lists.length, at })}`);
-    for (let i = 0; i < lists.length; i++) await atomicWriteFile(join(room.dir, paths[i]!), lists[i]!);
     const seconds = (sequence.frames / Number(sequence.settings.rate)).toFixed(1);
-    await commitPaths(room.dir, `Export EDL: ${sequence.settings.title} (${sequence.shots.length} shots, ${seconds} s, ${sequence.settings.rate} fps)`, paths);
+    await held.commit({
+      actor,
+      message: `Export EDL: ${sequence.settings.title} (${sequence.shots.length} shots, ${seconds} s, ${sequence.settings.rate} fps)`,
+      files: paths.map((path, i) => ({ path, content: lists[i]! })),
+    });
     return paths;
   });
 }
@@ -121,10 +125,14 @@ export async function saveEdl({
  * Project paths for the lists: the timestamped names, or with `-2`, `-3`... when another export in
  * the same second took them with other content; null when those files already hold these lists.
  */
-async function freeNames(args: { dir: string; lists: readonly string[]; name: (part: number, copy: number) => string }): Promise<string[] | null> {
+async function freeNames(args: {
+  repository: RepositoryReader;
+  lists: readonly string[];
+  name: (part: number, copy: number) => string;
+}): Promise<string[] | null> {
   for (let copy = 1; ; copy += 1) {
     const paths = args.lists.map((_, i) => `${EDLS_DIR}/${args.name(i + 1, copy)}`);
-    const existing = await Promise.all(paths.map((path) => readFile(join(args.dir, path), 'utf8').catch(() => null)));
+    const existing = await Promise.all(paths.map((path) => args.repository.readText(path).catch(() => null)));
     if (existing.every((text) => text === null)) return paths;
     if (copy === 1 && existing.every((text, i) => text === args.lists[i])) return null;
   }

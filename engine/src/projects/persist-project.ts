@@ -1,10 +1,12 @@
 import type { Actor, Graph, ProjectManifest } from '@studio/node-schemas';
-import { writeCanvas } from './canvas-file.ts';
-import { commitTracked } from './git.ts';
+import { serializeCanvas } from './canvas-file.ts';
 import { CANVAS_PATH, MANIFEST_FILE } from './layout.ts';
-import { writeManifest } from './manifest-file.ts';
+import { heldRepository } from './repository/open-project-repository.ts';
 
-/** Writes project.json and the canvas (each atomically) and commits both in one commit. */
+/**
+ * Writes project.json and the canvas (each atomically) and commits both in one commit, through the
+ * project repository. Called in the project's git queue (the room's persistence holds its turn).
+ */
 export async function persistProject({
   dir,
   manifest,
@@ -19,10 +21,16 @@ export async function persistProject({
   message: string;
   /** The commit's author; absent: the engine. */
   actor?: Actor;
-  /** More tracked (or already staged) paths the same commit holds (the event log). */
+  /** Files already written in the working tree that the same commit holds (the event log). */
   extraPaths?: readonly string[];
 }): Promise<void> {
-  await writeCanvas(dir, { ...graph, version: manifest.version });
-  await writeManifest(dir, manifest);
-  await commitTracked(dir, message, [CANVAS_PATH, MANIFEST_FILE, ...extraPaths], actor);
+  await heldRepository({ id: dir, dir }).commit({
+    actor,
+    message,
+    files: [
+      { path: CANVAS_PATH, content: serializeCanvas({ ...graph, version: manifest.version }) },
+      { path: MANIFEST_FILE, content: JSON.stringify(manifest, null, 2) + '\n' },
+      ...[...new Set(extraPaths)].map((path) => ({ path, written: true as const })),
+    ],
+  });
 }

@@ -88,6 +88,24 @@ export class EventLog {
     return join(this.projectDir, EVENTS_FILE);
   }
 
+  /**
+   * Events numbered in order and the lines they append, for a commit that appends them itself
+   * (`append:` through the project repository). `settle(false)` gives the numbers back when that
+   * commit failed.
+   */
+  number(events: readonly NewEvent[]): { events: StudioEvent[]; text: string; settle: (committed: boolean) => void } {
+    if (this.broken) throw this.broken;
+    const before = this.#lastSeq;
+    const numbered = events.map((event): StudioEvent => ({ format: EVENT_FORMAT, seq: ++this.#lastSeq, ...event }));
+    return {
+      events: numbered,
+      text: numbered.map((e) => JSON.stringify(e)).join('\n') + '\n',
+      settle: (committed) => {
+        if (!committed && this.#lastSeq === before + numbered.length) this.#lastSeq = before;
+      },
+    };
+  }
+
   /** Appends events (numbered in order) and stages the log, so a commit of tracked paths takes it. */
   async append(events: readonly NewEvent[]): Promise<StudioEvent[]> {
     if (!events.length) return [];

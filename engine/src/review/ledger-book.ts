@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerEntry } from '@studio/node-schemas';
-import { commitStaged, gitAt } from '../projects/git.ts';
+import { runGit } from '../projects/git.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
-import { LEDGER_FILE, appendLedgerEntry, readLedger } from './ledger-file.ts';
+import { openProjectRepository } from '../projects/repository/open-project-repository.ts';
+import type { HeldRepository } from '../projects/repository/project-repository.ts';
+import { LEDGER_FILE, ledgerChange, readLedger } from './ledger-file.ts';
 
 /**
  * The ledgers of a workspace's projects: read once and kept while the file stays as last seen,
@@ -56,14 +58,14 @@ export class LedgerBook {
       const waiting = this.#waiting.get(projectId);
       if (waiting) return void waiting.items.push({ entry, resolve, reject });
       this.#waiting.set(projectId, { projectDir, items: [{ entry, resolve, reject }] });
-      void this.queue.run(projectId, () => this.#charge(projectId));
+      void openProjectRepository({ id: projectId, dir: projectDir, queue: this.queue }).exclusive((held) => this.#charge(held));
     });
   }
 
   /** Appends and commits every charge waiting for a project (in its git queue). */
-  async #charge(projectId: string): Promise<void> {
-    const batch = this.#waiting.get(projectId)!;
-    this.#waiting.delete(projectId);
+  async #charge(held: HeldRepository): Promise<void> {
+    const batch = this.#waiting.get(held.id)!;
+    this.#waiting.delete(held.id);
     const { projectDir, items } = batch;
     try {
       const present = await stat(join(projectDir, LEDGER_FILE)).then(
@@ -71,7 +73,7 @@ export class LedgerBook {
         () => false,
       );
       if (!this.#checked.has(projectDir) || !present) {
-        await this.#commitLeftovers(projectDir);
+        await this.#commitLeftovers(held, projectDir);
         this.#checked.add(projectDir);
       }
       const loaded = await this.#load(projectDir);
@@ -83,11 +85,13 @@ export class LedgerBook {
         return true;
       });
       try {
-        for (const entry of charged) await appendLedgerEntry(projectDir, entry);
         if (charged.length) {
-          await gitAt(projectDir).raw(['add', '--', LEDGER_FILE]);
           const users = new Set(charged.map((e) => `${e.user.kind}:${e.user.tenant}:${e.user.id}`));
-          await commitStaged(projectDir, chargeMessage(charged), [LEDGER_FILE], users.size === 1 ? charged[0]!.user : undefined);
+          await held.commit({
+            actor: users.size === 1 ? charged[0]!.user : undefined,
+            message: chargeMessage(charged),
+            files: [await ledgerChange(projectDir, charged)],
+          });
         }
       } catch (error) {
         // Not charged after all: the next event or the start-up sweep tries again (what reached the file is read back then).
@@ -108,18 +112,21 @@ export class LedgerBook {
    * commits never happened); a ledger deleted from the working tree is brought back from HEAD, never
    * committed as deleted (the ledger is append-only).
    */
-  async #commitLeftovers(projectDir: string): Promise<void> {
-    const git = gitAt(projectDir);
-    const status = await git.raw(['status', '--porcelain', '--', LEDGER_FILE]);
+  async #commitLeftovers(held: HeldRepository, projectDir: string): Promise<void> {
+    const status = await runGit(projectDir, ['status', '--porcelain', '--', LEDGER_FILE]);
     if (!status.trim()) return;
     if (/^.D/m.test(status)) {
-      await git.raw(['checkout', 'HEAD', '--', LEDGER_FILE]);
+      // Brought back as HEAD has it: nothing to commit, the file is there again.
+      const committed = await runGit(projectDir, ['show', `HEAD:${LEDGER_FILE}`]);
+      await held.commit({ actor: undefined, message: 'Ledger restored', files: [{ path: LEDGER_FILE, content: committed }] });
       return;
     }
     const entries = await readLedger(projectDir);
-    await git.raw(['add', '--', LEDGER_FILE]);
-    if ((await git.raw(['diff', '--cached', '--name-only', '--', LEDGER_FILE])).trim())
-      await commitStaged(projectDir, `Ledger: ${entries.length} entries, with those a crash left uncommitted`, [LEDGER_FILE]);
+    await held.commit({
+      actor: undefined,
+      message: `Ledger: ${entries.length} entries, with those a crash left uncommitted`,
+      files: [{ path: LEDGER_FILE, written: true }],
+    });
   }
 }
 

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { LedgerEntry, migrateLedgerEntry } from '@studio/node-schemas';
 import { CorruptProjectError } from '../projects/manifest-file.ts';
 import { migrateFile } from '../projects/format-errors.ts';
+import type { FileChange } from '../projects/repository/project-repository.ts';
 
 /** The project's cost ledger (docs/governance.md#costs): one JSON line per charged task, appended, never rewritten. */
 export const LEDGER_FILE = '04_Project_Files/Ledger/ledger.jsonl';
@@ -66,6 +67,18 @@ async function wholeLinesLength(path: string): Promise<number | null> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The change that adds entries to the ledger, for a commit through the project repository: their
+ * lines appended, or, after a crash tore the last line, the file's whole lines with them.
+ */
+export async function ledgerChange(projectDir: string, entries: readonly LedgerEntry[]): Promise<FileChange> {
+  const lines = entries.map((entry) => JSON.stringify(LedgerEntry.parse(entry)) + '\n').join('');
+  const path = join(projectDir, LEDGER_FILE);
+  const whole = await wholeLinesLength(path);
+  if (whole === null || whole === (await stat(path)).size) return { path: LEDGER_FILE, append: lines };
+  return { path: LEDGER_FILE, content: Buffer.concat([(await readFile(path)).subarray(0, whole), Buffer.from(lines)]) };
 }
 
 /** Appends one entry as one line (after cutting off a torn last line). Call inside the project's git queue. */

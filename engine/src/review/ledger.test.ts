@@ -162,8 +162,11 @@ describe('the cost ledger (real Redis, git, the process backend)', () => {
     const [charged] = (await ledgerWith(id, 1)).entries;
     // As if the charge had never been made: a history without the ledger (the engine never commits this itself).
     const dir = join(studio.home, 'Projects', id);
-    execFileSync('git', ['rm', '-q', '--', LEDGER_FILE], { cwd: dir });
-    execFileSync('git', ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'test: no ledger'], { cwd: dir });
+    // In the project's git queue turn, as the engine's own writes: a canvas commit in flight would otherwise race it.
+    await studio.ctx.queue.run(id, async () => {
+      execFileSync('git', ['rm', '-q', '--', LEDGER_FILE], { cwd: dir });
+      execFileSync('git', ['-c', 'core.hooksPath=/dev/null', 'commit', '-q', '-m', 'test: no ledger'], { cwd: dir });
+    });
     const book = new LedgerBook(studio.ctx.queue);
     const record = ledgerRecorder({
       tasks: studio.ctx.tasks!,

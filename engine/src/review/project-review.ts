@@ -1,8 +1,8 @@
-import { truncate } from 'node:fs/promises';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { LOCAL_ACTOR, type Actor, type GraphEditOp, type ReviewAction, type SceneRecord, type SceneSummary, type StudioEvent } from '@studio/node-schemas';
-import { commitPaths } from '../projects/git.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
+import { openProjectRepository } from '../projects/repository/open-project-repository.ts';
+import type { HeldRepository, ProjectRepository } from '../projects/repository/project-repository.ts';
 import type { ProjectRoom } from '../sync/project-room.ts';
 import { approvedSceneRefusal } from './approved-scene-guard.ts';
 import { coalesce, eventsOfBatch } from './canvas-events.ts';
@@ -10,7 +10,7 @@ import { EventLog, type NewEvent } from './event-log.ts';
 import { scenesOfGraph } from './graph-scenes.ts';
 import { ReviewTransitionError, SceneNotFoundError } from './review-errors.ts';
 import { EVENTS_FILE, SCENES_FILE } from './review-paths.ts';
-import { readSceneRecordsSync, sceneRecordOf, writeSceneRecords } from './scene-records.ts';
+import { readSceneRecordsSync, sceneRecordOf, serializeSceneRecords } from './scene-records.ts';
 import { nextStatus } from './scene-status-machine.ts';
 
 const ACTION_EVENT = {
@@ -61,10 +61,13 @@ export class ProjectReview {
    */
   #clientBatch: readonly GraphEditOp[] | null = null;
 
+  readonly #repository: ProjectRepository;
+
   private constructor(
     readonly room: ProjectRoom,
-    private readonly queue: GitQueue,
+    queue: GitQueue,
   ) {
+    this.#repository = openProjectRepository({ id: room.id, dir: room.dir, queue });
     try {
       this.records = readSceneRecordsSync(room.dir);
     } catch (error) {
@@ -200,38 +203,36 @@ export class ProjectReview {
    * Writes a scene's new record and its event in one commit authored by the actor (in the project's
    * git queue). Canvas events heard before it are written first, so the log keeps their order.
    */
-  async #commitRecord(scene: string, record: SceneRecord, event: NewEvent, message: string, actor: Actor) {
+  async #commitRecord(held: HeldRepository, scene: string, record: SceneRecord, event: NewEvent, message: string, actor: Actor) {
     if (this.recordsError) throw this.recordsError;
     if (this.log.broken) throw this.log.broken;
     const records = { ...this.records, [scene]: record };
-    const size = (() => {
-      try {
-        return statSync(this.log.path).size;
-      } catch {
-        return 0;
-      }
-    })();
     await this.#flush();
-    await writeSceneRecords(this.room.dir, records);
-    let written: StudioEvent[];
-    let commit: string;
+    // One commit: a failed one leaves the old records and the log without the event (the repository puts both back).
+    const numbered = this.log.number([event]);
+    let commit: string | null;
     try {
-      written = await this.log.append([event]);
-      commit = await commitPaths(this.room.dir, message, [SCENES_FILE, EVENTS_FILE], actor);
+      commit = await held.commit({
+        actor,
+        message,
+        files: [
+          { path: SCENES_FILE, content: serializeSceneRecords(records) },
+          { path: EVENTS_FILE, append: numbered.text },
+        ],
+      });
     } catch (error) {
-      // Nothing half-done stays: the old records, and the log without the event.
-      await writeSceneRecords(this.room.dir, this.records);
-      await truncate(this.log.path, size).catch(() => undefined);
+      numbered.settle(false);
       throw error;
     }
+    numbered.settle(true);
     this.records = records;
     this.#noteRecords();
-    return { event: written[0]!, commit };
+    return { event: numbered.events[0]!, commit: commit ?? '' };
   }
 
   /** A review action on a scene by a named actor (docs/governance.md#review). */
   review({ scene, action, note, actor }: { scene: string; action: ReviewAction; note?: string; actor: Actor }) {
-    return this.queue.run(this.room.id, async () => {
+    return this.#repository.exclusive(async (held) => {
       const current = this.#scene(scene);
       const status = nextStatus(current.status, action);
       if (!status) throw new ReviewTransitionError(scene, current.status, action);
@@ -239,7 +240,7 @@ export class ProjectReview {
       const record: SceneRecord = { status, budget: current.budget, ...(note ? { note } : {}), updated_at: time, updated_by: actor };
       const event: NewEvent = { type: ACTION_EVENT[action], actor, time, scene, payload: { from: current.status, to: status, ...(note ? { note } : {}) } };
       const message = `Review: ${actor.name} ${ACTION_VERB[action]} ${scene}${note ? `: ${note.split('\n')[0]!.slice(0, 120)}` : ''}`;
-      const result = await this.#commitRecord(scene, record, event, message, actor);
+      const result = await this.#commitRecord(held, scene, record, event, message, actor);
       this.room.broadcast({ type: 'server:notice', level: 'info', message: `${actor.name} ${ACTION_VERB[action]} ${scene}${note ? `: “${note}”` : ''}` });
       return { scene: this.#scene(scene), ...result };
     });
@@ -247,24 +248,30 @@ export class ProjectReview {
 
   /** A scene's budget in credits (null: none); the ledger enforces it. */
   setBudget({ scene, budget, actor }: { scene: string; budget: number | null; actor: Actor }) {
-    return this.queue.run(this.room.id, async () => {
+    return this.#repository.exclusive(async (held) => {
       const current = this.#scene(scene);
       const { scene: _s, shots: _n, ...record } = current;
       const time = new Date().toISOString();
       const event: NewEvent = { type: 'SceneBudgetSet', actor, time, scene, payload: { from: current.budget, to: budget } };
-      const result = await this.#commitRecord(scene, { ...record, budget }, event, `Budget of ${scene}: ${budget ?? 'none'} credits`, actor);
+      const result = await this.#commitRecord(held, scene, { ...record, budget }, event, `Budget of ${scene}: ${budget ?? 'none'} credits`, actor);
       return { scene: this.#scene(scene), ...result };
     });
   }
 
   /** An event of the engine's own (a render finished), in its own commit. */
   recordEvent(event: NewEvent, message: string) {
-    return this.queue.run(this.room.id, async () => {
+    return this.#repository.exclusive(async (held) => {
       if (this.log.broken) return null;
       await this.#flush();
-      const [written] = await this.log.append([event]);
-      await commitPaths(this.room.dir, message, [EVENTS_FILE], event.actor ?? undefined);
-      return written!;
+      const numbered = this.log.number([event]);
+      try {
+        await held.commit({ actor: event.actor ?? undefined, message, files: [{ path: EVENTS_FILE, append: numbered.text }] });
+      } catch (error) {
+        numbered.settle(false);
+        throw error;
+      }
+      numbered.settle(true);
+      return numbered.events[0]!;
     });
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DRAFT_SCENE, SCENES_FILE_FORMAT, ScenesFile, migrateScenesFile, type SceneRecord } from '@studio/node-schemas';
-import { atomicWriteJson } from '../projects/atomic-write.ts';
+import { atomicWriteFile } from '../projects/atomic-write.ts';
 import { CorruptProjectError } from '../projects/manifest-file.ts';
 import { migrateFile } from '../projects/format-errors.ts';
 import { SCENES_FILE } from './review-paths.ts';
@@ -49,10 +49,16 @@ export function readSceneRecordsSync(projectDir: string): Record<string, SceneRe
   }
 }
 
-export async function writeSceneRecords(projectDir: string, scenes: Record<string, SceneRecord>): Promise<void> {
+/** scenes.json's content, as committed through the project repository. */
+export function serializeSceneRecords(scenes: Record<string, SceneRecord>): string {
   const file: ScenesFile = { format: SCENES_FILE_FORMAT, scenes };
+  return JSON.stringify(file, null, 2) + '\n';
+}
+
+/** Writes scenes.json outside any commit: for fixtures that build a project's files (benchmarks). */
+export async function writeSceneRecords(projectDir: string, scenes: Record<string, SceneRecord>): Promise<void> {
   await mkdir(dirname(join(projectDir, SCENES_FILE)), { recursive: true });
-  await atomicWriteJson(join(projectDir, SCENES_FILE), file);
+  await atomicWriteFile(join(projectDir, SCENES_FILE), serializeSceneRecords(scenes));
 }
 
 /** A scene's record, or draft with no budget when it has none. */
