@@ -58,8 +58,11 @@ export interface KindContext {
   lockDurationMs: number;
   /** Starts routing a queue's events to its kind. */
   listen(kind: JobKind, events: QueueEvents): void;
-  /** Adds what other parts bring to a generation (an asset's LoRA) before it is dispatched. */
-  prepareGeneration?: (data: GenerateJobData, graph: Graph) => Promise<GenerateJobData>;
+  /**
+   * Adds what other parts bring to a generation (an asset's LoRA or image) before it is dispatched;
+   * `commit` puts the files they need into the project, and runs only once the generation is accepted.
+   */
+  prepareGeneration?: (data: GenerateJobData, graph: Graph) => Promise<{ data: GenerateJobData; commit(): Promise<void> }>;
 }
 
 /**
@@ -160,7 +163,9 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       pickPipeline: (taskType, quality) => tablePipeline(this.ctx.catalogue, taskType, quality, { workers, profiles }),
       freshSeed: force,
     });
-    const data = this.ctx.prepareGeneration ? await this.ctx.prepareGeneration(built, graph) : built;
+    const { data, commit: commitInputs } = this.ctx.prepareGeneration
+      ? await this.ctx.prepareGeneration(built, graph)
+      : { data: built, commit: async () => undefined };
     const pipelineNode = graph.edges.find((e) => e.target === nodeId && e.targetHandle === 'pipeline');
     const pinnedPolicy = pipelineNode
       ? (graph.nodes.find((n) => n.id === pipelineNode.source)?.data.hardwarePolicy as 'queue' | 'fallback' | undefined)
@@ -174,11 +179,21 @@ export class GenerationKind implements JobKind<GenerateJobData> {
       profiles,
     });
     const node = graph.nodes.find((n) => n.id === nodeId)!;
-    return { room, workers, profiles, decided, scene: sceneOfGenerationNode(graph, node, decided.data.subject), hiddenTakes: hiddenTakesOf(node) };
+    return {
+      room,
+      workers,
+      profiles,
+      decided,
+      scene: sceneOfGenerationNode(graph, node, decided.data.subject),
+      hiddenTakes: hiddenTakesOf(node),
+      commitInputs,
+    };
   }
 
   /** Queues a prepared generation under a task id already claimed. */
-  async queuePrepared(taskId: string, { room, workers, decided }: PreparedGeneration) {
+  async queuePrepared(taskId: string, { room, workers, decided, commitInputs }: PreparedGeneration) {
+    // The generation is accepted: only now does what it copies into the project (an asset's image or LoRA) get committed.
+    await commitInputs();
     const { projectId, nodeId } = decided.data;
     this.#routes.set(taskId, { projectId, nodeId });
     await this.ctx.publisher.hset(TASK_QUEUES, taskId, decided.queue);

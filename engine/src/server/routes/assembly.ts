@@ -115,7 +115,7 @@ export function assemblyRoutes(app: FastifyInstance, ctx: EngineContext) {
     const { assemblerId, overrides } = parseOverrides(request.body);
     const room = await ctx.rooms.get(id);
     const { lists, sequence } = await compileFromRoom({ room, assemblerId, overrides });
-    const paths = await saveEdl({ room, queue: ctx.queue, sequence, lists });
+    const paths = await saveEdl({ room, queue: ctx.queue, sequence, lists, actor: actorOf(request) });
     const answer: EdlExport = {
       files: paths.map((path) => ({ path, url: fileUrl(id, path) })),
       shots: sequence.shots.length,
