@@ -8,15 +8,19 @@ import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { Graph } from '@studio/node-schemas';
 import type { GenerateJobData } from '../jobs/job-types.ts';
 import { projectPath } from '../projects/workspace.ts';
-import { AssetLibrary } from './asset-library.ts';
-import { attachAssetImages } from './asset-images.ts';
-import { attachAssetLora } from './lora-inputs.ts';
+import { LOCAL_TENANT } from '@studio/node-schemas';
+import type { AssetLibrary } from './asset-library.ts';
+import { prepareAssetInputs, type PreparedAssetInputs } from './asset-inputs.ts';
 import { LibraryHub } from './library-hub.ts';
+import { TenantLibraries } from './tenant-libraries.ts';
 import { TrainingKind } from './training-kind.ts';
 import { startTrainingWorker } from './training-worker.ts';
 
 export interface AssetSystem {
+  /** The local tenant's library: the single-user default's. */
   library: AssetLibrary;
+  /** A tenant's own library: all its users see and use, and nothing of another tenant's. */
+  libraryOf(tenant: string): AssetLibrary;
   hub: LibraryHub;
   /** The training job kind, once the task service has registered it. */
   training(): TrainingKind;
@@ -41,13 +45,16 @@ export function assetSystem(options: {
   system: AssetSystem;
   kinds: KindFactory[];
   workers: Array<() => Promise<{ close(): Promise<void> }>>;
-  prepareGeneration: (data: GenerateJobData, graph: Graph) => Promise<GenerateJobData>;
+  prepareGeneration: (data: GenerateJobData, graph: Graph) => Promise<PreparedAssetInputs>;
 } {
-  const library = new AssetLibrary(options.workspace, options.queue, options.templatesDir);
-  const hub = new LibraryHub();
+  const libraries = new TenantLibraries(options.workspace, options.queue, options.templatesDir);
+  const library = libraries.of(LOCAL_TENANT);
+  // Training events reach the watchers of the asset's own tenant only.
+  const hub = new LibraryHub((assetId) => libraries.tenantOfAsset(assetId));
   let kind: TrainingKind | null = null;
   const system: AssetSystem = {
     library,
+    libraryOf: (tenant) => libraries.of(tenant),
     hub,
     training: () => {
       if (!kind) throw new Error('the training kind is not registered');
@@ -58,8 +65,9 @@ export function assetSystem(options: {
     system,
     prepareGeneration: async (data, graph) => {
       const projectDir = projectPath(options.workspace, data.projectId);
-      const withImages = await attachAssetImages({ data, library, queue: options.queue, projectDir });
-      return attachAssetLora({ data: withImages, graph, library, catalogue: options.catalogue, queue: options.queue, projectDir });
+      // A project uses the assets of its own tenant's library.
+      const own = libraries.of(data.tenant ?? LOCAL_TENANT);
+      return prepareAssetInputs({ data, graph, library: own, catalogue: options.catalogue, queue: options.queue, projectDir });
     },
     kinds: [(ctx) => (kind = new TrainingKind(ctx, library, hub))],
     workers: [

@@ -1,45 +1,86 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { LibraryTrainingEvent } from '@studio/node-schemas';
+import { LOCAL_TENANT, type LibraryTrainingEvent } from '@studio/node-schemas';
+import type { Authenticated } from '../auth/auth-service.ts';
+import { upgradeAuthOf } from '../auth/upgrade-auth.ts';
 
 export const LIBRARY_WS_PATH = '/ws/library';
 
 /**
- * `/ws/library`: the Asset Manager's WebSocket. Assets belong to the workspace, not to a project,
- * so their training events go to everyone watching the library; a client that connects mid-run
- * gets each task's latest state at once.
+ * `/ws/library`: the Asset Manager's WebSocket. Assets belong to a tenant's library, not to a
+ * project, so their training events go to everyone of that tenant watching the library, and to no
+ * one else; a client that connects mid-run gets each of its tenant's tasks' latest state at once.
  */
 export class LibraryHub {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
-  readonly #clients = new Set<WebSocket>();
-  readonly #latest = new Map<string, LibraryTrainingEvent>();
+  readonly #clients = new Map<WebSocket, string>();
+  readonly #latest = new Map<string, { tenant: string; event: LibraryTrainingEvent }>();
+  /** Events go out in the order they were told, though finding an asset's tenant may wait on the disk. */
+  #delivering: Promise<void> = Promise.resolve();
 
-  /** Takes the upgrade when it is for the library; false leaves it to the project sync server. */
-  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+  /** `tenantOfAsset`: whose library an asset is in (null: none, the event goes nowhere). */
+  constructor(private readonly tenantOfAsset: (assetId: string) => Promise<string | null> = async () => LOCAL_TENANT) {}
+
+  /**
+   * Takes the upgrade when it is for the library; false leaves it to the project sync server. The
+   * socket's tenant is its session's: the one the sync server verified when it passes it, else the
+   * multi-user gate of the request's server is asked again; none (single-user): the local tenant.
+   */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, session?: Authenticated | null): boolean {
     const path = (request.url ?? '').split('?')[0];
     if (path !== LIBRARY_WS_PATH) return false;
-    this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      ws.on('error', () => ws.terminate());
-      // The library socket only listens: anything a client sends is ignored.
-      this.#clients.add(ws);
-      ws.on('close', () => this.#clients.delete(ws));
-      for (const event of this.#latest.values()) ws.send(JSON.stringify(event));
-    });
+    void this.#tenantOf(request, session).then(
+      (tenant) => {
+        if (tenant === null) return void socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        this.#accept(request, socket, head, tenant);
+      },
+      () => socket.destroy(),
+    );
     return true;
   }
 
+  async #tenantOf(request: IncomingMessage, session: Authenticated | null | undefined): Promise<string | null> {
+    if (session) return session.actor.tenant;
+    const users = upgradeAuthOf((request.socket as { server?: Server }).server ?? ({} as Server));
+    if (!users) return LOCAL_TENANT;
+    const verified = await users.authenticate(request).catch(() => null);
+    // A worker's job token reaches its project over git only.
+    return verified && verified.project === undefined ? verified.actor.tenant : null;
+  }
+
+  #accept(request: IncomingMessage, socket: Duplex, head: Buffer, tenant: string): void {
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('error', () => ws.terminate());
+      // The library socket only listens: anything a client sends is ignored.
+      this.#clients.set(ws, tenant);
+      ws.on('close', () => this.#clients.delete(ws));
+      for (const latest of this.#latest.values()) if (latest.tenant === tenant) ws.send(JSON.stringify(latest.event));
+    });
+  }
+
   broadcast(event: LibraryTrainingEvent): void {
-    const previous = this.#latest.get(event.task_id);
+    this.#delivering = this.#delivering.then(() => this.#deliver(event)).catch(() => undefined);
+  }
+
+  /** Resolves once every event told so far has gone out. */
+  delivered(): Promise<void> {
+    return this.#delivering;
+  }
+
+  async #deliver(event: LibraryTrainingEvent): Promise<void> {
+    const tenant = await this.tenantOfAsset(event.asset_id);
+    if (tenant === null) return;
+    const previous = this.#latest.get(event.task_id)?.event;
     // Keep the last sample and version on the remembered state, so a late joiner sees them.
-    this.#latest.set(event.task_id, { ...previous, ...event, sample_url: event.sample_url ?? previous?.sample_url });
+    this.#latest.set(event.task_id, { tenant, event: { ...previous, ...event, sample_url: event.sample_url ?? previous?.sample_url } });
     if (this.#latest.size > 200) this.#latest.delete(this.#latest.keys().next().value!);
     const text = JSON.stringify(event);
-    for (const ws of this.#clients) if (ws.readyState === ws.OPEN) ws.send(text);
+    for (const [ws, own] of this.#clients) if (own === tenant && ws.readyState === ws.OPEN) ws.send(text);
   }
 
   close(): void {
-    for (const ws of this.#clients) ws.terminate();
+    for (const ws of this.#clients.keys()) ws.terminate();
     this.#wss.close();
   }
 }

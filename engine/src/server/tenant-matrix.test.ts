@@ -2,9 +2,11 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { WebSocket } from 'ws';
 import { SignJWT } from 'jose';
-import { PROTOCOL_VERSION, type Actor } from '@studio/node-schemas';
+import { PROTOCOL_VERSION, type Actor, type LibraryTrainingEvent } from '@studio/node-schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAccessToken } from '../auth/access-token.ts';
 import { authServiceFor } from '../auth/auth-service.ts';
@@ -14,7 +16,11 @@ import { readLog } from '../projects/git.ts';
 import { projectPath } from '../projects/workspace.ts';
 import { probeTokenGate, probeUpgradeGate } from '../testing/hardening/token-gate-matrix.ts';
 import { rawTarget, UPGRADE_HEADERS } from '../testing/raw-http.ts';
-import { testApp } from '../testing/temp-workspace.ts';
+import { tempWorkspace, testApp } from '../testing/temp-workspace.ts';
+import { assetSystem, type AssetSystem } from '../assets/asset-system.ts';
+import { GitQueue } from '../projects/git-queue.ts';
+import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import { RoomRegistry } from '../sync/room-registry.ts';
 import { testSettings } from '../testing/test-settings.ts';
 import { WsProbe } from '../testing/ws-probe.ts';
 import type { EngineContext } from './context.ts';
@@ -35,6 +41,10 @@ let port: number;
 let base: string;
 let acme: { id: string; uuid: string };
 let beta: { id: string; uuid: string };
+let assets: AssetSystem;
+/** Acme's asset (its name holds MARK) and beta's own. */
+let acmeAsset: string;
+let betaAsset: string;
 let tokens: Record<'alice' | 'bob' | 'reader' | 'expired' | 'wrongKey' | 'unknownKid', string>;
 
 async function tokenOf(user: { username: string; password: string }): Promise<string> {
@@ -46,7 +56,30 @@ async function tokenOf(user: { username: string; password: string }): Promise<st
 }
 
 beforeAll(async () => {
-  ({ app, ctx, cleanup } = await testApp({ settings: testSettings({ STUDIO_AUTH: 'users' }) }, { debounceMs: 20, maxWaitMs: 200 }));
+  // The app with an asset library (one per tenant), on a workspace it shares with its rooms.
+  const home = await tempWorkspace();
+  const queue = new GitQueue();
+  assets = assetSystem({
+    workspace: home.workspace,
+    queue,
+    templatesDir: join(REPO_ROOT, 'templates'),
+    catalogue: new PipelineCatalogue([]),
+    backends: [],
+    redis: {},
+  }).system;
+  const built = await testApp({
+    settings: testSettings({ STUDIO_AUTH: 'users' }),
+    workspace: home.workspace,
+    queue,
+    rooms: new RoomRegistry(home.workspace, queue, { debounceMs: 20, maxWaitMs: 200 }),
+    assets,
+  });
+  ({ app, ctx } = built);
+  cleanup = async () => {
+    assets.hub.close();
+    await built.cleanup();
+    await home.cleanup();
+  };
   await app.listen({ host: '127.0.0.1', port: 0 });
   port = (app.server.address() as { port: number }).port;
   base = `http://127.0.0.1:${port}`;
@@ -69,6 +102,19 @@ beforeAll(async () => {
   beta = await make('Beta film', 'beta', actor(BOB));
   await writeFile(join(projectPath(ctx.workspace, acme.id), '01_Assets', 'note.txt'), `${MARK} in a file`);
   const signed = { alice: await tokenOf(ALICE), bob: await tokenOf(BOB), reader: await tokenOf(READER) };
+  const createAsset = async (token: string, name: string, trigger: string) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/assets',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { name, kind: 'character', trigger_word: trigger, description: name },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return (res.json() as { id: string }).id;
+  };
+  acmeAsset = await createAsset(signed.alice, `Kira ${MARK}`, 'kira');
+  // The same trigger word in another tenant's library: each library is its own.
+  betaAsset = await createAsset(signed.bob, 'Bert', 'kira');
   const keyring = authServiceFor(ctx).keyring;
   const aliceSubject = { username: 'alice', tenant: 'acme', scopes: ['projects:read', 'projects:write'] as const };
   const expired = (await signAccessToken({ keyring, subject: aliceSubject, ttlS: 60, expiresAt: Math.floor(Date.now() / 1000) - 10 })).token;
@@ -96,16 +142,16 @@ function targetOf(route: GatedRoute, projectId = acme.id): string {
   return route.url
     .replace(':tenant', 'acme')
     .replace(':repo', `${projectId}.git`)
-    .replace(':id', route.url.startsWith('/api/v1/projects/') ? projectId : 'gen_x')
+    .replace(':id', route.url.startsWith('/api/v1/projects/') ? projectId : route.url.startsWith('/api/v1/assets/') ? acmeAsset : 'gen_x')
     .replace(/:[A-Za-z]+/g, 'x')
     .replace('*', '01_Assets/note.txt');
 }
 
-async function send(route: GatedRoute, headers: Record<string, string>, projectId = acme.id) {
+async function send(route: GatedRoute, headers: Record<string, string>, projectId = acme.id, url = targetOf(route, projectId)) {
   const payload = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method)
     ? { name: 'Probe', version: 1, graph: { nodes: [], edges: [] }, project_id: projectId, node_id: 'shot-1' }
     : undefined;
-  const res = await app.inject({ method: route.method as 'GET', url: targetOf(route, projectId), headers, ...(payload ? { payload } : {}) });
+  const res = await app.inject({ method: route.method as 'GET', url, headers, ...(payload ? { payload } : {}) });
   return { status: res.statusCode, body: res.body, headers: res.headers };
 }
 
@@ -119,6 +165,13 @@ describe('multi-user mode: every route, every kind of bad credential, 0 leaks', 
       .sort();
     expect(open).toEqual(['DELETE /auth/session', 'GET /auth/mode', 'HEAD /auth/mode', 'POST /auth/session', 'POST /auth/token']);
     expect(gatedRoutes(app).filter((r) => r.guarded).length).toBeGreaterThan(25);
+    // The asset library's routes are in the matrix too.
+    const guarded = gatedRoutes(app)
+      .filter((r) => r.guarded)
+      .map((r) => `${r.method} ${r.url}`);
+    for (const route of ['GET /api/v1/assets', 'POST /api/v1/assets', 'GET /api/v1/assets/:id', 'PATCH /api/v1/assets/:id', 'DELETE /api/v1/assets/:id'])
+      expect(guarded).toContain(route);
+    expect(guarded.filter((r) => r.includes('/api/v1/assets/:id/')).length).toBeGreaterThanOrEqual(6);
   });
 
   it('the right user reads her project: the marks are there to be found', async () => {
@@ -168,7 +221,7 @@ describe('multi-user mode: every route, every kind of bad credential, 0 leaks', 
     const failures: string[] = [];
     for (const route of gatedRoutes(app).filter((r) => r.guarded)) {
       const res = await send(route, { authorization: `Bearer ${tokens.bob}` });
-      const projectScoped = route.url.startsWith('/api/v1/projects/:id') || route.url.startsWith('/git/');
+      const projectScoped = route.url.startsWith('/api/v1/projects/:id') || route.url.startsWith('/git/') || route.url.startsWith('/api/v1/assets/:id');
       if (leaks(res.body)) failures.push(`leak: ${route.method} ${route.url} -> ${res.status}`);
       if (projectScoped && res.status < 400) failures.push(`answered: ${route.method} ${route.url} -> ${res.status}`);
       if (projectScoped && res.status !== 404) failures.push(`not a 404: ${route.method} ${route.url} -> ${res.status} ${res.body.slice(0, 100)}`);
@@ -294,5 +347,83 @@ describe('multi-user mode: the WebSocket', () => {
     rita.send({ type: 'client:graph_edit', clientClock: 1, edits: [{ op: 'remove_node', id: 'shot-a' }] });
     expect((await rita.next('server:reject')).reason).toMatch(/read-only/);
     rita.socket.close();
+  });
+});
+
+describe('multi-user mode: the asset library is per tenant', () => {
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+  const listOf = async (token: string) =>
+    ((await app.inject({ method: 'GET', url: '/api/v1/assets', headers: as(token) })).json() as { assets: Array<{ id: string }> }).assets.map((a) => a.id);
+
+  it('each tenant lists only its own library, kept in a repository of its own; the single-user library is untouched', async () => {
+    expect(await listOf(tokens.alice)).toEqual([acmeAsset]);
+    expect(await listOf(tokens.reader)).toEqual([acmeAsset]);
+    expect(await listOf(tokens.bob)).toEqual([betaAsset]);
+    const home = ctx.workspace.home;
+    expect(existsSync(join(home, 'Library/Tenants/acme/Generative_Assets', acmeAsset, 'asset.json'))).toBe(true);
+    expect(existsSync(join(home, 'Library/Tenants/beta/Generative_Assets', betaAsset, 'asset.json'))).toBe(true);
+    expect(existsSync(join(home, 'Library/Tenants/beta/Generative_Assets', acmeAsset))).toBe(false);
+    expect(existsSync(join(home, 'Library/Tenants/acme/Generative_Assets/.git'))).toBe(true);
+    expect(existsSync(join(home, 'Library/Generative_Assets', acmeAsset))).toBe(false);
+  });
+
+  it("another tenant's asset answers every asset route exactly as a missing one, and stays as it was", async () => {
+    const missing = 'ast-0000000000';
+    const failures: string[] = [];
+    for (const route of gatedRoutes(app).filter((r) => r.guarded && r.url.startsWith('/api/v1/assets/:id'))) {
+      const theirs = await send(route, as(tokens.bob));
+      const none = await send(route, as(tokens.bob), acme.id, targetOf(route).replace(acmeAsset, missing));
+      const normal = (body: string, id: string) => body.replaceAll(id, '<id>');
+      if (theirs.status !== 404) failures.push(`not a 404: ${route.method} ${route.url} -> ${theirs.status} ${theirs.body.slice(0, 100)}`);
+      if (route.method !== 'HEAD' && normal(theirs.body, acmeAsset) !== normal(none.body, missing))
+        failures.push(`unlike a missing one: ${route.method} ${route.url}: ${theirs.body.slice(0, 100)} / ${none.body.slice(0, 100)}`);
+      if (leaks(theirs.body)) failures.push(`leak: ${route.method} ${route.url}`);
+    }
+    expect(failures).toEqual([]);
+    const own = await app.inject({ method: 'GET', url: `/api/v1/assets/${acmeAsset}`, headers: as(tokens.alice) });
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ id: acmeAsset, name: `Kira ${MARK}`, trigger_word: 'kira' });
+    expect(await listOf(tokens.alice)).toEqual([acmeAsset]);
+  });
+
+  it("/ws/library: training events of one tenant's assets reach that tenant's watchers only, late joiners included", async () => {
+    const watch = async (token: string | null) => {
+      const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/library${token ? `?token=${token}` : ''}`);
+      const messages: LibraryTrainingEvent[] = [];
+      socket.on('message', (raw) => messages.push(JSON.parse(String(raw)) as LibraryTrainingEvent));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      });
+      const seen = (taskId: string) => expect.poll(() => messages.some((m) => m.task_id === taskId), { timeout: 10_000 }).toBe(true);
+      return { socket, messages, seen };
+    };
+    await expect(watch(null)).rejects.toThrow(/401/);
+    await expect(watch(tokens.expired)).rejects.toThrow(/401/);
+    const alice = await watch(tokens.alice);
+    const bob = await watch(tokens.bob);
+    const event = (task: string, asset: string): LibraryTrainingEvent => ({
+      type: 'library:training',
+      task_id: task,
+      asset_id: asset,
+      state: 'running',
+      step: task,
+    });
+    assets.hub.broadcast(event('train-acme-1', acmeAsset));
+    assets.hub.broadcast(event('train-beta-1', betaAsset));
+    assets.hub.broadcast(event('train-acme-2', acmeAsset));
+    assets.hub.broadcast(event('train-beta-2', betaAsset));
+    // Each socket's messages arrive in order: once its last one is in, any leaked one would be too.
+    await alice.seen('train-acme-2');
+    await bob.seen('train-beta-2');
+    expect(alice.messages.map((m) => m.task_id)).toEqual(['train-acme-1', 'train-acme-2']);
+    expect(bob.messages.map((m) => m.task_id)).toEqual(['train-beta-1', 'train-beta-2']);
+    // A watcher who joins later is told the latest state of its own tenant's tasks only.
+    const rita = await watch(tokens.reader);
+    assets.hub.broadcast(event('train-acme-3', acmeAsset));
+    await rita.seen('train-acme-3');
+    expect(rita.messages.map((m) => m.task_id).sort()).toEqual(['train-acme-1', 'train-acme-2', 'train-acme-3']);
+    expect(JSON.stringify(bob.messages)).not.toContain(acmeAsset);
+    for (const w of [alice, bob, rita]) w.socket.close();
   });
 });

@@ -28,6 +28,7 @@ import { receiveFiles, type ReceivedFile } from '../../assets/receive-upload.ts'
 import { unpackZip } from '../../assets/zip-entries.ts';
 import { inParallel } from '../../assets/in-parallel.ts';
 import type { EngineContext } from '../context.ts';
+import { actorOf } from '../../auth/request-actor.ts';
 
 class NoAssetLibraryError extends StudioError {
   override readonly code = 'NO_ASSET_LIBRARY';
@@ -68,16 +69,24 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
     if (!ctx.assets) throw new NoAssetLibraryError('this engine runs no asset library');
     return ctx.assets;
   };
+  // The requester's tenant's library: another tenant's assets answer exactly as missing ones.
+  const libraryOf = (request: FastifyRequest) => assets().libraryOf(actorOf(request).tenant);
   const idOf = (params: unknown) => {
     const id = (params as { id: string }).id;
     if (!AssetId.safeParse(id).success) return assets().library.dir(id); // throws AssetNotFoundError
     return id;
   };
+  /** The asset a route names, in the requester's library: checked before anything else, so another tenant's (or a missing one) is 404 ASSET_NOT_FOUND whatever the body. */
+  const ownAsset = async (request: FastifyRequest) => {
+    const id = idOf(request.params);
+    const library = libraryOf(request);
+    return { id, library, asset: await library.get(id) };
+  };
 
   await app.register(async (scope) => {
     await scope.register(multipart, { limits: { fileSize: ctx.settings.maxImageUpload, files: MAX_FILES } });
 
-    scope.get('/api/v1/assets', async (): Promise<AssetList> => ({ assets: (await assets().library.list()).map(view) }));
+    scope.get('/api/v1/assets', async (request): Promise<AssetList> => ({ assets: (await libraryOf(request).list()).map(view) }));
 
     scope.get('/api/v1/assets/presets', async (): Promise<PresetList> => ({
       bases: TRAINING_BASES.map((b) => ({ id: b.id, label: b.label, pipeline: b.pipeline, presets: b.presets })),
@@ -85,24 +94,26 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
 
     scope.post('/api/v1/assets', async (request, reply) => {
       const body = parseRequest(CreateAssetBody, request.body ?? {});
-      return reply.status(201).send(view(await assets().library.create(body)));
+      return reply.status(201).send(view(await libraryOf(request).create(body)));
     });
 
-    scope.get('/api/v1/assets/:id', async (request) => view(await assets().library.get(idOf(request.params))));
+    scope.get('/api/v1/assets/:id', async (request) => {
+      return view((await ownAsset(request)).asset);
+    });
 
-    scope.patch('/api/v1/assets/:id', async (request) =>
-      view(await assets().library.update(idOf(request.params), parseRequest(PatchAssetBody, request.body ?? {}))),
-    );
+    scope.patch('/api/v1/assets/:id', async (request) => {
+      const { id, library } = await ownAsset(request);
+      return view(await library.update(id, parseRequest(PatchAssetBody, request.body ?? {})));
+    });
 
     scope.delete('/api/v1/assets/:id', async (request, reply) => {
-      await assets().library.remove(idOf(request.params));
+      const { id, library } = await ownAsset(request);
+      await library.remove(id);
       return reply.status(204).send();
     });
 
     scope.post('/api/v1/assets/:id/images', async (request, reply) => {
-      const id = idOf(request.params);
-      const { library } = assets();
-      await library.get(id);
+      const { id, library } = await ownAsset(request);
       // Everything this request writes goes in one scratch folder, removed whatever happens.
       const scratchDir = await library.incomingPath();
       await mkdir(scratchDir);
@@ -123,7 +134,7 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       id: string,
       nextTemp: () => Promise<string>,
     ): Promise<{ status: number; body: UploadAnswer | ApiErrorBody }> => {
-      const { library } = assets();
+      const library = libraryOf(request);
       const received = await receiveFiles(request, nextTemp, { maxBytes: ctx.settings.maxImageUpload, maxFiles: MAX_FILES });
       const accepted: Array<{ temp: string; originalName: string; probe: Awaited<ReturnType<typeof probeImage>> }> = [];
       const refused: Array<{ file: string; code: ErrorCode; error: string }> = [];
@@ -180,15 +191,18 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
 
     scope.delete('/api/v1/assets/:id/images/:image', async (request) => {
       const { image } = request.params as { image: string };
-      return view(await assets().library.removeImage(idOf(request.params), image));
+      const { id, library } = await ownAsset(request);
+      return view(await library.removeImage(id, image));
     });
 
-    scope.put('/api/v1/assets/:id/captions', async (request) =>
-      view(await assets().library.setCaptions(idOf(request.params), parseRequest(CaptionsBody, request.body ?? {}).captions)),
-    );
+    scope.put('/api/v1/assets/:id/captions', async (request) => {
+      const { id, library } = await ownAsset(request);
+      return view(await library.setCaptions(id, parseRequest(CaptionsBody, request.body ?? {}).captions));
+    });
 
     scope.post('/api/v1/assets/:id/train', async (request, reply) => {
-      const id = idOf(request.params);
+      // Only an asset of the requester's own library can be trained.
+      const { id } = await ownAsset(request);
       const body = parseRequest(TrainBody, request.body ?? {});
       const submitted = await assets().training().submit({
         assetId: id,
@@ -203,9 +217,9 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
     });
 
     scope.get('/api/v1/assets/:id/files/*', async (request, reply) => {
-      const id = idOf(request.params);
+      const { id, library } = await ownAsset(request);
       const rel = (request.params as { '*': string })['*'] ?? '';
-      const path = assets().library.filePath(id, rel);
+      const path = library.filePath(id, rel);
       const info = await stat(path).catch(() => null);
       if (!info?.isFile()) return reply.status(404).send({ error: `no file ${rel.slice(0, 200)}`, code: 'FILE_NOT_FOUND' } satisfies ApiErrorBody);
       const ext = rel.split('.').pop()!.toLowerCase();
@@ -217,10 +231,10 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
     });
 
     scope.get('/api/v1/assets/:id/samples/:task/:file', async (request, reply) => {
-      idOf(request.params);
+      const { library } = await ownAsset(request);
       const { task, file } = request.params as { task: string; file: string };
       if (!/^train-[A-Za-z0-9_-]{8,80}$/.test(task) || !/^step_\d{6}\.png$/.test(file)) throw new UnsupportedMediaError('not a training sample');
-      const path = join(assets().library.samplesDir(task), file);
+      const path = join(library.samplesDir(task), file);
       const info = await stat(path).catch(() => null);
       if (!info?.isFile()) return reply.status(404).send({ error: 'no such sample', code: 'FILE_NOT_FOUND' } satisfies ApiErrorBody);
       return reply.header('content-type', 'image/png').header('content-length', info.size).send(createReadStream(path));
