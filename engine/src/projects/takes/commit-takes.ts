@@ -3,7 +3,8 @@ import { link, lstat, mkdir, unlink, utimes } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { TAKE_SIDECAR_FORMAT } from '@studio/node-schemas';
 import { createNewFile } from '../create-new-file.ts';
-import { commitStaged, gitAt } from '../git.ts';
+import { openProjectRepository } from '../repository/open-project-repository.ts';
+import type { HeldRepository } from '../repository/project-repository.ts';
 import type { GitQueue } from '../git-queue.ts';
 import { COUNTER_FILE, allocateTake, readCounters, writeCounters, type TakeCounters } from './take-counter.ts';
 import { highestTakeOnDisk } from './list-takes.ts';
@@ -218,12 +219,12 @@ export class TakeCommitter {
     const list = this.#placed.get(projectId);
     if (list) return void list.push(placed);
     this.#placed.set(projectId, [placed]);
-    void this.queue.run(projectId, () => this.#commit(projectId));
+    void openProjectRepository({ id: projectId, dir: placed.item.projectDir, queue: this.queue }).exclusive((held) => this.#commit(held));
   }
 
-  async #commit(projectId: string): Promise<void> {
-    const batch = this.#placed.get(projectId) ?? [];
-    this.#placed.delete(projectId);
+  async #commit(held: HeldRepository): Promise<void> {
+    const batch = this.#placed.get(held.id) ?? [];
+    this.#placed.delete(held.id);
     if (!batch.length) return;
     const paths = new Set<string>();
     for (const { take } of batch) {
@@ -235,17 +236,18 @@ export class TakeCommitter {
       `${take.path.split('/').pop()} (${item.subject.folder.split('/').slice(1).join('/')}, pipeline ${item.pipeline}, seed ${item.seed})`;
     const message = batch.length === 1 ? `Take ${describe(batch[0]!)}` : `${batch.length} takes:\n\n${batch.map((p) => `- ${describe(p)}`).join('\n')}`;
     try {
-      const dir = batch[0]!.item.projectDir;
-      await gitAt(dir).raw(['add', '--verbose', '--', ...paths]);
-      // A retried job whose take was committed before the crash has nothing new to commit.
-      const staged = await gitAt(dir).raw(['diff', '--cached', '--name-only', '--', ...paths]);
       // Takes that finish together share a commit: its author asked for the first, the others are co-authors.
       const actors = [
         ...new Map(batch.flatMap(({ item }) => (item.actor ? [[`${item.actor.kind}.${item.actor.id}@${item.actor.tenant}`, item.actor]] : []))).values(),
       ];
       const [author, ...others] = actors;
       const trailers = others.map((a) => `Co-authored-by: ${actorAuthor(a).name} <${actorAuthor(a).email}>`);
-      if (staged.trim()) await commitStaged(dir, trailers.length ? `${message}\n\n${trailers.join('\n')}` : message, undefined, author);
+      // Placed already (durable before their commit); a retried job whose take was committed before the crash commits nothing new.
+      await held.commit({
+        actor: author,
+        message: trailers.length ? `${message}\n\n${trailers.join('\n')}` : message,
+        files: [...paths].map((path) => ({ path, written: true as const })),
+      });
       for (const p of batch) p.resolve(p.take);
     } catch (error) {
       for (const p of batch) p.reject(error as Error);
