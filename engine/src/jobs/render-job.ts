@@ -1,4 +1,4 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job, type RedisOptions } from 'bullmq';
 import { z } from 'zod';
@@ -6,11 +6,13 @@ import { RenderJobData, type RenderJobResult } from '@studio/node-schemas';
 import { StudioError } from '../errors.ts';
 import { exportBaseName } from '../assembly/export-name.ts';
 import { EXPORTS_DIR } from '../projects/layout.ts';
+import { deliverFile } from '../projects/repository/deliver-file.ts';
 import { projectPath, type Workspace } from '../projects/workspace.ts';
+import { attemptFolderName } from './attempt-folder.ts';
+import { jobsDir } from './generation-worker.ts';
 import { parseJobData } from './parse-job-data.ts';
 import type { Renderer } from '../assembly/render/index.ts';
 import { burnWatermark } from '../assembly/render/draft-watermark.ts';
-import { partialPath } from '../assembly/render/output-file.ts';
 
 export const RENDER_QUEUE = 'render';
 
@@ -29,19 +31,12 @@ export function exportPath(title: string, draft: boolean, at = new Date(), copy 
   return `${EXPORTS_DIR}/${exportBaseName(title, at)}${copy > 1 ? `-${copy}` : ''}${draft ? '_DRAFT' : ''}.mp4`;
 }
 
-/** An export name no earlier render has: two renders in one second get `-2`, `-3` (an export is never replaced). */
-async function freeExportPath(projectDir: string, title: string, draft: boolean): Promise<string> {
-  const at = new Date();
-  for (let copy = 1; ; copy++) {
-    const candidate = exportPath(title, draft, at, copy);
-    if (!(await stat(join(projectDir, candidate)).catch(() => null))) return candidate;
-  }
-}
-
 /**
- * Renders a cut from its EDL into 06_Exports/<title>_<timestamp>.mp4 (exports are deliverables,
- * not history: never committed). The renderer writes to a temporary name and renames into place,
- * so a render killed midway leaves nothing there.
+ * Renders a cut from its EDL into the job's own attempt folder, then hands the movie to the
+ * project repository, which moves it into 06_Exports/<title>_<timestamp>.mp4 under a name no
+ * earlier render has (two in one second get `-2`, `-3`; an export is never replaced). Exports are
+ * deliverables, not history: never committed. The handler never builds a path into the project:
+ * a render killed midway leaves nothing there.
  */
 export function startRenderWorker({
   workspace,
@@ -59,11 +54,16 @@ export function startRenderWorker({
     async (job: Job<RenderJobData>, _token?: string, signal?: AbortSignal) => {
       const data = parseJobData(RenderJobData, job);
       const { draft } = parseJobData(RenderJobExtras, job);
+      // The project is only read here (the takes the EDL names); its one write goes through the repository.
       const projectDir = projectPath(workspace, data.projectId);
-      const output = await freeExportPath(projectDir, data.title, draft);
-      await mkdir(join(projectDir, EXPORTS_DIR), { recursive: true });
-      // A draft is cut beside its final name first, then watermarked into place.
-      const cutPath = draft ? partialPath(join(projectDir, output)) : join(projectDir, output);
+      const jobDir = join(jobsDir(workspace), job.id!);
+      const attemptDir = join(jobDir, attemptFolderName(job.attemptsMade + 1));
+      // What an earlier attempt of this job left (a killed worker skips its cleanup).
+      await rm(jobDir, { recursive: true, force: true });
+      await mkdir(attemptDir, { recursive: true });
+      // A draft is cut first, then watermarked into the movie delivered.
+      const movie = join(attemptDir, 'export.mp4');
+      const cutPath = draft ? join(attemptDir, 'cut.mp4') : movie;
       let last = 0;
       try {
         const result = await renderer(data.backend).render({
@@ -83,15 +83,17 @@ export function startRenderWorker({
         });
         if (draft) {
           void job.updateProgress({ progress: 99, step: 'watermarking the draft' }).catch(() => undefined);
-          await burnWatermark({ inputPath: cutPath, outputPath: join(projectDir, output), ...(signal ? { signal } : {}) });
+          await burnWatermark({ inputPath: cutPath, outputPath: movie, ...(signal ? { signal } : {}) });
         }
+        const at = new Date();
+        const output = await deliverFile(projectDir, { name: (copy) => exportPath(data.title, draft, at, copy), from: movie });
         return { output, method: result.method, frames: result.frames, seconds: result.seconds, draft };
       } catch (error) {
         if (signal?.aborted) throw new UnrecoverableError('cancelled');
         if (error instanceof StudioError) throw new UnrecoverableError(error.message);
         throw error;
       } finally {
-        if (draft) await rm(cutPath, { force: true });
+        await rm(jobDir, { recursive: true, force: true });
       }
     },
     { connection: redis, concurrency },

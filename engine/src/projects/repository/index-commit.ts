@@ -7,6 +7,10 @@ import { RepositoryPathError } from './repository-errors.ts';
 
 const NO_PARENT = '0000000000000000000000000000000000000000';
 
+/** Paths are names, never patterns (a file called `*.png` is that file); given on stdin, as a recovery can name tens of thousands. */
+const LITERAL = ['--literal-pathspecs'];
+const pathspecs = (paths: readonly string[]) => paths.map((p) => `${p}\0`).join('');
+
 export function lfsPointer(oid: string, size: number): string {
   return `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`;
 }
@@ -50,8 +54,8 @@ export async function commitIndex({
   const added = changes.filter((c) => !('delete' in c) && !('blob' in c)).map((c) => c.path);
   const removed = changes.filter((c) => 'delete' in c).map((c) => c.path);
   const blobs = changes.flatMap((c) => ('blob' in c ? [c] : []));
-  if (added.length) await git(['add', '--', ...added]);
-  if (removed.length) await git(['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', ...removed]);
+  if (added.length) await git([...LITERAL, 'add', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs(added));
+  if (removed.length) await git([...LITERAL, 'rm', '-r', '-q', '--cached', '--ignore-unmatch', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs(removed));
   if (blobs.length) await stagePointers({ dir, scratch, git, blobs, blobSizes });
 
   const tree = (await git(['write-tree'])).trim();
@@ -62,7 +66,7 @@ export async function commitIndex({
     const named = (path: string) => changes.some((c) => path === c.path || path.startsWith(`${c.path}/`));
     foreign = changed.filter((path) => !named(path));
     if (foreign.length) {
-      await git(['reset', '-q', parent, '--', ...foreign]);
+      await git([...LITERAL, 'reset', '-q', '--pathspec-from-file=-', '--pathspec-file-nul', parent], pathspecs(foreign));
       committedTree = (await git(['write-tree'])).trim();
     }
     if (changed.length === foreign.length) {
@@ -76,7 +80,10 @@ export async function commitIndex({
   const answer = await runGit(dir, ['update-ref', '-m', `commit: ${message.split('\n')[0]}`, '--stdin'], { input: transaction });
   if (!answer.includes('commit: ok')) throw new Error(`update-ref did not commit: ${answer}`);
   // Something else was staged: the real index keeps it, and takes the committed paths from HEAD.
-  if (foreign.length) await runGit(dir, ['reset', '-q', 'HEAD', '--', ...changes.map((c) => c.path)]);
+  if (foreign.length)
+    await runGit(dir, [...LITERAL, 'reset', '-q', '--pathspec-from-file=-', '--pathspec-file-nul', 'HEAD'], {
+      input: pathspecs(changes.map((c) => c.path)),
+    });
   else await rename(tempIndex, realIndex);
   return commit;
 }

@@ -1,22 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
-import { copyFile, link, lstat, mkdir, readFile, rm, unlink } from 'node:fs/promises';
-import { constants } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { GitOperationError, StudioError } from '../../errors.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import { copyObject } from '../../storage/copy-object.ts';
 import { filesystemBlobStore, findProjectObject } from '../../storage/filesystem-blob-store.ts';
 import { isOid } from '../../storage/oid.ts';
-import { TEMP_SUFFIX } from '../atomic-write.ts';
 import { notifyCommitted } from '../commit-notice.ts';
-import { runGit } from '../git.ts';
 import type { GitQueue } from '../git-queue.ts';
 import { commitIndex } from './index-commit.ts';
 import type { CommitHash, CommitRequest, FileChange, HeldRepository, ProjectRepository } from './project-repository.ts';
-import { RepositoryChangeError, RepositoryPathError } from './repository-errors.ts';
+import { RepositoryChangeError } from './repository-errors.ts';
 import { checkDistinct, checkNoSymlink, checkProjectPath } from './repository-paths.ts';
 import { TreeTransaction } from './tree-transaction.ts';
+import { deliverFile } from './deliver-file.ts';
 
 export interface RepositoryLocation {
   /** The project's id: the key of its git queue. */
@@ -47,7 +44,7 @@ export function openProjectRepository(location: RepositoryLocation & { queue: Gi
     commit: (request) => (inTurn() ? repository.commit(request) : queue.run(where.id, () => repository.commit(request))),
     exclusive: (work) =>
       inTurn() ? work(repository) : queue.run(where.id, () => held.run(new Set([...(held.getStore() ?? []), key]), () => work(repository))),
-    deliver: (input) => deliver(where.dir, input),
+    deliver: (input) => deliverFile(where.dir, input),
   };
 }
 
@@ -126,40 +123,4 @@ async function ensureLocalObject(dir: string, oid: string, blobs: BlobStore | un
   if (info?.isFile()) return info.size;
   if (!blobs || (await blobs.size(oid)) === null) throw new RepositoryChangeError(`object ${oid} is not in the project's blob store`, { oid });
   return copyObject({ from: blobs, to: filesystemBlobStore({ projectDir: dir, objectsHref: '' }), oid });
-}
-
-/** A deliverable moved in under its first free name, never replacing a file, never committed. */
-async function deliver(dir: string, { name, from }: { name: (copy: number) => string; from: string }): Promise<string> {
-  if (!(await lstat(from).catch(() => null))?.isFile()) throw new RepositoryChangeError('the file to deliver is not a regular file', { from });
-  const first = checkProjectPath(name(1));
-  await checkNoSymlink(dir, first);
-  const ignored = await runGit(dir, ['check-ignore', '-q', '--', first]).then(
-    () => true,
-    () => false,
-  );
-  if (!ignored) throw new RepositoryPathError(first, 'a deliverable goes where .gitignore keeps it out of history (06_Exports)');
-  await mkdir(dirname(join(dir, first)), { recursive: true });
-  // Linked in, so a name is taken whole or not at all; from another filesystem through a copy beside it first.
-  let source = from;
-  try {
-    for (let copy = 1; copy <= 1000; copy++) {
-      const path = copy === 1 ? first : checkProjectPath(name(copy));
-      if (dirname(path) !== dirname(first)) throw new RepositoryPathError(path, `every name of a deliverable stays in ${dirname(first)}`);
-      try {
-        await link(source, join(dir, path));
-        await unlink(from).catch(() => undefined);
-        return path;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') continue;
-        if (code !== 'EXDEV' || source !== from) throw error;
-        source = join(dir, dirname(first), `.deliver-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
-        await copyFile(from, source, constants.COPYFILE_FICLONE);
-        copy--;
-      }
-    }
-    throw new RepositoryChangeError('no free name for the deliverable after 1000 tries', { name: first });
-  } finally {
-    if (source !== from) await rm(source, { force: true });
-  }
 }
