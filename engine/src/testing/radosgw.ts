@@ -20,7 +20,7 @@ export interface Radosgw {
   secretAccessKey: string;
   /** Stops the gateway only (S3 down); the mon and the OSD keep the objects. */
   stopGateway: () => Promise<void>;
-  /** Starts the gateway again on the same port and waits until it answers. */
+  /** Starts the gateway again on the same port and waits until it answers; one that runs is left as it is. */
   startGateway: () => Promise<void>;
   /** Stops every daemon and deletes the folder. */
   stop: () => Promise<void>;
@@ -141,6 +141,8 @@ export async function startRadosgw({ timeoutMs = 60_000 }: { timeoutMs?: number 
     return parts.join('\n');
   };
   const startGateway = async () => {
+    // A second gateway would fail to bind while the first went on serving, unseen by stopGateway.
+    if (gateway && gateway.exitCode === null && gateway.signalCode === null) return;
     gateway = daemon(['/usr/bin/radosgw', '-f', '-n', 'client.rgw', '-c', conf], dir, 'rgw');
     await waitFor('radosgw', timeoutMs, async () => (await fetch(endpoint)).status === 200);
   };
