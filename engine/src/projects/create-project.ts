@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCAL_TENANT, PROJECT_FORMAT, type Actor, type CreateProjectRequest, type ProjectManifest } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import { serializeCanvas } from './canvas-file.ts';
-import { commitPaths, initRepository } from './git.ts';
+import { initRepository } from './git.ts';
 import { CANVAS_PATH, MANIFEST_FILE, PROJECT_FOLDERS, TRACKED_LEAF_FOLDERS } from './layout.ts';
+import { heldRepository } from './repository/open-project-repository.ts';
 import { slugCandidates } from './slug.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -30,7 +31,7 @@ export async function reserveSlug(ws: Workspace, name: string): Promise<string> 
 
 /**
  * Scaffolds the project folders (docs/project-layout.md#project-folders) in a staging folder, makes it a git repository with LFS installed
- * locally, commits, and renames it onto the reserved (empty) slug folder. A crash at any point
+ * locally, commits its files through the project repository (no one else can reach it yet), and renames it onto the reserved (empty) slug folder. A crash at any point
  * leaves either no project or a whole one.
  */
 export async function createProject({
@@ -74,16 +75,21 @@ export async function createProject({
   const dir = join(workspace.projectsDir, id);
   try {
     await mkdir(staging);
+    // Every folder of the layout, the ignored ones too (05_Cache, 06_Exports): git keeps only files.
     for (const folder of PROJECT_FOLDERS) await mkdir(join(staging, folder));
-    await Promise.all([
-      ...TRACKED_LEAF_FOLDERS.map((f) => writeFile(join(staging, f, '.gitkeep'), '')),
-      copyFile(join(templatesDir, '.gitignore'), join(staging, '.gitignore')),
-      copyFile(join(templatesDir, '.gitattributes'), join(staging, '.gitattributes')),
-      writeFile(join(staging, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n'),
-      writeFile(join(staging, CANVAS_PATH), serializeCanvas({ version: 1, nodes: [], edges: [] })),
-    ]);
     await initRepository(staging);
-    await commitPaths(staging, `Create project: ${title}`, 'all', actor);
+    const [gitignore, gitattributes] = await Promise.all([readFile(join(templatesDir, '.gitignore')), readFile(join(templatesDir, '.gitattributes'))]);
+    await heldRepository({ id, dir: staging }).commit({
+      actor,
+      message: `Create project: ${title}`,
+      files: [
+        { path: '.gitattributes', content: gitattributes },
+        { path: '.gitignore', content: gitignore },
+        ...TRACKED_LEAF_FOLDERS.map((folder) => ({ path: `${folder}/.gitkeep`, content: '' })),
+        { path: MANIFEST_FILE, content: JSON.stringify(manifest, null, 2) + '\n' },
+        { path: CANVAS_PATH, content: serializeCanvas({ version: 1, nodes: [], edges: [] }) },
+      ],
+    });
     await rename(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

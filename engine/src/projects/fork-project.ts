@@ -9,11 +9,12 @@ import { lfsObjectStores, objectFolders, writeAlternates } from './fork/object-s
 import { populateTree } from './fork/populate-tree.ts';
 import { treeFiles } from './fork/tree-files.ts';
 import { writeIndex } from './fork/write-index.ts';
-import { commitStaged, initRepository, runGit } from './git.ts';
+import { initRepository, runGit } from './git.ts';
 import type { GitQueue } from './git-queue.ts';
 import { resolveCommit } from './history/resolve-commit.ts';
 import { MANIFEST_FILE } from './layout.ts';
-import { readManifest, writeManifest } from './manifest-file.ts';
+import { readManifest } from './manifest-file.ts';
+import { heldRepository } from './repository/open-project-repository.ts';
 import { existingProjectPath, type Workspace } from './workspace.ts';
 
 const TITLE_MAX = 200;
@@ -79,9 +80,11 @@ export async function forkProject({
       return populated;
     });
     const manifest = forkManifest(await readManifest(staging), { title, parentId, hash, tenant: actor.tenant });
-    await writeManifest(staging, manifest);
-    await runGit(staging, ['add', '--', MANIFEST_FILE]);
-    await commitStaged(staging, `Fork of ${parent.title} at ${hash.slice(0, 7)}`, [MANIFEST_FILE], actor);
+    await heldRepository({ id, dir: staging }).commit({
+      actor,
+      message: `Fork of ${parent.title} at ${hash.slice(0, 7)}`,
+      files: [{ path: MANIFEST_FILE, content: JSON.stringify(manifest, null, 2) + '\n' }],
+    });
     // Its last git operation is done: the relative lines can name the folders from where the fork will be.
     await writeAlternates(staging, dir, borrowed);
     await rename(staging, dir);

@@ -1,8 +1,20 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_SUFFIX } from './atomic-write.ts';
 import { changedPathsWithoutLinks } from './changed-paths.ts';
-import { commitPaths } from './git.ts';
+import type { FileChange } from './repository/project-repository.ts';
+import { heldRepository } from './repository/open-project-repository.ts';
+import { checkProjectPath } from './repository/repository-paths.ts';
+import { SCRATCH_DIR } from './repository/tree-transaction.ts';
+
+function acceptable(path: string): boolean {
+  try {
+    checkProjectPath(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Lock files git leaves behind when a process holding them is killed. */
 const GIT_LOCKS = [
@@ -70,12 +82,25 @@ export async function recoverProject(projectDir: string): Promise<RecoveryReport
   const removedTempFiles = await findTempFiles(projectDir);
   await Promise.all(removedTempFiles.map((f) => rm(f, { recursive: true, force: true })));
 
+  // A commit a crash cut short: its new files are whole in the tree (each written atomically) and are committed below.
+  await rm(join(projectDir, SCRATCH_DIR), { recursive: true, force: true });
+
   const changed = await changedPathsWithoutLinks(projectDir);
   let recoveredCommit: string | null = null;
   if (changed.paths.length) {
-    // Named paths only when a link must be left out: a long list of takes stays one `git add .`.
-    const paths = changed.links.length ? changed.paths : 'all';
-    recoveredCommit = await commitPaths(projectDir, 'Recover uncommitted changes after an unclean shutdown', paths);
+    const files: FileChange[] = [];
+    for (const path of changed.paths) {
+      // A name the repository refuses (made by hand: a backslash, a .git folder) stays uncommitted, like a link.
+      if (!acceptable(path)) continue;
+      const info = await lstat(join(projectDir, path)).catch(() => null);
+      if (!info) files.push({ path, delete: true });
+      else if (info.isFile()) files.push({ path, written: true });
+    }
+    recoveredCommit = await heldRepository({ id: projectDir, dir: projectDir }).commit({
+      actor: undefined,
+      message: 'Recover uncommitted changes after an unclean shutdown',
+      files,
+    });
   }
   return { removedLocks, removedTempFiles, recoveredCommit };
 }

@@ -152,6 +152,20 @@ describe('the project repository', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('takes paths as names, never patterns: a file called *.json is committed alone', async () => {
+    await writeFile(join(dir, 'other.json'), 'not this one');
+    await repo().commit({
+      actor: alice,
+      message: 'star',
+      files: [
+        { path: '*.json', content: 'the star' },
+        { path: ':(glob)x.json', content: 'magic' },
+      ],
+    });
+    expect((await git('show', '--name-only', '--format=', 'HEAD')).trim().split('\n').sort()).toEqual([':(glob)x.json', '*.json'].sort());
+    expect((await git('status', '--porcelain')).trim()).toBe('?? other.json');
+  });
+
   it('refuses hostile paths with RepositoryPathError before writing anything', async () => {
     await mkdir(join(root, 'outside'));
     await symlink(join(root, 'outside'), join(dir, 'escape'));
