@@ -56,6 +56,23 @@ async function shotFedBy(studio: Studio, name: string, pipelineId: string, asset
   return { id, dir, git };
 }
 
+const submit = (studio: Studio, projectId: string) =>
+  fetch(`${studio.base}/api/v1/tasks/generate_shot`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ project_id: projectId, node_id: 'shot-1' }),
+  }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+
+async function setBudget(studio: Studio, id: string, budget: number | null) {
+  const project = (await (await fetch(`${studio.base}/api/v1/projects/${id}`)).json()) as { version: number };
+  const res = await fetch(`${studio.base}/api/v1/projects/${id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ version: project.version, budget }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
 /** A picture or a video's frame as 32x18 grey levels, the picture cropped to 16:9 as the pipeline crops it. */
 function thumb(file: string, frame = 0): Buffer {
   const vf = `select=eq(n\\,${frame}),scale=320:180:force_original_aspect_ratio=increase,crop=320:180,scale=32:18:flags=area,format=gray`;
@@ -134,6 +151,37 @@ describe("a library asset's image wired into a Shot's image socket (process back
       }),
     ).rejects.toThrow(/Mara has no image .* any more/);
   }, 120_000);
+
+  it('a generation refused after preparing (503 no capable worker, 402 over budget) commits nothing: HEAD and the tree are unchanged', async () => {
+    const { asset, chosen } = await assetWithImages(studio, 'Noor', 'noor');
+    const target = `01_Assets/Generative_Assets/${asset.id}/${chosen.file}`;
+
+    // A GPU pipeline and no GPU worker: 503 once the request (with the asset's image) was prepared.
+    const gpu = await shotFedBy(studio, 'Noor On A GPU', 'i2v-ltx', asset.id, chosen.file);
+    const gpuHead = gpu.git('rev-parse', 'HEAD');
+    const noWorker = await submit(studio, gpu.id);
+    expect(noWorker.status).toBe(503);
+    expect(noWorker.body.code).toBe('NO_CAPABLE_WORKER');
+    expect(gpu.git('rev-parse', 'HEAD')).toBe(gpuHead);
+    expect(existsSync(join(gpu.dir, target))).toBe(false);
+
+    // A CPU pipeline over the project's budget: 402 after dispatch, before anything is queued.
+    const cpu = await shotFedBy(studio, 'Noor On A Budget', 'i2v-kenburns-ffmpeg', asset.id, chosen.file);
+    await setBudget(studio, cpu.id, 0);
+    const cpuHead = cpu.git('rev-parse', 'HEAD');
+    const over = await submit(studio, cpu.id);
+    expect(over.status).toBe(402);
+    expect(over.body.code).toBe('BUDGET_EXCEEDED');
+    expect(cpu.git('rev-parse', 'HEAD')).toBe(cpuHead);
+    expect(existsSync(join(cpu.dir, target))).toBe(false);
+    expect(cpu.git('status', '--porcelain', '--', '01_Assets')).toBe('');
+
+    // Accepted, it commits the image (once) and runs.
+    await setBudget(studio, cpu.id, null);
+    const status = await waitForTask(studio.base, await generate(studio.base, cpu.id), ['succeeded', 'failed', 'cancelled'], 120_000);
+    expect(status.status, JSON.stringify(status)).toBe('succeeded');
+    expect(cpu.git('log', '--format=%s', '--', target).split('\n')).toEqual(['Asset Noor: image noor_1.png added to the project']);
+  }, 180_000);
 });
 
 let docker: { ready: true } | { ready: false; reason: string };

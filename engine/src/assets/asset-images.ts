@@ -4,9 +4,7 @@ import type { AssetLibrary } from './asset-library.ts';
 import { AssetNotFoundError } from './asset-errors.ts';
 import { assetSnapshot } from './asset-snapshot.ts';
 import { PROJECT_ASSETS_DIR, parseProjectAssetImage } from '../projects/asset-paths.ts';
-import { commitProjectCopies, type ProjectCopy } from './project-copy.ts';
-import type { GitQueue } from '../projects/git-queue.ts';
-import { openProjectRepository } from '../projects/repository/open-project-repository.ts';
+import type { ProjectCopy } from './project-copy.ts';
 import { requestFingerprint } from '../jobs/generation-request.ts';
 
 /**
@@ -54,22 +52,4 @@ export async function planAssetImages({
   if (!Object.keys(params).length) return { data, copies };
   const next = { ...data, params: { ...data.params, ...params } };
   return { data: { ...next, fingerprint: requestFingerprint(next) }, copies };
-}
-
-/** Plans and commits at once (the job system's hook before it commits on acceptance: asset-inputs.ts). */
-export async function attachAssetImages({
-  data,
-  library,
-  queue,
-  projectDir,
-}: {
-  data: GenerateJobData;
-  library: AssetLibrary;
-  queue: GitQueue;
-  projectDir: string;
-}): Promise<GenerateJobData> {
-  const repository = openProjectRepository({ id: data.projectId, dir: projectDir, queue });
-  const planned = await planAssetImages({ data, library, project: repository });
-  await commitProjectCopies(planned.copies, library, repository);
-  return planned.data;
 }

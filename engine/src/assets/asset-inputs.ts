@@ -42,10 +42,3 @@ export async function prepareAssetInputs({
   const copies = [...images.copies, ...lora.copies];
   return { data: lora.data, commit: () => commitProjectCopies(copies, library, repository) };
 }
-
-/** Prepares and commits at once: for callers that queue nothing afterwards (and until the job system commits on acceptance). */
-export async function attachAssetInputs(options: Parameters<typeof prepareAssetInputs>[0]): Promise<GenerateJobData> {
-  const prepared = await prepareAssetInputs(options);
-  await prepared.commit();
-  return prepared.data;
-}

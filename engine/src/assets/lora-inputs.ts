@@ -5,9 +5,7 @@ import { requestFingerprint } from '../jobs/generation-request.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { AssetLibrary } from './asset-library.ts';
 import { assetSnapshot } from './asset-snapshot.ts';
-import { commitProjectCopies, type ProjectCopy } from './project-copy.ts';
-import type { GitQueue } from '../projects/git-queue.ts';
-import { openProjectRepository } from '../projects/repository/open-project-repository.ts';
+import type { ProjectCopy } from './project-copy.ts';
 import { PROJECT_ASSETS_DIR, PROJECT_MODELS_DIR } from '../projects/asset-paths.ts';
 
 /** Shot sockets an asset's LoRA comes in through, in the order they are used. */
@@ -74,15 +72,4 @@ export async function planAssetLora({
     },
   };
   return { data: { ...next, fingerprint: requestFingerprint(next) }, copies: [copy] };
-}
-
-/** Plans and commits at once (the job system's hook before it commits on acceptance: asset-inputs.ts). */
-export async function attachAssetLora(options: Parameters<typeof planAssetLora>[0] & { queue: GitQueue; projectDir: string }): Promise<GenerateJobData> {
-  const planned = await planAssetLora(options);
-  await commitProjectCopies(
-    planned.copies,
-    options.library,
-    openProjectRepository({ id: options.data.projectId, dir: options.projectDir, queue: options.queue }),
-  );
-  return planned.data;
 }

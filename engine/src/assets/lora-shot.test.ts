@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,16 @@ import { generate, projectWithShot, waitForTask } from '../testing/project-fixtu
 import { WsProbe } from '../testing/ws-probe.ts';
 
 let studio: Awaited<ReturnType<typeof jobApp>>;
+
+async function setBudget(id: string, budget: number | null) {
+  const project = (await (await fetch(`${studio.base}/api/v1/projects/${id}`)).json()) as { version: number };
+  const res = await fetch(`${studio.base}/api/v1/projects/${id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ version: project.version, budget }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
 beforeAll(async () => (studio = await jobApp({ concurrency: 2 })));
 afterAll(() => studio?.close());
 
@@ -49,6 +60,19 @@ describe('an asset wired into a shot (draft LoRA through draft-image)', () => {
       ],
     });
     await ws.next('server:ack');
+    // Over the project's budget the generation is refused after its LoRA was planned: nothing is committed, nothing copied.
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+    await setBudget(id, 0);
+    const head = git('rev-parse', 'HEAD');
+    const refused = await fetch(`${studio.base}/api/v1/tasks/generate_shot`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ project_id: id, node_id: 'shot-1' }),
+    });
+    expect(refused.status).toBe(402);
+    expect(git('rev-parse', 'HEAD')).toBe(head);
+    expect(existsSync(join(dir, '01_Assets/AI_Models/KIRA_v01.safetensors'))).toBe(false);
+    await setBudget(id, null);
     const withLora = await take();
     expect(withLora.bytes.equals(plain.bytes)).toBe(false);
     expect(withLora.sidecar.prompt).toBe('kira, portrait in the rain');
@@ -56,7 +80,6 @@ describe('an asset wired into a shot (draft LoRA through draft-image)', () => {
     expect(withLora.sidecar.params).toMatchObject({ lora_asset: asset.id, lora_version: 'KIRA_v01', lora_strength: 1, trigger_word: 'kira' });
     expect(withLora.sidecar.params.lora_sha256).toMatch(/^[0-9a-f]{64}$/);
     // The project holds the LoRA it used, through LFS: moving the project breaks nothing.
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
     expect(git('lfs', 'ls-files', '--name-only')).toContain('01_Assets/AI_Models/KIRA_v01.safetensors');
     expect(git('ls-files')).toContain(`01_Assets/Generative_Assets/${asset.id}/asset.json`);
 
