@@ -116,6 +116,37 @@ describe('engine start-up', () => {
     }
   }, 120_000);
 
+  it('after a clean stop recovers nothing at the next start; after a SIGKILL it recovers every project again', async () => {
+    const studioHome = join(home, 'clean-stop');
+    const workspace = workspaceAt(studioHome);
+    await ensureWorkspace(workspace);
+    for (let i = 0; i < 3; i++) await createProject({ workspace, templatesDir: join(REPO_ROOT, 'templates'), request: { name: `Reel ${i}` } });
+    const mark = join(studioHome, '.index', 'clean-stop');
+    const waitFor = async (engine: Awaited<ReturnType<typeof spawnEngine>>, text: string) => {
+      const deadline = Date.now() + 60_000;
+      while (!engine.output().includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(engine.output()).toContain(text);
+    };
+
+    const first = await spawnEngine({ env: { STUDIO_HOME: studioHome }, timeoutMs: STARTUP_TIMEOUT_MS });
+    await waitFor(first, 'Recovery done: 3 projects checked');
+    await first.stop();
+    expect(existsSync(mark)).toBe(true);
+
+    const second = await spawnEngine({ env: { STUDIO_HOME: studioHome }, timeoutMs: STARTUP_TIMEOUT_MS });
+    await waitFor(second, 'Recovery: none needed after a clean stop');
+    // Taken at start: a crash of this run leaves nothing that says the stop was clean.
+    expect(existsSync(mark)).toBe(false);
+    await second.killHard();
+
+    const third = await spawnEngine({ env: { STUDIO_HOME: studioHome }, timeoutMs: STARTUP_TIMEOUT_MS });
+    try {
+      await waitFor(third, 'Recovery done: 3 projects checked');
+    } finally {
+      await third.stop();
+    }
+  }, 240_000);
+
   it('survives SIGKILL during commits: git fsck accepts the repository, the next start clears the lock and carries on', async () => {
     const studioHome = join(home, 'crash');
     let engine = await spawnEngine({ env: { STUDIO_HOME: studioHome }, timeoutMs: STARTUP_TIMEOUT_MS });

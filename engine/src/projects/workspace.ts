@@ -1,4 +1,5 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { ProjectId } from '@studio/node-schemas';
 import { ProjectNotFoundError } from '../errors.ts';
@@ -48,12 +49,18 @@ export async function existingProjectPath(ws: Workspace, id: string): Promise<st
 
 /** Ids of the projects present: folders under Projects/ holding a project.json. */
 export async function listProjectIds(ws: Workspace): Promise<string[]> {
-  const entries = await readdir(ws.projectsDir, { withFileTypes: true }).catch(() => []);
+  // Sync on purpose: 500 stats take about a millisecond this way, and a few hundred through the thread pool one by one.
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(ws.projectsDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
   const ids: string[] = [];
   for (const entry of entries) {
     if (!entry.isDirectory() || !ProjectId.safeParse(entry.name).success) continue;
     try {
-      if ((await stat(join(ws.projectsDir, entry.name, MANIFEST_FILE))).isFile()) ids.push(entry.name);
+      if (statSync(join(ws.projectsDir, entry.name, MANIFEST_FILE)).isFile()) ids.push(entry.name);
     } catch {
       // a reserved or half-made folder: not a project
     }
