@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import {
   ASSET_FORMAT,
@@ -15,8 +15,9 @@ import {
 } from '@studio/node-schemas';
 import { InvalidRequestError, StudioError } from '../errors.ts';
 import { migrateFile } from '../projects/format-errors.ts';
-import { atomicWriteFile } from '../projects/atomic-write.ts';
-import { commitPaths, initRepository } from '../projects/git.ts';
+import { initRepository } from '../projects/git.ts';
+import { heldRepository, openProjectRepository } from '../projects/repository/open-project-repository.ts';
+import type { FileChange, HeldRepository } from '../projects/repository/project-repository.ts';
 import type { GitQueue } from '../projects/git-queue.ts';
 import type { Workspace } from '../projects/workspace.ts';
 import { AssetNotFoundError, TriggerWordTakenError } from './asset-errors.ts';
@@ -83,9 +84,15 @@ export class AssetLibrary {
       await mkdir(join(this.root, SAMPLES), { recursive: true });
       if (await stat(join(this.root, '.git')).catch(() => null)) return;
       await initRepository(this.root);
-      await copyFile(join(this.templatesDir, '.gitattributes'), join(this.root, '.gitattributes'));
-      await writeFile(join(this.root, '.gitignore'), `${INCOMING}/\n${SAMPLES}/\n*.studio-tmp\n`);
-      await commitPaths(this.root, 'Asset library created', ['.gitattributes', '.gitignore']);
+      // No one reaches the library before it is ready: its first commit needs no turn in the queue.
+      await heldRepository({ id: this.#queueKey, dir: this.root }).commit({
+        actor: undefined,
+        message: 'Asset library created',
+        files: [
+          { path: '.gitattributes', content: await readFile(join(this.templatesDir, '.gitattributes')) },
+          { path: '.gitignore', content: `${INCOMING}/\n${SAMPLES}/\n*.studio-tmp\n` },
+        ],
+      });
     })();
     return this.#ready;
   }
@@ -132,12 +139,15 @@ export class AssetLibrary {
     return assets.filter((a): a is AssetManifest => a !== null).sort((a, b) => a.created_at.localeCompare(b.created_at));
   }
 
-  async #write(asset: AssetManifest): Promise<void> {
-    await atomicWriteFile(join(this.dir(asset.id), 'asset.json'), `${JSON.stringify(asset, null, 2)}\n`);
+  /** asset.json as a change of the library repository's next commit. */
+  #manifest(asset: AssetManifest): FileChange {
+    this.dir(asset.id);
+    return { path: `${asset.id}/asset.json`, content: `${JSON.stringify(asset, null, 2)}\n` };
   }
 
-  #run<T>(op: () => Promise<T>): Promise<T> {
-    return this.ready().then(() => this.queue.run(this.#queueKey, op));
+  /** The library is a repository of its own: every write is a commit through it, in its git queue. */
+  #run<T>(op: (held: HeldRepository) => Promise<T>): Promise<T> {
+    return this.ready().then(() => openProjectRepository({ id: this.#queueKey, dir: this.root, queue: this.queue }).exclusive(op));
   }
 
   async #checkTrigger(trigger: string, except?: string): Promise<void> {
@@ -146,7 +156,7 @@ export class AssetLibrary {
   }
 
   create({ name, kind, trigger_word, description }: { name: string; kind: AssetKind; trigger_word: string; description?: string }): Promise<AssetManifest> {
-    return this.#run(async () => {
+    return this.#run(async (held) => {
       await this.#checkTrigger(trigger_word);
       const id = `ast-${randomBytes(8).toString('hex').slice(0, 10)}`;
       const asset: AssetManifest = {
@@ -162,15 +172,14 @@ export class AssetLibrary {
         next_version: 1,
         created_at: new Date().toISOString(),
       };
+      await held.commit({ actor: undefined, message: `Asset ${name} (${kind}, trigger word ${trigger_word}) created`, files: [this.#manifest(asset)] });
       await mkdir(join(this.root, id, 'images'), { recursive: true });
-      await this.#write(asset);
-      await commitPaths(this.root, `Asset ${name} (${kind}, trigger word ${trigger_word}) created`, [`${id}/asset.json`]);
       return asset;
     });
   }
 
   update(id: string, changes: { name?: string; trigger_word?: string; description?: string; cover?: string | null }): Promise<AssetManifest> {
-    return this.#run(async () => {
+    return this.#run(async (held) => {
       const asset = await this.get(id);
       if (changes.trigger_word && changes.trigger_word !== asset.trigger_word) {
         await this.#checkTrigger(changes.trigger_word, id);
@@ -181,17 +190,16 @@ export class AssetLibrary {
       if (changes.cover !== undefined && changes.cover !== null && !asset.images.some((i) => i.id === changes.cover))
         throw new InvalidRequestError(`no image ${changes.cover} in this asset`, { cover: changes.cover });
       const next = { ...asset, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) } as AssetManifest;
-      await this.#write(next);
-      await commitPaths(this.root, `Asset ${next.name} edited (${Object.keys(changes).join(', ')})`, [`${id}/asset.json`]);
+      await held.commit({ actor: undefined, message: `Asset ${next.name} edited (${Object.keys(changes).join(', ')})`, files: [this.#manifest(next)] });
       return next;
     });
   }
 
   remove(id: string): Promise<void> {
-    return this.#run(async () => {
+    return this.#run(async (held) => {
       const asset = await this.get(id);
-      await rm(this.dir(id), { recursive: true, force: true });
-      await commitPaths(this.root, `Asset ${asset.name} deleted`, [id]);
+      this.dir(id);
+      await held.commit({ actor: undefined, message: `Asset ${asset.name} deleted`, files: [{ path: id, delete: true }] });
     });
   }
 
@@ -200,14 +208,14 @@ export class AssetLibrary {
    * near-duplicates (perceptual hash within NEAR_DUPLICATE_BITS) are kept and reported.
    */
   addImages(id: string, files: Array<{ temp: string; originalName: string; probe: ProbedImage }>) {
-    return this.#run(async () => {
+    return this.#run(async (held) => {
       const asset = await this.get(id);
-      const dir = this.dir(id);
-      await mkdir(join(dir, 'images'), { recursive: true });
-      await mkdir(join(dir, 'thumbs'), { recursive: true });
+      this.dir(id);
       const added: AssetImage[] = [];
       const existing: AssetImage[] = [];
-      const paths: string[] = [`${id}/asset.json`];
+      const changes: FileChange[] = [];
+      // Thumbnails are made beside the uploads (the library's scratch folder), then moved in with them.
+      const thumbs = new Map<string, string>();
       try {
         for (const f of files) {
           const same = asset.images.find((i) => i.sha256 === f.probe.sha256);
@@ -217,7 +225,6 @@ export class AssetLibrary {
           }
           const imageId = f.probe.sha256.slice(0, 16);
           const file = `images/${imageId}.${f.probe.ext}`;
-          await rename(f.temp, join(dir, file));
           const image: AssetImage = {
             id: imageId,
             file,
@@ -231,40 +238,44 @@ export class AssetLibrary {
           };
           asset.images.push(image);
           added.push(image);
-          paths.push(`${id}/${file}`, `${id}/thumbs/${imageId}.webp`);
+          thumbs.set(image.id, `${f.temp}.thumb.webp`);
+          changes.push({ path: `${id}/${file}`, from: f.temp }, { path: `${id}/thumbs/${imageId}.webp`, from: thumbs.get(image.id)! });
         }
-        await inParallel(added, (image) => writeThumbnail(join(dir, image.file), join(dir, 'thumbs', `${image.id}.webp`)));
+        const uploads = new Map(files.map((f) => [f.probe.sha256.slice(0, 16), f.temp]));
+        await inParallel(added, (image) => writeThumbnail(uploads.get(image.id)!, thumbs.get(image.id)!));
         asset.cover ??= asset.images[0]?.id ?? null;
-        await this.#write(asset);
-        if (added.length) await commitPaths(this.root, `Asset ${asset.name}: ${added.length} reference image${added.length === 1 ? '' : 's'} added`, paths);
+        if (added.length)
+          await held.commit({
+            actor: undefined,
+            message: `Asset ${asset.name}: ${added.length} reference image${added.length === 1 ? '' : 's'} added`,
+            files: [this.#manifest(asset), ...changes],
+          });
       } finally {
         for (const f of files) await rm(f.temp, { force: true });
+        for (const thumb of thumbs.values()) await rm(thumb, { force: true });
       }
       return { asset, added, existing, near_duplicates: nearDuplicates(asset.images, added) };
     });
   }
 
   removeImage(id: string, imageId: string) {
-    return this.#run(async () => {
+    return this.#run(async (held) => {
       const asset = await this.get(id);
       const image = asset.images.find((i) => i.id === imageId);
       if (!image) throw new AssetNotFoundError(`no image ${imageId.slice(0, 40)} in asset ${asset.name}`, { image: imageId.slice(0, 40) });
       asset.images = asset.images.filter((i) => i !== image);
       if (asset.cover === imageId) asset.cover = asset.images[0]?.id ?? null;
-      await rm(join(this.dir(id), image.file), { force: true });
-      await rm(join(this.dir(id), 'thumbs', `${image.id}.webp`), { force: true });
-      await this.#write(asset);
-      await commitPaths(this.root, `Asset ${asset.name}: image ${image.original_name} removed`, [
-        `${id}/asset.json`,
-        `${id}/${image.file}`,
-        `${id}/thumbs/${image.id}.webp`,
-      ]);
+      await held.commit({
+        actor: undefined,
+        message: `Asset ${asset.name}: image ${image.original_name} removed`,
+        files: [this.#manifest(asset), { path: `${id}/${image.file}`, delete: true }, { path: `${id}/thumbs/${image.id}.webp`, delete: true }],
+      });
       return asset;
     });
   }
 
   setCaptions(id: string, captions: Record<string, { caption?: string; excluded?: boolean }>) {
-    return this.#run(async () => {
+    return this.#run(async (held) => {
       const asset = await this.get(id);
       for (const imageId of Object.keys(captions))
         if (!asset.images.some((i) => i.id === imageId))
@@ -275,10 +286,11 @@ export class AssetLibrary {
         if (change.caption !== undefined) image.caption = change.caption;
         if (change.excluded !== undefined) image.excluded = change.excluded;
       }
-      await this.#write(asset);
-      await commitPaths(this.root, `Asset ${asset.name}: ${Object.keys(captions).length} caption${Object.keys(captions).length === 1 ? '' : 's'} edited`, [
-        `${id}/asset.json`,
-      ]);
+      await held.commit({
+        actor: undefined,
+        message: `Asset ${asset.name}: ${Object.keys(captions).length} caption${Object.keys(captions).length === 1 ? '' : 's'} edited`,
+        files: [this.#manifest(asset)],
+      });
       return asset;
     });
   }
@@ -296,14 +308,12 @@ export class AssetLibrary {
       sidecar,
     }: { taskId: string; base: TrainingBase; make: (name: string) => Buffer; sidecar: (version: LoraVersion) => Record<string, unknown> },
   ) {
-    return this.#run(async () => {
+    return this.#run(async (held) => {
       const asset = await this.get(id);
       const done = asset.versions.find((v) => v.task_id === taskId);
       if (done) return done;
       const number = asset.next_version;
       const name = `${versionBaseName(asset.name)}_v${String(number).padStart(2, '0')}`;
-      const dir = join(this.dir(id), 'versions');
-      await mkdir(dir, { recursive: true });
       const lora = make(name);
       const version: LoraVersion = {
         version: number,
@@ -315,17 +325,21 @@ export class AssetLibrary {
         task_id: taskId,
         created_at: new Date().toISOString(),
       };
-      // wx: a version file is never overwritten.
-      await writeFile(join(this.dir(id), version.path), lora, { flag: 'wx' });
-      await writeFile(join(this.dir(id), version.sidecar), `${JSON.stringify(sidecar(version), null, 2)}\n`, { flag: 'wx' });
+      // A version file is never overwritten.
+      for (const path of [version.path, version.sidecar])
+        if (await held.exists(`${id}/${path}`))
+          throw new StudioError(`${id}/${path} already exists: a LoRA version is never replaced`, { path: `${id}/${path}` });
       asset.versions.push(version);
       asset.next_version = number + 1;
-      await this.#write(asset);
-      await commitPaths(this.root, `Asset ${asset.name}: LoRA ${name} trained (${base}, task ${taskId})`, [
-        `${id}/asset.json`,
-        `${id}/${version.path}`,
-        `${id}/${version.sidecar}`,
-      ]);
+      await held.commit({
+        actor: undefined,
+        message: `Asset ${asset.name}: LoRA ${name} trained (${base}, task ${taskId})`,
+        files: [
+          this.#manifest(asset),
+          { path: `${id}/${version.path}`, content: lora },
+          { path: `${id}/${version.sidecar}`, content: `${JSON.stringify(sidecar(version), null, 2)}\n` },
+        ],
+      });
       return version;
     });
   }

@@ -201,7 +201,7 @@ describe('the project repository', () => {
         })
         .catch((e: unknown) => e);
       expect(error, path).toBeInstanceOf(RepositoryPathError);
-      expect((error as StudioError).code).toBe('INVALID_REQUEST');
+      expect((error as StudioError).code).toBe('REPOSITORY_PATH_REFUSED');
       expect((error as StudioError).status).toBe(400);
     }
     await expect(repo().read('../outside/f.json')).rejects.toBeInstanceOf(RepositoryPathError);

@@ -5,7 +5,7 @@ import { StudioError } from '../../errors.ts';
  * `.git`, through a symlink, or twice in one commit. Nothing was written.
  */
 export class RepositoryPathError extends StudioError {
-  override readonly code = 'INVALID_REQUEST';
+  override readonly code = 'REPOSITORY_PATH_REFUSED';
   override readonly status = 400;
   constructor(path: string, reason: string) {
     super(`refused project path ${JSON.stringify(path.slice(0, 300))}: ${reason}`, { path: path.slice(0, 300), reason });
@@ -14,6 +14,6 @@ export class RepositoryPathError extends StudioError {
 
 /** A change the repository cannot make as asked (a `from` file missing, a blob not in the store). Nothing was written. */
 export class RepositoryChangeError extends StudioError {
-  override readonly code = 'INVALID_REQUEST';
+  override readonly code = 'REPOSITORY_CHANGE_REFUSED';
   override readonly status = 400;
 }
