@@ -41,8 +41,8 @@ def probe_image(path):
 
 def main():
     job, request = load_request(sys.argv)
-    source = input_path(job, request, "image")
     out = output_path(job, request, "output")
+    source = input_path(job, request, "image")
     params = params_of(request)
     zoom = number(params, "zoom", 1.15, 1, 2)
     pan = choice(params, "pan", "none", tuple(PAN))
