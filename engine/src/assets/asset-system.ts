@@ -69,7 +69,7 @@ export function assetSystem(options: {
       const own = libraries.of(data.tenant ?? LOCAL_TENANT);
       return prepareAssetInputs({ data, graph, library: own, catalogue: options.catalogue, queue: options.queue, projectDir });
     },
-    kinds: [(ctx) => (kind = new TrainingKind(ctx, library, hub))],
+    kinds: [(ctx) => (kind = new TrainingKind(ctx, (tenant) => libraries.of(tenant), hub))],
     workers: [
       () =>
         startTrainingWorker({

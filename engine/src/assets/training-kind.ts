@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
-import { LORA_SIDECAR_FORMAT, type LibraryTrainingEvent, type TrainingBase, type TrainingParams } from '@studio/node-schemas';
+import { LOCAL_TENANT, LORA_SIDECAR_FORMAT, type LibraryTrainingEvent, type TrainingBase, type TrainingParams } from '@studio/node-schemas';
 import { InvalidRequestError } from '../errors.ts';
 import { NoCapableWorkerError, noCapableCpu, noCapableGpu } from '../jobs/dispatch.ts';
 import type { KindContext } from '../jobs/generation-kind.ts';
@@ -47,7 +47,7 @@ export class TrainingKind implements JobKind<TrainJobData> {
 
   constructor(
     private readonly ctx: KindContext,
-    private readonly library: AssetLibrary,
+    private readonly libraryOf: (tenant: string) => AssetLibrary,
     private readonly hub: LibraryHub,
   ) {
     this.#queue(TRAIN_QUEUE);
@@ -155,6 +155,7 @@ export class TrainingKind implements JobKind<TrainJobData> {
     idempotencyKey,
     resumeFrom,
     stepDelayS = 0,
+    tenant = LOCAL_TENANT,
   }: {
     assetId: string;
     base: TrainingBase;
@@ -163,9 +164,11 @@ export class TrainingKind implements JobKind<TrainJobData> {
     idempotencyKey?: string;
     resumeFrom?: string;
     stepDelayS?: number;
+    /** The asking user's tenant: only its own library's assets can be trained. */
+    tenant?: string;
   }) {
     await this.#opening;
-    const asset = await this.library.get(assetId);
+    const asset = await this.libraryOf(tenant).get(assetId);
     const info = trainingBase(base);
     const chosen = info.presets.find((p) => p.id === preset);
     if (!chosen) throw new InvalidRequestError(`${info.label} has no preset '${preset}': ${info.presets.map((p) => p.id).join(', ')}`, { preset });
@@ -182,7 +185,7 @@ export class TrainingKind implements JobKind<TrainJobData> {
       });
     if (resumeFrom) {
       const previous = await (await this.queueOf(resumeFrom)).getJob(resumeFrom);
-      if (!previous || previous.data.assetId !== assetId)
+      if (!previous || previous.data.assetId !== assetId || (previous.data.tenant ?? LOCAL_TENANT) !== tenant)
         throw new InvalidRequestError(`no training task ${resumeFrom.slice(0, 80)} of this asset to resume`, { resume_from: resumeFrom.slice(0, 80) });
       if (['active', 'waiting', 'delayed'].includes(await previous.getState()))
         throw new InvalidRequestError(`task ${resumeFrom} is still running`, { resume_from: resumeFrom });
@@ -205,12 +208,16 @@ export class TrainingKind implements JobKind<TrainJobData> {
         throw new NoCapableWorkerError(`No live worker can run this: ${info.pipeline} runs on the CPU and ${why}.`, { pipeline: info.pipeline, vram_gb: 0 });
     }
     const taskId = idempotencyKey
-      ? `train-${createHash('sha256').update(`${assetId}\0${idempotencyKey}`).digest('base64url').slice(0, 32)}`
+      ? `train-${createHash('sha256')
+          .update(`${tenant === LOCAL_TENANT ? '' : `${tenant}\0`}${assetId}\0${idempotencyKey}`)
+          .digest('base64url')
+          .slice(0, 32)}`
       : `train-${randomUUID()}`;
     if (idempotencyKey && (await this.ctx.publisher.set(`${CLAIM_PREFIX}${taskId}`, '1', 'EX', 7 * 86400, 'NX')) !== 'OK')
       return { task_id: taskId, deduplicated: true };
     const queueName = TrainingKind.queueFor(chosen.vramGB, info.pipeline);
     const data: TrainJobData = {
+      ...(tenant === LOCAL_TENANT ? {} : { tenant }),
       assetId,
       assetName: asset.name,
       triggerWord: asset.trigger_word,
@@ -252,11 +259,12 @@ export class TrainingKind implements JobKind<TrainJobData> {
     const { request } = data;
     const info = trainingBase(request.base);
     const trained = await readFile(data.loraPath);
-    const asset = await this.library.get(request.assetId);
+    const library = this.libraryOf(request.tenant ?? LOCAL_TENANT);
+    const asset = await library.get(request.assetId);
     const cover = asset.cover ? asset.images.find((i) => i.id === asset.cover) : undefined;
-    const thumb = cover ? await readFile(join(this.library.dir(asset.id), 'thumbs', `${cover.id}.webp`)).catch(() => null) : null;
+    const thumb = cover ? await readFile(join(library.dir(asset.id), 'thumbs', `${cover.id}.webp`)).catch(() => null) : null;
     const finishedAt = new Date(data.finishedAt);
-    return this.library.addVersion(request.assetId, {
+    return library.addVersion(request.assetId, {
       taskId: data.taskId,
       base: request.base,
       make: (name) =>

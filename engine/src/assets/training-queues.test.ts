@@ -57,7 +57,7 @@ describe('runs left in the shared training queues used before (real Redis)', () 
       listen: () => undefined,
     };
     // What an engine starting on this Redis makes; close() waits for the move it starts.
-    const kind = new TrainingKind(ctx, studio.ctx.assets!.library, new LibraryHub());
+    const kind = new TrainingKind(ctx, () => studio.ctx.assets!.library, new LibraryHub());
     await kind.close();
     try {
       expect(await cpu.getJobCounts('waiting')).toEqual({ waiting: 0 });

@@ -97,6 +97,8 @@ export type RenderJobResult = z.infer<typeof RenderJobResult>;
 /** A LoRA training run, as the engine asks for it. */
 export const TrainJobData = z.object({
   assetId: z.string().min(1),
+  /** The asset's tenant, whose library holds it (absent: the local tenant). */
+  tenant: z.string().min(1).max(64).optional(),
   assetName: z.string(),
   triggerWord: z.string(),
   base: TrainingBase,

@@ -204,15 +204,18 @@ export async function assetRoutes(app: FastifyInstance, ctx: EngineContext) {
       // Only an asset of the requester's own library can be trained.
       const { id } = await ownAsset(request);
       const body = parseRequest(TrainBody, request.body ?? {});
-      const submitted = await assets().training().submit({
-        assetId: id,
-        base: body.base,
-        preset: body.preset,
-        params: body.params,
-        idempotencyKey: body.idempotency_key,
-        resumeFrom: body.resume_from,
-        stepDelayS: ctx.settings.trainStepDelayS,
-      });
+      const submitted = await assets()
+        .training()
+        .submit({
+          assetId: id,
+          base: body.base,
+          preset: body.preset,
+          params: body.params,
+          idempotencyKey: body.idempotency_key,
+          resumeFrom: body.resume_from,
+          stepDelayS: ctx.settings.trainStepDelayS,
+          tenant: actorOf(request).tenant,
+        });
       return reply.status(202).send(submitted);
     });
 
