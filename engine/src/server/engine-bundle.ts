@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -15,13 +16,17 @@ import { pathToFileURL } from 'node:url';
  * one in use with the size and mtime of every input, which a start checks (a stat per file).
  */
 const REPO = resolve(import.meta.dirname, '../../..');
-const CACHE = join(REPO, 'node_modules', '.cache', 'studio-engine');
+/** Per checkout: a copy of the repository whose node_modules is a link to this one's builds its own. */
+const CACHE = join(REPO, 'node_modules', '.cache', 'studio-engine', createHash('sha1').update(REPO).digest('hex').slice(0, 12));
+/** Changed when the way the bundle is built changes: a bundle of another kind is built again. */
+const BUILD_KIND = 'cjs-1';
 const ENTRY = join(REPO, 'engine', 'src', 'server', 'start-engine.ts');
 const CURRENT = join(CACHE, 'current.json');
 /** Builds older than this are removed when a new one is made (an engine running from one has it loaded already). */
 const KEEP_OLD_MS = 10 * 60_000;
 
 interface Current {
+  kind: string;
   dir: string;
   /** Repository-relative path to `${size}:${mtimeMs}` of each source in the bundle. */
   inputs: Record<string, string>;
@@ -44,6 +49,7 @@ function currentBundle(): string | null {
   } catch {
     return null;
   }
+  if (current.kind !== BUILD_KIND) return null;
   for (const [path, was] of Object.entries(current.inputs)) if (stamp(path) !== was) return null;
   const file = join(CACHE, current.dir, 'start-engine.cjs');
   return stamp(relative(REPO, file)) ? file : null;
@@ -88,7 +94,7 @@ async function buildBundle(): Promise<string> {
   }
   renameSync(out, join(CACHE, dir));
   const tmp = `${CURRENT}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ dir, inputs } satisfies Current));
+  writeFileSync(tmp, JSON.stringify({ kind: BUILD_KIND, dir, inputs } satisfies Current));
   renameSync(tmp, CURRENT);
   removeOldBuilds(dir);
   return join(CACHE, dir, 'start-engine.cjs');

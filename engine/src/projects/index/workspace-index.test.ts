@@ -11,6 +11,7 @@ import { MANIFEST_FILE } from '../layout.ts';
 import { readManifest } from '../manifest-file.ts';
 import { persistProject } from '../persist-project.ts';
 import type { Workspace } from '../workspace.ts';
+import { changesDelivered } from './change-watch.ts';
 import { WorkspaceIndex } from './workspace-index.ts';
 
 const templatesDir = join(REPO_ROOT, 'templates');
@@ -101,6 +102,9 @@ describe('workspace index', () => {
     const b = await createProject({ workspace, templatesDir, request: { name: 'Replacement' } });
     git(b.dir, '-c', 'core.hooksPath=/dev/null', 'commit', '-q', '--allow-empty', '-m', 'second');
     expect((await byId(index, a.id))!.manifest.title).toBe('Original');
+    // Watches are set up in the background after a first list, and each project checked once more: from here on only a watch makes a list look.
+    await changesDelivered();
+    await index.projects();
 
     execFileSync('rm', ['-rf', a.dir]);
     execFileSync('cp', ['-r', b.dir, a.dir]);

@@ -19,6 +19,8 @@ const IndexFile = z.object({ version: z.literal(1), entries: z.record(z.string()
 /** Index rebuilds run this many at a time: a first list of 500 unseen projects must not start 2,500 git processes. */
 const REBUILD_PARALLELISM = 4;
 const SAVE_DELAY_MS = 1000;
+/** Projects given their watches per turn of the event loop. */
+const WATCH_BATCH = 25;
 
 export interface IndexedProject extends IndexEntry {
   id: string;
@@ -51,6 +53,8 @@ export class WorkspaceIndex {
   #rootWatched = false;
   /** Projects a watch heard change since they were last checked. */
   readonly #changed = new Set<string>();
+  readonly #toWatch = new Set<string>();
+  #watchPump: NodeJS.Immediate | null = null;
 
   constructor(private readonly workspace: Workspace) {
     this.#file = join(workspace.home, '.index', 'projects.json');
@@ -69,6 +73,8 @@ export class WorkspaceIndex {
   /** Stops following commits and changes on disk and writes what is pending (an index that is dropped). */
   async close(): Promise<void> {
     this.#unsubscribe();
+    if (this.#watchPump) clearImmediate(this.#watchPump);
+    this.#watchPump = null;
     this.#watch.close();
     await this.save();
   }
@@ -112,10 +118,10 @@ export class WorkspaceIndex {
     this.#present = present;
   }
 
-  /** Reads a project's HEAD and project.json's mtime (watching it first, so a change made meanwhile is heard) and brings its entry up to date. */
+  /** Reads a project's HEAD and project.json's mtime and brings its entry up to date; a project not watched yet is queued for a watch. */
   async #check(id: string): Promise<IndexEntry | null> {
     this.#changed.delete(id);
-    if (!this.#watch.watching(id)) this.#watch.watchProject(id);
+    if (!this.#watch.watching(id)) this.#queueWatch(id);
     let mtimeMs: number;
     try {
       mtimeMs = statSync(join(this.workspace.projectsDir, id, MANIFEST_FILE)).mtimeMs;
@@ -126,6 +132,26 @@ export class WorkspaceIndex {
     }
     this.#present?.set(id, mtimeMs);
     return this.#current(id, mtimeMs);
+  }
+
+  /**
+   * Watches are set up a batch per turn of the event loop, not in the list that found the projects:
+   * 1,500 watches for 500 projects take a few hundred milliseconds, which the first list after a
+   * start would otherwise wait for. A project is checked on every list until it is watched, and
+   * once more after (a change between its last check and its watch is not missed).
+   */
+  #queueWatch(id: string): void {
+    this.#toWatch.add(id);
+    if (this.#watchPump) return;
+    const pump = () => {
+      const batch = [...this.#toWatch].slice(0, WATCH_BATCH);
+      for (const next of batch) {
+        this.#toWatch.delete(next);
+        if (this.#present?.has(next) && !this.#watch.watching(next) && this.#watch.watchProject(next)) this.#changed.add(next);
+      }
+      this.#watchPump = this.#toWatch.size ? setImmediate(pump) : null;
+    };
+    this.#watchPump = setImmediate(pump);
   }
 
   /** Reads every entry that is stale or missing now, so the first list after start-up finds them ready. */
