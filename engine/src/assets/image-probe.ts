@@ -42,8 +42,9 @@ export function sha256File(path: string): Promise<string> {
 /**
  * What an uploaded image really is: the type from its bytes (never its name), decoded whole by
  * sharp (a truncated or corrupt file fails here), its size with EXIF orientation applied.
+ * `knownSha256`: the hash already taken while the file streamed in (it is not read again for it).
  */
-export async function probeImage(path: string, name: string, minSide = MIN_IMAGE_SIDE): Promise<ProbedImage> {
+export async function probeImage(path: string, name: string, minSide = MIN_IMAGE_SIDE, knownSha256?: string): Promise<ProbedImage> {
   if ((await stat(path)).size === 0) throw new EmptyUploadError(`${name} is empty (0 bytes)`, { file: name });
   const type = await fileTypeFromFile(path);
   const ext = type ? IMAGE_TYPES.get(type.mime) : undefined;
@@ -64,7 +65,7 @@ export async function probeImage(path: string, name: string, minSide = MIN_IMAGE
   }
   if (Math.min(width, height) < minSide)
     throw new ImageTooSmallError(`${name} is ${width}x${height}: images need at least ${minSide} px on the short side`, { file: name, width, height });
-  const [sha256, phash] = await Promise.all([sha256File(path), perceptualHash(image)]);
+  const [sha256, phash] = await Promise.all([knownSha256 ?? sha256File(path), perceptualHash(image)]);
   return { mime: type.mime, ext, sha256, width, height, phash };
 }
 

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { commitPaths } from '../projects/git.ts';
-import type { GitQueue } from '../projects/git-queue.ts';
+import type { Actor } from '@studio/node-schemas';
+import type { ProjectRepository } from '../projects/repository/project-repository.ts';
 import { writeThumbnail } from './image-probe.ts';
+import { isLfsTracked, placeAsLfsObject, stageLfsPointer, unstage } from './lfs-place.ts';
 import type { ProbedMedia } from './media-probe.ts';
 
 export const SOURCE_MEDIA_DIR = '01_Assets/Source_Media';
@@ -20,60 +20,89 @@ export function safeStem(name: string): string {
   return stem || 'media';
 }
 
-function videoPoster(source: string, target: string): Promise<void> {
-  return new Promise((resolve) =>
-    execFile('ffmpeg', ['-v', 'error', '-y', '-ss', '0', '-i', source, '-frames:v', '1', '-vf', 'scale=320:-2', target], { timeout: 60_000 }, () => resolve()),
-  );
+/** Where an upload with this hash already is in the project (by the hash in its name), or null. */
+export async function existingMedia(projectDir: string, sha256: string): Promise<string | null> {
+  const tag = sha256.slice(0, 12);
+  const found = (await readdir(join(projectDir, SOURCE_MEDIA_DIR)).catch(() => [] as string[])).find((f) => f.includes(`_${tag}.`));
+  return found ? `${SOURCE_MEDIA_DIR}/${found}` : null;
+}
+
+export const thumbnailPath = (probe: Pick<ProbedMedia, 'kind' | 'sha256'>) =>
+  probe.kind === 'audio' ? null : `${THUMBNAILS_DIR}/${probe.sha256.slice(0, 12)}.${probe.kind === 'video' ? 'jpg' : 'webp'}`;
+
+function describe(probe: ProbedMedia): string {
+  if (probe.kind === 'audio') return `${probe.codec} audio, ${probe.duration?.toFixed(1)} s`;
+  if (probe.kind === 'video') return `${probe.width}x${probe.height} ${probe.codec}, ${probe.duration?.toFixed(1)} s at ${probe.fps} fps`;
+  return `${probe.width}x${probe.height}`;
 }
 
 /**
  * Puts a checked upload into the project: `01_Assets/Source_Media/<name>_<sha12>.<ext>`, committed
- * through LFS with a readable message, and a poster in 05_Cache/thumbnails. The same bytes again
- * return the file already there.
+ * through LFS with a readable message, and its poster (made by the check, in `poster`) or an
+ * image's thumbnail in 05_Cache/thumbnails. The same bytes again return the file already there.
+ *
+ * On the LFS path the upload's bytes become the LFS object itself (a hard link, no copy) and its
+ * pointer is staged from the hash taken while it streamed in: nothing reads the bytes again. The
+ * file must already be durable (fsynced) when this is called.
  */
 export async function importMedia({
-  projectId,
+  repository,
   projectDir,
-  queue,
   temp,
+  scratch,
   originalName,
   probe,
+  size,
+  poster,
+  actor,
 }: {
-  projectId: string;
+  repository: ProjectRepository;
   projectDir: string;
-  queue: GitQueue;
   temp: string;
+  /** The request's scratch folder (removed by the caller). */
+  scratch: string;
   originalName: string;
   probe: ProbedMedia;
+  size: number;
+  /** A video's poster, made during its check; moved into 05_Cache/thumbnails. */
+  poster: string | null;
+  actor: Actor | undefined;
 }) {
-  return queue.run(projectId, async () => {
-    const dir = join(projectDir, SOURCE_MEDIA_DIR);
-    await mkdir(dir, { recursive: true });
-    const tag = probe.sha256.slice(0, 12);
-    const existing = (await readdir(dir)).find((f) => f.includes(`_${tag}.`));
-    const thumb = `${THUMBNAILS_DIR}/${tag}.${probe.kind === 'video' ? 'jpg' : 'webp'}`;
+  return repository.exclusive(async (held) => {
+    const thumb = thumbnailPath(probe);
+    const existing = await existingMedia(projectDir, probe.sha256);
     if (existing) {
       await rm(temp, { force: true });
-      return { path: `${SOURCE_MEDIA_DIR}/${existing}`, thumbnail: probe.kind === 'audio' ? null : thumb, deduplicated: true };
+      return { path: existing, thumbnail: thumb, deduplicated: true };
     }
-    const file = `${safeStem(originalName)}_${tag}.${probe.ext}`;
+    const file = `${safeStem(originalName)}_${probe.sha256.slice(0, 12)}.${probe.ext}`;
     const rel = `${SOURCE_MEDIA_DIR}/${file}`;
-    await rename(temp, join(projectDir, rel));
-    try {
+    const message = `Imported ${probe.kind} ${file} (${describe(probe)})`;
+    if (thumb) {
       await mkdir(join(projectDir, THUMBNAILS_DIR), { recursive: true });
-      if (probe.kind === 'image') await writeThumbnail(join(projectDir, rel), join(projectDir, thumb));
-      if (probe.kind === 'video') await videoPoster(join(projectDir, rel), join(projectDir, thumb));
-      const what =
-        probe.kind === 'audio'
-          ? `${probe.codec} audio, ${probe.duration?.toFixed(1)} s`
-          : probe.kind === 'video'
-            ? `${probe.width}x${probe.height} ${probe.codec}, ${probe.duration?.toFixed(1)} s at ${probe.fps} fps`
-            : `${probe.width}x${probe.height}`;
-      await commitPaths(projectDir, `Imported ${probe.kind} ${file} (${what})`, [rel]);
+      if (probe.kind === 'image') await writeThumbnail(temp, join(projectDir, thumb));
+      else if (poster) await rename(poster, join(projectDir, thumb)).catch(() => undefined);
+    }
+    try {
+      if (!(await isLfsTracked(projectDir, rel))) {
+        // Not an LFS path (the project's .gitattributes leaves this type out): moved in and added like any file.
+        await held.commit({ actor, message, files: [{ path: rel, from: temp }] });
+      } else {
+        const placed = await placeAsLfsObject({ projectDir, temp, path: rel, oid: probe.sha256 });
+        try {
+          await stageLfsPointer({ projectDir, path: rel, oid: probe.sha256, size, scratch });
+          // Staged with its stat data already: the repository's `git add` finds it unchanged and does not run git-lfs over it.
+          await held.commit({ actor, message, files: [{ path: rel, written: true }] });
+        } catch (error) {
+          await unstage(projectDir, rel);
+          await placed.undo();
+          throw error;
+        }
+      }
     } catch (error) {
-      await rm(join(projectDir, rel), { force: true });
+      if (thumb) await rm(join(projectDir, thumb), { force: true });
       throw error;
     }
-    return { path: rel, thumbnail: probe.kind === 'audio' ? null : thumb, deduplicated: false };
+    return { path: rel, thumbnail: thumb, deduplicated: false };
   });
 }

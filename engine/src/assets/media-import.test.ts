@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAsset, referenceImage, uploadImages } from '../testing/asset-fixture.ts';
+import { gitClient } from '../testing/git-http-fixture.ts';
 import { jobApp } from '../testing/job-app.ts';
 import { projectWithShot } from '../testing/project-fixture.ts';
 import { rawRequest } from '../testing/raw-http.ts';
@@ -27,6 +29,7 @@ afterAll(async () => {
 const projectDir = () => join(studio.home, 'Projects', projectId);
 const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
 const ffmpeg = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function send(name: string, bytes: Buffer, type = 'application/octet-stream') {
   const form = new FormData();
@@ -52,6 +55,38 @@ describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git
     expect((await stat(join(projectDir(), video.body.thumbnail))).size).toBeGreaterThan(0);
     expect(git(projectDir(), 'lfs', 'ls-files', '--name-only')).toContain(video.body.path);
     expect(git(projectDir(), 'log', '-1', '--format=%s').trim()).toMatch(/^Imported video My_Clip_final_[0-9a-f]{12}\.mp4 \(96x64 h264, 1\.0 s at 25 fps\)$/);
+    // The upload's bytes are the LFS object itself (one inode, no copy; hashed while they streamed in),
+    // the pointer is what git-lfs writes, and git finds the file clean by its stat, without git-lfs.
+    const dir = projectDir();
+    const bytes = await readFile(join(scratch, 'clip.mp4'));
+    const oid = sha256(bytes);
+    expect(video.body.sha256).toBe(oid);
+    const object = join(dir, '.git/lfs/objects', oid.slice(0, 2), oid.slice(2, 4), oid);
+    expect((await stat(object)).ino).toBe((await stat(join(dir, video.body.path))).ino);
+    expect(git(dir, 'cat-file', '-p', `HEAD:${video.body.path}`)).toBe(`version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${bytes.length}\n`);
+    expect(git(dir, 'lfs', 'ls-files', '-l')).toContain(`${oid} * ${video.body.path}`);
+    expect(git(dir, 'lfs', 'fsck')).toMatch(/Git LFS fsck OK/);
+    // Not racily clean: git compares the file's mtime with the index's in whole seconds, and an entry
+    // as new as its index would make the next git hash the whole file through git-lfs again.
+    const entry = git(dir, 'ls-files', '--debug', '--', video.body.path);
+    expect(Number(/size: (\d+)/.exec(entry)?.[1])).toBe(bytes.length);
+    expect(Number(/mtime: (\d+)/.exec(entry)?.[1])).toBeLessThan(Math.floor((await stat(join(dir, '.git/index'))).mtimeMs / 1000));
+    const status = spawnSync('git', ['status', '--porcelain'], { cwd: dir, env: { ...process.env, GIT_TRACE: '1' }, encoding: 'utf8' });
+    expect(status.stdout).toBe('');
+    expect(status.stderr).not.toMatch(/git-lfs/);
+    expect(await readFile(join(dir, '.git/info/attributes'), 'utf8').catch(() => '')).not.toMatch(/studio-lfs-pointer/);
+    // Checked out again (git-lfs's smudge from the object) and cloned over the engine's git HTTP: the real bytes.
+    await unlink(join(dir, video.body.path));
+    git(dir, 'checkout', '--', video.body.path);
+    expect(sha256(await readFile(join(dir, video.body.path)))).toBe(oid);
+    expect(sha256(await readFile(object))).toBe(oid);
+    const client = await gitClient();
+    try {
+      await client.git(join(client.home, 'work'), ['clone', `${studio.base}/git/local/${projectId}.git`, 'clone']);
+      expect(sha256(await readFile(join(client.home, 'work', 'clone', video.body.path)))).toBe(oid);
+    } finally {
+      await client.cleanup();
+    }
     const commits = git(projectDir(), 'rev-list', '--count', 'HEAD');
     const again = await send('renamed.mp4', await readFile(join(scratch, 'clip.mp4')));
     expect(again).toMatchObject({ status: 200, body: { path: video.body.path, deduplicated: true } });
@@ -89,6 +124,12 @@ describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git
     const cut = await send('cut.mp4', clip.subarray(0, Math.floor(clip.length / 2)));
     expect(cut.status).toBe(422);
     expect(cut.body.code).toBe('CORRUPT_MEDIA');
+    // A Matroska file cut short: the old full decode let it through; every packet is read now.
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=25:duration=2', '-pix_fmt', 'yuv420p', join(scratch, 'clip.mkv'));
+    const mkv = await readFile(join(scratch, 'clip.mkv'));
+    const cutMkv = await send('cut.mkv', mkv.subarray(0, Math.floor(mkv.length * 0.9)));
+    expect(cutMkv).toMatchObject({ status: 422, body: { code: 'CORRUPT_MEDIA' } });
+    expect(cutMkv.body.error).toMatch(/cut\.mkv is truncated or corrupt/);
     const png = await referenceImage(1);
     expect(await send('half.png', png.subarray(0, Math.floor(png.length / 2)))).toMatchObject({ status: 422, body: { code: 'CORRUPT_MEDIA' } });
     const big = await send('huge.mp4', Buffer.concat([clip, Buffer.alloc(CAP)]));

@@ -42,17 +42,18 @@ const AUDIO = new Map([
 
 interface FfprobeOutput {
   streams?: Array<{
+    index?: number;
     codec_type?: string;
     codec_name?: string;
     width?: number;
     height?: number;
     avg_frame_rate?: string;
     duration?: string;
-    nb_read_packets?: string;
   }>;
-  format?: { duration?: string };
+  format?: { duration?: string; format_name?: string };
 }
 
+/** The container and streams from the file's header: no packet is read, whatever the file's size. */
 function ffprobe(path: string): Promise<FfprobeOutput> {
   return new Promise((resolve, reject) =>
     execFile(
@@ -60,9 +61,8 @@ function ffprobe(path: string): Promise<FfprobeOutput> {
       [
         '-v',
         'error',
-        '-count_packets',
         '-show_entries',
-        'stream=codec_type,codec_name,width,height,avg_frame_rate,duration,nb_read_packets:format=duration',
+        'stream=index,codec_type,codec_name,width,height,avg_frame_rate,duration:format=duration,format_name',
         '-of',
         'json',
         path,
@@ -80,30 +80,38 @@ function ffprobe(path: string): Promise<FfprobeOutput> {
   );
 }
 
-/** Decodes the whole stream to nowhere: a truncated or corrupt file makes ffmpeg report errors. */
-function decodeErrors(path: string, stream: 'v:0' | 'a:0'): Promise<string | null> {
-  return new Promise((resolve) =>
-    execFile(
-      'ffmpeg',
-      ['-v', 'error', '-xerror', '-i', path, '-map', `0:${stream}`, '-f', 'null', '-'],
-      { timeout: 600_000, maxBuffer: 1024 * 1024 },
-      (error, _stdout, stderr) => resolve(error ? stderr.trim().split('\n').slice(-2).join(' ') || 'ffmpeg could not decode it' : null),
-    ),
-  );
-}
-
 const rate = (text?: string) => {
   const [n, d] = (text ?? '').split('/').map(Number);
   return n && d ? Math.round((n / d) * 1000) / 1000 : undefined;
 };
 
-/** What an imported file is, from its bytes: an image (sharp), or a video or audio (ffprobe, fully decoded). */
-export async function probeMedia(path: string, name: string): Promise<ProbedMedia> {
+/** The stream of a video or audio file that its integrity check reads (media-integrity.ts). */
+export interface MediaStream {
+  /** ffprobe's stream index. */
+  index: number;
+  /** ffprobe's format_name, e.g. `matroska,webm`. */
+  container: string;
+  /** Seconds, from the header; absent when the header does not say. */
+  duration?: number;
+}
+
+export interface ProbeResult {
+  media: ProbedMedia;
+  /** null for an image (sharp decoded it whole already). */
+  stream: MediaStream | null;
+}
+
+/**
+ * What an imported file is, from its bytes: an image (sharp, decoded whole), or a video or audio
+ * (ffprobe of its header). Whether a video or audio is whole is checkMediaIntegrity's question.
+ * `sha256` is the hash taken while the upload streamed in; without it the file is read to hash it.
+ */
+export async function probeMedia(path: string, name: string, sha256?: string): Promise<ProbeResult> {
   if ((await stat(path)).size === 0) throw new EmptyUploadError(`${name} is empty (0 bytes)`, { file: name });
   const type = await fileTypeFromFile(path);
   if (type?.mime.startsWith('image/')) {
-    const image = await probeImage(path, name, 1);
-    return { kind: 'image', mime: image.mime, ext: image.ext, sha256: image.sha256, width: image.width, height: image.height };
+    const image = await probeImage(path, name, 1, sha256);
+    return { media: { kind: 'image', mime: image.mime, ext: image.ext, sha256: image.sha256, width: image.width, height: image.height }, stream: null };
   }
   const ext = type ? (VIDEO.get(type.mime) ?? AUDIO.get(type.mime)) : undefined;
   if (!type || !ext)
@@ -121,17 +129,18 @@ export async function probeMedia(path: string, name: string): Promise<ProbedMedi
   const audio = probed.streams?.find((s) => s.codec_type === 'audio');
   const kind: MediaKind = VIDEO.has(type.mime) && video ? 'video' : 'audio';
   const stream = kind === 'video' ? video : audio;
-  if (!stream || stream.nb_read_packets === '0') throw new CorruptMediaError(`${name} has no readable ${kind} stream`, { file: name });
-  const problem = await decodeErrors(path, kind === 'video' ? 'v:0' : 'a:0');
-  if (problem) throw new CorruptMediaError(`${name} is truncated or corrupt: ${problem}`, { file: name });
+  if (!stream || stream.index === undefined) throw new CorruptMediaError(`${name} has no readable ${kind} stream`, { file: name });
   const duration = Number(stream.duration ?? probed.format?.duration);
   return {
-    kind,
-    mime: type.mime,
-    ext,
-    sha256: await sha256File(path),
-    ...(kind === 'video' ? { width: stream.width, height: stream.height, fps: rate(stream.avg_frame_rate) } : {}),
-    ...(Number.isFinite(duration) ? { duration } : {}),
-    codec: stream.codec_name,
+    media: {
+      kind,
+      mime: type.mime,
+      ext,
+      sha256: sha256 ?? (await sha256File(path)),
+      ...(kind === 'video' ? { width: stream.width, height: stream.height, fps: rate(stream.avg_frame_rate) } : {}),
+      ...(Number.isFinite(duration) ? { duration } : {}),
+      codec: stream.codec_name,
+    },
+    stream: { index: stream.index, container: probed.format?.format_name ?? '', ...(Number.isFinite(duration) && duration > 0 ? { duration } : {}) },
   };
 }

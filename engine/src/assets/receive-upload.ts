@@ -1,9 +1,9 @@
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../errors.ts';
 import { UploadAbortedError, UploadTooLargeError } from './asset-errors.ts';
+import { HashingFileSink } from './hashing-file-sink.ts';
 
 export interface ReceivedFile {
   /** Where the bytes are, in a scratch folder the caller owns (and must remove). */
@@ -11,6 +11,8 @@ export interface ReceivedFile {
   /** The name the client gave, for messages only: never used as a path. */
   originalName: string;
   size: number;
+  /** Of the bytes as they were written (hex), taken while they streamed in; absent for a file made another way (a zip's entry). */
+  sha256?: string;
 }
 
 /** A client's file name made safe to show: no path, no control characters, at most 200 characters. */
@@ -25,7 +27,7 @@ export function displayName(name: string | undefined): string {
 
 /**
  * Streams every file part of a multipart request to disk (never whole in memory), each to a fresh
- * scratch path. Over the size cap, an aborted connection, or a request without files: every file
+ * scratch path, hashing the bytes on their way. Over the size cap, an aborted connection, or a request without files: every file
  * written so far is removed and a 4xx says why.
  */
 export async function receiveFiles(
@@ -40,15 +42,14 @@ export async function receiveFiles(
       if (part.type !== 'file') continue;
       const temp = await nextTemp();
       files.push({ temp, originalName: displayName(part.filename), size: 0 });
-      let size = 0;
-      part.file.on('data', (chunk: Buffer) => (size += chunk.length));
-      await pipeline(part.file, createWriteStream(temp, { flags: 'wx' }));
+      const sink = new HashingFileSink(temp);
+      await pipeline(part.file, sink);
       if (part.file.truncated)
         throw new UploadTooLargeError(`${displayName(part.filename)} is over the ${maxBytes} byte limit`, {
           file: displayName(part.filename),
           limit: maxBytes,
         });
-      files[files.length - 1]!.size = size;
+      Object.assign(files[files.length - 1]!, { size: sink.size, sha256: sink.sha256 });
     }
   } catch (error) {
     for (const f of files) await rm(f.temp, { force: true });

@@ -1,0 +1,112 @@
+import { createHash, type Hash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { TrailingHasher } from './trailing-hasher.ts';
+
+/**
+ * Bytes up to this much are taken from the upload while the previous write is still on disk's way:
+ * the next write is one writev of them all (a 1 GiB upload arrives in 64 KiB socket reads).
+ */
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Past this size the hashing moves to a worker thread that reads behind the writer (starting a
+ * worker costs tens of milliseconds, more than hashing a small file on the spot).
+ */
+const WORKER_HASH_FROM = 16 * 1024 * 1024;
+
+/** Starts the disk's writeback this often, so the fsync before the commit has little left to write. */
+const WRITEBACK_EVERY = 128 * 1024 * 1024;
+
+/**
+ * A new file (never an existing one: `wx`) written from a stream, its sha256 taken while it is
+ * written, so nobody reads the file again to hash it once it is there: from the chunks themselves
+ * for a small file, and for a large one on a worker thread that follows the writer through the page
+ * cache (a 1 GiB upload's hashing then runs on another core beside its receiving).
+ */
+export class HashingFileSink extends Writable {
+  #hash: Hash | null = createHash('sha256');
+  #worker: TrailingHasher | null = null;
+  #handle: FileHandle | null = null;
+  #size = 0;
+  #sinceWriteback = 0;
+  #writeback: Promise<unknown> | null = null;
+  #digest: string | null = null;
+
+  constructor(readonly path: string) {
+    super({ highWaterMark: BATCH_BYTES });
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The sha256 (hex) of every byte written; only once the stream has finished. */
+  get sha256(): string {
+    if (this.#digest === null) throw new Error('the file is not finished');
+    return this.#digest;
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    open(this.path, 'wx').then((handle) => {
+      this.#handle = handle;
+      callback();
+    }, callback);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#writeAll([chunk]).then(() => callback(), callback);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.#writeAll(chunks.map((c) => c.chunk)).then(() => callback(), callback);
+  }
+
+  async #writeAll(buffers: Buffer[]): Promise<void> {
+    if (this.#hash) for (const buffer of buffers) this.#hash.update(buffer);
+    const total = buffers.reduce((sum, b) => sum + b.length, 0);
+    const { bytesWritten } = await this.#handle!.writev(buffers, this.#size);
+    if (bytesWritten !== total) throw new Error(`short write to ${this.path}: ${bytesWritten} of ${total} bytes`);
+    this.#size += total;
+    if (this.#hash && this.#size >= WORKER_HASH_FROM) {
+      // The worker hashes from byte 0; what was hashed here so far is dropped.
+      this.#worker = new TrailingHasher(this.path);
+      this.#hash = null;
+    }
+    this.#worker?.written(this.#size);
+    this.#sinceWriteback += total;
+    if (this.#sinceWriteback >= WRITEBACK_EVERY && !this.#writeback) {
+      this.#sinceWriteback = 0;
+      // Not awaited: it runs on the thread pool while the upload goes on; a failure shows again in the fsync before the commit.
+      this.#writeback = this.#handle!.datasync().finally(() => (this.#writeback = null));
+      this.#writeback.catch(() => undefined);
+    }
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    const digest = this.#worker ? this.#worker.finish(this.#size) : Promise.resolve(this.#hash!.digest('hex'));
+    digest
+      .then((hex) => {
+        this.#digest = hex;
+        return this.#close();
+      })
+      .then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const worker = this.#worker;
+    this.#worker = null;
+    Promise.all([this.#close(), worker?.abandon()]).then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+
+  async #close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = null;
+    if (!handle) return;
+    await this.#writeback?.catch(() => undefined);
+    await handle.close();
+  }
+}
