@@ -1,5 +1,5 @@
-import { copyFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Actor } from '@studio/node-schemas';
 import { authorConfig, runGit } from '../git.ts';
 import type { FileChange } from './project-repository.ts';
@@ -55,7 +55,8 @@ export async function commitIndex({
   const removed = changes.filter((c) => 'delete' in c).map((c) => c.path);
   const blobs = changes.flatMap((c) => ('blob' in c ? [c] : []));
   if (added.length) await git([...LITERAL, 'add', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs(added));
-  if (removed.length) await git([...LITERAL, 'rm', '-r', '-q', '--cached', '--ignore-unmatch', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs(removed));
+  if (removed.length)
+    await git([...LITERAL, 'rm', '-r', '-q', '--cached', '--ignore-unmatch', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs(removed));
   if (blobs.length) await stagePointers({ dir, scratch, git, blobs, blobSizes });
 
   const tree = (await git(['write-tree'])).trim();
@@ -112,6 +113,50 @@ async function stagePointers({
       return file;
     }),
   );
+  if (blobs.every((b) => ATTRIBUTE_SAFE.test(b.path)) && blobs.length <= 64) return addPointers({ dir, git, blobs, pointers });
   const hashes = (await git(['hash-object', '-w', '--no-filters', '--stdin-paths'], pointers.join('\n') + '\n')).trim().split('\n');
   await git(['update-index', '--add', '-z', '--index-info'], blobs.map((b, i) => `100644 ${hashes[i]}\t${b.path}\0`).join(''));
+}
+
+/** Paths an attributes line can name as they are (glob characters are escaped; whitespace and quotes cannot be written there). */
+const ATTRIBUTE_SAFE = /^[^\s"#!\\]+$/;
+const escapeGlob = (path: string) => path.replace(/[*?[\]]/g, (c) => `\\${c}`);
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * `git add` of blob paths with their stat data but without reading their bytes: for this one
+ * command, `.git/info/attributes` (the only attributes that outrank the tree's .gitattributes)
+ * gives each path a clean filter of its own that prints its pointer and reads nothing (git
+ * tolerates the filter not reading its input; `required` makes a failing filter fatal, never a
+ * commit of the raw bytes). The attributes are put back as they were, whatever happens.
+ */
+async function addPointers({
+  dir,
+  git,
+  blobs,
+  pointers,
+}: {
+  dir: string;
+  git: (args: readonly string[], input?: string) => Promise<string>;
+  blobs: ReadonlyArray<{ path: string }>;
+  pointers: readonly string[];
+}): Promise<void> {
+  const attributes = join(dir, '.git', 'info', 'attributes');
+  const before = await readFile(attributes).catch(() => null);
+  const lines = blobs.map((b, i) => `/${escapeGlob(b.path)} filter=studio-pointer-${i}`).join('\n');
+  const config = blobs.flatMap((_, i) => [
+    '-c',
+    `filter.studio-pointer-${i}.clean=cat ${shellQuote(pointers[i]!)}`,
+    '-c',
+    `filter.studio-pointer-${i}.required=true`,
+  ]);
+  try {
+    await mkdir(dirname(attributes), { recursive: true });
+    const kept = before && before.length && before[before.length - 1] !== 0x0a ? Buffer.concat([before, Buffer.from('\n')]) : (before ?? Buffer.alloc(0));
+    await writeFile(attributes, Buffer.concat([kept, Buffer.from(`${lines}\n`)]));
+    await git([...config, ...LITERAL, 'add', '--pathspec-from-file=-', '--pathspec-file-nul'], pathspecs(blobs.map((b) => b.path)));
+  } finally {
+    if (before === null) await rm(attributes, { force: true });
+    else await writeFile(attributes, before);
+  }
 }

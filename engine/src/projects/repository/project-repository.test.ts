@@ -141,8 +141,26 @@ describe('the project repository', () => {
     await repo().commit({ actor: alice, message: 'blob', files: [{ path: 'models/lora.mp4', blob: oid }] });
     expect(await git('cat-file', '-p', 'HEAD:models/lora.mp4')).toBe(`version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${bytes.length}\n`);
     expect(await readFile(join(dir, 'models/lora.mp4'), 'utf8')).toBe('a LoRA file');
+    // The index holds the file's stat data (its size), so no later command hashes the bytes again (read before anything refreshes it).
+    expect(await git('ls-files', '--debug', '--', 'models/lora.mp4')).toContain(`size: ${bytes.length}\t`);
     // git itself sees the working-tree bytes as that pointer: nothing modified.
     expect((await git('status', '--porcelain')).trim()).toBe('');
+    expect(await stat(join(dir, '.git', 'info', 'attributes')).catch(() => null)).toBeNull();
+
+    // Linked: the working-tree file is the object itself; a name with a space takes the plain index path.
+    await repo().commit({
+      actor: alice,
+      message: 'linked',
+      files: [
+        { path: 'models/linked.mp4', blob: oid, link: true },
+        { path: 'models/with space.mp4', blob: oid },
+      ],
+    });
+    const object = join(dir, '.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid);
+    expect((await stat(join(dir, 'models/linked.mp4'))).ino).toBe((await stat(object)).ino);
+    expect(await git('cat-file', '-p', 'HEAD:models/with space.mp4')).toContain(`oid sha256:${oid}`);
+    expect((await git('status', '--porcelain')).trim()).toBe('');
+    expect((await git('lfs', 'ls-files', '--name-only')).trim().split('\n').sort()).toEqual(['models/linked.mp4', 'models/lora.mp4', 'models/with space.mp4']);
 
     const before = await snapshot();
     await expect(repo().commit({ actor: alice, message: 'x', files: [{ path: 'models/b.mp4', blob: 'f'.repeat(64) }] })).rejects.toThrow(

@@ -15,10 +15,13 @@ export type FileChange =
   | { path: string; from: string }
   /**
    * An object already in the project's blob store (its sha256), committed as a Git LFS pointer
-   * without hashing the bytes again; the working tree gets a copy of the bytes. The path must be
-   * LFS-tracked by the project's `.gitattributes`.
+   * without reading the bytes again (the index keeps the file's stat data, so a later `git status`
+   * does not hash it either); the working tree gets a copy of the bytes, or with `link` a hard link
+   * to the object itself (one inode: media are immutable, and git replaces working files by rename,
+   * never writes into them; a copy where a link cannot be made). The path must be LFS-tracked by
+   * the project's `.gitattributes`.
    */
-  | { path: string; blob: string }
+  | { path: string; blob: string; link?: boolean }
   /** Bytes appended to an append-only file (the event log, the ledger); undone by truncating. */
   | { path: string; append: string | Uint8Array }
   /** The file, or a whole folder, removed from the tree and the index. */

@@ -70,7 +70,25 @@ export class TreeTransaction {
     if ('content' in change) {
       this.#undo.push(() => rm(target, { force: true }));
       await atomicWriteFile(target, change.content);
-    } else await this.#copyIn(await blobPath(change.blob), target);
+    } else if (change.link) await this.#linkIn(await blobPath(change.blob), target);
+    else await this.#copyIn(await blobPath(change.blob), target);
+  }
+
+  /** A hard link to the object, through a temporary name (so a replaced file is swapped whole); a copy where links fail. */
+  async #linkIn(source: string, target: string): Promise<void> {
+    const temp = `${target}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+    try {
+      await link(source, temp);
+    } catch (error) {
+      if (!['EXDEV', 'EPERM', 'EMLINK'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      return this.#copyIn(source, target);
+    }
+    this.#undo.push(() => rm(target, { force: true }));
+    try {
+      await rename(temp, target);
+    } finally {
+      await rm(temp, { force: true });
+    }
   }
 
   async #copyIn(source: string, target: string): Promise<void> {
