@@ -59,6 +59,7 @@ export class FfmpegRenderer implements Renderer {
           width: req.width,
           height: req.height,
           seconds: framesToSeconds(timeline.frames, timeline.fps),
+          fromIndex: outcome.method !== 'filter-graph',
           signal,
         });
         return outcome;

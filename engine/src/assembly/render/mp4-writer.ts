@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, writevSync } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { box, ftyp, mvhd, trak, type TrackTables } from './mp4-boxes.ts';
 
 /** A sample's bytes: a span of a source file, or bytes in memory (re-encoded or silent audio). */
@@ -135,33 +136,29 @@ export async function writeMp4(args: {
     mdat.write('mdat', 4, 'latin1');
   }
 
-  const out = await open(args.path, 'w');
-  const readers = new Map<string, SourceReader>();
+  // Synchronous reads and writes of a few MB at a time, yielding to the event loop between them:
+  // on a busy machine a thread-pool round trip per read or write costs more than the copy itself.
+  const out = openSync(args.path, 'w');
+  const writer = new SampleWriter(out);
   try {
-    const writer = new BufferedWriter(out);
-    await writer.append(Buffer.concat([head, moov(base, wide), mdat]));
+    writer.append(Buffer.concat([head, moov(base, wide), mdat]));
     let written = 0;
+    let flushed = 0;
     for (const c of chunks) {
-      args.signal?.throwIfAborted();
-      for (let i = c.first; i < c.first + c.count; i++) {
-        const data = c.kind === 'video' ? video.samples[i]!.data : audio.samples[i]!;
-        let bytes: Buffer;
-        if ('data' in data) bytes = data.data;
-        else {
-          let reader = readers.get(data.path);
-          if (!reader) readers.set(data.path, (reader = await SourceReader.open(data.path)));
-          // The synchronous path is the common one: thousands of small samples per second of film.
-          bytes = reader.peek(data.offset, data.size) ?? (await reader.fill(data.offset, data.size));
-        }
-        if (!writer.tryAppend(bytes)) await writer.append(bytes);
-      }
+      for (let i = c.first; i < c.first + c.count; i++) writer.add(c.kind === 'video' ? video.samples[i]!.data : audio.samples[i]!);
       written += c.bytes;
-      args.onProgress?.(written / payload);
+      if (writer.flushes !== flushed) {
+        flushed = writer.flushes;
+        args.onProgress?.(written / payload);
+        await yieldToLoop();
+        args.signal?.throwIfAborted();
+      }
     }
-    await writer.flush();
+    writer.finish();
+    if (writer.position !== base + payload) throw new Error(`wrote ${writer.position} bytes, the tables describe ${base + payload}`);
+    args.onProgress?.(1);
   } finally {
-    await out.close();
-    for (const reader of readers.values()) await reader.close();
+    writer.close();
   }
 }
 
@@ -171,67 +168,133 @@ function sumSizes(sizes: number[]): number {
   return n;
 }
 
-/** Reads a file through a sliding window: samples come in nearly increasing offsets. */
-class SourceReader {
-  private window = Buffer.alloc(0);
-  private start = 0;
-  private constructor(
-    private readonly handle: FileHandle,
-    private readonly size: number,
-  ) {}
+// Samples are written as slices of the readers' windows, without copying them in user space.
+const MAX_SLICES = 1024;
+const OPEN_READERS = 8;
 
-  static async open(path: string): Promise<SourceReader> {
-    const handle = await open(path, 'r');
-    return new SourceReader(handle, (await handle.stat()).size);
+/**
+ * Appends samples to the output: each source is read through a window (one read per few MB), and
+ * the samples go out as slices of those windows in vectored writes of up to OUT_BUFFER bytes, so
+ * the media bytes are never copied in user space.
+ */
+class SampleWriter {
+  private slices: Buffer[] = [];
+  private pending = 0;
+  // Most recently used last; a list moves through its sources in order, so few are open at once.
+  private readonly readers = new Map<string, SourceReader>();
+  position = 0;
+  flushes = 0;
+  constructor(private readonly fd: number) {}
+
+  add(data: SampleData): void {
+    if ('data' in data) return this.push(data.data);
+    let reader = this.readers.get(data.path);
+    if (reader) this.readers.delete(data.path);
+    else {
+      reader = SourceReader.open(data.path);
+      if (this.readers.size >= OPEN_READERS) {
+        const [path, oldest] = this.readers.entries().next().value as [string, SourceReader];
+        this.readers.delete(path);
+        oldest.close();
+      }
+    }
+    this.readers.set(data.path, reader);
+    // A refill reuses the window, which the slices not yet written may still point into.
+    if (!reader.holds(data.offset, data.size)) {
+      this.flush();
+      reader.fill(data.offset, data.size);
+    }
+    this.push(reader.slice(data.offset, data.size));
   }
 
-  peek(offset: number, size: number): Buffer | null {
-    if (offset < this.start || offset + size > this.start + this.window.length) return null;
-    return this.window.subarray(offset - this.start, offset - this.start + size);
+  append(data: Buffer): void {
+    this.push(data);
   }
 
-  async fill(offset: number, size: number): Promise<Buffer> {
-    const start = Math.max(0, offset - WINDOW_BACK);
-    const length = Math.max(offset - start + size, Math.min(WINDOW, this.size - start));
-    const buf = Buffer.allocUnsafe(length);
-    const { bytesRead } = await this.handle.read(buf, 0, length, start);
-    if (bytesRead < offset - start + size) throw new Error(`short read at byte ${offset}`);
-    this.window = buf.subarray(0, bytesRead);
-    this.start = start;
-    return this.peek(offset, size)!;
+  finish(): void {
+    this.flush();
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  close(): void {
+    closeSync(this.fd);
+    for (const reader of this.readers.values()) reader.close();
+  }
+
+  private push(bytes: Buffer): void {
+    const last = this.slices.at(-1);
+    if (last && last.buffer === bytes.buffer && last.byteOffset + last.length === bytes.byteOffset)
+      this.slices[this.slices.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + bytes.length);
+    else this.slices.push(bytes);
+    this.pending += bytes.length;
+    if (this.slices.length >= MAX_SLICES || this.pending >= OUT_BUFFER) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending === 0) return;
+    let slices = this.slices;
+    let left = this.pending;
+    while (left > 0) {
+      let n = writevSync(this.fd, slices, this.position);
+      this.position += n;
+      left -= n;
+      if (left === 0) break;
+      // A short write: drop what went out and go on with the rest.
+      let k = 0;
+      while (n >= slices[k]!.length) n -= slices[k++]!.length;
+      slices = [slices[k]!.subarray(n), ...slices.slice(k + 1)];
+    }
+    this.slices = [];
+    this.pending = 0;
+    this.flushes++;
   }
 }
 
-class BufferedWriter {
-  private readonly buf = Buffer.allocUnsafe(OUT_BUFFER);
-  private used = 0;
-  private position = 0;
-  constructor(private readonly handle: FileHandle) {}
-
-  /** Copies into the buffer when it fits; false when it must be flushed first. */
-  tryAppend(data: Buffer): boolean {
-    if (this.used + data.length > this.buf.length) return false;
-    data.copy(this.buf, this.used);
-    this.used += data.length;
-    return true;
+/** Reads a file through a window it reuses: samples come in nearly increasing offsets. */
+class SourceReader {
+  private window: Buffer;
+  private start = 0;
+  private length = 0;
+  private constructor(
+    private readonly fd: number,
+    private readonly size: number,
+  ) {
+    this.window = Buffer.allocUnsafe(Math.min(WINDOW, size));
   }
 
-  async append(data: Buffer): Promise<void> {
-    if (this.tryAppend(data)) return;
-    await this.flush();
-    if (this.tryAppend(data)) return;
-    await this.handle.write(data, 0, data.length, this.position);
-    this.position += data.length;
+  static open(path: string): SourceReader {
+    const fd = openSync(path, 'r');
+    try {
+      return new SourceReader(fd, fstatSync(fd).size);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
   }
 
-  async flush(): Promise<void> {
-    if (this.used === 0) return;
-    await this.handle.write(this.buf, 0, this.used, this.position);
-    this.position += this.used;
-    this.used = 0;
+  holds(offset: number, size: number): boolean {
+    return offset >= this.start && offset + size <= this.start + this.length;
+  }
+
+  slice(offset: number, size: number): Buffer {
+    return this.window.subarray(offset - this.start, offset - this.start + size);
+  }
+
+  fill(offset: number, size: number): void {
+    const start = Math.max(0, offset - WINDOW_BACK);
+    const length = Math.max(offset - start + size, Math.min(WINDOW, this.size - start));
+    if (length > this.window.length) this.window = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(this.fd, this.window, got, length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got < offset - start + size) throw new Error(`short read at byte ${offset}`);
+    this.start = start;
+    this.length = got;
+  }
+
+  close(): void {
+    closeSync(this.fd);
   }
 }

@@ -11,6 +11,7 @@ interface ProbeStream {
   channels?: number;
   duration?: string;
   nb_read_packets?: string;
+  nb_frames?: string;
 }
 
 async function ffprobe(path: string, extra: string[], signal?: AbortSignal): Promise<ProbeStream[]> {
@@ -38,9 +39,11 @@ export interface OutputCheck {
 }
 
 /**
- * Reads back a written file, counting its video packets, and lists what differs from the list:
- * the frame count (the record duration), the size, the codecs, or sound missing or off by more
- * than one AAC frame (1024 samples).
+ * Reads back a written file and lists what differs from the list: the frame count (the record
+ * duration), the size, the codecs, or sound missing or off by more than one AAC frame (1024
+ * samples). Video packets are counted by demuxing the whole file unless `fromIndex`: then the
+ * count is the one the sample tables declare, for files our own MP4 writer made (it checks that
+ * the bytes it wrote are the bytes those tables describe), so the file is not read a second time.
  */
 export async function measureOutput(args: {
   path: string;
@@ -48,17 +51,19 @@ export async function measureOutput(args: {
   width: number;
   height: number;
   seconds: number;
+  fromIndex?: boolean;
   signal?: AbortSignal | undefined;
 }): Promise<OutputCheck> {
+  const entries = 'stream=codec_type,codec_name,width,height,pix_fmt,sample_rate,channels,duration';
   const streams = await ffprobe(
     args.path,
-    ['-count_packets', '-show_entries', 'stream=codec_type,codec_name,width,height,pix_fmt,sample_rate,channels,duration,nb_read_packets'],
+    args.fromIndex ? ['-show_entries', `${entries},nb_frames`] : ['-count_packets', '-show_entries', `${entries},nb_read_packets`],
     args.signal,
   );
   const video = streams.find((s) => s.codec_type === 'video');
   const audio = streams.find((s) => s.codec_type === 'audio');
   const check: OutputCheck = {
-    frames: Number(video?.nb_read_packets ?? 0),
+    frames: Number((args.fromIndex ? video?.nb_frames : video?.nb_read_packets) ?? 0),
     width: video?.width ?? 0,
     height: video?.height ?? 0,
     audioSeconds: audio?.duration === undefined ? null : Number(audio.duration),

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { encodeSlots } from './encode-slots.ts';
 import { FilterGraph } from './filter-graph.ts';
 import { rateString } from './frame-rate.ts';
 import { buildVideo, type MediaLookup } from './graph-video.ts';
@@ -55,6 +56,7 @@ export async function renderSmart(args: SmartArgs): Promise<'stream-copy' | 'sma
     if (piece) windowsOf.set(piece, [...(windowsOf.get(piece) ?? []), w]);
     else alone.push(w);
   });
+  const slots = encodeSlots(encodes.length + alone.length, availableParallelism());
   const joins = new Map<VideoPiece, { track: Mp4Track; path: string }>();
   const windows: EncodedWindow[] = [];
   const jobs: Array<() => Promise<void>> = [
@@ -65,7 +67,7 @@ export async function renderSmart(args: SmartArgs): Promise<'stream-copy' | 'sma
         await encodeJoin({
           ...args,
           piece,
-          encoder,
+          encoder: [...encoder, '-threads', String(slots.threads)],
           reference: plan.reference,
           name: `join-${i}`,
           windows: own,
@@ -80,7 +82,7 @@ export async function renderSmart(args: SmartArgs): Promise<'stream-copy' | 'sma
   ];
   let done = 0;
   if (jobs.length) progress(0.05, 'encoding joins');
-  await inParallel(jobs, Math.max(2, Math.floor(availableParallelism() / 2)), () => progress(0.05 + (0.6 * ++done) / jobs.length, 'encoding joins'));
+  await inParallel(jobs, slots.parallel, () => progress(0.05 + (0.6 * ++done) / jobs.length, 'encoding joins'));
 
   signal?.throwIfAborted();
   const reference = plan.reference.video!;

@@ -1,4 +1,4 @@
-import { isCleanCut, type SourceMedia } from './source-media.ts';
+import { isCleanCut, type CopyVideo, type SourceMedia } from './source-media.ts';
 import type { Timeline } from './timeline-types.ts';
 
 /** Copy source frames [from, to) as they are, or encode record frames [recordIn, recordOut) afresh. */
@@ -94,6 +94,29 @@ async function copySpan(source: SourceMedia, x: number, y: number): Promise<{ fr
   }
   if (from === null) return null;
   if (y === video.frames) return { from, to: y };
-  for (const k of keys.filter((k) => k > from! && k <= y).reverse()) if (await isCleanCut(source, k)) return { from, to: k };
-  return null;
+  let gop = from;
+  for (const k of keys.filter((k) => k > from! && k <= y).reverse()) {
+    if (await isCleanCut(source, k)) {
+      gop = k;
+      break;
+    }
+  }
+  const to = closedPrefixEnd(video, gop, y);
+  return to > from ? { from, to } : null;
+}
+
+/**
+ * The furthest frame e <= y such that the GOP opening at clean cut `gop`, cut after its first
+ * e - gop samples in decode order, holds exactly frames [gop, e): that prefix decodes on its own
+ * (every reference is decoded before its user), so the encode after it can start at e rather
+ * than back at the keyframe. x264 closes such a prefix at every P frame.
+ */
+export function closedPrefixEnd(video: CopyVideo, gop: number, y: number): number {
+  const first = video.decodeIndexOfFrame[gop]!;
+  // Samples before `first` are all presented before `gop` (a clean cut), so the running maximum
+  // from the start of the track is the maximum of the GOP's prefix once it reaches `gop`.
+  for (let e = Math.min(y, video.frames); e > gop; e--) {
+    if (video.prefixMaxPts[first + (e - gop)] === (e - 1) * video.frameTicks) return e;
+  }
+  return gop;
 }
