@@ -9,6 +9,7 @@ import AudioNode from './AudioNode.svelte';
 import SuperResolutionNode from './SuperResolutionNode.svelte';
 import VideoRestorationNode from './VideoRestorationNode.svelte';
 import VSEAssemblerNode from './VSEAssemblerNode.svelte';
+import BlockNode from './BlockNode.svelte';
 
 export { NODE_ACCENTS } from './node-accents';
 
@@ -23,4 +24,20 @@ export const nodeComponents = {
   superResolution: SuperResolutionNode,
   videoRestoration: VideoRestorationNode,
   vseAssembler: VSEAssemblerNode,
+} satisfies Record<NodeTypeId, NodeTypes[string]>;
+
+/**
+ * The map very far out (block detail): every node is a coloured block (BlockNode), none of its
+ * type's component runs. Scene groups keep theirs: they are few, and they frame their shots.
+ */
+export const blockNodeComponents = {
+  shot: BlockNode,
+  asset: BlockNode,
+  pipeline: BlockNode,
+  sceneGroup: SceneGroupNode,
+  motionSource: BlockNode,
+  audio: BlockNode,
+  superResolution: BlockNode,
+  videoRestoration: BlockNode,
+  vseAssembler: BlockNode,
 } satisfies Record<NodeTypeId, NodeTypes[string]>;
