@@ -45,10 +45,9 @@ export async function faultPoint(point: FaultPoint): Promise<void> {
 }
 
 /**
- * For the mid-push point, which is inside `git push`: the `-c` options that replace the clone's
- * hooks with a pre-push hook that uploads the LFS objects (as git-lfs's own hook does), tells the
- * test, and then never returns, so the push is held between its upload and its ref update.
- * None when not armed for it.
+ * For the mid-push point, which is inside `git push`: the `-c` options that give the push a
+ * pre-push hook that tells the test and then never returns, so the push is held after the output's
+ * LFS object was sent and before the ref is updated. None when not armed for it.
  */
 export async function midPushHookConfig(dir: string): Promise<string[]> {
   if (armed?.point !== FAULT_POINTS.workerMidPush) return [];
@@ -57,7 +56,7 @@ export async function midPushHookConfig(dir: string): Promise<string[]> {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   await writeFile(
     join(hooks, 'pre-push'),
-    `#!/bin/sh\ngit lfs pre-push "$@" || exit $?\necho ${quote(`${FAULT_POINTS.workerMidPush} ${process.pid}`)} >> ${quote(armed.marker)}\nwhile :; do sleep 1; done\n`,
+    `#!/bin/sh\necho ${quote(`${FAULT_POINTS.workerMidPush} ${process.pid}`)} >> ${quote(armed.marker)}\nwhile :; do sleep 1; done\n`,
   );
   await chmod(join(hooks, 'pre-push'), 0o755);
   return ['-c', `core.hooksPath=${hooks}`];

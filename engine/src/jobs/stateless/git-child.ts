@@ -53,10 +53,20 @@ export async function smudgeInPlace(repo: string, path: string, env: GitChildEnv
   }
 }
 
-/** Runs git in a folder for a job; rejects with its stderr. `skipSmudge` leaves LFS files as pointers. */
-export function jobGit(dir: string, args: readonly string[], env: GitChildEnv, { skipSmudge = false }: { skipSmudge?: boolean } = {}): Promise<string> {
+/**
+ * Runs git in a folder for a job; rejects with its stderr. `skipSmudge` leaves LFS files as
+ * pointers; `input` is written to its stdin (git fast-import's stream).
+ */
+export function jobGit(
+  dir: string,
+  args: readonly string[],
+  env: GitChildEnv,
+  { skipSmudge = false, input }: { skipSmudge?: boolean; input?: string } = {},
+): Promise<string> {
+  // The command's name for the message: `push`, not a `-c` before it.
+  const verb = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? args[0];
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       'git',
       [...authConfig(env), ...args],
       {
@@ -65,7 +75,10 @@ export function jobGit(dir: string, args: readonly string[], env: GitChildEnv, {
         encoding: 'utf8',
         env: childEnv(env, skipSmudge),
       },
-      (error, stdout, stderr) => (error ? reject(new Error(`git ${args[0]} failed: ${stderr.trim() || error.message}`)) : resolve(stdout)),
+      (error, stdout, stderr) => (error ? reject(new Error(`git ${verb} failed: ${stderr.trim() || error.message}`)) : resolve(stdout)),
     );
+    child.stdin?.on('error', () => undefined);
+    if (input !== undefined) child.stdin?.end(input);
+    else child.stdin?.end();
   });
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCAL_TENANT } from '@studio/node-schemas';
 import { jobGit, smudgeInPlace, type GitChildEnv } from './git-child.ts';
@@ -16,8 +16,10 @@ export function repositoryUrl(engineUrl: string, tenant: string | undefined, pro
 
 /**
  * A stateless worker's copy of a project for one job (spec section 8.3): a partial, shallow clone
- * of main with nothing checked out but `.gitattributes` and the job's inputs, and of the LFS objects
- * only those inputs' (smudged one by one). Media of the other takes never leaves the engine.
+ * of main with nothing checked out but the job's inputs, and of the LFS objects only those inputs'
+ * (smudged one by one). Media of the other takes never leaves the engine. A job without inputs
+ * reads nothing of the project: its copy is an empty repository whose origin is the project,
+ * enough to push its output (see pushResult), with no clone at all.
  */
 export async function checkoutForJob({
   dir,
@@ -41,12 +43,16 @@ export async function checkoutForJob({
   await mkdir(dir, { recursive: true });
   const repo = join(dir, 'repo');
   const url = repositoryUrl(env.engineUrl, tenant, projectId);
+  if (!inputs.length) {
+    await jobGit(dir, ['init', '--quiet', repo], env);
+    await appendFile(join(repo, '.git', 'config'), `[remote "origin"]\n\turl = ${url}\n`);
+    return { repo, file: (rel) => join(repo, rel) };
+  }
   await jobGit(dir, ['clone', '--quiet', '--no-checkout', '--filter=blob:none', '--depth=1', '--single-branch', '--branch', 'main', url, repo], env, {
     skipSmudge: true,
   });
-  // The pre-push hook sends the output's LFS object with the push; the smudge filter fetches inputs.
-  await jobGit(repo, ['lfs', 'install', '--local'], env);
-  await jobGit(repo, ['checkout', 'HEAD', '--', '.gitattributes', ...inputs], env, { skipSmudge: true });
+  // No LFS filter is configured in the copy: the inputs come out as pointers, each smudged alone.
+  await jobGit(repo, ['checkout', 'HEAD', '--', ...inputs], env, { skipSmudge: true });
   for (const input of inputs)
     if (isLfsPointer(await readFile(join(repo, input))))
       await whileStoreDown(() => smudgeInPlace(repo, input, env), {

@@ -41,6 +41,7 @@ export async function awaitJobToken(client: Redis, jobId: string, { timeoutMs = 
     const token = await client.get(jobTokenKey(jobId));
     if (token) return token;
     if (Date.now() > deadline) return null;
-    await new Promise((r) => setTimeout(r, 50));
+    // The engine mints it as the job turns active, usually within a few milliseconds of the worker taking it.
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
