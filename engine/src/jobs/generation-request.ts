@@ -1,11 +1,12 @@
 import { createHash, randomInt } from 'node:crypto';
-import { feedingSocket, NODE_TYPES, socketTypesOf } from '@studio/node-schemas';
-import type { FrameRate, Graph, GraphNode, PipelineInput, PipelineManifest, ProjectManifest, Quality, SocketType, SocketTypeSpec } from '@studio/node-schemas';
+import { feedingSocket, NODE_TYPES } from '@studio/node-schemas';
+import type { FrameRate, Graph, GraphNode, PipelineInput, PipelineManifest, ProjectManifest, Quality } from '@studio/node-schemas';
 import { InvalidRequestError, StudioError } from '../errors.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import { takeSubject } from '../projects/takes/take-subject.ts';
 import { projectAssetImagePath } from '../projects/asset-paths.ts';
 import type { GenerateJobData } from './job-types.ts';
+import { kindMismatch, mediaKind, sourceKind } from './input-media.ts';
 import { REUSABLE_NODE_TYPES, derivedSeed } from '../projects/takes/reuse-signature.ts';
 
 /** Long side in pixels for each quality level; the short side follows the aspect ratio. */
@@ -86,38 +87,6 @@ function mediaOf(source: GraphNode): string | null {
     return (data.preview as string | null | undefined) ?? null;
   }
   return ((data.activeTake ?? data.source) as string | null | undefined) ?? null;
-}
-
-/** What wired media is, from its extension (null when the name does not say). */
-export function mediaKind(path: string): 'image' | 'video' | 'audio' | null {
-  const ext = path.split('.').pop()?.toLowerCase() ?? '';
-  if (/^(png|jpe?g|webp|gif|bmp|tiff?)$/.test(ext)) return 'image';
-  if (/^(mp4|mov|webm|mkv|m4v|avi)$/.test(ext)) return 'video';
-  if (/^(wav|mp3|flac|ogg|oga|opus|m4a|aac)$/.test(ext)) return 'audio';
-  return null;
-}
-
-/** The media kinds each socket type carries (a ControlMap is a depth or edge video, or a still map). */
-const KINDS_OF: Partial<Record<SocketType, ReadonlyArray<'image' | 'video' | 'audio'>>> = {
-  Image: ['image'],
-  Mask: ['image'],
-  Video: ['video'],
-  Audio: ['audio'],
-  ControlMap: ['image', 'video'],
-};
-
-/** What an input takes when media of a kind cannot feed it (a video into an image input), else null. */
-function kindMismatch(kind: 'image' | 'video' | 'audio', type: SocketTypeSpec): string | null {
-  const types = socketTypesOf(type);
-  if (types.some((t) => !KINDS_OF[t])) return null;
-  const takes = new Set(types.flatMap((t) => KINDS_OF[t]!));
-  return takes.has(kind) ? null : [...takes].map((k) => (k === 'image' ? 'an image' : `a ${k}`)).join(' or ');
-}
-
-/** Where a Shot's input came from: a library image of an asset, media dropped on an Asset node, another node's take, or a source file. */
-function sourceKind(source: GraphNode): string {
-  if (source.type === 'asset') return typeof source.data.assetId === 'string' && typeof source.data.image === 'string' ? 'asset-image' : 'asset-media';
-  return source.data.activeTake ? 'take' : 'media';
 }
 
 function missingSocket(title: string, input: PipelineInput, node: GraphNode, socket: string): string {
