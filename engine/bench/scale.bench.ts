@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -19,7 +20,6 @@ import { buildApp } from '../src/server/app.ts';
 import { NO_FEATURES } from '../src/server/context.ts';
 import { RoomRegistry } from '../src/sync/room-registry.ts';
 import { manyProjects, projectWithHistory } from '../src/testing/history-fixture.ts';
-import { spawnEngine } from '../src/testing/spawn-engine.ts';
 import { testSettings } from '../src/testing/test-settings.ts';
 import { launchChromium } from '../../web/e2e/browser.ts';
 import { median, round, type BenchResult } from './bench-result.ts';
@@ -241,24 +241,71 @@ async function silentCommandRows(out: BenchResult[], dir: string) {
   out.push(result('silent_git_status_execfile_ms', withExecFile, 'ms', { op: '<', value: withSimpleGit - 40 }, 'what the engine runs now'));
 }
 
+/** The command `npm start` runs after its bootstrap (package.json), so the start-up rows measure what a user starts. */
+async function npmStartCommand(): Promise<string[]> {
+  const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const command = pkg.scripts.start.split('&&').at(-1)!.trim().split(/\s+/);
+  if (command[0] !== 'node') throw new Error(`npm start runs ${command[0]}, not node: ${pkg.scripts.start}`);
+  return command.slice(1);
+}
+
+interface StartedEngine {
+  ms: number;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts the engine as `npm start` does (its own process group) and times it until the first page of the list answers. */
+async function startEngine(args: string[], home: string): Promise<StartedEngine> {
+  // Built beforehand, as the first start after a change of the sources builds it once (others' edits during the run would otherwise land in a measured start).
+  await prepareEngineBundle();
+  const t = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: '0', STUDIO_HOME: home },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // gone
+      }
+    };
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + 120_000;
+  let url: string | undefined;
+  while (!(url = /listening: (http:\/\/\S+)/.exec(out)?.[1]) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  if (!url) {
+    await stop();
+    throw new Error(`engine did not start: ${out.slice(0, 500)}`);
+  }
+  const res = await fetch(`${new URL(url).origin}/api/v1/projects?limit=48`);
+  if (!res.ok) throw new Error(`list answered ${res.status}`);
+  await res.json();
+  return { ms: performance.now() - t, output: () => out, stop };
+}
+
 /**
  * `npm start` until the first page of the list answers, at each workspace size, twice: the first
  * start of a workspace no engine has run (every project is recovered in the background meanwhile),
- * and a restart after that engine stopped cleanly (nothing to recover). The engine bundle is built
- * beforehand, as the first start after a change of the sources builds it once.
+ * and a restart after that engine stopped cleanly (nothing to recover).
  */
 async function startupRows(out: BenchResult[], workspaces: Map<number, Workspace>) {
-  await prepareEngineBundle();
+  const args = await npmStartCommand();
   const firstTimes: number[] = [];
   const restartTimes: number[] = [];
-  const start = async (home: string) => {
-    const t = performance.now();
-    const engine = await spawnEngine({ env: { STUDIO_HOME: home }, timeoutMs: 120_000 });
-    const res = await fetch(`${engine.baseUrl}/api/v1/projects?limit=48`);
-    if (!res.ok) throw new Error(`list answered ${res.status}`);
-    await res.json();
-    return { engine, ms: performance.now() - t };
-  };
+  const start = (home: string) => startEngine(args, home);
   for (const count of PROJECT_COUNTS) {
     const home = workspaces.get(count)!.home;
     const first = await start(home);
@@ -275,22 +322,22 @@ async function startupRows(out: BenchResult[], workspaces: Map<number, Workspace
       );
       // A stop before recovery finished leaves the next start to recover again: wait for it.
       const deadline = Date.now() + 600_000;
-      while (!/Recovery (done|: none needed)/.test(first.engine.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      if (!/Recovery (done|: none needed)/.test(first.engine.output())) throw new Error(`recovery of ${count} projects did not finish`);
+      while (!/Recovery (done|: none needed)/.test(first.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (!/Recovery (done|: none needed)/.test(first.output())) throw new Error(`recovery of ${count} projects did not finish`);
     } finally {
-      await first.engine.stop();
+      await first.stop();
     }
     const again = await start(home);
     try {
-      if (!again.engine.output().includes('none needed after a clean stop')) {
+      if (!again.output().includes('none needed after a clean stop')) {
         // The line comes after listening: give it a moment before calling the restart unclean.
         await new Promise((r) => setTimeout(r, 2000));
-        if (!again.engine.output().includes('none needed after a clean stop')) throw new Error('the restart after a clean stop recovered again');
+        if (!again.output().includes('none needed after a clean stop')) throw new Error('the restart after a clean stop recovered again');
       }
       restartTimes.push(again.ms);
       out.push(result(`restart_${count}_projects_until_it_answers_ms`, again.ms, 'ms', { op: '<', value: 2000 }, 'after a clean stop: nothing to recover'));
     } finally {
-      await again.engine.stop();
+      await again.stop();
     }
   }
   out.push(

@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BUILD_KIND, BUNDLE_FILE, CACHE, CURRENT, REPO, currentBundle, stamp } from './current-bundle.mjs';
 
 /**
  * The engine's sources as one CommonJS module, built with esbuild and reused while no source changed.
@@ -13,15 +13,10 @@ import { pathToFileURL } from 'node:url';
  * git hooks folder) are those of the source file.
  *
  * Kept under node_modules/.cache (ignored by git), one folder per build; current.json names the
- * one in use with the size and mtime of every input, which a start checks (a stat per file).
+ * one in use with the size and mtime of every input, which a start checks (a stat per file,
+ * current-bundle.mjs, which `npm start` reads before anything can compile TypeScript).
  */
-const REPO = resolve(import.meta.dirname, '../../..');
-/** Per checkout: a copy of the repository whose node_modules is a link to this one's builds its own. */
-const CACHE = join(REPO, 'node_modules', '.cache', 'studio-engine', createHash('sha1').update(REPO).digest('hex').slice(0, 12));
-/** Changed when the way the bundle is built changes: a bundle of another kind is built again. */
-const BUILD_KIND = 'cjs-1';
 const ENTRY = join(REPO, 'engine', 'src', 'server', 'start-engine.ts');
-const CURRENT = join(CACHE, 'current.json');
 /** Builds older than this are removed when a new one is made (an engine running from one has it loaded already). */
 const KEEP_OLD_MS = 10 * 60_000;
 
@@ -32,29 +27,6 @@ interface Current {
   inputs: Record<string, string>;
 }
 
-function stamp(path: string): string | null {
-  try {
-    const s = statSync(join(REPO, path));
-    return `${s.size}:${s.mtimeMs}`;
-  } catch {
-    return null;
-  }
-}
-
-/** The bundle's path when it was built from the sources as they are now, or null. */
-function currentBundle(): string | null {
-  let current: Current;
-  try {
-    current = JSON.parse(readFileSync(CURRENT, 'utf8')) as Current;
-  } catch {
-    return null;
-  }
-  if (current.kind !== BUILD_KIND) return null;
-  for (const [path, was] of Object.entries(current.inputs)) if (stamp(path) !== was) return null;
-  const file = join(CACHE, current.dir, 'start-engine.cjs');
-  return stamp(relative(REPO, file)) ? file : null;
-}
-
 async function buildBundle(): Promise<string> {
   const { build } = await import('esbuild');
   mkdirSync(CACHE, { recursive: true });
@@ -62,7 +34,7 @@ async function buildBundle(): Promise<string> {
   const out = join(CACHE, `${dir}.tmp`);
   const result = await build({
     entryPoints: [ENTRY],
-    outfile: join(out, 'start-engine.cjs'),
+    outfile: join(out, BUNDLE_FILE),
     absWorkingDir: REPO,
     bundle: true,
     platform: 'node',
@@ -97,7 +69,7 @@ async function buildBundle(): Promise<string> {
   writeFileSync(tmp, JSON.stringify({ kind: BUILD_KIND, dir, inputs } satisfies Current));
   renameSync(tmp, CURRENT);
   removeOldBuilds(dir);
-  return join(CACHE, dir, 'start-engine.cjs');
+  return join(CACHE, dir, BUNDLE_FILE);
 }
 
 function removeOldBuilds(keep: string): void {
