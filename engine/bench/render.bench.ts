@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -109,12 +109,22 @@ export async function benchRender(): Promise<BenchResult[]> {
     r.measured('concat_copy_baseline_speed', speed(cutsSeconds, b), 'output s per s', 'baseline');
     r.measured(`ffmpeg_cuts_60_takes_5min_${copyMethod}`, round(c, 3), 's');
     r.measured('ffmpeg_cuts_speed', speed(cutsSeconds, c), 'output s per s');
-    r.measured('ffmpeg_cuts_vs_concat_copy_baseline', round(c / b, 2), 'x', { op: '<=', value: 1.2 });
+    // A shared machine's load moves every figure: the ratios are what carries over.
+    const load = `load average ${loadavg()
+      .map((l) => round(l, 1))
+      .join(' / ')} on ${availableParallelism()} cores`;
+    r.measured('ffmpeg_cuts_vs_concat_copy_baseline', round(c / b, 2), 'x', { op: '<=', value: 1.1 }, load);
     r.measured(`ffmpeg_20_dissolves_5min_${smartMethod}`, round(s, 3), 's');
     r.measured('ffmpeg_20_dissolves_speed', speed(dissolveSeconds, s), 'output s per s');
     r.measured(`editly_20_dissolves_5min${editly.suffix}`, round(editly.seconds, 1), 's', undefined, editly.note);
     r.measured(`editly_20_dissolves_5min${editly.suffix}_speed`, round(dissolveSeconds / editly.seconds, 2), 'output s per s', undefined, editly.note);
-    r.measured(`ffmpeg_vs_editly_20_dissolves_speedup${editly.suffix}`, round(editly.seconds / s, 1), 'x', { op: '>=', value: 20 }, editly.note);
+    r.measured(
+      `ffmpeg_vs_editly_20_dissolves_speedup${editly.suffix}`,
+      round(editly.seconds / s, 1),
+      'x',
+      { op: '>=', value: 50 },
+      [editly.note, load].filter(Boolean).join('; '),
+    );
     return r.results;
   } finally {
     await rm(dir, { recursive: true, force: true });
