@@ -21,6 +21,8 @@ export interface AssetSystem {
   library: AssetLibrary;
   /** A tenant's own library: all its users see and use, and nothing of another tenant's. */
   libraryOf(tenant: string): AssetLibrary;
+  /** The tenant whose library holds an asset, or null: for what names an asset but no project (a training task). */
+  tenantOfAsset(assetId: string): Promise<string | null>;
   hub: LibraryHub;
   /** The training job kind, once the task service has registered it. */
   training(): TrainingKind;
@@ -55,6 +57,7 @@ export function assetSystem(options: {
   const system: AssetSystem = {
     library,
     libraryOf: (tenant) => libraries.of(tenant),
+    tenantOfAsset: (assetId) => libraries.tenantOfAsset(assetId),
     hub,
     training: () => {
       if (!kind) throw new Error('the training kind is not registered');
