@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Actor } from '@studio/node-schemas';
 import type { ProjectRepository } from '../projects/repository/project-repository.ts';
 import { writeThumbnail } from './image-probe.ts';
-import { isLfsTracked, placeAsLfsObject, stageLfsPointer, unstage } from './lfs-place.ts';
+import { addToLfsStore, isLfsTracked } from './lfs-place.ts';
 import type { ProbedMedia } from './media-probe.ts';
 
 export const SOURCE_MEDIA_DIR = '01_Assets/Source_Media';
@@ -41,29 +41,24 @@ function describe(probe: ProbedMedia): string {
  * through LFS with a readable message, and its poster (made by the check, in `poster`) or an
  * image's thumbnail in 05_Cache/thumbnails. The same bytes again return the file already there.
  *
- * On the LFS path the upload's bytes become the LFS object itself (a hard link, no copy) and its
- * pointer is staged from the hash taken while it streamed in: nothing reads the bytes again. The
- * file must already be durable (fsynced) when this is called.
+ * On the LFS path the upload's bytes become the LFS object itself and the working-tree file (hard
+ * links, no copy), and its pointer is committed from the hash taken while it streamed in: nothing
+ * reads the bytes again. The file must already be durable (fsynced) when this is called.
  */
 export async function importMedia({
   repository,
   projectDir,
   temp,
-  scratch,
   originalName,
   probe,
-  size,
   poster,
   actor,
 }: {
   repository: ProjectRepository;
   projectDir: string;
   temp: string;
-  /** The request's scratch folder (removed by the caller). */
-  scratch: string;
   originalName: string;
   probe: ProbedMedia;
-  size: number;
   /** A video's poster, made during its check; moved into 05_Cache/thumbnails. */
   poster: string | null;
   actor: Actor | undefined;
@@ -88,14 +83,12 @@ export async function importMedia({
         // Not an LFS path (the project's .gitattributes leaves this type out): moved in and added like any file.
         await held.commit({ actor, message, files: [{ path: rel, from: temp }] });
       } else {
-        const placed = await placeAsLfsObject({ projectDir, temp, path: rel, oid: probe.sha256 });
+        const stored = await addToLfsStore({ projectDir, temp, oid: probe.sha256 });
         try {
-          await stageLfsPointer({ projectDir, path: rel, oid: probe.sha256, size, scratch });
-          // Staged with its stat data already: the repository's `git add` finds it unchanged and does not run git-lfs over it.
-          await held.commit({ actor, message, files: [{ path: rel, written: true }] });
+          // The pointer is staged from the hash, with the file's stat data: nothing reads the bytes again.
+          await held.commit({ actor, message, files: [{ path: rel, blob: probe.sha256, link: true }] });
         } catch (error) {
-          await unstage(projectDir, rel);
-          await placed.undo();
+          await stored.undo();
           throw error;
         }
       }

@@ -74,7 +74,7 @@ describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git
     const status = spawnSync('git', ['status', '--porcelain'], { cwd: dir, env: { ...process.env, GIT_TRACE: '1' }, encoding: 'utf8' });
     expect(status.stdout).toBe('');
     expect(status.stderr).not.toMatch(/git-lfs/);
-    expect(await readFile(join(dir, '.git/info/attributes'), 'utf8').catch(() => '')).not.toMatch(/studio-lfs-pointer/);
+    expect(await readFile(join(dir, '.git/info/attributes'), 'utf8').catch(() => '')).not.toMatch(/studio-pointer/);
     // Checked out again (git-lfs's smudge from the object) and cloned over the engine's git HTTP: the real bytes.
     await unlink(join(dir, video.body.path));
     git(dir, 'checkout', '--', video.body.path);

@@ -73,10 +73,8 @@ export async function mediaImportRoutes(app: FastifyInstance, ctx: EngineContext
               repository: openProjectRepository({ id, dir, queue: ctx.queue }),
               projectDir: dir,
               temp: file!.temp,
-              scratch: incoming,
               originalName: file!.originalName,
               probe,
-              size: file!.size,
               poster,
               actor: actorOf(request),
             });
