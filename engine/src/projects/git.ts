@@ -19,7 +19,8 @@ export function runGit(
   return new Promise((resolve, reject) => {
     const options = { cwd: dir, maxBuffer: MAX_OUTPUT, encoding: 'utf8' as const, ...(env ? { env: { ...process.env, ...env } } : {}) };
     const child = execFile('git', args, options, (error, stdout, stderr) => {
-      if (error) reject(new Error(stderr.trim() || error.message));
+      // The exit status and stdout go along: `git commit` says "nothing to commit" with status 1 on stdout.
+      if (error) reject(Object.assign(new Error(stderr.trim() || error.message), { exitCode: error.code, stdout }));
       else resolve(stdout);
     });
     if (input !== undefined) child.stdin?.end(input);

@@ -43,13 +43,17 @@ export async function commitIndex({
   const env = { GIT_INDEX_FILE: tempIndex };
   const git = (args: readonly string[], input?: string) => runGit(dir, args, { env, ...(input === undefined ? {} : { input }) });
 
-  const parent = (await runGit(dir, ['rev-parse', '-q', '--verify', 'HEAD^{commit}']).catch(() => '')).trim();
+  // Independent steps run side by side: HEAD is read while the index is copied and staged, the commit object is written while the trees are compared.
+  const head = runGit(dir, ['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}']).then(
+    (out) => out.trim().split('\n') as [string, string],
+    () => ['', ''] as [string, string],
+  );
   const copied = await copyFile(realIndex, tempIndex).then(
     () => true,
     () => false,
   );
   // No index beside an existing HEAD: start from HEAD's tree, never from nothing (that would commit every other file as deleted).
-  if (!copied && parent) await git(['read-tree', parent]);
+  if (!copied && (await head)[0]) await git(['read-tree', (await head)[0]]);
 
   const added = changes.filter((c) => !('delete' in c) && !('blob' in c)).map((c) => c.path);
   const removed = changes.filter((c) => 'delete' in c).map((c) => c.path);
@@ -60,22 +64,29 @@ export async function commitIndex({
   if (blobs.length) await stagePointers({ dir, scratch, git, blobs, blobSizes });
 
   const tree = (await git(['write-tree'])).trim();
-  let committedTree = tree;
+  const [parent, parentTree] = await head;
+  const commitTree = (of: string) =>
+    runGit(dir, [...authorConfig(actor), 'commit-tree', of, ...(parent ? ['-p', parent] : []), '-m', message]).then((out) => out.trim());
+  if (parent && tree === parentTree) {
+    await rename(tempIndex, realIndex);
+    return null;
+  }
+  let commit: string;
   let foreign: string[] = [];
   if (parent) {
-    const changed = (await runGit(dir, ['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', parent, tree])).split('\0').filter(Boolean);
+    const [diff, speculative] = await Promise.all([runGit(dir, ['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', parent, tree]), commitTree(tree)]);
+    const changed = diff.split('\0').filter(Boolean);
     const named = (path: string) => changes.some((c) => path === c.path || path.startsWith(`${c.path}/`));
     foreign = changed.filter((path) => !named(path));
+    commit = speculative;
     if (foreign.length) {
+      // The tree holds something else that was staged: leave it out (and staged), commit only the named paths.
       await git([...LITERAL, 'reset', '-q', '--pathspec-from-file=-', '--pathspec-file-nul', parent], pathspecs(foreign));
-      committedTree = (await git(['write-tree'])).trim();
+      const committedTree = (await git(['write-tree'])).trim();
+      if (committedTree === parentTree) return null;
+      commit = await commitTree(committedTree);
     }
-    if (changed.length === foreign.length) {
-      if (!foreign.length) await rename(tempIndex, realIndex);
-      return null;
-    }
-  }
-  const commit = (await runGit(dir, [...authorConfig(actor), 'commit-tree', committedTree, ...(parent ? ['-p', parent] : []), '-m', message])).trim();
+  } else commit = await commitTree(tree);
   // update-ref --stdin answers each step of its transaction; the old value makes it refuse a HEAD that moved.
   const transaction = `start\nupdate HEAD ${commit} ${parent || NO_PARENT}\nprepare\ncommit\n`;
   const answer = await runGit(dir, ['update-ref', '-m', `commit: ${message.split('\n')[0]}`, '--stdin'], { input: transaction });

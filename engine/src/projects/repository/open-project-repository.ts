@@ -9,6 +9,8 @@ import { isOid } from '../../storage/oid.ts';
 import { notifyCommitted } from '../commit-notice.ts';
 import type { GitQueue } from '../git-queue.ts';
 import { commitIndex } from './index-commit.ts';
+import { mayBeLfs } from './lfs-patterns.ts';
+import { commitTextFiles } from './text-commit.ts';
 import type { CommitHash, CommitRequest, FileChange, HeldRepository, ProjectRepository } from './project-repository.ts';
 import { RepositoryChangeError } from './repository-errors.ts';
 import { checkDistinct, checkNoSymlink, checkProjectPath } from './repository-paths.ts';
@@ -90,7 +92,16 @@ async function commitFiles({ dir, blobs }: { dir: string; blobs?: BlobStore | un
   let commit: CommitHash;
   try {
     for (const change of files) await transaction.apply(change, async (oid) => findProjectObject(dir, oid)!);
-    commit = await commitIndex({ dir, scratch: transaction.scratch, actor, message, changes: files, blobSizes });
+    // A few text files (a canvas save, a review record): two git processes; media, moves, deletes and big batches: the plumbing, whose cost stays flat with tens of thousands of takes.
+    const textOnly =
+      files.length <= 32 &&
+      files.every((f) => 'content' in f || 'append' in f || 'written' in f) &&
+      !(await mayBeLfs(
+        dir,
+        files.map((f) => f.path),
+      ));
+    const quick = textOnly ? await commitTextFiles({ dir, scratch: transaction.scratch, actor, message, paths: files.map((f) => f.path) }) : undefined;
+    commit = quick !== undefined ? quick : await commitIndex({ dir, scratch: transaction.scratch, actor, message, changes: files, blobSizes });
   } catch (error) {
     await transaction.rollback();
     if (error instanceof StudioError) throw error;

@@ -272,6 +272,34 @@ describe('the project repository', () => {
     expect(await readdir(join(dir, SCRATCH_DIR))).toEqual([]);
   });
 
+  it('a few text files take the short way with the same guarantees: only they are committed, and a failure changes nothing', async () => {
+    await writeFile(join(dir, 'b.json'), 'staged by someone else\n');
+    await git('add', 'b.json');
+    const hash = await repo().commit({
+      actor: alice,
+      message: 'text',
+      files: [
+        { path: 'a.json', content: '{"a":5}\n' },
+        { path: 'new.json', content: 'n' },
+      ],
+    });
+    expect((await git('rev-parse', 'HEAD')).trim()).toBe(hash);
+    expect((await git('show', '--name-only', '--format=%an', 'HEAD')).trim().split('\n')).toEqual(['Alice Lidell', '', 'a.json', 'new.json']);
+    expect((await git('status', '--porcelain')).trim()).toBe('A  b.json');
+    const before = await snapshot();
+    await expect(
+      repo().commit({
+        actor: alice,
+        message: 'fails',
+        files: [
+          { path: 'a.json', content: 'changed' },
+          { path: '06_Exports/x.json', content: 'ignored' },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'GIT_FAILED' });
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('runs commits in the project queue, and inside exclusive without waiting for itself', async () => {
     const r = repo();
     const order: string[] = [];

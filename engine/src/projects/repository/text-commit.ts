@@ -1,0 +1,90 @@
+import { copyFile, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Actor } from '@studio/node-schemas';
+import { authorConfig, runGit } from '../git.ts';
+
+const LITERAL = ['--literal-pathspecs'];
+const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+const pathspecs = (paths: readonly string[]) => paths.map((p) => `${p}\0`).join('');
+
+/**
+ * The short way for a few files that are not LFS media (a canvas save, a review record, a ledger
+ * line): one git process (two for a new file) instead of six. In a temporary index (a copy of the
+ * real one), `git commit --only` the paths (after `git add` when git does not know one yet), which
+ * commits exactly those paths whatever else is staged; the temporary index replaces the real one only once the commit is made. Null when the
+ * paths already are what HEAD holds. Undefined when this way does not apply (no index yet).
+ */
+export async function commitTextFiles({
+  dir,
+  scratch,
+  actor,
+  message,
+  paths,
+}: {
+  dir: string;
+  scratch: string;
+  actor: Actor | undefined;
+  message: string;
+  paths: readonly string[];
+}): Promise<string | null | undefined> {
+  const realIndex = join(dir, '.git', 'index');
+  const tempIndex = join(scratch, 'index');
+  if (
+    !(await copyFile(realIndex, tempIndex).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return undefined;
+  const env = { GIT_INDEX_FILE: tempIndex, LC_ALL: 'C' };
+  const input = pathspecs(paths);
+  const commitOnly = () =>
+    runGit(
+      dir,
+      [
+        ...NO_HOOKS,
+        ...authorConfig(actor),
+        ...LITERAL,
+        'commit',
+        '--no-verify',
+        '-q',
+        '-m',
+        message,
+        '--only',
+        '--pathspec-from-file=-',
+        '--pathspec-file-nul',
+      ],
+      { env, input },
+    );
+  // Tracked paths (the usual canvas save) need no `git add` first: commit --only reads them from the tree itself.
+  let outcome = await commitOnly().then(
+    () => 'committed' as const,
+    (error: unknown) => error as { exitCode?: number; stdout?: string; message: string },
+  );
+  if (outcome !== 'committed' && outcome.exitCode === 1 && /did not match any file\(s\) known to git/.test(outcome.message)) {
+    await runGit(dir, [...LITERAL, 'add', '--pathspec-from-file=-', '--pathspec-file-nul'], { env, input });
+    outcome = await commitOnly().then(
+      () => 'committed' as const,
+      (error: unknown) => error as { exitCode?: number; stdout?: string; message: string },
+    );
+  }
+  if (outcome !== 'committed') {
+    // Status 1 with git's own words: the paths are as HEAD has them.
+    if (outcome.exitCode === 1 && /nothing (?:added )?to commit|no changes added to commit/.test(outcome.stdout ?? '')) {
+      await rename(tempIndex, realIndex);
+      return null;
+    }
+    throw outcome;
+  }
+  const commit = await headCommit(dir);
+  await rename(tempIndex, realIndex);
+  return commit;
+}
+
+/** HEAD's commit, read from the ref file git just wrote (a loose ref), else asked of git. */
+async function headCommit(dir: string): Promise<string> {
+  const head = (await readFile(join(dir, '.git', 'HEAD'), 'utf8')).trim();
+  const ref = /^ref: (refs\/heads\/[^\s]+)$/.exec(head)?.[1];
+  const loose = ref ? (await readFile(join(dir, '.git', ref), 'utf8').catch(() => '')).trim() : head;
+  return /^[0-9a-f]{40,64}$/.test(loose) ? loose : (await runGit(dir, ['rev-parse', 'HEAD'])).trim();
+}
