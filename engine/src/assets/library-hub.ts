@@ -15,7 +15,8 @@ export const LIBRARY_WS_PATH = '/ws/library';
 export class LibraryHub {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
   readonly #clients = new Map<WebSocket, string>();
-  readonly #latest = new Map<string, { tenant: string; event: LibraryTrainingEvent }>();
+  /** Per tenant, each task's latest state (the last 200 tasks): one tenant's runs never push out another's. */
+  readonly #latest = new Map<string, Map<string, LibraryTrainingEvent>>();
   /** Events go out in the order they were told, though finding an asset's tenant may wait on the disk. */
   #delivering: Promise<void> = Promise.resolve();
 
@@ -55,7 +56,7 @@ export class LibraryHub {
       // The library socket only listens: anything a client sends is ignored.
       this.#clients.set(ws, tenant);
       ws.on('close', () => this.#clients.delete(ws));
-      for (const latest of this.#latest.values()) if (latest.tenant === tenant) ws.send(JSON.stringify(latest.event));
+      for (const event of this.#latest.get(tenant)?.values() ?? []) ws.send(JSON.stringify(event));
     });
   }
 
@@ -71,10 +72,12 @@ export class LibraryHub {
   async #deliver(event: LibraryTrainingEvent): Promise<void> {
     const tenant = await this.tenantOfAsset(event.asset_id);
     if (tenant === null) return;
-    const previous = this.#latest.get(event.task_id)?.event;
+    let latest = this.#latest.get(tenant);
+    if (!latest) this.#latest.set(tenant, (latest = new Map()));
+    const previous = latest.get(event.task_id);
     // Keep the last sample and version on the remembered state, so a late joiner sees them.
-    this.#latest.set(event.task_id, { tenant, event: { ...previous, ...event, sample_url: event.sample_url ?? previous?.sample_url } });
-    if (this.#latest.size > 200) this.#latest.delete(this.#latest.keys().next().value!);
+    latest.set(event.task_id, { ...previous, ...event, sample_url: event.sample_url ?? previous?.sample_url });
+    if (latest.size > 200) latest.delete(latest.keys().next().value!);
     const text = JSON.stringify(event);
     for (const [ws, own] of this.#clients) if (own === tenant && ws.readyState === ws.OPEN) ws.send(text);
   }
