@@ -8,6 +8,7 @@ import { sessionOf, setRequestSession } from '../auth/request-session.ts';
 import { safeDecode } from '../auth/token.ts';
 import { setUpgradeAuth } from '../auth/upgrade-auth.ts';
 import { ProjectNotFoundError } from '../errors.ts';
+import { TaskNotFoundError } from '../jobs/job-kind.ts';
 import type { EngineContext } from './context.ts';
 
 /** Routes the users gate guards: the REST API and the project repositories over git (and LFS). */
@@ -103,6 +104,12 @@ export function installUsersGate(app: FastifyInstance, ctx: EngineContext, recor
       const taskId = (request.params as { id?: string }).id ?? '';
       const task = await ctx.tasks.status(taskId).catch(() => null);
       if (task?.project_id) await requireTenant(actorSession, task.project_id);
+      else if (task) {
+        // A task of no project (training) belongs to the tenant of its asset; any other is answered as a missing task.
+        const assetId = (task.detail as { asset_id?: unknown } | undefined)?.asset_id;
+        const owner = typeof assetId === 'string' && ctx.assets ? await ctx.assets.tenantOfAsset(assetId) : null;
+        if (owner !== actorSession.actor.tenant) throw new TaskNotFoundError(`no task '${taskId.slice(0, 100)}'`, { task_id: taskId.slice(0, 100) });
+      }
     }
   };
 
