@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LOCAL_TENANT, type LibraryTrainingEvent } from '@studio/node-schemas';
+import { CLOSE_CODES, LOCAL_TENANT, type LibraryTrainingEvent } from '@studio/node-schemas';
 import type { Authenticated } from '../auth/auth-service.ts';
 import { upgradeAuthOf } from '../auth/upgrade-auth.ts';
 
@@ -31,28 +31,38 @@ export class LibraryHub {
   upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, session?: Authenticated | null): boolean {
     const path = (request.url ?? '').split('?')[0];
     if (path !== LIBRARY_WS_PATH) return false;
-    void this.#tenantOf(request, session).then(
-      (tenant) => {
-        if (tenant === null) return void socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        this.#accept(request, socket, head, tenant);
+    void this.#sessionOf(request, session).then(
+      (who) => {
+        if (who === null) return void socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        this.#accept(request, socket, head, who);
       },
       () => socket.destroy(),
     );
     return true;
   }
 
-  async #tenantOf(request: IncomingMessage, session: Authenticated | null | undefined): Promise<string | null> {
-    if (session) return session.actor.tenant;
+  /** The socket's tenant and when its token ends (null: no token, single-user); null when refused. */
+  async #sessionOf(request: IncomingMessage, session: Authenticated | null | undefined): Promise<{ tenant: string; expiresAt: number | null } | null> {
+    if (session) return { tenant: session.actor.tenant, expiresAt: session.expiresAt };
     const users = upgradeAuthOf((request.socket as { server?: Server }).server ?? ({} as Server));
-    if (!users) return LOCAL_TENANT;
+    if (!users) return { tenant: LOCAL_TENANT, expiresAt: null };
     const verified = await users.authenticate(request).catch(() => null);
     // A worker's job token reaches its project over git only.
-    return verified && verified.project === undefined ? verified.actor.tenant : null;
+    return verified && verified.project === undefined ? { tenant: verified.actor.tenant, expiresAt: verified.expiresAt } : null;
   }
 
-  #accept(request: IncomingMessage, socket: Duplex, head: Buffer, tenant: string): void {
+  #accept(request: IncomingMessage, socket: Duplex, head: Buffer, { tenant, expiresAt }: { tenant: string; expiresAt: number | null }): void {
     this.#wss.handleUpgrade(request, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
+      if (expiresAt !== null) {
+        // As a project's socket: it ends with its token, and the client signs in again.
+        const timer = setTimeout(
+          () => ws.close(CLOSE_CODES.unauthorized, 'the token has expired: sign in again'),
+          Math.min(2 ** 31 - 1, Math.max(0, expiresAt * 1000 - Date.now())),
+        );
+        timer.unref();
+        ws.on('close', () => clearTimeout(timer));
+      }
       // The library socket only listens: anything a client sends is ignored.
       this.#clients.set(ws, tenant);
       ws.on('close', () => this.#clients.delete(ws));

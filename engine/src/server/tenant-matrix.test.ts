@@ -425,5 +425,18 @@ describe('multi-user mode: the asset library is per tenant', () => {
     expect(rita.messages.map((m) => m.task_id).sort()).toEqual(['train-acme-1', 'train-acme-2', 'train-acme-3']);
     expect(JSON.stringify(bob.messages)).not.toContain(acmeAsset);
     for (const w of [alice, bob, rita]) w.socket.close();
+    // As a project's socket, a library socket ends with its token (the client signs in again).
+    const keyring = authServiceFor(ctx).keyring;
+    const soon = await signAccessToken({
+      keyring,
+      subject: { username: 'alice', tenant: 'acme', scopes: ['projects:read', 'projects:write'] },
+      ttlS: 60,
+      expiresAt: Math.floor(Date.now() / 1000) + 2,
+    });
+    const brief = await watch(soon.token);
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) =>
+      brief.socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
+    expect(closed).toEqual({ code: 4401, reason: 'the token has expired: sign in again' });
   });
 });
