@@ -79,7 +79,7 @@ export async function createProject({
     for (const folder of PROJECT_FOLDERS) await mkdir(join(staging, folder));
     await initRepository(staging);
     const [gitignore, gitattributes] = await Promise.all([readFile(join(templatesDir, '.gitignore')), readFile(join(templatesDir, '.gitattributes'))]);
-    await heldRepository({ id, dir: staging }).commit({
+    await heldRepository({ id, dir: staging, staging: true }).commit({
       actor,
       message: `Create project: ${title}`,
       files: [

@@ -80,7 +80,7 @@ export async function forkProject({
       return populated;
     });
     const manifest = forkManifest(await readManifest(staging), { title, parentId, hash, tenant: actor.tenant });
-    await heldRepository({ id, dir: staging }).commit({
+    await heldRepository({ id, dir: staging, staging: true }).commit({
       actor,
       message: `Fork of ${parent.title} at ${hash.slice(0, 7)}`,
       files: [{ path: MANIFEST_FILE, content: JSON.stringify(manifest, null, 2) + '\n' }],

@@ -27,6 +27,11 @@ export interface RepositoryLocation {
    * copied into the project's store before the commit.
    */
   blobs?: BlobStore;
+  /**
+   * A repository being built in a staging folder that a crash drops whole (a new project, a fork):
+   * its files are not fsynced one by one.
+   */
+  staging?: boolean;
 }
 
 /** Which projects' queues this async context holds (inside `exclusive`), so a commit there does not wait for itself. */
@@ -55,7 +60,7 @@ export function openProjectRepository(location: RepositoryLocation & { queue: Gi
  * `queue.run` for this project: the room's persistence), or a repository no one else can reach yet
  * (a project being created in its staging folder). Its commits run at once.
  */
-export function heldRepository({ id, dir, blobs }: RepositoryLocation): HeldRepository {
+export function heldRepository({ id, dir, blobs, staging = false }: RepositoryLocation): HeldRepository {
   return {
     id,
     read: async (path) => readFile(await readablePath(dir, path)),
@@ -70,7 +75,7 @@ export function heldRepository({ id, dir, blobs }: RepositoryLocation): HeldRepo
       const info = await lstat(join(dir, path)).catch(() => null);
       return !!info && (info.isFile() || info.isDirectory());
     },
-    commit: (request) => commitFiles({ dir, blobs }, request),
+    commit: (request) => commitFiles({ dir, blobs, durable: !staging }, request),
   };
 }
 
@@ -80,7 +85,10 @@ async function readablePath(dir: string, path: string): Promise<string> {
   return join(dir, path);
 }
 
-async function commitFiles({ dir, blobs }: { dir: string; blobs?: BlobStore | undefined }, { actor, message, files }: CommitRequest): Promise<CommitHash> {
+async function commitFiles(
+  { dir, blobs, durable }: { dir: string; blobs?: BlobStore | undefined; durable: boolean },
+  { actor, message, files }: CommitRequest,
+): Promise<CommitHash> {
   if (!files.length) return null;
   for (const change of files) checkChange(change);
   checkDistinct(files.map((f) => f.path));
@@ -88,13 +96,13 @@ async function commitFiles({ dir, blobs }: { dir: string; blobs?: BlobStore | un
   const blobSizes = new Map<string, number>();
   for (const change of files) if ('blob' in change) blobSizes.set(change.blob, await ensureLocalObject(dir, change.blob, blobs));
 
-  const transaction = await TreeTransaction.begin(dir);
+  const transaction = await TreeTransaction.begin(dir, { durable });
   let commit: CommitHash;
   try {
     for (const change of files) await transaction.apply(change, async (oid) => findProjectObject(dir, oid)!);
     // A few text files (a canvas save, a review record): two git processes; media, moves, deletes and big batches: the plumbing, whose cost stays flat with tens of thousands of takes.
     const textOnly =
-      files.length <= 32 &&
+      files.length <= 256 &&
       files.every((f) => 'content' in f || 'append' in f || 'written' in f) &&
       !(await mayBeLfs(
         dir,

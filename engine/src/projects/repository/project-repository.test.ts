@@ -338,6 +338,19 @@ describe('the project repository', () => {
     expect((await gitAt(fresh).raw(['rev-parse', 'HEAD'])).trim()).toBe(hash);
     expect((await gitAt(fresh).raw(['ls-files'])).trim().split('\n')).toEqual(['Shots/.gitkeep', 'project.json']);
     expect((await gitAt(fresh).raw(['status', '--porcelain'])).trim()).toBe('');
+
+    // The same through the plumbing (a moved-in file takes it): a root commit too.
+    const media = join(root, 'fresh-media');
+    await mkdir(media);
+    await initRepository(media);
+    await writeFile(join(root, 'clip.bin'), 'bytes');
+    const first = await openProjectRepository({ id: 'media', dir: media, queue }).commit({
+      actor: alice,
+      message: 'Create',
+      files: [{ path: 'clip.bin', from: join(root, 'clip.bin') }],
+    });
+    expect((await gitAt(media).raw(['rev-list', '--parents', 'HEAD'])).trim()).toBe(first);
+    expect((await gitAt(media).raw(['status', '--porcelain'])).trim()).toBe('');
   });
 
   it('delivers an ignored deliverable under its first free name, and refuses a tracked path', async () => {

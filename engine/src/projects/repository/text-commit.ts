@@ -29,13 +29,12 @@ export async function commitTextFiles({
 }): Promise<string | null | undefined> {
   const realIndex = join(dir, '.git', 'index');
   const tempIndex = join(scratch, 'index');
-  if (
-    !(await copyFile(realIndex, tempIndex).then(
-      () => true,
-      () => false,
-    ))
-  )
-    return undefined;
+  const copied = await copyFile(realIndex, tempIndex).then(
+    () => true,
+    () => false,
+  );
+  // No index: fine for a new repository (its first commit), not beside an existing HEAD (the plumbing starts from HEAD's tree then).
+  if (!copied && !(await unborn(dir))) return undefined;
   const env = { GIT_INDEX_FILE: tempIndex, LC_ALL: 'C' };
   const input = pathspecs(paths);
   const commitOnly = () =>
@@ -50,13 +49,14 @@ export async function commitTextFiles({
         '-q',
         '-m',
         message,
-        '--only',
-        '--pathspec-from-file=-',
-        '--pathspec-file-nul',
+        // A new repository's index holds only these paths: all of it is the commit.
+        ...(copied ? ['--only', '--pathspec-from-file=-', '--pathspec-file-nul'] : []),
       ],
-      { env, input },
+      copied ? { env, input } : { env },
     );
   // Tracked paths (the usual canvas save) need no `git add` first: commit --only reads them from the tree itself.
+  // A new repository knows none of its paths yet: add them at once.
+  if (!copied) await runGit(dir, [...LITERAL, 'add', '--pathspec-from-file=-', '--pathspec-file-nul'], { env, input });
   let outcome = await commitOnly().then(
     () => 'committed' as const,
     (error: unknown) => error as { exitCode?: number; stdout?: string; message: string },
@@ -79,6 +79,17 @@ export async function commitTextFiles({
   const commit = await headCommit(dir);
   await rename(tempIndex, realIndex);
   return commit;
+}
+
+/** Whether HEAD names a branch with no commit yet (a repository just made by git init). */
+async function unborn(dir: string): Promise<boolean> {
+  const ref = /^ref: (refs\/heads\/\S+)$/.exec((await readFile(join(dir, '.git', 'HEAD'), 'utf8').catch(() => '')).trim())?.[1];
+  if (!ref) return false;
+  const [loose, packed] = await Promise.all([
+    readFile(join(dir, '.git', ref)).catch(() => null),
+    readFile(join(dir, '.git', 'packed-refs'), 'utf8').catch(() => ''),
+  ]);
+  return loose === null && !packed.includes(` ${ref}\n`);
 }
 
 /** HEAD's commit, read from the ref file git just wrote (a loose ref), else asked of git. */

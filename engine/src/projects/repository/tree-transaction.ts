@@ -25,12 +25,14 @@ export class TreeTransaction {
     readonly dir: string,
     /** This transaction's own scratch folder (the temporary index, kept files, LFS pointers). */
     readonly scratch: string,
+    /** Whether each written file is fsynced (not in a staging folder that is dropped whole on a crash). */
+    readonly durable: boolean,
   ) {}
 
-  static async begin(dir: string): Promise<TreeTransaction> {
+  static async begin(dir: string, { durable = true }: { durable?: boolean } = {}): Promise<TreeTransaction> {
     const scratch = join(dir, SCRATCH_DIR, `txn-${Date.now()}-${randomBytes(4).toString('hex')}`);
     await mkdir(scratch, { recursive: true });
-    return new TreeTransaction(dir, scratch);
+    return new TreeTransaction(dir, scratch, durable);
   }
 
   async apply(change: FileChange, blobPath: (oid: string) => Promise<string>): Promise<void> {
@@ -69,7 +71,7 @@ export class TreeTransaction {
     await this.#keep(target);
     if ('content' in change) {
       this.#undo.push(() => rm(target, { force: true }));
-      await atomicWriteFile(target, change.content);
+      await atomicWriteFile(target, change.content, { durable: this.durable });
     } else if (change.link) await this.#linkIn(await blobPath(change.blob), target);
     else await this.#copyIn(await blobPath(change.blob), target);
   }
