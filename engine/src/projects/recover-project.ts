@@ -6,6 +6,7 @@ import type { FileChange } from './repository/project-repository.ts';
 import { heldRepository } from './repository/open-project-repository.ts';
 import { checkProjectPath } from './repository/repository-paths.ts';
 import { SCRATCH_DIR } from './repository/tree-transaction.ts';
+import { dropPointerFilters } from './repository/index-commit.ts';
 
 function acceptable(path: string): boolean {
   try {
@@ -84,6 +85,7 @@ export async function recoverProject(projectDir: string): Promise<RecoveryReport
 
   // A commit a crash cut short: its new files are whole in the tree (each written atomically) and are committed below.
   await rm(join(projectDir, SCRATCH_DIR), { recursive: true, force: true });
+  await dropPointerFilters(projectDir);
 
   const changed = await changedPathsWithoutLinks(projectDir);
   let recoveredCommit: string | null = null;

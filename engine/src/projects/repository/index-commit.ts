@@ -129,6 +129,18 @@ async function stagePointers({
   await git(['update-index', '--add', '-z', '--index-info'], blobs.map((b, i) => `100644 ${hashes[i]}\t${b.path}\0`).join(''));
 }
 
+/** The attribute lines a blob commit adds for one command; start-up recovery removes any a crash left. */
+export const POINTER_FILTER_LINE = /^\/\S+ filter=studio-pointer-\d+$/;
+
+/** Drops the lines a blob commit cut short by a crash left in .git/info/attributes (they would send those paths past LFS). */
+export async function dropPointerFilters(dir: string): Promise<void> {
+  const attributes = join(dir, '.git', 'info', 'attributes');
+  const text = await readFile(attributes, 'utf8').catch(() => null);
+  if (text === null) return;
+  const kept = text.split('\n').filter((line) => !POINTER_FILTER_LINE.test(line));
+  if (kept.length !== text.split('\n').length) await writeFile(attributes, kept.join('\n'));
+}
+
 /** Paths an attributes line can name as they are (glob characters are escaped; whitespace and quotes cannot be written there). */
 const ATTRIBUTE_SAFE = /^[^\s"#!\\]+$/;
 const escapeGlob = (path: string) => path.replace(/[*?[\]]/g, (c) => `\\${c}`);

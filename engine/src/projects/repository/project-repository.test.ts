@@ -368,3 +368,20 @@ describe('the project repository', () => {
     expect((await git('status', '--porcelain')).trim()).toBe('');
   });
 });
+
+describe('start-up recovery of a commit a crash cut short', () => {
+  it('drops the scratch folder and the one-command pointer filters, and commits what the commit had written', async () => {
+    const { recoverProject } = await import('../recover-project.ts');
+    await mkdir(join(dir, SCRATCH_DIR, 'txn-1'), { recursive: true });
+    await writeFile(join(dir, SCRATCH_DIR, 'txn-1', 'kept-0'), 'old');
+    await mkdir(join(dir, '.git', 'info'), { recursive: true });
+    await writeFile(join(dir, '.git', 'info', 'attributes'), 'keep.me binary\n/models/a.mp4 filter=studio-pointer-0\n');
+    await writeFile(join(dir, 'a.json'), '{"a":"written before the crash"}\n');
+    const report = await recoverProject(dir);
+    expect(report.recoveredCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect(await readFile(join(dir, '.git', 'info', 'attributes'), 'utf8')).toBe('keep.me binary\n');
+    expect(await readdir(join(dir, SCRATCH_DIR))).toEqual([]);
+    expect((await git('show', 'HEAD:a.json')).trim()).toBe('{"a":"written before the crash"}');
+    expect((await git('status', '--porcelain')).trim()).toBe('');
+  });
+});
