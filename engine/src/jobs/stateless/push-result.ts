@@ -61,17 +61,20 @@ export async function pushResult({
 }): Promise<{ ref: string; path: string }> {
   const path = pushedOutputPath(jobId, output);
   const [object, repositoryUrl] = await Promise.all([lfsObjectOf(output), originUrl(repo)]);
-  await whileStoreDown(() => uploadLfsObject({ repositoryUrl, token: env.token, file: output, object }), {
-    isDown: lfsSaysStoreDown,
-    what: "upload the job's output",
-    waitMs: storeWaitMs,
-    // A worker's log says why its job is held; the task's step says it when the caller passes onWaiting.
-    onWaiting: onWaiting ?? ((message) => console.warn(`job ${jobId}: ${message}`)),
-  });
   const { name, email } = actorAuthor(actor);
-  await jobGit(repo, ['fast-import', '--quiet', '--force'], env, {
-    input: oneFileCommit({ path, content: lfsPointer(object), author: `${name} <${email}>`, message: `Job ${jobId}: output for the engine to bring in\n` }),
-  });
+  // The upload and the commit are independent; the ref is pushed only once both are done.
+  await Promise.all([
+    whileStoreDown(() => uploadLfsObject({ repositoryUrl, token: env.token, file: output, object }), {
+      isDown: lfsSaysStoreDown,
+      what: "upload the job's output",
+      waitMs: storeWaitMs,
+      // A worker's log says why its job is held; the task's step says it when the caller passes onWaiting.
+      onWaiting: onWaiting ?? ((message) => console.warn(`job ${jobId}: ${message}`)),
+    }),
+    jobGit(repo, ['fast-import', '--quiet', '--force'], env, {
+      input: oneFileCommit({ path, content: lfsPointer(object), author: `${name} <${email}>`, message: `Job ${jobId}: output for the engine to bring in\n` }),
+    }),
+  ]);
   const ref = jobRef(jobId);
   await jobGit(repo, [...(await midPushHookConfig(dirname(repo))), 'push', '--quiet', '--force', 'origin', `${JOB_BRANCH}:${ref}`], env);
   return { ref, path };
