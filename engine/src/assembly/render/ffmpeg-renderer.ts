@@ -43,25 +43,38 @@ export class FfmpegRenderer implements Renderer {
           : copyIneligibility({ timeline, sources: sources.media, width: req.width, height: req.height });
       const { method, note } = await writeAtomically(req.outputPath, async (partial) => {
         const common = { timeline, media: sources.lookup, partial, workDir, signal, progress };
+        const verify = (fromIndex: boolean) =>
+          verifyOutput({
+            path: partial,
+            frames: timeline.frames,
+            width: req.width,
+            height: req.height,
+            seconds: framesToSeconds(timeline.frames, timeline.fps),
+            fromIndex,
+            signal,
+          });
+        // ffprobe reads only the moov and the first packets of our writer's files, which are on disk
+        // once it has written the first 4 MB of samples: it runs while the rest is written.
+        let early: Promise<unknown> | null = null;
+        const onHeadWritten = () => {
+          early = verify(true);
+          early.catch(() => undefined);
+        };
         let outcome: { method: RenderResult['method']; note: string };
         if (ineligible === null) {
           try {
-            outcome = { method: await renderSmart({ ...common, sources: sources.media }), note: 'every source is a same-codec H.264/AAC take' };
+            outcome = {
+              method: await renderSmart({ ...common, sources: sources.media, onHeadWritten }),
+              note: 'every source is a same-codec H.264/AAC take',
+            };
           } catch (error) {
             if (!(error instanceof NotCopyableError)) throw error;
+            early = null;
             outcome = { method: await renderFilterGraph({ ...common, width: req.width, height: req.height }), note: error.message };
           }
         } else outcome = { method: await renderFilterGraph({ ...common, width: req.width, height: req.height }), note: ineligible };
         progress(0.96, 'verifying');
-        await verifyOutput({
-          path: partial,
-          frames: timeline.frames,
-          width: req.width,
-          height: req.height,
-          seconds: framesToSeconds(timeline.frames, timeline.fps),
-          fromIndex: outcome.method !== 'filter-graph',
-          signal,
-        });
+        await (outcome.method === 'filter-graph' ? verify(false) : (early ?? verify(true)));
         return outcome;
       });
       progress(1, 'done');

@@ -23,6 +23,8 @@ const WINDOW = 8 << 20;
 // Picture and sound of the same second sit close together in a source, in either order.
 const WINDOW_BACK = 1 << 20;
 const OUT_BUFFER = 4 << 20;
+// More than a header-only ffprobe reads past the moov (probe.ts pins its probe size below this).
+const HEAD_BYTES = 4 << 20;
 
 /**
  * Writes copied samples into a new MP4 with the moov first (what +faststart produces), interleaving
@@ -34,6 +36,8 @@ export async function writeMp4(args: {
   input: Mp4Input;
   signal?: AbortSignal | undefined;
   onProgress?: (fraction: number) => void;
+  /** Called once, when the moov and the first HEAD_BYTES of samples (or the whole file, if smaller) are on disk. */
+  onHeadWritten?: (() => void) | undefined;
 }): Promise<void> {
   const { video, audio } = args.input;
   const size = (d: SampleData) => ('data' in d ? d.data.length : d.size);
@@ -144,10 +148,15 @@ export async function writeMp4(args: {
     writer.append(Buffer.concat([head, moov(base, wide), mdat]));
     let written = 0;
     let flushed = 0;
+    let headCalled = false;
     for (const c of chunks) {
       for (let i = c.first; i < c.first + c.count; i++) writer.add(c.kind === 'video' ? video.samples[i]!.data : audio.samples[i]!);
       written += c.bytes;
       if (writer.flushes !== flushed) {
+        if (!headCalled && writer.position >= base + HEAD_BYTES) {
+          headCalled = true;
+          args.onHeadWritten?.();
+        }
         flushed = writer.flushes;
         args.onProgress?.(written / payload);
         await yieldToLoop();
@@ -156,6 +165,7 @@ export async function writeMp4(args: {
     }
     writer.finish();
     if (writer.position !== base + payload) throw new Error(`wrote ${writer.position} bytes, the tables describe ${base + payload}`);
+    if (!headCalled) args.onHeadWritten?.();
     args.onProgress?.(1);
   } finally {
     writer.close();

@@ -57,7 +57,8 @@ export async function measureOutput(args: {
   const entries = 'stream=codec_type,codec_name,width,height,pix_fmt,sample_rate,channels,duration';
   const streams = await ffprobe(
     args.path,
-    args.fromIndex ? ['-show_entries', `${entries},nb_frames`] : ['-count_packets', '-show_entries', `${entries},nb_read_packets`],
+    // From the index it reads at most 2 MB of packets: it may run while the rest of the file is being written (mp4-writer.ts).
+    args.fromIndex ? ['-probesize', '2000000', '-show_entries', `${entries},nb_frames`] : ['-count_packets', '-show_entries', `${entries},nb_read_packets`],
     args.signal,
   );
   const video = streams.find((s) => s.codec_type === 'video');

@@ -25,6 +25,8 @@ export interface SmartArgs {
   workDir: string;
   signal?: AbortSignal | undefined;
   progress: (fraction: number, step: string) => void;
+  /** Called once the output's moov and first samples are on disk (see writeMp4). */
+  onHeadWritten?: () => void;
 }
 
 type EncodePiece = Extract<VideoPiece, { kind: 'encode' }>;
@@ -92,6 +94,7 @@ export async function renderSmart(args: SmartArgs): Promise<'stream-copy' | 'sma
   await writeMp4({
     path: args.partial,
     signal,
+    onHeadWritten: args.onHeadWritten,
     onProgress: (f) => progress(start + (0.95 - start) * f, 'joining'),
     input: {
       video: {
