@@ -27,8 +27,8 @@ function chunks(total: number): Buffer[] {
 }
 
 describe('HashingFileSink (the upload written and hashed in one pass)', () => {
-  it('writes every byte and hashes them: small (on the spot) and large (on the worker that reads behind)', async () => {
-    for (const size of [0, 70_000, 40 * 1024 * 1024 + 17]) {
+  it('writes every byte and hashes them, past several batches and writebacks', async () => {
+    for (const size of [0, 70_000, 140 * 1024 * 1024 + 17]) {
       const parts = chunks(size);
       const path = join(scratch, `file-${size}`);
       const sink = new HashingFileSink(path);

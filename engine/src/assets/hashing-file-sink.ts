@@ -1,32 +1,22 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { TrailingHasher } from './trailing-hasher.ts';
 
 /**
  * Bytes up to this much are taken from the upload while the previous write is still on disk's way:
  * the next write is one writev of them all (a 1 GiB upload arrives in 64 KiB socket reads).
  */
-const BATCH_BYTES = 4 * 1024 * 1024;
-
-/**
- * Past this size the hashing moves to a worker thread that reads behind the writer (starting a
- * worker costs tens of milliseconds, more than hashing a small file on the spot).
- */
-const WORKER_HASH_FROM = 16 * 1024 * 1024;
+const BATCH_BYTES = 1024 * 1024;
 
 /** Starts the disk's writeback this often, so the fsync before the commit has little left to write. */
 const WRITEBACK_EVERY = 128 * 1024 * 1024;
 
 /**
- * A new file (never an existing one: `wx`) written from a stream, its sha256 taken while it is
- * written, so nobody reads the file again to hash it once it is there: from the chunks themselves
- * for a small file, and for a large one on a worker thread that follows the writer through the page
- * cache (a 1 GiB upload's hashing then runs on another core beside its receiving).
+ * A new file (never an existing one: `wx`) written from a stream, its sha256 taken from the same
+ * chunks on their way to disk, so nobody reads the file again to hash it.
  */
 export class HashingFileSink extends Writable {
-  #hash: Hash | null = createHash('sha256');
-  #worker: TrailingHasher | null = null;
+  readonly #hash = createHash('sha256');
   #handle: FileHandle | null = null;
   #size = 0;
   #sinceWriteback = 0;
@@ -63,17 +53,13 @@ export class HashingFileSink extends Writable {
   }
 
   async #writeAll(buffers: Buffer[]): Promise<void> {
-    if (this.#hash) for (const buffer of buffers) this.#hash.update(buffer);
     const total = buffers.reduce((sum, b) => sum + b.length, 0);
-    const { bytesWritten } = await this.#handle!.writev(buffers, this.#size);
+    // Hashed here while the thread pool writes the same (unchanging) buffers.
+    const writing = this.#handle!.writev(buffers, this.#size);
+    for (const buffer of buffers) this.#hash.update(buffer);
+    const { bytesWritten } = await writing;
     if (bytesWritten !== total) throw new Error(`short write to ${this.path}: ${bytesWritten} of ${total} bytes`);
     this.#size += total;
-    if (this.#hash && this.#size >= WORKER_HASH_FROM) {
-      // The worker hashes from byte 0; what was hashed here so far is dropped.
-      this.#worker = new TrailingHasher(this.path);
-      this.#hash = null;
-    }
-    this.#worker?.written(this.#size);
     this.#sinceWriteback += total;
     if (this.#sinceWriteback >= WRITEBACK_EVERY && !this.#writeback) {
       this.#sinceWriteback = 0;
@@ -84,19 +70,12 @@ export class HashingFileSink extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    const digest = this.#worker ? this.#worker.finish(this.#size) : Promise.resolve(this.#hash!.digest('hex'));
-    digest
-      .then((hex) => {
-        this.#digest = hex;
-        return this.#close();
-      })
-      .then(() => callback(), callback);
+    this.#digest = this.#hash.digest('hex');
+    this.#close().then(() => callback(), callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const worker = this.#worker;
-    this.#worker = null;
-    Promise.all([this.#close(), worker?.abandon()]).then(
+    this.#close().then(
       () => callback(error),
       () => callback(error),
     );

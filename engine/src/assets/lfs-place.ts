@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, open, rename, rm, utimes } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { runGit } from '../projects/git.ts';
 import { localObjectPath } from '../storage/oid.ts';
@@ -21,11 +21,10 @@ export async function syncPath(path: string): Promise<void> {
 }
 
 /**
- * Makes an upload (already hashed and fsynced) the project's LFS object `oid`, by linking the same
- * inode into `.git/lfs/objects/<aa>/<bb>/<oid>` (a copy across filesystems): the store costs no
- * copy, and the repository then
- * links the working-tree file to it as well (`{ blob, link: true }`). When the store already has
- * the object, it is left as it is. Returns how to take out what this added.
+ * Makes an upload (already hashed and fsynced) the project's LFS object `oid`, by moving it to
+ * `.git/lfs/objects/<aa>/<bb>/<oid>` (a copy across filesystems): the store costs no copy, and
+ * the repository then links the working-tree file to it as well (`{ blob, link: true }`). When the
+ * store already has the object, it is left as it is. Returns how to take out what this added.
  *
  * Racy git: an index written in the same second as a file's mtime (git compares whole seconds)
  * marks the entry "maybe changed", and the next git to read it (a `git status`) hashes the whole
@@ -34,13 +33,17 @@ export async function syncPath(path: string): Promise<void> {
  */
 export async function addToLfsStore({ projectDir, temp, oid }: { projectDir: string; temp: string; oid: string }) {
   const object = localObjectPath(projectDir, oid);
+  const present = await stat(object).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+  if (present) return { undo: async () => undefined };
   await mkdir(dirname(object), { recursive: true });
+  // Moved, not linked: a third name for the inode, removed after the commit, would change its ctime and make git look at the file again.
   try {
-    await link(temp, object);
+    await rename(temp, object);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return { undo: async () => undefined };
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
     // The scratch folder is on another filesystem: a copy, made whole beside the object first.
     const partial = `${object}.${process.pid}.partial`;
     try {

@@ -63,6 +63,8 @@ describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git
     expect(video.body.sha256).toBe(oid);
     const object = join(dir, '.git/lfs/objects', oid.slice(0, 2), oid.slice(2, 4), oid);
     expect((await stat(object)).ino).toBe((await stat(join(dir, video.body.path))).ino);
+    // No other name for it (the upload's scratch copy): removing one would change its ctime, and git would look again.
+    expect((await stat(object)).nlink).toBe(2);
     expect(git(dir, 'cat-file', '-p', `HEAD:${video.body.path}`)).toBe(`version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${bytes.length}\n`);
     expect(git(dir, 'lfs', 'ls-files', '-l')).toContain(`${oid} * ${video.body.path}`);
     expect(git(dir, 'lfs', 'fsck')).toMatch(/Git LFS fsck OK/);
