@@ -300,6 +300,16 @@ describe('the project repository', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('an index left behind HEAD by a crash (commit made, index not yet replaced) is brought level by the next commit of those paths', async () => {
+    const old = (await git('rev-parse', 'HEAD:a.json')).trim();
+    await writeFile(join(dir, 'a.json'), '{"a":2}\n');
+    await git('commit', '-q', '-am', 'the commit that landed');
+    await git('update-index', '--cacheinfo', `100644,${old},a.json`);
+    expect((await git('status', '--porcelain')).trim()).toBe('MM a.json');
+    expect(await repo().commit({ actor: alice, message: 'same again', files: [{ path: 'a.json', content: '{"a":2}\n' }] })).toBeNull();
+    expect((await git('status', '--porcelain')).trim()).toBe('');
+  });
+
   it('runs commits in the project queue, and inside exclusive without waiting for itself', async () => {
     const r = repo();
     const order: string[] = [];

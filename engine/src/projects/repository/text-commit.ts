@@ -69,8 +69,10 @@ export async function commitTextFiles({
     );
   }
   if (outcome !== 'committed') {
-    // Status 1 with git's own words: the paths are as HEAD has them.
+    // Status 1 with git's own words: the paths are as HEAD has them. The index may still hold older entries for
+    // them (a crash between a commit and its index): they are staged from the tree, so the index agrees again.
     if (outcome.exitCode === 1 && /nothing (?:added )?to commit|no changes added to commit/.test(outcome.stdout ?? '')) {
+      await runGit(dir, [...LITERAL, 'add', '--pathspec-from-file=-', '--pathspec-file-nul'], { env, input });
       await rename(tempIndex, realIndex);
       return null;
     }
