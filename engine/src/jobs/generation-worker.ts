@@ -254,6 +254,10 @@ export async function startGenerationWorker(options: GenerationWorkerOptions) {
 
   return {
     name,
+    /** Its GPUs as its slots hold them: a training worker in the same process reserves on them. */
+    gpus: gpuStates,
+    /** Rewrites its heartbeat now (a reservation changed). */
+    beat: () => heartbeat.beat(),
     close: async () => {
       await slots?.close();
       await cpu?.close();
