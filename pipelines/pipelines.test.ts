@@ -12,7 +12,7 @@ const pipelinesDir = dirname(fileURLToPath(import.meta.url));
 const folders = readdirSync(pipelinesDir, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(pipelinesDir, d.name, 'pipeline.json')))
   .map((d) => d.name);
-const CPU_PIPELINES = ['draft-image', 'draft-video', 'tts-espeak', 'upscale-lanczos', 'restore-denoise', 'motion-edges-ffmpeg'];
+const CPU_PIPELINES = ['draft-image', 'draft-video', 'tts-espeak', 'upscale-lanczos', 'restore-denoise', 'motion-edges-ffmpeg', 'i2v-kenburns-ffmpeg'];
 
 function manifestOf(id: string) {
   return PipelineManifest.parse(JSON.parse(readFileSync(join(pipelinesDir, id, 'pipeline.json'), 'utf8')));

@@ -18,6 +18,8 @@ export interface PipelineChoice {
   unverified: boolean;
   /** Why no live worker can run it now, or null. */
   problem: string | null;
+  /** Its inputs, each with the node socket that feeds it. */
+  inputs?: Array<{ name: string; label: string; socket: string; required: boolean }>;
 }
 
 /** One pipeline's figures at one quality, for the Workers panel. */
@@ -141,6 +143,7 @@ export function engineFeatures() {
         observed: observedLabel(at(p.observed, quality)),
         unverified: p.verified === false,
         problem: problem(p, quality),
+        inputs: p.inputs.map((i) => ({ name: i.name, label: i.label ?? i.name, socket: i.socket ?? i.name, required: i.required })),
       }));
     },
     /** Every pipeline-quality pair the studio has observed, beside its manifest figure. */

@@ -50,6 +50,8 @@ export interface CanvasContext {
   mediaUrl(path: string): string;
   /** The task type of the pipeline wired into a node's Pipeline socket, or null: that pipeline decides what a Shot does. */
   wiredTaskType(nodeId: string): string | null;
+  /** The pipeline of the Pipeline node wired into a node, or null. */
+  wiredPipeline(nodeId: string): PipelineChoice | null;
   /** A node's active take (a project-relative path), or null: the storyboard view shows it zoomed out. */
   activeTake(nodeId: string): string | null;
   /** An assembler's cut: running order, total length, what lacks an active take, and what the list will do differently per shot. */
