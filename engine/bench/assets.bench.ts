@@ -125,7 +125,7 @@ export async function benchMediaUpload(r: ReturnType<typeof reporter>, studio: A
       round(mb / upSeconds, 1),
       'MiB/s',
       undefined,
-      `${round(mb, 0)} MiB from ${answer.client}: streamed to disk with sha256 on the way, type from bytes, ffprobe of the header, every packet read, decode of start/middle/end with the poster, fsync, LFS object linked and pointer staged, commit, all before the answer (${phases(answer.timing)})`,
+      `${round(mb, 0)} MiB from ${answer.client}: streamed to disk with sha256 on the way, type from bytes, ffprobe of the header, every packet read, decode of start/middle/end with the poster, fsync, moved into the LFS store and linked into the tree with the pointer staged from the hash, commit, all before the answer (${phases(answer.timing)})`,
     );
     r.measured('upload_vs_cp', round(cpSeconds / upSeconds, 3), 'x', { op: '>=', value: 0.5 });
     r.measured('upload_vs_cp_then_fsync', round(cpSyncSeconds / upSeconds, 3), 'x', undefined, 'against the durable baseline above; no target of its own');
