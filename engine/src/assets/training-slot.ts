@@ -5,24 +5,43 @@ import { QueueReaders, runHeld } from '../jobs/held-jobs.ts';
 import { jobAddedWaker } from '../jobs/job-added.ts';
 import { QueueListing } from '../jobs/queue-discovery.ts';
 import type { GpuInfo } from '../jobs/worker-capacity.ts';
+import type { GpuState } from '../jobs/worker-registry.ts';
 import { TRAIN_QUEUE_META_PATTERN, parseTrainQueue, type TrainQueue } from './training-queues.ts';
 import type { TrainJobData } from './training-types.ts';
 
 export interface TrainingSlotOptions {
   redis: RedisOptions;
   lockDurationMs: number;
-  /** This worker's GPUs: GPU presets' queues are read only when one of them holds the preset. */
-  gpus: GpuInfo[];
+  /**
+   * This worker's GPUs: GPU presets' queues are read only when one of them holds the preset. The
+   * same objects as its generation slots' (gpu-slots.ts): a run's hold on a GPU is one of its
+   * `jobs`, so those slots give it no VRAM the run needs, and the worker's heartbeat shows it.
+   */
+  gpus: GpuState[];
   /** Whether this worker can start a trainer now (its queue is read only while it can). */
   canStart: (pipelineId: string) => boolean;
+  /** Whether a trainer needs its GPU to itself (its manifest is not `shareable`): it then holds the whole card. */
+  holdsWholeCard?: (pipelineId: string) => boolean;
+  /** Told whenever a run takes or gives back a GPU (for the heartbeat). */
+  onGpuChange?: () => void;
   /** Runs a training job (on a GPU for a GPU preset); resolves with its result or rejects. */
   run: (job: Job<TrainJobData>, gpu: GpuInfo | null) => Promise<unknown>;
 }
 
-/** The GPU a preset's run goes on: the smallest here that holds it. */
-function gpuFor(gpus: GpuInfo[], vramGB: number): GpuInfo | null {
-  return [...gpus].sort((a, b) => a.vramGB - b.vramGB).find((g) => g.vramGB >= vramGB) ?? null;
+/** The GPU a preset's run goes on: the smallest here that holds it, one with room now first (else it waits there). */
+export function gpuFor(gpus: GpuState[], vramGB: number, wholeCard: boolean): GpuState | null {
+  const holding = [...gpus].sort((a, b) => a.vramGB - b.vramGB).filter((g) => g.vramGB >= vramGB);
+  return holding.find((g) => roomFor(g, wholeCard ? g.vramGB : vramGB, [])) ?? holding[0] ?? null;
 }
+
+/** Whether a GPU has `vramGB` free besides the jobs in `except` (a whole-card hold needs it idle). */
+function roomFor(gpu: GpuState, vramGB: number, except: GpuState['jobs']): boolean {
+  const others = gpu.jobs.filter((j) => !except.includes(j));
+  return gpu.vramGB - others.reduce((sum, j) => sum + j.vramGB, 0) >= vramGB;
+}
+
+/** How often a run holding a GPU looks whether the generations already on it have ended. */
+const DRAIN_POLL_MS = 100;
 
 /**
  * A worker's training slot: one run at a time, taken by hand (getNextJob) only from the queues of
@@ -54,6 +73,25 @@ export async function startTrainingSlot(options: TrainingSlotOptions) {
     return queues.sort((a, b) => b.vramGB - a.vramGB || a.name.localeCompare(b.name));
   }
 
+  /** Waits until the generations that were already on the GPU when the run took it leave it room (none start meanwhile). */
+  async function drain(job: Job<TrainJobData>, gpu: GpuState, hold: GpuState['jobs'][number]): Promise<void> {
+    let told = false;
+    while (!roomFor(gpu, hold.vramGB, [hold])) {
+      if (!told) {
+        const others = gpu.jobs.filter((j) => j !== hold);
+        await job
+          .updateProgress({
+            progress: 0,
+            phase: 'waiting',
+            step: `Waiting for GPU ${gpu.id}: ${others.length} generation${others.length === 1 ? '' : 's'} still running on it`,
+          })
+          .catch(() => undefined);
+        told = true;
+      }
+      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+    }
+  }
+
   const loop = (async () => {
     let idle = 0;
     while (running) {
@@ -75,11 +113,25 @@ export async function startTrainingSlot(options: TrainingSlotOptions) {
       idle = 0;
       const { job, queue } = taken;
       current = job.id!;
-      const gpu = queue.vramGB ? gpuFor(options.gpus, queue.vramGB) : null;
+      const wholeCard = queue.vramGB > 0 && (options.holdsWholeCard?.(queue.pipeline) ?? true);
+      const gpu = queue.vramGB ? gpuFor(options.gpus, queue.vramGB, wholeCard) : null;
+      // Held at once, in the same turn the job was taken: from here no generation slot gives this VRAM away.
+      const hold = gpu ? { jobId: job.id!, pipeline: queue.pipeline, vramGB: wholeCard ? gpu.vramGB : queue.vramGB, since: new Date().toISOString() } : null;
+      if (gpu && hold) {
+        gpu.jobs.push(hold);
+        options.onGpuChange?.();
+      }
       // runHeld is typed for generation jobs; it only renews the lock and completes or fails the job.
-      await runHeld(job as unknown as Parameters<typeof runHeld>[0], token, options.lockDurationMs, () => options.run(job, gpu)).finally(
-        () => (current = null),
-      );
+      await runHeld(job as unknown as Parameters<typeof runHeld>[0], token, options.lockDurationMs, async () => {
+        if (gpu && hold) await drain(job, gpu, hold);
+        return options.run(job, gpu);
+      }).finally(() => {
+        current = null;
+        if (gpu && hold) {
+          gpu.jobs.splice(gpu.jobs.indexOf(hold), 1);
+          options.onGpuChange?.();
+        }
+      });
     }
   })();
 

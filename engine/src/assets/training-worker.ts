@@ -8,6 +8,7 @@ import { StudioError } from '../errors.ts';
 import { listenForCancels } from '../jobs/cancel-listener.ts';
 import { jobsDir } from '../jobs/generation-worker.ts';
 import type { GpuInfo } from '../jobs/worker-capacity.ts';
+import type { GpuState } from '../jobs/worker-registry.ts';
 import { StartablePipelines } from '../jobs/worker-pipelines.ts';
 import type { RunnerBackend } from '../runner/backend.ts';
 import { chooseBackend, type BackendPreference } from '../runner/choose-backend.ts';
@@ -15,7 +16,7 @@ import { PipelineCancelledError } from '../runner/errors.ts';
 import { makeJobFolder } from '../runner/job-folder.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { Workspace } from '../projects/workspace.ts';
-import { LIBRARY_ASSETS_DIR } from './asset-library.ts';
+import { libraryRoot } from './asset-library.ts';
 import { inParallel } from './in-parallel.ts';
 import { sampleUrl } from './training-kind.ts';
 import { LORA_VERSIONS_QUEUE, curveKey, samplesKey, type LoraVersionJobData, TrainJobData } from './training-types.ts';
@@ -34,6 +35,12 @@ export interface TrainingWorkerOptions {
   name?: string;
   /** This worker's GPUs (from detectGpus): GPU presets run only where one holds them. */
   gpus?: GpuInfo[];
+  /**
+   * The same GPUs as this worker's generation slots hold them (generation-worker.ts `gpus`): a
+   * run then reserves its GPU there, so no generation is given the VRAM it trains with, and the
+   * heartbeat shows the reservation. Without them the run reserves against nothing else.
+   */
+  sharedGpus?: { gpus: GpuState[]; onChange?: () => void };
   /** How often the trainers it can start are looked at again (WORKER_PIPELINES_REFRESH_MS). */
   pipelinesRefreshMs?: number;
 }
@@ -43,7 +50,7 @@ const DRAFT_SIZE = 32;
 
 /** Each image decoded with its orientation, cropped square and resized: the dataset the draft trainer reads. */
 async function prepareDataset(workspace: Workspace, data: TrainJobData, target: string): Promise<void> {
-  const dir = join(workspace.home, LIBRARY_ASSETS_DIR, data.assetId);
+  const dir = join(libraryRoot(workspace, data.tenant), data.assetId);
   const items = await inParallel(data.images, async (image) => {
     const rgb = await sharp(join(dir, image.file)).rotate().resize(DRAFT_SIZE, DRAFT_SIZE, { fit: 'cover' }).removeAlpha().raw().toBuffer();
     return { caption: image.caption, rgb: rgb.toString('base64') };
@@ -167,7 +174,7 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
       },
     });
     if (await stat(stateDir).catch(() => null)) await rename(stateDir, join(runDir, 'state'));
-    const samplesDir = join(workspace.home, LIBRARY_ASSETS_DIR, '.samples', job.id!);
+    const samplesDir = join(libraryRoot(workspace, job.data.tenant), '.samples', job.id!);
     await mkdir(samplesDir, { recursive: true });
     const abort = new AbortController();
     let cancelRequested = false;
@@ -249,8 +256,11 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
   const slot = await startTrainingSlot({
     redis: options.redis,
     lockDurationMs: lockDuration,
-    gpus: options.gpus ?? [],
+    gpus: options.sharedGpus?.gpus ?? (options.gpus ?? []).map((g) => ({ ...g, jobs: [] })),
     canStart: (id) => startable.has(id),
+    // A trainer whose manifest does not say its GPU can be shared takes the whole card.
+    holdsWholeCard: (id) => !(catalogue.has(id) && catalogue.get(id).manifest.gpu.shareable),
+    ...(options.sharedGpus?.onChange ? { onGpuChange: options.sharedGpus.onChange } : {}),
     run,
   });
   const stopListening = await listenForCancels(options.redis, [], (jobId) => cancels.get(jobId)?.());
