@@ -65,6 +65,7 @@ async function main() {
     cancelGraceMs: settings.trainCancelGraceMs,
     name,
     gpus,
+    sharedGpus: { gpus: worker.gpus, onChange: () => void worker.beat() },
     pipelinesRefreshMs: settings.pipelinesRefreshMs,
   });
   // Final renders are CPU work: every worker takes them.
