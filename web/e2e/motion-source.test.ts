@@ -93,16 +93,24 @@ async function watchNode(page: Page, nodeId: string): Promise<void> {
 
 const seen = (page: Page, nodeId: string) => page.evaluate((id) => (window as unknown as { __seen: Record<string, Seen[]> }).__seen[id] ?? [], nodeId);
 
-/** The client:start_generation messages this page sent for a node. */
-function countStarts(page: Page): (nodeId: string) => number {
+/** The client:start_generation messages this page sent for a node, and the task messages it got (to say what happened when a check fails). */
+function watchSocket(page: Page): { starts: (nodeId: string) => number; heard: (nodeId: string) => string[] } {
   const sent: string[] = [];
-  page.on('websocket', (ws) =>
+  const received: Array<{ node_id?: string; type: string }> = [];
+  page.on('websocket', (ws) => {
     ws.on('framesent', ({ payload }) => {
       const text = typeof payload === 'string' ? payload : payload.toString('utf8');
       if (text.includes('"client:start_generation"')) sent.push((JSON.parse(text) as { node_id: string }).node_id);
-    }),
-  );
-  return (nodeId) => sent.filter((n) => n === nodeId).length;
+    });
+    ws.on('framereceived', ({ payload }) => {
+      const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+      if (/"server:(task|node|notice|error)/.test(text)) received.push(JSON.parse(text) as { node_id?: string; type: string });
+    });
+  });
+  return {
+    starts: (nodeId) => sent.filter((n) => n === nodeId).length,
+    heard: (nodeId) => received.filter((m) => m.node_id === nodeId || m.type === 'server:error').map((m) => JSON.stringify(m)),
+  };
 }
 
 const stateOf = (node: Locator) => node.getAttribute('data-state');
@@ -131,10 +139,10 @@ describe('Extract motion on a Motion Source node (Chromium)', () => {
     });
     expect(saved.status).toBe(200);
 
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1200 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const starts = countStarts(page);
+    const { starts, heard } = watchSocket(page);
     await page.goto(`${base}/projects/${id}`);
     await page.locator('[data-testid="sync-status"][data-status="live"]').waitFor();
     const walk = page.locator('.svelte-flow__node[data-id="motion-1"] [data-testid="node-motionSource"]');
@@ -160,8 +168,17 @@ describe('Extract motion on a Motion Source node (Chromium)', () => {
 
     // The wired GPU pipeline no live worker can run: refused with the reason, and the button is back.
     await depth.getByTestId('extract-motion').click();
+    // Under load the refusal can take a while (the request is built and dispatched first): a generous wait, and what the socket carried if it fails.
+    await expect.poll(() => starts('motion-2'), { timeout: 10_000 }).toBe(1);
     await expect
-      .poll(() => depth.locator('.node-error').textContent(), { timeout: 30_000 })
+      .poll(
+        () =>
+          depth
+            .locator('.node-error')
+            .textContent({ timeout: 1000 })
+            .catch(() => `no error shown; heard ${heard('motion-2').join(' ')}`),
+        { timeout: 90_000 },
+      )
       .toBe('No live worker can run this: motion-depth-anything needs 8 GB at standard quality and no GPU worker is running.');
     await expect.poll(() => depth.getByTestId('extract-motion').isEnabled()).toBe(true);
 
