@@ -48,6 +48,16 @@ describe('engine start-up', () => {
     }
   });
 
+  it('starts as `npm start` starts it (launch.mjs, plain Node), from the bundle, and answers', async () => {
+    const engine = await spawnEngine({ env: { STUDIO_HOME: join(home, 'launch'), HOST: '127.0.0.1' }, entry: 'launch', timeoutMs: STARTUP_TIMEOUT_MS });
+    try {
+      expect((await fetch(`${engine.baseUrl}/api/v1/projects`)).status).toBe(200);
+      expect(engine.output()).not.toContain('running from the sources');
+    } finally {
+      await engine.stop();
+    }
+  });
+
   it('refuses a second engine on the same workspace', async () => {
     const engine = await spawnEngine({ env: { STUDIO_HOME: join(home, 'locked') } });
     try {

@@ -13,9 +13,22 @@ export interface SpawnedEngine {
   stop: () => Promise<void>;
 }
 
-/** Starts `node engine/src/main.ts` in its own process group and waits for it to listen. */
-export async function spawnEngine({ env, timeoutMs = 20_000 }: { env: Record<string, string>; timeoutMs?: number }): Promise<SpawnedEngine> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'engine/src/main.ts')], {
+/** How a test starts the engine: `main.ts` under tsx, or `launch.mjs` with plain Node, as `npm start` does. */
+export type EngineEntry = 'main' | 'launch';
+const entryArgs = (entry: EngineEntry) =>
+  entry === 'launch' ? [join(REPO_ROOT, 'engine/src/server/launch.mjs')] : ['--import', 'tsx', join(REPO_ROOT, 'engine/src/main.ts')];
+
+/** Starts the engine (`main.ts` by default) in its own process group and waits for it to listen. */
+export async function spawnEngine({
+  env,
+  timeoutMs = 20_000,
+  entry = 'main',
+}: {
+  env: Record<string, string>;
+  timeoutMs?: number;
+  entry?: EngineEntry;
+}): Promise<SpawnedEngine> {
+  const child = spawn(process.execPath, entryArgs(entry), {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: '0', ...env },
     detached: true,
