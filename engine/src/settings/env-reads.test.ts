@@ -11,6 +11,14 @@ function sources(dir: string): string[] {
   );
 }
 
+/** Reads that are not settings, each with why (the list only shrinks). */
+const NOT_SETTINGS: Record<string, string> = {
+  // git's child environment: the engine's own, plus GIT_INDEX_FILE for a commit's temporary index.
+  'projects/git.ts': 'env: { ...process.env, ...env }',
+  // A test-only fault injection hook (refused outside vitest): deliberately no user setting.
+  'jobs/stateless/fault-point.ts': 'armedFaultPoint(process.env)',
+};
+
 describe('the environment is read in one place', () => {
   it('only the entry points (engine, worker, user CLI) read process.env, and only to load the settings', () => {
     const reads: string[] = [];
@@ -20,8 +28,10 @@ describe('the environment is read in one place', () => {
       if (rel.startsWith('testing/')) continue;
       for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
         if (!line.includes('process.env')) continue;
-        const entry = rel === 'main.ts' || rel === 'jobs/worker-main.ts' || rel === 'auth/user-cli.ts';
-        if (!(entry && line.includes('loadSettings(process.env)'))) reads.push(`${rel}:${i + 1}: ${line.trim()}`);
+        const entry = rel === 'server/start-engine.ts' || rel === 'jobs/worker-main.ts' || rel === 'auth/user-cli.ts';
+        if (entry && line.includes('loadSettings(process.env)')) continue;
+        if (NOT_SETTINGS[rel] && line.includes(NOT_SETTINGS[rel])) continue;
+        reads.push(`${rel}:${i + 1}: ${line.trim()}`);
       }
     }
     expect(reads).toEqual([]);
