@@ -165,36 +165,37 @@ for (const backend of ['process', 'docker'] as const) {
       await expect.poll(() => execFileSync('git', ['lfs', 'ls-files', '--name-only'], { cwd: dir, encoding: 'utf8' }), { timeout: 20_000 }).toContain(take);
     }, 180_000);
 
-    it('runs the pipeline of a wired Pipeline node; a GPU one no live worker can run is refused with the reason, a non-motion one with what it does', async (ctx) => {
-      if (backend === 'docker') return ctx.skip(); // the choice is the engine's, the same on both backends
-      const { id, source } = await projectWithClip(studio.base, 'Motion wired');
-      const parts = [
-        wiredMotion(1, source, 'motion-edges-ffmpeg', { method: 'difference', gain: 8 }),
-        wiredMotion(2, source, 'motion-depth-anything'),
-        wiredMotion(3, source, 'draft-image'),
-      ];
-      await saveGraph(studio.base, id, { nodes: parts.flatMap((p) => p.nodes), edges: parts.flatMap((p) => p.edges) });
+    // The choice is the engine's, the same on both backends: run once, on the process backend.
+    if (backend === 'process')
+      it('runs the pipeline of a wired Pipeline node; a GPU one no live worker can run is refused with the reason, a non-motion one with what it does', async () => {
+        const { id, source } = await projectWithClip(studio.base, 'Motion wired');
+        const parts = [
+          wiredMotion(1, source, 'motion-edges-ffmpeg', { method: 'difference', gain: 8 }),
+          wiredMotion(2, source, 'motion-depth-anything'),
+          wiredMotion(3, source, 'draft-image'),
+        ];
+        await saveGraph(studio.base, id, { nodes: parts.flatMap((p) => p.nodes), edges: parts.flatMap((p) => p.edges) });
 
-      // The Pipeline node's pinned parameters reach the pipeline: the wired choice, not the table's defaults.
-      const first = await extract(studio.base, id, 'motion-1');
-      expect(first.status, JSON.stringify(first.body)).toBe(202);
-      const done = await waitForTask(studio.base, first.body.task_id!, ['succeeded', 'failed', 'cancelled'], 120_000);
-      expect(done, JSON.stringify(done)).toMatchObject({ status: 'succeeded', pipeline: 'motion-edges-ffmpeg' });
-      const sidecar = JSON.parse(await readFile(join(studio.home, 'Projects', id, done.result!.take.replace(/\.mp4$/, '.json')), 'utf8'));
-      expect(sidecar).toMatchObject({ pipeline: 'motion-edges-ffmpeg', task_type: 'extract-motion', params: { method: 'difference', gain: 8 } });
+        // The Pipeline node's pinned parameters reach the pipeline: the wired choice, not the table's defaults.
+        const first = await extract(studio.base, id, 'motion-1');
+        expect(first.status, JSON.stringify(first.body)).toBe(202);
+        const done = await waitForTask(studio.base, first.body.task_id!, ['succeeded', 'failed', 'cancelled'], 120_000);
+        expect(done, JSON.stringify(done)).toMatchObject({ status: 'succeeded', pipeline: 'motion-edges-ffmpeg' });
+        const sidecar = JSON.parse(await readFile(join(studio.home, 'Projects', id, done.result!.take.replace(/\.mp4$/, '.json')), 'utf8'));
+        expect(sidecar).toMatchObject({ pipeline: 'motion-edges-ffmpeg', task_type: 'extract-motion', params: { method: 'difference', gain: 8 } });
 
-      // The unverified GPU pipeline, chosen by a person: refused like a generation, saying why, and nothing queued.
-      const depth = await extract(studio.base, id, 'motion-2');
-      expect(depth.status).toBe(503);
-      expect(depth.body.code).toBe('NO_CAPABLE_WORKER');
-      expect(depth.body.error).toBe('No live worker can run this: motion-depth-anything needs 8 GB at standard quality and no GPU worker is running.');
+        // The unverified GPU pipeline, chosen by a person: refused like a generation, saying why, and nothing queued.
+        const depth = await extract(studio.base, id, 'motion-2');
+        expect(depth.status).toBe(503);
+        expect(depth.body.code).toBe('NO_CAPABLE_WORKER');
+        expect(depth.body.error).toBe('No live worker can run this: motion-depth-anything needs 8 GB at standard quality and no GPU worker is running.');
 
-      const image = await extract(studio.base, id, 'motion-3');
-      expect(image.status).toBe(400);
-      expect(image.body.error).toBe(
-        'Draft still (procedural placeholder, CPU) does generate-image, not extract-motion: choose a pipeline that does extract-motion on the Pipeline node wired to Wired 3',
-      );
-    }, 180_000);
+        const image = await extract(studio.base, id, 'motion-3');
+        expect(image.status).toBe(400);
+        expect(image.body.error).toBe(
+          'Draft still (procedural placeholder, CPU) does generate-image, not extract-motion: choose a pipeline that does extract-motion on the Pipeline node wired to Wired 3',
+        );
+      }, 180_000);
   });
 }
 
