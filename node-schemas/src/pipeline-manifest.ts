@@ -34,16 +34,18 @@ export function feedingSocket(input: Pick<PipelineInput, 'name' | 'socket'>): st
 }
 
 /** Task types a Shot runs (the others are run by the Audio, post-processing and Motion Source nodes, or the Asset Manager). */
-export const SHOT_TASK_TYPES: ReadonlySet<TaskType> = new Set<TaskType>([
+export const SHOT_TASK_TYPE_IDS = [
   'generate-image',
   'generate-video',
   'image-to-video',
   'talking-head',
   'motion-transfer',
   'identity-image',
-  'face-swap',
   'edit-image',
-]);
+  'face-swap',
+] as const satisfies readonly TaskType[];
+export type ShotTaskType = (typeof SHOT_TASK_TYPE_IDS)[number];
+export const SHOT_TASK_TYPES: ReadonlySet<TaskType> = new Set<TaskType>(SHOT_TASK_TYPE_IDS);
 
 /**
  * Why a Shot pipeline's inputs cannot all be fed from Shot sockets: an input naming no Shot socket,
