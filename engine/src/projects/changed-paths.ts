@@ -21,5 +21,6 @@ export async function changedPathsWithoutLinks(dir: string): Promise<{ paths: st
     if (info?.isSymbolicLink()) links.push(path);
     else paths.push(path);
   }
-  return { paths, links };
+  // A path can come twice (a rename's source that is back as a new file): each once.
+  return { paths: [...new Set(paths)], links };
 }

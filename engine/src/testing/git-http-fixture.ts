@@ -68,7 +68,7 @@ export async function gitServer({
     close: async () => {
       await app.close();
       await queue.idle();
-      await rm(home, { recursive: true, force: true });
+      await rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

@@ -96,7 +96,7 @@ export async function jobApp({
       await jobs.close();
       await redis.stop();
       await queue.idle();
-      await rm(home, { recursive: true, force: true });
+      await rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }
