@@ -87,7 +87,8 @@ describe('the cost ledger (real Redis, git, the process backend)', () => {
     const log = ledgerLog().split('\n');
     expect(log).toHaveLength(1);
     expect(log[0]).toMatch(new RegExp(`^Local user\\|local\\.local@local\\.studio\\|Ledger: generation ${taskId} `));
-    expect(execFileSync('git', ['status', '--porcelain', '--', LEDGER_FILE], { cwd: dir, encoding: 'utf8' })).toBe('');
+    // Polled: git moves HEAD a moment before the commit's index replaces the real one.
+    await expect.poll(() => execFileSync('git', ['status', '--porcelain', '--', LEDGER_FILE], { cwd: dir, encoding: 'utf8' })).toBe('');
   });
 
   it('charges ten concurrent submissions with one idempotency key, and a later repeat of it, once', async () => {

@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   TAKE_OUTPUT_MISSING: "a generation's output file is gone before it became a take (500)",
   REPOSITORY_PATH_REFUSED: 'a project write named a path outside the project, into .git, through a symlink, or twice in one commit (400; data: path, reason)',
   REPOSITORY_CHANGE_REFUSED: 'a project write cannot be made as asked: the file to move in is missing, the object is not in the blob store (400)',
+  REPOSITORY_INDEX_LOCKED:
+    "another git process held the project's index (.git/index.lock) past the commit's wait; nothing was written, try again (503; data: waited_ms)",
   // Jobs and pipelines
   TASK_NOT_FOUND: 'no task with this id (404)',
   NO_JOB_QUEUE: 'this engine runs no job queue (503)',

@@ -1,8 +1,9 @@
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Actor } from '@studio/node-schemas';
 import { authorConfig, runGit } from '../git.ts';
 import type { FileChange } from './project-repository.ts';
+import type { IndexLock } from './index-lock.ts';
 import { RepositoryPathError } from './repository-errors.ts';
 
 const NO_PARENT = '0000000000000000000000000000000000000000';
@@ -24,6 +25,7 @@ export function lfsPointer(oid: string, size: number): string {
  */
 export async function commitIndex({
   dir,
+  index,
   scratch,
   actor,
   message,
@@ -31,6 +33,8 @@ export async function commitIndex({
   blobSizes,
 }: {
   dir: string;
+  /** Held by the caller from before the copy until after the swap. */
+  index: IndexLock;
   scratch: string;
   actor: Actor | undefined;
   message: string;
@@ -38,7 +42,6 @@ export async function commitIndex({
   /** The size of each `blob` change's object. */
   blobSizes: ReadonlyMap<string, number>;
 }): Promise<string | null> {
-  const realIndex = join(dir, '.git', 'index');
   const tempIndex = join(scratch, 'index');
   const env = { GIT_INDEX_FILE: tempIndex };
   const git = (args: readonly string[], input?: string) => runGit(dir, args, { env, ...(input === undefined ? {} : { input }) });
@@ -48,10 +51,7 @@ export async function commitIndex({
     (out) => out.trim().split('\n') as [string, string],
     () => ['', ''] as [string, string],
   );
-  const copied = await copyFile(realIndex, tempIndex).then(
-    () => true,
-    () => false,
-  );
+  const copied = await index.copyTo(tempIndex);
   // No index beside an existing HEAD: start from HEAD's tree, never from nothing (that would commit every other file as deleted).
   if (!copied && (await head)[0]) await git(['read-tree', (await head)[0]]);
 
@@ -68,7 +68,7 @@ export async function commitIndex({
   const commitTree = (of: string) =>
     runGit(dir, [...authorConfig(actor), 'commit-tree', of, ...(parent ? ['-p', parent] : []), '-m', message]).then((out) => out.trim());
   if (parent && tree === parentTree) {
-    await rename(tempIndex, realIndex);
+    await index.replaceWith(tempIndex);
     return null;
   }
   let commit: string;
@@ -91,12 +91,16 @@ export async function commitIndex({
   const transaction = `start\nupdate HEAD ${commit} ${parent || NO_PARENT}\nprepare\ncommit\n`;
   const answer = await runGit(dir, ['update-ref', '-m', `commit: ${message.split('\n')[0]}`, '--stdin'], { input: transaction });
   if (!answer.includes('commit: ok')) throw new Error(`update-ref did not commit: ${answer}`);
-  // Something else was staged: the real index keeps it, and takes the committed paths from HEAD.
-  if (foreign.length)
+  // Something else was staged: the real index keeps it, and takes the committed paths from HEAD (in a copy of it: the lock is ours, so git cannot take it).
+  if (foreign.length) {
+    const kept = join(scratch, 'index-kept');
+    await index.copyTo(kept);
     await runGit(dir, [...LITERAL, 'reset', '-q', '--pathspec-from-file=-', '--pathspec-file-nul', 'HEAD'], {
+      env: { GIT_INDEX_FILE: kept },
       input: pathspecs(changes.map((c) => c.path)),
     });
-  else await rename(tempIndex, realIndex);
+    await index.replaceWith(kept);
+  } else await index.replaceWith(tempIndex);
   return commit;
 }
 

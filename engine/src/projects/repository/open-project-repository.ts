@@ -16,6 +16,7 @@ import { RepositoryChangeError } from './repository-errors.ts';
 import { checkDistinct, checkNoSymlink, checkProjectPath } from './repository-paths.ts';
 import { TreeTransaction } from './tree-transaction.ts';
 import { deliverFile } from './deliver-file.ts';
+import { INDEX_LOCK_WAIT_MS, IndexLock } from './index-lock.ts';
 
 export interface RepositoryLocation {
   /** The project's id: the key of its git queue. */
@@ -32,6 +33,8 @@ export interface RepositoryLocation {
    * its files are not fsynced one by one.
    */
   staging?: boolean;
+  /** How long a commit waits for another git process's `.git/index.lock`; default INDEX_LOCK_WAIT_MS (10 s). */
+  indexLockWaitMs?: number;
 }
 
 /** Which projects' queues this async context holds (inside `exclusive`), so a commit there does not wait for itself. */
@@ -60,7 +63,7 @@ export function openProjectRepository(location: RepositoryLocation & { queue: Gi
  * `queue.run` for this project: the room's persistence), or a repository no one else can reach yet
  * (a project being created in its staging folder). Its commits run at once.
  */
-export function heldRepository({ id, dir, blobs, staging = false }: RepositoryLocation): HeldRepository {
+export function heldRepository({ id, dir, blobs, staging = false, indexLockWaitMs = INDEX_LOCK_WAIT_MS }: RepositoryLocation): HeldRepository {
   return {
     id,
     read: async (path) => readFile(await readablePath(dir, path)),
@@ -75,7 +78,7 @@ export function heldRepository({ id, dir, blobs, staging = false }: RepositoryLo
       const info = await lstat(join(dir, path)).catch(() => null);
       return !!info && (info.isFile() || info.isDirectory());
     },
-    commit: (request) => commitFiles({ dir, blobs, durable: !staging }, request),
+    commit: (request) => commitFiles({ dir, blobs, durable: !staging, indexLockWaitMs }, request),
   };
 }
 
@@ -86,7 +89,7 @@ async function readablePath(dir: string, path: string): Promise<string> {
 }
 
 async function commitFiles(
-  { dir, blobs, durable }: { dir: string; blobs?: BlobStore | undefined; durable: boolean },
+  { dir, blobs, durable, indexLockWaitMs }: { dir: string; blobs?: BlobStore | undefined; durable: boolean; indexLockWaitMs: number },
   { actor, message, files }: CommitRequest,
 ): Promise<CommitHash> {
   if (!files.length) return null;
@@ -98,8 +101,10 @@ async function commitFiles(
 
   const transaction = await TreeTransaction.begin(dir, { durable });
   let commit: CommitHash;
+  let index: IndexLock | undefined;
   try {
     for (const change of files) await transaction.apply(change, async (oid) => findProjectObject(dir, oid)!);
+    index = await IndexLock.take(dir, { waitMs: indexLockWaitMs });
     // A few text files (a canvas save, a review record): two git processes; media, moves, deletes and big batches: the plumbing, whose cost stays flat with tens of thousands of takes.
     const textOnly =
       files.length <= 256 &&
@@ -108,9 +113,11 @@ async function commitFiles(
         dir,
         files.map((f) => f.path),
       ));
-    const quick = textOnly ? await commitTextFiles({ dir, scratch: transaction.scratch, actor, message, paths: files.map((f) => f.path) }) : undefined;
-    commit = quick !== undefined ? quick : await commitIndex({ dir, scratch: transaction.scratch, actor, message, changes: files, blobSizes });
+    const quick = textOnly ? await commitTextFiles({ dir, index, scratch: transaction.scratch, actor, message, paths: files.map((f) => f.path) }) : undefined;
+    commit = quick !== undefined ? quick : await commitIndex({ dir, index, scratch: transaction.scratch, actor, message, changes: files, blobSizes });
+    await index.release();
   } catch (error) {
+    await index?.release();
     await transaction.rollback();
     if (error instanceof StudioError) throw error;
     throw new GitOperationError(`commit failed, nothing changed: ${(error as Error).message.trim()}`, { paths: files.map((f) => f.path).slice(0, 50) });

@@ -17,3 +17,14 @@ export class RepositoryChangeError extends StudioError {
   override readonly code = 'REPOSITORY_CHANGE_REFUSED';
   override readonly status = 400;
 }
+
+/** Another git process held the project's index (`.git/index.lock`) longer than a commit waits for it. Nothing was written; try again. */
+export class RepositoryIndexLockedError extends StudioError {
+  override readonly code = 'REPOSITORY_INDEX_LOCKED';
+  override readonly status = 503;
+  constructor(waitedMs: number) {
+    super(`another git process holds the project's index (.git/index.lock) and did not let go within ${waitedMs} ms: nothing was written, try again`, {
+      waited_ms: waitedMs,
+    });
+  }
+}

@@ -1,7 +1,8 @@
-import { copyFile, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Actor } from '@studio/node-schemas';
 import { authorConfig, runGit } from '../git.ts';
+import type { IndexLock } from './index-lock.ts';
 
 const LITERAL = ['--literal-pathspecs'];
 const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
@@ -16,23 +17,22 @@ const pathspecs = (paths: readonly string[]) => paths.map((p) => `${p}\0`).join(
  */
 export async function commitTextFiles({
   dir,
+  index,
   scratch,
   actor,
   message,
   paths,
 }: {
   dir: string;
+  /** Held by the caller from before the copy until after the swap. */
+  index: IndexLock;
   scratch: string;
   actor: Actor | undefined;
   message: string;
   paths: readonly string[];
 }): Promise<string | null | undefined> {
-  const realIndex = join(dir, '.git', 'index');
   const tempIndex = join(scratch, 'index');
-  const copied = await copyFile(realIndex, tempIndex).then(
-    () => true,
-    () => false,
-  );
+  const copied = await index.copyTo(tempIndex);
   // No index: fine for a new repository (its first commit), not beside an existing HEAD (the plumbing starts from HEAD's tree then).
   if (!copied && !(await unborn(dir))) return undefined;
   const env = { GIT_INDEX_FILE: tempIndex, LC_ALL: 'C' };
@@ -73,13 +73,13 @@ export async function commitTextFiles({
     // them (a crash between a commit and its index): they are staged from the tree, so the index agrees again.
     if (outcome.exitCode === 1 && /nothing (?:added )?to commit|no changes added to commit/.test(outcome.stdout ?? '')) {
       await runGit(dir, [...LITERAL, 'add', '--pathspec-from-file=-', '--pathspec-file-nul'], { env, input });
-      await rename(tempIndex, realIndex);
+      await index.replaceWith(tempIndex);
       return null;
     }
     throw outcome;
   }
   const commit = await headCommit(dir);
-  await rename(tempIndex, realIndex);
+  await index.replaceWith(tempIndex);
   return commit;
 }
 
