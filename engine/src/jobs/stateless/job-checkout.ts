@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { LOCAL_TENANT } from '@studio/node-schemas';
 import { jobGit, smudgeInPlace, type GitChildEnv } from './git-child.ts';
 import { lfsSaysStoreDown, whileStoreDown } from './wait-for-store.ts';
+import { SHALLOW_JOB_HEADER, SHALLOW_JOB_VALUE } from '../../git-http/http-backend.ts';
 
 /** Whether a checked-out file is a Git LFS pointer (small, and starts as the spec says). */
 function isLfsPointer(bytes: Buffer): boolean {
@@ -61,9 +62,27 @@ export async function checkoutForJob({
     await emptyRepository(repo, url);
     return { repo, file: (rel) => join(repo, rel) };
   }
-  await jobGit(dir, ['clone', '--quiet', '--no-checkout', '--filter=blob:none', '--depth=1', '--single-branch', '--branch', 'main', url, repo], env, {
-    skipSmudge: true,
-  });
+  await jobGit(
+    dir,
+    [
+      '-c',
+      `http.extraHeader=${SHALLOW_JOB_HEADER}: ${SHALLOW_JOB_VALUE}`,
+      'clone',
+      '--quiet',
+      '--no-checkout',
+      '--filter=blob:none',
+      '--depth=1',
+      '--single-branch',
+      '--branch',
+      'main',
+      url,
+      repo,
+    ],
+    env,
+    {
+      skipSmudge: true,
+    },
+  );
   // No LFS filter is configured in the copy: the inputs come out as pointers, each smudged alone.
   await jobGit(repo, ['checkout', 'HEAD', '--', ...inputs], env, { skipSmudge: true });
   for (const input of inputs)
