@@ -110,6 +110,16 @@ describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git
     expect(await leftovers()).toEqual({ incoming: [], status: '' });
   });
 
+  it('imports an MPEG-TS clip (camera and broadcast files) through LFS like any other video', async () => {
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=25:duration=1', '-pix_fmt', 'yuv420p', '-f', 'mpegts', join(scratch, 'clip.ts'));
+    const video = await send('Broadcast.ts', await readFile(join(scratch, 'clip.ts')));
+    expect(video.status, JSON.stringify(video.body)).toBe(201);
+    expect(video.body).toMatchObject({ kind: 'video', width: 96, height: 64 });
+    expect(video.body.path).toMatch(/^01_Assets\/Source_Media\/Broadcast_[0-9a-f]{12}\.ts$/);
+    expect(git(projectDir(), 'lfs', 'ls-files', '--name-only')).toContain(video.body.path);
+    expect(git(projectDir(), 'status', '--porcelain')).toBe('');
+  });
+
   it('refuses every bad input with a 4xx naming the problem and leaves nothing behind', async () => {
     const before = git(projectDir(), 'rev-list', '--count', 'HEAD');
     const media = async () => (await readdir(join(projectDir(), '01_Assets/Source_Media'))).sort();
