@@ -27,7 +27,7 @@ function chunks(total: number): Buffer[] {
 }
 
 describe('HashingFileSink (the upload written and hashed in one pass)', () => {
-  it('writes every byte and hashes them, past several batches and writebacks', async () => {
+  it('writes every byte and hashes them, past several batches', async () => {
     for (const size of [0, 70_000, 140 * 1024 * 1024 + 17]) {
       const parts = chunks(size);
       const path = join(scratch, `file-${size}`);

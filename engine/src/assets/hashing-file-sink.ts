@@ -8,19 +8,18 @@ import { Writable } from 'node:stream';
  */
 const BATCH_BYTES = 1024 * 1024;
 
-/** Starts the disk's writeback this often, so the fsync before the commit has little left to write. */
-const WRITEBACK_EVERY = 128 * 1024 * 1024;
-
 /**
  * A new file (never an existing one: `wx`) written from a stream, its sha256 taken from the same
  * chunks on their way to disk, so nobody reads the file again to hash it.
+ *
+ * No writeback is started while the bytes come in (an fdatasync every 128 MiB made a 1 GiB upload
+ * 10-25% slower to receive on a 2-core machine): the caller's fsync, run beside the media checks,
+ * writes it all.
  */
 export class HashingFileSink extends Writable {
   readonly #hash = createHash('sha256');
   #handle: FileHandle | null = null;
   #size = 0;
-  #sinceWriteback = 0;
-  #writeback: Promise<unknown> | null = null;
   #digest: string | null = null;
 
   constructor(readonly path: string) {
@@ -60,13 +59,6 @@ export class HashingFileSink extends Writable {
     const { bytesWritten } = await writing;
     if (bytesWritten !== total) throw new Error(`short write to ${this.path}: ${bytesWritten} of ${total} bytes`);
     this.#size += total;
-    this.#sinceWriteback += total;
-    if (this.#sinceWriteback >= WRITEBACK_EVERY && !this.#writeback) {
-      this.#sinceWriteback = 0;
-      // Not awaited: it runs on the thread pool while the upload goes on; a failure shows again in the fsync before the commit.
-      this.#writeback = this.#handle!.datasync().finally(() => (this.#writeback = null));
-      this.#writeback.catch(() => undefined);
-    }
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -85,7 +77,6 @@ export class HashingFileSink extends Writable {
     const handle = this.#handle;
     this.#handle = null;
     if (!handle) return;
-    await this.#writeback?.catch(() => undefined);
     await handle.close();
   }
 }

@@ -18,9 +18,9 @@ import type { EngineContext } from '../context.ts';
 /**
  * POST /api/v1/projects/:id/media: one file, streamed to disk beside the project (05_Cache is not
  * history) and hashed on its way, checked from its bytes, then moved into 01_Assets/Source_Media
- * and committed. While a video or audio is checked (every packet read, a decode of its start,
- * middle and end, its poster) the file is fsynced: it is durable before it is committed. Any
- * refusal removes what was written.
+ * and committed. From the end of the receive, while the file is probed and a video or audio is
+ * checked (every packet read, a decode of its start, middle and end, its poster), it is fsynced:
+ * it is durable before it is committed. Any refusal removes what was written.
  */
 export async function mediaImportRoutes(app: FastifyInstance, ctx: EngineContext) {
   // Sized for real camera files by default (an hour of 4K ProRes is far more; set STUDIO_MAX_MEDIA_UPLOAD).
@@ -47,25 +47,30 @@ export async function mediaImportRoutes(app: FastifyInstance, ctx: EngineContext
         const [file, ...extra] = await receiveFiles(request, async () => join(incoming, String(n++)), { maxBytes, maxFiles: 1 });
         if (extra.length) throw new InvalidRequestError('send one file per request');
         phase('receive');
-        const { media: probe, stream } = await probeMedia(file!.temp, file!.originalName, file!.sha256);
-        const already = await existingMedia(dir, probe.sha256);
-        phase('probe');
+        const already = await existingMedia(dir, file!.sha256!);
+        // The fsync starts as soon as the bytes are in and runs beside the probe and the check: each is timed from here.
+        const received = performance.now();
+        const timed = <T>(name: string, work: Promise<T>) => work.finally(() => phases.push(`${name};dur=${(performance.now() - received).toFixed(1)}`));
         let poster: string | null = null;
-        if (!already) {
-          poster = probe.kind === 'video' ? join(incoming, 'poster.jpg') : null;
-          // Parallel: each is timed from the start of the check, which lasts as long as the slower.
-          const start = performance.now();
-          const timed = <T>(name: string, work: Promise<T>) => work.finally(() => phases.push(`${name};dur=${(performance.now() - start).toFixed(1)}`));
-          const [checked, synced] = await Promise.allSettled([
-            stream
-              ? timed('integrity', checkMediaIntegrity({ path: file!.temp, name: file!.originalName, size: file!.size, kind: probe.kind, stream, poster }))
-              : Promise.resolve(),
-            timed('fsync', syncPath(file!.temp)),
-          ]);
-          phase('check');
-          if (checked.status === 'rejected') throw checked.reason;
-          if (synced.status === 'rejected') throw synced.reason;
-        }
+        const probeAndCheck = async () => {
+          const probed = await probeMedia(file!.temp, file!.originalName, file!.sha256);
+          phase('probe');
+          if (already) return probed.media;
+          poster = probed.media.kind === 'video' ? join(incoming, 'poster.jpg') : null;
+          const { stream } = probed;
+          if (stream)
+            await timed(
+              'integrity',
+              checkMediaIntegrity({ path: file!.temp, name: file!.originalName, size: file!.size, kind: probed.media.kind, stream, poster }),
+            );
+          return probed.media;
+        };
+        // Both settle before a refusal is thrown: nothing may still be at work in the scratch folder once it is removed.
+        const [checked, synced] = await Promise.allSettled([probeAndCheck(), already ? Promise.resolve() : timed('fsync', syncPath(file!.temp))]);
+        if (!already) phase('check');
+        if (checked.status === 'rejected') throw checked.reason;
+        if (synced.status === 'rejected') throw synced.reason;
+        const probe = checked.value;
         // The same bytes already imported were checked then: they are answered as they are.
         const placed = already
           ? { path: already, thumbnail: thumbnailPath(probe), deduplicated: true }
