@@ -57,7 +57,16 @@ describe('assembly in the browser', () => {
     await expect.poll(() => vse.getByTestId('scene-status-SCENE_01').getAttribute('data-status')).toBe('draft');
     expect(await vse.getByTestId('vse-cut').textContent()).toContain('2 shots · 1.5 s');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), vse.getByTestId('export-edl').click()]);
+    // A refused export shows a notice instead of a download: fail with its words, not a timeout.
+    const downloaded = page.waitForEvent('download', { timeout: 60_000 });
+    await vse.getByTestId('export-edl').click();
+    const refused = page
+      .getByTestId('notice')
+      .filter({ hasText: 'EDL not exported' })
+      .waitFor({ timeout: 60_000 })
+      .then(async () => Promise.reject(new Error(await page.getByTestId('notice').filter({ hasText: 'EDL not exported' }).first().innerText())));
+    refused.catch(() => undefined);
+    const download = await Promise.race([downloaded, refused]);
     expect(download.suggestedFilename()).toMatch(/^Final_Cut_\d{8}T\d{6}\.edl$/);
     const edl = await readFile((await download.path())!, 'utf8');
     expect(edl).toContain('TITLE: Final Cut');
