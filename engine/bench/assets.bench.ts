@@ -76,10 +76,50 @@ const phases = (timing: string) =>
     .map((m) => `${m[1]} ${(Number(m[2]) / 1000).toFixed(2)} s`)
     .join(', ');
 
+/** Interleaved cp/upload pairs: one pair swings 5x on this kind of VM (a 1 GiB page-cache write cost 0.24-1.5 s back to back). */
+const PAIRS = Math.max(1, Number(process.env.ASSETS_BENCH_VIDEO_PAIRS ?? 3));
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+interface Pair {
+  cpSeconds: number;
+  cpSyncSeconds: number;
+  upSeconds: number;
+  rssGrowth: number;
+  answer: Posted;
+}
+
+/** `cp` of the file (then `sync` of the copy), then the same file through POST /media into a project of its own (no deduplication). */
+async function onePair(studio: Awaited<ReturnType<typeof jobApp>>, dir: string, video: string, size: number, n: number): Promise<Pair> {
+  // Nothing of the generated file (or of the last pair) is still dirty: neither leg pays for earlier writeback.
+  await run('sync', []);
+  const copy = join(dir, 'copy.mkv');
+  const cpStart = performance.now();
+  await run('cp', [video, copy]);
+  const cpSeconds = (performance.now() - cpStart) / 1000;
+  // The upload is durable before it answers (fsync before the commit); `cp` alone leaves its copy in the page cache.
+  await run('sync', [copy]);
+  const cpSyncSeconds = (performance.now() - cpStart) / 1000;
+  await rm(copy);
+  const projectId = await projectWithShot(studio.base, { name: `Bench Media ${n}`, pipelineId: 'test-noop' });
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  const upStart = performance.now();
+  const answer = await postFile(`${studio.base}/api/v1/projects/${projectId}/media`, video, size, dir);
+  const upSeconds = (performance.now() - upStart) / 1000;
+  clearInterval(sampler);
+  return { cpSeconds, cpSyncSeconds, upSeconds, rssGrowth: (rssPeak - rssBefore) / 1024 / 1024, answer };
+}
+
 /**
  * The 1 GiB camera file through POST /media against `cp` of the same file on the same disk, in the
  * same run (and `cp` then fsync of the copy, since the upload is durable when it answers), and the
- * engine's RSS growth meanwhile.
+ * engine's RSS growth meanwhile: PAIRS interleaved pairs, each figure their median.
  */
 export async function benchMediaUpload(r: ReturnType<typeof reporter>, studio: Awaited<ReturnType<typeof jobApp>>, dir: string): Promise<void> {
   // A raw-video Matroska file: cheap to make and to decode, as big as asked.
@@ -91,26 +131,22 @@ export async function benchMediaUpload(r: ReturnType<typeof reporter>, studio: A
     { maxBuffer: 1 << 20 },
   );
   const { size } = await stat(video);
-  // Nothing of the generated file is still dirty: neither the baseline nor the upload pays for its writeback.
-  await run('sync', []);
-  const copy = join(dir, 'copy.mkv');
-  const cpStart = performance.now();
-  await run('cp', [video, copy]);
-  const cpSeconds = (performance.now() - cpStart) / 1000;
-  // The upload is durable before it answers (fsync before the commit); `cp` alone leaves its copy in the page cache.
-  await run('sync', [copy]);
-  const cpSyncSeconds = (performance.now() - cpStart) / 1000;
-  await rm(copy);
-  const projectId = await projectWithShot(studio.base, { name: 'Bench Media', pipelineId: 'test-noop' });
-  const rssBefore = process.memoryUsage().rss;
-  let rssPeak = rssBefore;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
-  const upStart = performance.now();
-  const answer = await postFile(`${studio.base}/api/v1/projects/${projectId}/media`, video, size, dir);
-  const upSeconds = (performance.now() - upStart) / 1000;
-  clearInterval(sampler);
+  const pairs: Pair[] = [];
+  for (let n = 0; n < PAIRS; n++) {
+    const pair = await onePair(studio, dir, video, size, n);
+    pairs.push(pair);
+    if (pair.answer.status !== 201) break;
+  }
   const mb = size / 1024 / 1024;
-  r.measured('cp_same_file_baseline', round(mb / cpSeconds, 1), 'MiB/s', 'baseline');
+  const cpSeconds = median(pairs.map((p) => p.cpSeconds));
+  const cpSyncSeconds = median(pairs.map((p) => p.cpSyncSeconds));
+  r.measured(
+    'cp_same_file_baseline',
+    round(mb / cpSeconds, 1),
+    'MiB/s',
+    'baseline',
+    `median of ${pairs.length}: ${pairs.map((p) => p.cpSeconds.toFixed(2)).join(', ')} s`,
+  );
   r.measured(
     'cp_then_fsync_same_file_baseline',
     round(mb / cpSyncSeconds, 1),
@@ -118,24 +154,43 @@ export async function benchMediaUpload(r: ReturnType<typeof reporter>, studio: A
     'baseline',
     '`cp` of the same file, then `sync` of the copy: durable, as the upload is when it answers',
   );
-  if (answer.status !== 201) r.unmeasured('upload_1gib_video_throughput', 'MiB/s', `the upload was answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+  const refused = pairs.find((p) => p.answer.status !== 201);
+  if (refused) r.unmeasured('upload_1gib_video_throughput', 'MiB/s', `the upload was answered ${refused.answer.status}: ${refused.answer.body.slice(0, 200)}`);
   else {
+    const upSeconds = median(pairs.map((p) => p.upSeconds));
+    const typical = pairs.reduce((best, p) => (Math.abs(p.upSeconds - upSeconds) < Math.abs(best.upSeconds - upSeconds) ? p : best));
     r.measured(
       'upload_1gib_video_throughput',
       round(mb / upSeconds, 1),
       'MiB/s',
       undefined,
-      `${round(mb, 0)} MiB from ${answer.client}: streamed to disk with sha256 on the way, type from bytes, ffprobe of the header, every packet read, decode of start/middle/end with the poster, fsync, moved into the LFS store and linked into the tree with the pointer staged from the hash, commit, all before the answer (${phases(answer.timing)})`,
+      `${round(mb, 0)} MiB from ${typical.answer.client}, median of ${pairs.length}: ${pairs.map((p) => p.upSeconds.toFixed(2)).join(', ')} s; streamed to disk with sha256 on the way, type from bytes, ffprobe of the header, every packet read, decode of start/middle/end with the poster, fsync, moved into the LFS store and linked into the tree with the pointer staged from the hash, commit, all before the answer (the median one: ${phases(typical.answer.timing)})`,
     );
-    r.measured('upload_vs_cp', round(cpSeconds / upSeconds, 3), 'x', { op: '>=', value: 0.5 });
-    r.measured('upload_vs_cp_then_fsync', round(cpSyncSeconds / upSeconds, 3), 'x', undefined, 'against the durable baseline above; no target of its own');
+    const ratios = pairs.map((p) => p.cpSeconds / p.upSeconds);
+    r.measured(
+      'upload_vs_cp',
+      round(median(ratios), 3),
+      'x',
+      { op: '>=', value: 0.5 },
+      `median of the pairs' ratios: ${ratios.map((x) => x.toFixed(2)).join(', ')}`,
+    );
+    r.measured(
+      'upload_vs_cp_then_fsync',
+      round(median(pairs.map((p) => p.cpSyncSeconds / p.upSeconds)), 3),
+      'x',
+      undefined,
+      'against the durable baseline above; no target of its own',
+    );
   }
   r.measured(
     'engine_rss_growth_during_upload',
-    round((rssPeak - rssBefore) / 1024 / 1024, 1),
+    round(Math.max(...pairs.map((p) => p.rssGrowth)), 1),
     'MiB',
     { op: '<', value: 64 },
-    answer.client === 'curl' ? 'the engine process alone (the client is curl)' : 'the bench client streams from the same process; its own buffers are included',
+    `the largest of ${pairs.length} uploads; ` +
+      (pairs[0]!.answer.client === 'curl'
+        ? 'the engine process alone (the client is curl)'
+        : 'the bench client streams from the same process; its own buffers are included'),
   );
 }
 
