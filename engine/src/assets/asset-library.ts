@@ -22,6 +22,7 @@ import type { GitQueue } from '../projects/git-queue.ts';
 import type { Workspace } from '../projects/workspace.ts';
 import { AssetNotFoundError, TriggerWordTakenError } from './asset-errors.ts';
 import { writeThumbnail, type ProbedImage } from './image-probe.ts';
+import { storeDraftPixels } from './draft-pixels.ts';
 import { inParallel } from './in-parallel.ts';
 import { NEAR_DUPLICATE_BITS, hammingDistance } from './phash.ts';
 
@@ -242,7 +243,12 @@ export class AssetLibrary {
           changes.push({ path: `${id}/${file}`, from: f.temp }, { path: `${id}/thumbs/${imageId}.webp`, from: thumbs.get(image.id)! });
         }
         const uploads = new Map(files.map((f) => [f.probe.sha256.slice(0, 16), f.temp]));
-        await inParallel(added, (image) => writeThumbnail(uploads.get(image.id)!, thumbs.get(image.id)!));
+        await inParallel(added, async (image) => {
+          const upload = uploads.get(image.id)!;
+          await writeThumbnail(upload, thumbs.get(image.id)!);
+          // A saving for later training runs, not part of the import: a failure only costs a decode then.
+          await storeDraftPixels(this.root, image.sha256, upload).catch(() => undefined);
+        });
         asset.cover ??= asset.images[0]?.id ?? null;
         if (added.length)
           await held.commit({

@@ -3,7 +3,6 @@ import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'no
 import { join } from 'node:path';
 import { Queue, UnrecoverableError, type Job, type RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
-import sharp from 'sharp';
 import { StudioError } from '../errors.ts';
 import { listenForCancels } from '../jobs/cancel-listener.ts';
 import { jobsDir } from '../jobs/generation-worker.ts';
@@ -17,6 +16,7 @@ import { makeJobFolder } from '../runner/job-folder.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { Workspace } from '../projects/workspace.ts';
 import { libraryRoot } from './asset-library.ts';
+import { draftPixels } from './draft-pixels.ts';
 import { inParallel } from './in-parallel.ts';
 import { sampleUrl } from './training-kind.ts';
 import { LORA_VERSIONS_QUEUE, curveKey, samplesKey, type LoraVersionJobData, TrainJobData } from './training-types.ts';
@@ -45,14 +45,11 @@ export interface TrainingWorkerOptions {
   pipelinesRefreshMs?: number;
 }
 
-/** DraftNet's input size; GPU trainers read the images themselves. */
-const DRAFT_SIZE = 32;
-
 /** Each image decoded with its orientation, cropped square and resized: the dataset the draft trainer reads. */
 async function prepareDataset(workspace: Workspace, data: TrainJobData, target: string): Promise<void> {
-  const dir = join(libraryRoot(workspace, data.tenant), data.assetId);
+  const root = libraryRoot(workspace, data.tenant);
   const items = await inParallel(data.images, async (image) => {
-    const rgb = await sharp(join(dir, image.file)).rotate().resize(DRAFT_SIZE, DRAFT_SIZE, { fit: 'cover' }).removeAlpha().raw().toBuffer();
+    const rgb = await draftPixels(root, image.sha256, join(root, data.assetId, image.file));
     return { caption: image.caption, rgb: rgb.toString('base64') };
   });
   await writeFile(target, JSON.stringify(items));
