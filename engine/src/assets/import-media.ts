@@ -1,7 +1,7 @@
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Actor } from '@studio/node-schemas';
-import type { ProjectRepository } from '../projects/repository/project-repository.ts';
+import type { HeldRepository, ProjectRepository } from '../projects/repository/project-repository.ts';
 import { writeThumbnail } from './image-probe.ts';
 import { addToLfsStore, isLfsTracked } from './lfs-place.ts';
 import type { ProbedMedia } from './media-probe.ts';
@@ -29,6 +29,24 @@ export async function existingMedia(projectDir: string, sha256: string): Promise
 
 export const thumbnailPath = (probe: Pick<ProbedMedia, 'kind' | 'sha256'>) =>
   probe.kind === 'audio' ? null : `${THUMBNAILS_DIR}/${probe.sha256.slice(0, 12)}.${probe.kind === 'video' ? 'jpg' : 'webp'}`;
+
+/**
+ * A project made before the template sent this media type through LFS (MPEG-TS came late) gets the
+ * type's lines added to its .gitattributes, committed on their own, so the upload still goes
+ * through LFS rather than into git itself.
+ */
+async function trackMediaType(held: HeldRepository, projectDir: string, ext: string, actor: Actor | undefined) {
+  // The extension comes from the bytes' type (media-probe.ts), never from the client: checked all the same, as it becomes a pattern.
+  if (!/^[A-Za-z0-9]{1,8}$/.test(ext)) return;
+  const current = await readFile(join(projectDir, '.gitattributes'), 'utf8').catch(() => '');
+  const lines = [...new Set([ext.toLowerCase(), ext.toUpperCase()])].map((e) => `*.${e} filter=lfs diff=lfs merge=lfs -text`);
+  const content = `${current}${current && !current.endsWith('\n') ? '\n' : ''}# Added by the media import: this project's attributes left .${ext} out of LFS.\n${lines.join('\n')}\n`;
+  await held.commit({
+    actor,
+    message: `Git LFS tracks .${ext} files (for an imported ${ext.toUpperCase()} file)`,
+    files: [{ path: '.gitattributes', content }],
+  });
+}
 
 function describe(probe: ProbedMedia): string {
   if (probe.kind === 'audio') return `${probe.codec} audio, ${probe.duration?.toFixed(1)} s`;
@@ -79,8 +97,9 @@ export async function importMedia({
       else if (poster) await rename(poster, join(projectDir, thumb)).catch(() => undefined);
     }
     try {
+      if (!(await isLfsTracked(projectDir, rel))) await trackMediaType(held, projectDir, probe.ext, actor);
       if (!(await isLfsTracked(projectDir, rel))) {
-        // Not an LFS path (the project's .gitattributes leaves this type out): moved in and added like any file.
+        // Still not an LFS path (an attribute further down unsets it): moved in and added like any file.
         await held.commit({ actor, message, files: [{ path: rel, from: temp }] });
       } else {
         const stored = await addToLfsStore({ projectDir, temp, oid: probe.sha256 });

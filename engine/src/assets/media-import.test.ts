@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -117,6 +117,22 @@ describe('media import (POST /api/v1/projects/:id/media, real ffmpeg, sharp, git
     expect(video.body).toMatchObject({ kind: 'video', width: 96, height: 64 });
     expect(video.body.path).toMatch(/^01_Assets\/Source_Media\/Broadcast_[0-9a-f]{12}\.ts$/);
     expect(git(projectDir(), 'lfs', 'ls-files', '--name-only')).toContain(video.body.path);
+    expect(git(projectDir(), 'status', '--porcelain')).toBe('');
+  });
+
+  it("adds a media type an older project's .gitattributes lacks, so its import still goes through LFS", async () => {
+    // A project made before the template tracked MPEG-TS: its attributes have no *.ts line.
+    const attributes = join(projectDir(), '.gitattributes');
+    const before = await readFile(attributes, 'utf8');
+    await writeFile(attributes, before.replace(/^\*\.(ts|TS) .*\n/gm, ''));
+    git(projectDir(), 'commit', '-qm', 'an older template', '--', '.gitattributes');
+    expect(git(projectDir(), 'check-attr', 'filter', '--', 'x.ts')).toContain('unspecified');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=80x48:rate=25:duration=1', '-pix_fmt', 'yuv420p', '-f', 'mpegts', join(scratch, 'old.ts'));
+    const video = await send('Older.ts', await readFile(join(scratch, 'old.ts')));
+    expect(video.status, JSON.stringify(video.body)).toBe(201);
+    expect(git(projectDir(), 'lfs', 'ls-files', '--name-only')).toContain(video.body.path);
+    expect(git(projectDir(), 'show', 'HEAD:.gitattributes')).toMatch(/^\*\.ts filter=lfs diff=lfs merge=lfs -text\n\*\.TS filter=lfs/m);
+    expect(git(projectDir(), 'log', '-2', '--format=%s')).toMatch(/^Imported video Older_[0-9a-f]{12}\.ts .*\nGit LFS tracks \.ts files/);
     expect(git(projectDir(), 'status', '--porcelain')).toBe('');
   });
 
