@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
+import type { JWTHeaderParameters } from 'jose';
 import { z } from 'zod';
 import { TenantName, TokenScope, UserName, type TokenScope as Scope } from '@studio/node-schemas';
 import { TokenExpiredError, UnauthorizedError } from './auth-errors.ts';
 import type { Keyring } from './jwt-keyring.ts';
+
+/** jose, loaded at the first token signed or verified: about 30 ms of a start that may need none (loopback, no stateless workers). */
+let loaded: Promise<typeof import('jose')> | null = null;
+const jose = () => (loaded ??= import('jose'));
 
 const ISSUER = 'studio-engine';
 const AUDIENCE = 'studio';
@@ -66,6 +70,7 @@ export async function signAccessToken({
   const now = Math.floor(Date.now() / 1000);
   const exp = expiresAt ?? now + ttlS;
   const jti = randomUUID();
+  const { SignJWT } = await jose();
   const token = await new SignJWT({
     tenant: subject.tenant,
     scope: subject.scopes.join(' '),
@@ -86,6 +91,7 @@ export async function signAccessToken({
 
 /** The verified claims, or UnauthorizedError (malformed, bad signature, unknown kid, wrong issuer) / TokenExpiredError. */
 export async function verifyAccessToken(keyring: Keyring, token: string): Promise<AccessClaims> {
+  const { errors, jwtVerify } = await jose();
   let payload: unknown;
   try {
     ({ payload } = await jwtVerify(

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { VARIABLES } from '../settings/variables.ts';
+import { dockerGet } from './docker-socket.ts';
 import { collectOutputs, failureMessage, type RunnerBackend, type RunOptions, type RunResult } from './backend.ts';
 import { PipelineCancelledError, PipelineFailedError, PipelineTimeoutError } from './errors.ts';
 import type { InstalledPipeline } from './pipeline-catalogue.ts';
@@ -15,22 +16,29 @@ const STDERR_KEEP = 8192;
  */
 export class DockerBackend implements RunnerBackend {
   readonly name = 'docker' as const;
-  readonly docker: Docker;
 
   /** socketPath and modelsDir come from the settings (DOCKER_SOCKET, STUDIO_MODELS). */
   constructor(options: { socketPath?: string; modelsDir?: string } = {}) {
-    this.docker = new Docker({ socketPath: options.socketPath ?? VARIABLES.DOCKER_SOCKET.default });
+    this.socketPath = options.socketPath ?? VARIABLES.DOCKER_SOCKET.default;
     this.modelsDir = options.modelsDir;
   }
 
+  private readonly socketPath: string;
   private readonly modelsDir: string | undefined;
+  #client: Promise<Docker> | null = null;
+
+  /** The dockerode client, loaded when a container first runs: the package costs about 0.1 s of a start (the checks before use dockerGet). */
+  docker(): Promise<Docker> {
+    this.#client ??= import('dockerode').then(({ default: Docker }) => new Docker({ socketPath: this.socketPath }));
+    return this.#client;
+  }
   readonly #images = new Map<string, { at: number; info: Promise<{ Id: string }> }>();
 
   /** Image metadata, cached a few seconds: a burst of jobs need not ask the daemon each time. */
   #inspect(image: string): Promise<{ Id: string }> {
     const cached = this.#images.get(image);
     if (cached && Date.now() - cached.at < 5000) return cached.info;
-    const info = this.docker.getImage(image).inspect() as Promise<{ Id: string }>;
+    const info = dockerGet(this.socketPath, `/images/${image}/json`) as Promise<{ Id: string }>;
     this.#images.set(image, { at: Date.now(), info });
     info.catch(() => this.#images.delete(image));
     return info;
@@ -41,7 +49,7 @@ export class DockerBackend implements RunnerBackend {
   /** Whether the daemon answers; asked at most once a second (a worker checks every pipeline in a row). */
   daemonAnswers(): Promise<boolean> {
     if (this.#ping && Date.now() - this.#ping.at < 1000) return this.#ping.answers;
-    const answers = this.docker.ping().then(
+    const answers = dockerGet(this.socketPath, '/_ping').then(
       () => true,
       () => false,
     );
@@ -65,7 +73,8 @@ export class DockerBackend implements RunnerBackend {
     if (signal?.aborted) throw new PipelineCancelledError('cancelled before it started');
     const started = Date.now();
     const image = await this.#inspect(manifest.image);
-    const container = await this.docker.createContainer({
+    const docker = await this.docker();
+    const container = await docker.createContainer({
       Image: manifest.image,
       Cmd: [...manifest.command],
       User: typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined,
@@ -94,7 +103,7 @@ export class DockerBackend implements RunnerBackend {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const out = new PassThrough();
       const err = new PassThrough();
-      this.docker.modem.demuxStream(stream, out, err);
+      docker.modem.demuxStream(stream, out, err);
       const lines = pipelineStdout(onProgress);
       out.on('data', (d: Buffer) => lines.push(d));
       err.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-STDERR_KEEP)));

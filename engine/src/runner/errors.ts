@@ -26,3 +26,9 @@ export class NoBackendError extends StudioError {
   override readonly code = 'NO_BACKEND';
   override readonly status = 503;
 }
+
+/** The Docker daemon answered a question with a failure (a missing image is a 404), or not at all. */
+export class DockerRequestError extends StudioError {
+  override readonly code = 'NO_BACKEND';
+  override readonly status = 503;
+}

@@ -1,8 +1,7 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { BlobStore } from './blob-store.ts';
 import { isS3NotFound, s3Failure, type S3Connection } from './s3-connection.ts';
+import { s3Presigner, s3Sdk } from './s3-sdk.ts';
 import { LfsObjectMissingError } from './storage-errors.ts';
 import { tenantObjectKey } from './tenant-key.ts';
 
@@ -19,8 +18,9 @@ export function s3BlobStore({ s3, tenant }: { s3: S3Connection; tenant: string }
     kind: 's3',
     async size(oid) {
       await s3.ready();
+      const [{ HeadObjectCommand }, client] = await Promise.all([s3Sdk(), s3.client()]);
       try {
-        const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key(oid) }));
+        const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key(oid) }));
         return head.ContentLength ?? 0;
       } catch (error) {
         if (isS3NotFound(error)) return null;
@@ -29,16 +29,18 @@ export function s3BlobStore({ s3, tenant }: { s3: S3Connection; tenant: string }
     },
     async put({ oid, size, body }) {
       await s3.ready();
+      const [{ PutObjectCommand }, client] = await Promise.all([s3Sdk(), s3.client()]);
       try {
-        await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key(oid), Body: body, ContentLength: size, ContentType: CONTENT_TYPE }));
+        await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key(oid), Body: body, ContentLength: size, ContentType: CONTENT_TYPE }));
       } catch (error) {
         throw s3Failure(s3.endpoint, `store object ${oid}`, error);
       }
     },
     async get(oid) {
       await s3.ready();
+      const [{ GetObjectCommand }, client] = await Promise.all([s3Sdk(), s3.client()]);
       try {
-        const answer = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key(oid) }));
+        const answer = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key(oid) }));
         return answer.Body as Readable;
       } catch (error) {
         if (isS3NotFound(error)) throw new LfsObjectMissingError(oid);
@@ -47,8 +49,9 @@ export function s3BlobStore({ s3, tenant }: { s3: S3Connection; tenant: string }
     },
     async presignUpload({ oid, lifetimeS }) {
       await s3.ready();
+      const [{ PutObjectCommand }, { getSignedUrl }, client] = await Promise.all([s3Sdk(), s3Presigner(), s3.client()]);
       // The client must send exactly this Content-Type: it is signed, or git-lfs guesses one S3 refuses.
-      const href = await getSignedUrl(s3.client, new PutObjectCommand({ Bucket: s3.bucket, Key: key(oid), ContentType: CONTENT_TYPE }), {
+      const href = await getSignedUrl(client, new PutObjectCommand({ Bucket: s3.bucket, Key: key(oid), ContentType: CONTENT_TYPE }), {
         expiresIn: lifetimeS,
         signableHeaders: new Set(['content-type']),
       });
@@ -56,7 +59,8 @@ export function s3BlobStore({ s3, tenant }: { s3: S3Connection; tenant: string }
     },
     async presignDownload({ oid, lifetimeS }) {
       await s3.ready();
-      const href = await getSignedUrl(s3.client, new GetObjectCommand({ Bucket: s3.bucket, Key: key(oid) }), { expiresIn: lifetimeS });
+      const [{ GetObjectCommand }, { getSignedUrl }, client] = await Promise.all([s3Sdk(), s3Presigner(), s3.client()]);
+      const href = await getSignedUrl(client, new GetObjectCommand({ Bucket: s3.bucket, Key: key(oid) }), { expiresIn: lifetimeS });
       return { href, header: {}, lifetimeS };
     },
   };

@@ -1,12 +1,14 @@
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../settings/index.ts';
+import { s3Sdk } from './s3-sdk.ts';
 import { S3UnavailableError } from './storage-errors.ts';
 
 export type S3Settings = NonNullable<Settings['s3']>;
 
 /** One S3 client per engine and the bucket it uses, created on first use when missing. */
 export interface S3Connection {
-  client: S3Client;
+  /** The client, made at first use (the SDK loads then). */
+  client(): Promise<S3Client>;
   bucket: string;
   endpoint: string;
   /** Resolves once the bucket exists; a failure is not remembered, so the next call tries again. */
@@ -29,28 +31,34 @@ export function isS3NotFound(error: unknown): boolean {
 export function connectS3(settings: S3Settings): S3Connection {
   const credentials =
     settings.accessKeyId && settings.secretAccessKey ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } : undefined;
-  const client = new S3Client({
-    endpoint: settings.endpoint,
-    region: settings.region,
-    credentials,
-    // S3-compatible servers (radosgw) want path-style URLs and no default checksums (research/git-lfs-s3.md).
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    // A store that is down answers a batch with 503 in seconds rather than after long retries.
-    maxAttempts: 2,
-    requestHandler: { connectionTimeout: 3000, requestTimeout: 120_000 },
-  });
+  const create = async () => {
+    const { S3Client } = await s3Sdk();
+    return new S3Client({
+      endpoint: settings.endpoint,
+      region: settings.region,
+      credentials,
+      // S3-compatible servers (radosgw) want path-style URLs and no default checksums (research/git-lfs-s3.md).
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      // A store that is down answers a batch with 503 in seconds rather than after long retries.
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 3000, requestTimeout: 120_000 },
+    });
+  };
+  let made: Promise<S3Client> | null = null;
+  const client = () => (made ??= create());
   let bucketReady: Promise<void> | null = null;
   const ensureBucket = async () => {
+    const { CreateBucketCommand, HeadBucketCommand } = await s3Sdk();
     try {
-      await client.send(new HeadBucketCommand({ Bucket: settings.bucket }));
+      await (await client()).send(new HeadBucketCommand({ Bucket: settings.bucket }));
       return;
     } catch (error) {
       if (!isS3NotFound(error)) throw s3Failure(settings.endpoint, `reach bucket ${settings.bucket}`, error);
     }
     try {
-      await client.send(new CreateBucketCommand({ Bucket: settings.bucket }));
+      await (await client()).send(new CreateBucketCommand({ Bucket: settings.bucket }));
     } catch (error) {
       const name = (error as { name?: string }).name;
       if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw s3Failure(settings.endpoint, `create bucket ${settings.bucket}`, error);
