@@ -37,4 +37,10 @@ describe('the Costs chart', () => {
     expect(formatCredits(1234.5678)).toBe('1,234.57');
     expect(formatCredits(2)).toBe('2');
   });
+
+  it('writes credits as en-US toLocaleString with two decimals would', () => {
+    const values = [0, 0.004, 0.005, 0.1, 0.5, 0.999, 1.05, 12.3, 999.999, 1000, 54321.09, 1234567.891, 9.995, -3.456, -1200.5];
+    for (const v of values) expect(formatCredits(v), String(v)).toBe((Math.round(v * 100) / 100).toLocaleString('en-US', { maximumFractionDigits: 2 }));
+    expect(formatCredits(-0.001)).toBe('0');
+  });
 });
