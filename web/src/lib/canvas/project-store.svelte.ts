@@ -91,6 +91,11 @@ export class ProjectStore {
         if (cause === 'sync' && !this.loaded) {
           this.loaded = true;
           performance.mark('studio:first-sync');
+          // The first graph is drawn now, not a frame later: nothing is on the canvas yet to batch with.
+          cancelAnimationFrame(this.#frame);
+          this.#frame = 0;
+          this.refresh();
+          return;
         }
         if (cause !== 'local') this.#scheduleRefresh();
       },
