@@ -14,6 +14,7 @@ import { startTakeWorker } from './take-worker.ts';
 import { connectS3 } from '../storage/s3-connection.ts';
 import { startJobTokenIssuer } from './stateless/job-token-issuer.ts';
 import { TaskService, type KindFactory } from './task-service.ts';
+import { holdFleetUntil } from './worker-registry.ts';
 
 export interface JobSystemOptions {
   /** The GPUs to offer (WORKER_GPUS, WORKER_VRAM_GB) and the heartbeat, refresh and watchdog intervals. */
@@ -35,6 +36,11 @@ export interface JobSystemOptions {
   prepareGeneration?: ConstructorParameters<typeof TaskService>[5];
   /** Workers of those kinds started inside the engine (embedded), closed with it. */
   inProcessWorkers?: Array<() => Promise<{ close(): Promise<void> }>>;
+  /**
+   * The in-process workers start only when `startWorkers()` is called (the engine calls it once it
+   * listens); reads of the fleet wait for them meanwhile. Otherwise they are started before this resolves.
+   */
+  deferWorkers?: boolean;
 }
 
 /** The engine's side of the jobs: the task service, the take committer, and (embedded) a worker. */
@@ -59,6 +65,37 @@ export async function startJobSystem(options: JobSystemOptions) {
   });
   // Stateless workers' git requests carry a token of their one job (docs/architecture.md#stateless-workers).
   const jobTokens = startJobTokenIssuer({ tasks, workspace: options.workspace, redis: options.redis });
+  let started: ReturnType<typeof startInProcessWorkers> | null = null;
+  let release: () => void = () => undefined;
+  // Dispatch, the workers route and the watchdog see the fleet as they did when these workers started before the engine listened.
+  if (options.inProcessWorker && options.deferWorkers) holdFleetUntil(new Promise<void>((resolve) => (release = resolve)));
+  const startWorkers = () => {
+    started ??= startInProcessWorkers(options).finally(() => release());
+    return started.then(() => undefined);
+  };
+  if (!options.deferWorkers) await startWorkers();
+  return {
+    tasks,
+    jobTokens: jobTokens.tokens,
+    /** Starts the in-process workers (deferWorkers); a failure rejects, and the engine cannot go on. */
+    startWorkers,
+    close: async () => {
+      release();
+      const workers = await started?.catch(() => null);
+      if (workers) {
+        for (const extra of workers.more) await extra.close();
+        await workers.renderWorker?.close();
+        await workers.worker?.close();
+      }
+      await takeWorker.close();
+      await jobTokens.close();
+      await tasks.close();
+    },
+  };
+}
+
+/** The generation and render workers and those of the other kinds, inside the engine (embedded). */
+async function startInProcessWorkers(options: JobSystemOptions) {
   const worker = options.inProcessWorker
     ? await startGenerationWorker({
         gpus: await detectGpus(options.settings),
@@ -78,16 +115,5 @@ export async function startJobSystem(options: JobSystemOptions) {
     ? startRenderWorker({ workspace: options.workspace, redis: options.redis, renderer: (backend) => chooseRenderer({ backend }) })
     : null;
   const more = options.inProcessWorker ? await Promise.all((options.inProcessWorkers ?? []).map((start) => start())) : [];
-  return {
-    tasks,
-    jobTokens: jobTokens.tokens,
-    close: async () => {
-      for (const extra of more) await extra.close();
-      await renderWorker?.close();
-      await worker?.close();
-      await takeWorker.close();
-      await jobTokens.close();
-      await tasks.close();
-    },
-  };
+  return { worker, renderWorker, more };
 }

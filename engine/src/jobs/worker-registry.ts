@@ -55,8 +55,21 @@ export class WorkerHeartbeat {
   }
 }
 
+const joining = new Set<Promise<void>>();
+
+/** Fleet reads (liveWorkers) wait until `joined` settles: in-process workers that start after the engine listens are counted as if already there. */
+export function holdFleetUntil(joined: Promise<unknown>): void {
+  const settled = joined.then(
+    () => undefined,
+    () => undefined,
+  );
+  joining.add(settled);
+  void settled.then(() => joining.delete(settled));
+}
+
 /** The live workers (those whose heartbeat has not expired). */
 export async function liveWorkers(redis: Redis): Promise<WorkerState[]> {
+  if (joining.size) await Promise.all(joining);
   const keys: string[] = [];
   let cursor = '0';
   do {

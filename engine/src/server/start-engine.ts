@@ -74,6 +74,8 @@ export async function startEngine(): Promise<void> {
     preference: settings.backend,
     concurrency: settings.concurrency,
     lockDurationMs: settings.lockDurationMs,
+    // Started once the engine answers (about 0.1 s of a start); dispatch waits for them meanwhile.
+    deferWorkers: true,
   });
   const app = await buildApp(
     {
@@ -103,6 +105,7 @@ export async function startEngine(): Promise<void> {
   if (token) console.log('Bound beyond loopback: every /api and /ws request needs the token in the URL above.');
   if (settings.auth === 'users')
     console.log(`Multi-user mode: sign in at http://${shownHost}:${port}/signin (add users with npm run user -- add NAME --tenant T --password P)`);
+  jobs.startWorkers().catch(cannotStart);
   let recovered = false;
   const recoveryStarted = performance.now();
   void recovery.done.then(async () => {
@@ -141,9 +144,11 @@ export async function startEngine(): Promise<void> {
 
 /** Starts the engine; a start-up that fails says why and exits non-zero. */
 export function runEngine(): void {
-  startEngine().catch((error) => {
-    if (error instanceof StudioError) console.error(`Studio engine cannot start: ${error.message}`);
-    else console.error('Studio engine cannot start:', error);
-    process.exit(1);
-  });
+  startEngine().catch(cannotStart);
+}
+
+function cannotStart(error: unknown): never {
+  if (error instanceof StudioError) console.error(`Studio engine cannot start: ${error.message}`);
+  else console.error('Studio engine cannot start:', error);
+  process.exit(1);
 }
