@@ -6,6 +6,7 @@ import { runGit } from '../git.ts';
 import { MANIFEST_FILE, RENDERS_DIR } from '../layout.ts';
 import { readManifest } from '../manifest-file.ts';
 import { latestTakeThumbnail } from '../takes/latest-take.ts';
+import { readHeadSummary, type HeadSummary } from './head-summary.ts';
 import { readHeadSync } from './repository-head.ts';
 import { isPictureTake, isTakeFile } from './take-paths.ts';
 
@@ -28,28 +29,34 @@ export async function manifestMtime(dir: string): Promise<number> {
 
 /**
  * Reads an entry from the repository itself: for a project the index has not seen, or one whose
- * HEAD moved behind the engine's back. The latest-take query walks history, so it runs only when
- * the HEAD tree holds a picture take at all (listing the tree is cheap; a walk that finds nothing
- * in 10,000 commits is not).
+ * HEAD moved behind the engine's back. HEAD's time, the commit count and the render folder's files
+ * come from the loose objects where they all are (head-summary.ts), else from git. The latest-take
+ * query walks history, so it runs only when the HEAD tree holds a picture take at all (listing the
+ * tree is cheap; a walk that finds nothing in 10,000 commits is not).
  */
 export async function readIndexEntry(dir: string): Promise<IndexEntry> {
   const head = readHeadSync(dir);
-  const [manifest, manifestMtimeMs, time, count, tree] = await Promise.all([
-    readManifest(dir),
-    manifestMtime(dir),
-    head ? runGit(dir, ['log', '-1', '--format=%ct']) : Promise.resolve(''),
-    head ? runGit(dir, ['rev-list', '--count', 'HEAD']) : Promise.resolve('0'),
-    head ? runGit(dir, ['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', RENDERS_DIR]) : Promise.resolve(''),
-  ]);
-  const files = tree.split('\0').filter(Boolean);
+  const [manifest, manifestMtimeMs, summary] = await Promise.all([readManifest(dir), manifestMtime(dir), head ? summaryOf(dir, head) : null]);
+  const files = summary?.renderFiles ?? [];
   const latestTake = files.some(isPictureTake) ? await latestTakeThumbnail(dir) : null;
   return {
     head,
     manifestMtimeMs,
     manifest,
-    updatedAt: time.trim() ? new Date(Number(time.trim()) * 1000).toISOString() : null,
-    commits: Number(count.trim()) || 0,
+    updatedAt: summary && Number.isFinite(summary.committedAt) ? new Date(summary.committedAt * 1000).toISOString() : null,
+    commits: summary?.commits ?? 0,
     takes: files.filter(isTakeFile).length,
     latestTake,
   };
+}
+
+async function summaryOf(dir: string, head: string): Promise<HeadSummary> {
+  const inProcess = readHeadSummary(dir, head);
+  if (inProcess) return inProcess;
+  const [time, count, tree] = await Promise.all([
+    runGit(dir, ['log', '-1', '--format=%ct', head]),
+    runGit(dir, ['rev-list', '--count', head]),
+    runGit(dir, ['ls-tree', '-r', '-z', '--name-only', head, '--', RENDERS_DIR]),
+  ]);
+  return { committedAt: Number(time.trim()), commits: Number(count.trim()) || 0, renderFiles: tree.split('\0').filter(Boolean) };
 }

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+
+export interface GitObject {
+  type: string;
+  body: Buffer;
+}
+
+/**
+ * A loose object of a repository (`.git/objects/ab/cdef…`, zlib-deflated `type size\0body`),
+ * inflated in this process; null when it is not loose (packed, or not there) or cannot be read.
+ */
+export function readLooseObject(gitDir: string, sha: string): GitObject | null {
+  let raw: Buffer;
+  try {
+    raw = inflateSync(readFileSync(join(gitDir, 'objects', sha.slice(0, 2), sha.slice(2))));
+  } catch {
+    return null;
+  }
+  const nul = raw.indexOf(0);
+  if (nul < 0) return null;
+  const [type, size] = raw.subarray(0, nul).toString('latin1').split(' ');
+  const body = raw.subarray(nul + 1);
+  return type && Number(size) === body.length ? { type, body } : null;
+}
