@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit';
-import { api } from '$lib/api';
+import { canvasProjectId, openProjectSocketEarly } from '$lib/canvas/early-socket';
 import type { LayoutLoad } from './$types';
 
 // The studio is a client-side app served by the engine: no server rendering, no prerendering.
@@ -8,7 +8,20 @@ export const prerender = false;
 
 /** The engine's auth mode and, in multi-user mode, who is signed in; nobody: the sign-in page, coming back here after. */
 export const load: LayoutLoad = async ({ url }) => {
-  const mode = await api.authMode();
+  // Going to a canvas: its socket opens now, beside this check and the canvas's code loading, so
+  // the graph is here when the canvas mounts. Without a session the engine refuses it, and the
+  // redirect below goes to the sign-in page as before.
+  const projectId = canvasProjectId(url.pathname);
+  if (projectId) openProjectSocketEarly(projectId);
+  // The question goes out first; the API client (and the zod schemas it reads answers with) loads
+  // while it is answered, not before it is asked.
+  const answer = fetch('/auth/mode', { credentials: 'same-origin' }).then(
+    (res) => (res.ok ? res.json().catch(() => null) : null),
+    () => null,
+  );
+  const [{ api }, { AuthModeAnswer }] = await Promise.all([import('$lib/api'), import('@studio/node-schemas')]);
+  const parsed = AuthModeAnswer.safeParse(await answer);
+  const mode = parsed.success ? parsed.data.mode : 'none';
   if (mode === 'none') {
     // Nothing to sign in to on this engine.
     if (url.pathname === '/signin') redirect(307, '/');

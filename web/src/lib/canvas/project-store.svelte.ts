@@ -5,6 +5,7 @@ import { api, ApiError } from '$lib/api';
 import { IDLE_RUNTIME, type NodeRuntime } from './canvas-context';
 import { connectionProblem } from './connection-check';
 import { deletionEdits } from './deletion-edits';
+import { earlyClientId, markProjectOpen, projectSocketBase, takeEarlySocket } from './early-socket';
 import { toFlowEdges, toFlowNodes } from './flow-nodes';
 import { newElementId, nextSceneName, nextShotName, shotNameTaken } from './node-ids';
 
@@ -82,10 +83,12 @@ export class ProjectStore {
     readonly projectId: string,
     createSocket: (url: string) => WebSocketLike = (url) => new WebSocket(url) as unknown as WebSocketLike,
   ) {
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const clientId = earlyClientId(projectId);
     this.#client = new SyncClient({
-      url: `${scheme}//${location.host}/ws/${encodeURIComponent(projectId)}`,
-      createSocket,
+      url: projectSocketBase(projectId),
+      // The socket the layout opened while this page's code loaded, if it is this project's.
+      createSocket: (url) => takeEarlySocket(url) ?? createSocket(url),
+      ...(clientId ? { clientId } : {}),
       onChange: (cause) => {
         this.serverClock = this.#client.serverClock;
         if (cause === 'sync' && !this.loaded) {
@@ -116,6 +119,7 @@ export class ProjectStore {
   }
 
   async open(): Promise<void> {
+    markProjectOpen(this.projectId, true);
     this.#client.connect();
     void this.loadTakes();
     try {
@@ -128,6 +132,7 @@ export class ProjectStore {
   }
 
   close(): void {
+    markProjectOpen(this.projectId, false);
     this.#client.close();
     cancelAnimationFrame(this.#frame);
   }
