@@ -152,6 +152,13 @@ describe('Production Canvas (Chromium)', () => {
     // The new node may land outside this window's view (each window keeps its own viewport and only
     // nodes in view are drawn): the minimap draws every node the window holds.
     await expect.poll(() => page.locator('.svelte-flow__minimap-node').count(), { timeout: 20_000 }).toBe(4);
+    // Drawn from markup: still SVG rects that take up room, not HTML elements of the same name.
+    expect(
+      await page
+        .locator('.svelte-flow__minimap-node')
+        .first()
+        .evaluate((el) => el instanceof SVGRectElement && el.getBBox().width > 0),
+    ).toBe(true);
     await page.locator('.svelte-flow__controls-fitview').click();
     await page.locator('[data-testid="node-videoRestoration"]').waitFor();
     const after = await serverGraph(id);
