@@ -91,10 +91,12 @@ describe('early socket', () => {
     await expect.poll(() => seen.length).toBe(1);
     // Going to another project drops the first one's socket.
     openProjectSocketEarly('p4', realSocket, projectSocketBase('p4', origin));
-    await expect.poll(() => seen.map((s) => [s.url.split('?')[0], s.closed])).toEqual([
-      ['/ws/p3', true],
-      ['/ws/p4', false],
-    ]);
+    await expect
+      .poll(() => seen.map((s) => [s.url.split('?')[0], s.closed]))
+      .toEqual([
+        ['/ws/p3', true],
+        ['/ws/p4', false],
+      ]);
     expect(earlyClientId('p3')).toBeNull();
     expect(earlyClientId('p4')).not.toBeNull();
   });

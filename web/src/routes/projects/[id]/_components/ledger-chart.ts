@@ -42,6 +42,8 @@ export function spendPath(points: readonly SpendPoint[], budget: number | null, 
 export function formatCredits(credits: number): string {
   const cents = Math.round(Math.abs(credits) * 100);
   const whole = String(Math.floor(cents / 100)).replace(/\B(?=(\d{3})+$)/g, ',');
-  const fraction = String(cents % 100).padStart(2, '0').replace(/0+$/, '');
+  const fraction = String(cents % 100)
+    .padStart(2, '0')
+    .replace(/0+$/, '');
   return `${credits < 0 && cents > 0 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
