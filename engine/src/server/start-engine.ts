@@ -38,6 +38,8 @@ export async function startEngine(): Promise<void> {
   // Queued before anything else can reach a project, then run in the background while the engine starts and answers.
   const recovery = await recoverWorkspace(workspace, queue, (line) => console.log(line));
   const index = workspaceIndex(workspace);
+  // A workspace with no saved index (the first start after an upgrade) builds it while the rest starts, not in the first list.
+  void index.warm().catch(() => undefined);
   const maintenance = new MaintenanceScheduler(workspace, queue);
   const rooms = new RoomRegistry(workspace, queue);
   const catalogue = new PipelineCatalogue(settings.pipelineRoots);

@@ -34,11 +34,11 @@ export async function manifestMtime(dir: string): Promise<number> {
  * query walks history, so it runs only when the HEAD tree holds a picture take at all (listing the
  * tree is cheap; a walk that finds nothing in 10,000 commits is not).
  */
-export async function readIndexEntry(dir: string): Promise<IndexEntry> {
+export async function readIndexEntry(dir: string, { gitTurn = runNow }: { gitTurn?: GitTurn } = {}): Promise<IndexEntry> {
   const head = readHeadSync(dir);
-  const [manifest, manifestMtimeMs, summary] = await Promise.all([readManifest(dir), manifestMtime(dir), head ? summaryOf(dir, head) : null]);
+  const [manifest, manifestMtimeMs, summary] = await Promise.all([readManifest(dir), manifestMtime(dir), head ? summaryOf(dir, head, gitTurn) : null]);
   const files = summary?.renderFiles ?? [];
-  const latestTake = files.some(isPictureTake) ? await latestTakeThumbnail(dir) : null;
+  const latestTake = files.some(isPictureTake) ? await gitTurn(() => latestTakeThumbnail(dir)) : null;
   return {
     head,
     manifestMtimeMs,
@@ -50,13 +50,19 @@ export async function readIndexEntry(dir: string): Promise<IndexEntry> {
   };
 }
 
-async function summaryOf(dir: string, head: string): Promise<HeadSummary> {
+/** Runs work that starts git processes, when the caller lets it (the index runs a few projects' at a time). */
+export type GitTurn = <T>(work: () => Promise<T>) => Promise<T>;
+const runNow: GitTurn = (work) => work();
+
+async function summaryOf(dir: string, head: string, gitTurn: GitTurn): Promise<HeadSummary> {
   const inProcess = readHeadSummary(dir, head);
   if (inProcess) return inProcess;
-  const [time, count, tree] = await Promise.all([
-    runGit(dir, ['log', '-1', '--format=%ct', head]),
-    runGit(dir, ['rev-list', '--count', head]),
-    runGit(dir, ['ls-tree', '-r', '-z', '--name-only', head, '--', RENDERS_DIR]),
-  ]);
+  const [time, count, tree] = await gitTurn(() =>
+    Promise.all([
+      runGit(dir, ['log', '-1', '--format=%ct', head]),
+      runGit(dir, ['rev-list', '--count', head]),
+      runGit(dir, ['ls-tree', '-r', '-z', '--name-only', head, '--', RENDERS_DIR]),
+    ]),
+  );
   return { committedAt: Number(time.trim()), commits: Number(count.trim()) || 0, renderFiles: tree.split('\0').filter(Boolean) };
 }

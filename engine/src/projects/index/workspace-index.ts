@@ -16,7 +16,7 @@ import { isPictureTake, isTakeFile } from './take-paths.ts';
 
 const IndexFile = z.object({ version: z.literal(1), entries: z.record(z.string(), IndexEntry) });
 
-/** Index rebuilds run this many at a time: a first list of 500 unseen projects must not start 2,500 git processes. */
+/** Rebuilds that need git run this many at a time: a first list of 500 unseen packed projects must not start 1,500 git processes at once. */
 const REBUILD_PARALLELISM = 4;
 const SAVE_DELAY_MS = 1000;
 /** Projects given their watches per turn of the event loop. */
@@ -203,7 +203,8 @@ export class WorkspaceIndex {
   #rebuild(id: string): Promise<IndexEntry | null> {
     let pending = this.#rebuilding.get(id);
     if (!pending) {
-      pending = this.#withSlot(() => readIndexEntry(join(this.workspace.projectsDir, id)))
+      // Only the git processes wait for a slot: an entry read from loose objects costs a few file reads.
+      pending = readIndexEntry(join(this.workspace.projectsDir, id), { gitTurn: (work) => this.#withSlot(work) })
         .then((entry) => {
           this.#entries.set(id, entry);
           this.#scheduleSave();
