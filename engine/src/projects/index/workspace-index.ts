@@ -11,6 +11,7 @@ import { ensureThumbnail } from '../takes/thumbnail.ts';
 import type { Workspace } from '../workspace.ts';
 import { ChangeWatch, changesDelivered } from './change-watch.ts';
 import { IndexEntry, manifestMtime, readIndexEntry } from './index-entry.ts';
+import { Slots } from './slots.ts';
 import { readHeadSync } from './repository-head.ts';
 import { isPictureTake, isTakeFile } from './take-paths.ts';
 
@@ -18,6 +19,8 @@ const IndexFile = z.object({ version: z.literal(1), entries: z.record(z.string()
 
 /** Rebuilds that need git run this many at a time: a first list of 500 unseen packed projects must not start 1,500 git processes at once. */
 const REBUILD_PARALLELISM = 4;
+/** Entries read in-process at once: each holds files open, and a cold list of 500 must stay far below the open-file limit (1,024 on many machines). */
+const READ_PARALLELISM = 32;
 const SAVE_DELAY_MS = 1000;
 /** Projects given their watches per turn of the event loop. */
 const WATCH_BATCH = 25;
@@ -43,8 +46,8 @@ export class WorkspaceIndex {
   readonly #file: string;
   #saveTimer: NodeJS.Timeout | null = null;
   #saving: Promise<void> = Promise.resolve();
-  #slots = REBUILD_PARALLELISM;
-  readonly #waiting: Array<() => void> = [];
+  readonly #gitSlots = new Slots(REBUILD_PARALLELISM);
+  readonly #readSlots = new Slots(READ_PARALLELISM);
   readonly #unsubscribe: () => void;
   readonly #watch: ChangeWatch;
   /** The projects folder as last read (id to project.json's mtime); read again when its watch hears a change. */
@@ -204,7 +207,8 @@ export class WorkspaceIndex {
     let pending = this.#rebuilding.get(id);
     if (!pending) {
       // Only the git processes wait for a slot: an entry read from loose objects costs a few file reads.
-      pending = readIndexEntry(join(this.workspace.projectsDir, id), { gitTurn: (work) => this.#withSlot(work) })
+      pending = this.#readSlots
+        .run(() => readIndexEntry(join(this.workspace.projectsDir, id), { gitTurn: (work) => this.#gitSlots.run(work) }))
         .then((entry) => {
           this.#entries.set(id, entry);
           this.#scheduleSave();
@@ -218,18 +222,6 @@ export class WorkspaceIndex {
       this.#rebuilding.set(id, pending);
     }
     return pending;
-  }
-
-  async #withSlot<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#slots === 0) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    else this.#slots--;
-    try {
-      return await work();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#slots++;
-    }
   }
 
   #forget(id: string): void {
