@@ -150,6 +150,18 @@ describe('fork and history (Chromium)', () => {
     await page.waitForFunction(() => document.querySelectorAll('[aria-label="History"] ol > li').length === 35);
     expect(await page.getByRole('button', { name: 'Older…' }).count()).toBe(0);
     expect(await entries.last().locator('.what').innerText()).toBe('Create project: Long reel');
+    // A canvas change while the panel is open refreshes it, keeping the older page it has loaded.
+    const project = (await api(`/api/v1/projects/${id}`)) as { version: number; graph: { nodes: Array<{ position: { x: number } }> } };
+    project.graph.nodes[0]!.position.x += 40;
+    const res = await fetch(`${session.engine.baseUrl}/api/v1/projects/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ graph: project.graph, version: project.version }),
+    });
+    expect(res.status).toBe(200);
+    await page.waitForFunction(() => document.querySelectorAll('[aria-label="History"] ol > li').length === 36, undefined, { timeout: 20_000 });
+    expect(await page.getByRole('button', { name: 'Older…' }).count()).toBe(0);
+    expect(await entries.last().locator('.what').innerText()).toBe('Create project: Long reel');
     await page.close();
   });
 });
