@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { studioSession } from './browser.ts';
+import { join } from 'node:path';
+import { ARTIFACTS_DIR, studioSession } from './browser.ts';
 
 let session: Awaited<ReturnType<typeof studioSession>>;
 beforeAll(async () => (session = await studioSession()));
@@ -162,6 +163,7 @@ describe('fork and history (Chromium)', () => {
     await page.waitForFunction(() => document.querySelectorAll('[aria-label="History"] ol > li').length === 36, undefined, { timeout: 20_000 });
     expect(await page.getByRole('button', { name: 'Older…' }).count()).toBe(0);
     expect(await entries.last().locator('.what').innerText()).toBe('Create project: Long reel');
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'history-refreshed-after-older.png') });
     await page.close();
   });
 });
