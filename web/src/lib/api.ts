@@ -96,9 +96,9 @@ export const api = {
   newestTakes: (project: string, limit: number) => call(TakesByNode, 'GET', `/api/v1/projects/${id(project)}/takes?limit=${limit}`),
   history: (project: string) => call(ProjectHistory, 'GET', `/api/v1/projects/${id(project)}/history`),
   /** `none` (the loopback default) or `users` (sign-in needed); open to anyone. */
-  authMode: async () => {
-    const res = await fetch('/auth/mode', { credentials: 'same-origin' });
-    const parsed = AuthModeAnswer.safeParse(res.ok ? await res.json().catch(() => null) : null);
+  /** The auth mode in the engine's answer to requestAuthMode (auth-mode.ts); 'none' when it says nothing readable. */
+  authModeOf: (answer: unknown) => {
+    const parsed = AuthModeAnswer.safeParse(answer);
     return parsed.success ? parsed.data.mode : 'none';
   },
   /** Who is signed in, or null when nobody is (a 401: no session or an expired one). */

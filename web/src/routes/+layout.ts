@@ -1,4 +1,5 @@
 import { redirect } from '@sveltejs/kit';
+import { requestAuthMode } from '$lib/auth-mode';
 import { canvasProjectId, openProjectSocketEarly } from '$lib/canvas/early-socket';
 import type { LayoutLoad } from './$types';
 
@@ -15,13 +16,9 @@ export const load: LayoutLoad = async ({ url }) => {
   if (projectId) openProjectSocketEarly(projectId);
   // The question goes out first; the API client (and the zod schemas it reads answers with) loads
   // while it is answered, not before it is asked.
-  const answer = fetch('/auth/mode', { credentials: 'same-origin' }).then(
-    (res) => (res.ok ? res.json().catch(() => null) : null),
-    () => null,
-  );
-  const [{ api }, { AuthModeAnswer }] = await Promise.all([import('$lib/api'), import('@studio/node-schemas')]);
-  const parsed = AuthModeAnswer.safeParse(await answer);
-  const mode = parsed.success ? parsed.data.mode : 'none';
+  const answer = requestAuthMode();
+  const { api } = await import('$lib/api');
+  const mode = api.authModeOf(await answer);
   if (mode === 'none') {
     // Nothing to sign in to on this engine.
     if (url.pathname === '/signin') redirect(307, '/');
