@@ -38,12 +38,19 @@ describe('acknowledged edits', () => {
       const got = (await (await fetch(`${engine.baseUrl}/api/v1/projects/${id}`)).json()) as { version: number; graph: { nodes: Array<{ id: string }> } };
       expect(got.graph.nodes.map((n) => n.id)).toEqual(Array.from({ length: 25 }, (_, i) => `n${i}`));
       expect(got.version).toBe(26);
+      // The commit moves HEAD before the engine swaps its index in (text-commit.ts): git status read in between sees
+      // the old index (MM). So wait for the whole persist, the commit and a clean status, and then check both.
       const deadline = Date.now() + 5000;
       let log = '';
-      while (Date.now() < deadline && !(log = execFileSync('git', ['log', '--format=%s'], { cwd: dir, encoding: 'utf8' })).includes('Recover'))
-        await new Promise((r) => setTimeout(r, 50));
+      let status = '';
+      const read = () => {
+        log = execFileSync('git', ['log', '--format=%s'], { cwd: dir, encoding: 'utf8' });
+        status = execFileSync('git', ['status', '--porcelain'], { cwd: dir, encoding: 'utf8' });
+        return log.includes('Recover') && status === '';
+      };
+      while (Date.now() < deadline && !read()) await new Promise((r) => setTimeout(r, 50));
       expect(log.split('\n')[0]).toBe('Recover 25 journaled changes after an unclean shutdown; Canvas: added 25 nodes (version 26)');
-      expect(execFileSync('git', ['status', '--porcelain'], { cwd: dir, encoding: 'utf8' })).toBe('');
+      expect(status).toBe('');
     } finally {
       await engine.stop();
       await rm(home, { recursive: true, force: true });
