@@ -151,6 +151,46 @@ async function projectListRows(out: BenchResult[], workspaces: Map<number, Works
   out.push(result(`list_projects_growth_${LARGEST_PROJECTS}_vs_${PROJECT_COUNTS[0]}`, warm.at(-1)! / warm[0]!, 'ratio', undefined, 'flat would be 1'));
 }
 
+/**
+ * The first list of a workspace whose repositories git maintenance has packed (as the engine's own
+ * maintenance leaves them over months): every entry read from pack files, against the same
+ * projects loose, in the same run.
+ */
+async function packedListRows(out: BenchResult[]) {
+  const cold: Record<'loose' | 'packed', number> = { loose: 0, packed: 0 };
+  for (const state of ['loose', 'packed'] as const) {
+    const workspace = workspaceAt(await mkdtemp(join(tmpdir(), `studio-scale-${state}-`)));
+    await ensureWorkspace(workspace);
+    try {
+      await manyProjects(workspace, templatesDir, LARGEST_PROJECTS);
+      if (state === 'packed') {
+        const ids = await listProjectIds(workspace);
+        for (let i = 0; i < ids.length; i += 4)
+          await Promise.all(ids.slice(i, i + 4).map((id) => runGit(projectPath(workspace, id), ['gc', '-q', '--prune=now'])));
+      }
+      const { app, base } = await serve(workspace);
+      try {
+        cold[state] = await timed(() => fetch(`${base}/api/v1/projects`).then((r) => r.json()));
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await removeWorkspace(workspace);
+    }
+  }
+  out.push(result(`list_${LARGEST_PROJECTS}_loose_projects_first_ms`, cold.loose, 'ms', 'baseline', 'the first list, every repository loose'));
+  out.push(
+    result(
+      `list_${LARGEST_PROJECTS}_packed_projects_first_ms`,
+      cold.packed,
+      'ms',
+      undefined,
+      'the same projects after git gc: every entry read from its pack files in the engine',
+    ),
+  );
+  out.push(result(`list_${LARGEST_PROJECTS}_packed_vs_loose_first`, cold.packed / cold.loose, 'ratio'));
+}
+
 async function longHistoryRows(out: BenchResult[]) {
   const inList: number[] = [];
   for (const commits of COMMIT_COUNTS) {
@@ -487,6 +527,7 @@ export async function benchScale(): Promise<BenchResult[]> {
     const first = projectPath(smallest, (await listProjectIds(smallest))[0]!);
     await group(out, 'silent_git_command', () => silentCommandRows(out, first));
     await group(out, 'list_projects', () => projectListRows(out, workspaces));
+    await group(out, 'list_packed_projects', () => packedListRows(out));
     await group(out, 'dashboard_first_screen', () => dashboardRows(out, workspaces));
     await group(out, 'startup_until_it_answers', () => startupRows(out, workspaces));
     await group(out, 'project_with_long_history', () => longHistoryRows(out));

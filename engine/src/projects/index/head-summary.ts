@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RENDERS_DIR } from '../layout.ts';
-import { readLooseObject } from './loose-object.ts';
+import { readLooseObject, type GitObject } from './loose-object.ts';
+import { PackedObjects } from './pack-objects.ts';
 
 /** What a new index entry needs of a repository's history: `git log -1 --format=%ct`, `git rev-list --count HEAD` and the files under the render folder. */
 export interface HeadSummary {
@@ -14,17 +15,23 @@ export interface HeadSummary {
 /** Past this many commits git counts them (a long history is usually packed anyway). */
 const MAX_WALK = 2000;
 
+/** An object by name, from the packs (where git's maintenance puts them) or loose. */
+type ReadObject = (sha: string) => GitObject | null;
+
 /**
- * The summary read from loose objects in this process, without a git process: a project the index
- * has not seen (500 of them after an upgrade) costs a few file reads instead of three git runs.
- * Null where git must answer instead: an object that is packed or missing, a history longer than
+ * The summary read from the objects in this process, without a git process: a project the index
+ * has not seen (500 of them after an upgrade, loose or packed by maintenance) costs a few file
+ * reads instead of three git runs. Null where git must answer instead: an object neither loose
+ * nor readable from a pack here (an alternate's, a delta based elsewhere), a history longer than
  * MAX_WALK, or anything that changes what git would see (shallow clone, grafts, replace refs).
  */
 export function readHeadSummary(projectDir: string, head: string): HeadSummary | null {
   const gitDir = join(projectDir, '.git');
   if (['shallow', 'info/grafts', 'refs/replace'].some((p) => existsSync(join(gitDir, p)))) return null;
   const hashBytes = head.length / 2;
-  const top = readCommit(gitDir, head);
+  const packs = PackedObjects.open(gitDir, hashBytes);
+  const read: ReadObject = packs.packCount ? (sha) => packs.read(sha) ?? readLooseObject(gitDir, sha) : (sha) => readLooseObject(gitDir, sha);
+  const top = readCommit(read, head);
   if (!top) return null;
   const seen = new Set([head]);
   const toVisit = [...top.parents];
@@ -33,15 +40,15 @@ export function readHeadSummary(projectDir: string, head: string): HeadSummary |
     if (seen.has(sha)) continue;
     seen.add(sha);
     if (seen.size > MAX_WALK) return null;
-    const commit = readCommit(gitDir, sha);
+    const commit = readCommit(read, sha);
     if (!commit) return null;
     toVisit.push(...commit.parents);
   }
-  const root = readTree(gitDir, top.tree, hashBytes);
+  const root = readTree(read, top.tree, hashBytes);
   if (!root) return null;
   const renders = root.find((e) => e.name === RENDERS_DIR);
   const renderFiles: string[] = [];
-  if (renders && !listFiles(gitDir, renders, RENDERS_DIR, hashBytes, renderFiles)) return null;
+  if (renders && !listFiles(read, renders, RENDERS_DIR, hashBytes, renderFiles)) return null;
   return { committedAt: top.committedAt, commits: seen.size, renderFiles };
 }
 
@@ -51,8 +58,8 @@ interface Commit {
   committedAt: number;
 }
 
-function readCommit(gitDir: string, sha: string): Commit | null {
-  const object = readLooseObject(gitDir, sha);
+function readCommit(read: ReadObject, sha: string): Commit | null {
+  const object = read(sha);
   if (object?.type !== 'commit') return null;
   const text = object.body.toString('utf8');
   const end = text.indexOf('\n\n');
@@ -70,8 +77,8 @@ interface TreeEntry {
   sha: string;
 }
 
-function readTree(gitDir: string, sha: string, hashBytes: number): TreeEntry[] | null {
-  const object = readLooseObject(gitDir, sha);
+function readTree(read: ReadObject, sha: string, hashBytes: number): TreeEntry[] | null {
+  const object = read(sha);
   if (object?.type !== 'tree') return null;
   const { body } = object;
   const entries: TreeEntry[] = [];
@@ -89,13 +96,13 @@ function readTree(gitDir: string, sha: string, hashBytes: number): TreeEntry[] |
   return entries;
 }
 
-/** Adds every path under a tree entry to `out` as `ls-tree -r --name-only` prints it; false where a tree is not loose. */
-function listFiles(gitDir: string, entry: TreeEntry, path: string, hashBytes: number, out: string[]): boolean {
+/** Adds every path under a tree entry to `out` as `ls-tree -r --name-only` prints it; false where a tree cannot be read here. */
+function listFiles(read: ReadObject, entry: TreeEntry, path: string, hashBytes: number, out: string[]): boolean {
   if (entry.mode !== '40000') {
     out.push(path);
     return true;
   }
-  const entries = readTree(gitDir, entry.sha, hashBytes);
+  const entries = readTree(read, entry.sha, hashBytes);
   if (!entries) return false;
-  return entries.every((child) => listFiles(gitDir, child, `${path}/${child.name}`, hashBytes, out));
+  return entries.every((child) => listFiles(read, child, `${path}/${child.name}`, hashBytes, out));
 }
