@@ -10,3 +10,13 @@ export function encodeSlots(jobs: number, cores: number): { parallel: number; th
   const parallel = Math.max(1, Math.min(jobs, usable + 1));
   return { parallel, threads: Math.max(1, Math.floor(usable / parallel)) };
 }
+
+/**
+ * How many processes share the joins: one more than cores, as for single joins. A process
+ * encodes its share back to back into one x264 stream (see encodeJoins), so it starts, and its
+ * encoder fills and drains, once; but it still reads, decodes, filters and encodes in turn on
+ * about one core, and the spare process fills what that leaves idle.
+ */
+export function joinProcesses(joins: number, cores: number): number {
+  return Math.max(1, Math.min(joins, Math.max(1, Math.floor(cores)) + 1));
+}

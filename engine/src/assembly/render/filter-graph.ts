@@ -26,6 +26,13 @@ export class FilterGraph {
     return out;
   }
 
+  /** Adds `[ins]filters[out0][out1]...` for a filter with `count` outputs and returns their labels. */
+  split(ins: string[], filters: string, count: number, prefix = 's'): string[] {
+    const outs = Array.from({ length: count }, () => `${prefix}${this.next++}`);
+    this.chains.push(`${ins.map((i) => `[${i}]`).join('')}${filters}${outs.map((o) => `[${o}]`).join('')}`);
+    return outs;
+  }
+
   /** Inputs then the graph, written to a script file in `dir` (long lists outgrow a command line). */
   async args(dir: string, name: string): Promise<string[]> {
     const script = join(dir, `${name}.filtergraph`);

@@ -59,13 +59,14 @@ export function buildVideo(args: {
     items,
     kind: 'video',
     crossfade: (left, right, join) => {
-      // concat hands on microsecond timestamps; xfade wants both sides in one time base.
-      const [l, r] = [left, right].map((s) => graph.chain([s.label], `settb=${fps.den}/${fps.num}`, 't'));
-      return graph.chain(
-        [l!, r!],
-        `xfade=transition=fade:duration=${secondsArg(framesToSeconds(join, fps))}:offset=${secondsArg(framesToSeconds(left.length - join, fps))}`,
-        'x',
-      );
+      // concat hands on microsecond timestamps; xfade wants both sides in one time base. xfade takes
+      // no 4:2:0 picture: given one, ffmpeg scales every frame of both sides to 4:4:4 and back, which
+      // costs more than the fade and softens the chroma of frames that are not even in it. A fade
+      // mixes each sample with its counterpart alone, so each plane fades as a gray picture of its own.
+      const planes = [left, right].map((s) => graph.split([s.label], `settb=${fps.den}/${fps.num},extractplanes=y+u+v`, 3, 'p'));
+      const fade = `xfade=transition=fade:duration=${secondsArg(framesToSeconds(join, fps))}:offset=${secondsArg(framesToSeconds(left.length - join, fps))}`;
+      const faded = [0, 1, 2].map((p) => graph.chain([planes[0]![p]!, planes[1]![p]!], fade, 'x'));
+      return graph.chain(faded, 'mergeplanes=format=yuv420p:map0s=0:map0p=0:map1s=1:map1p=0:map2s=2:map2p=0', 'x');
     },
   });
 }

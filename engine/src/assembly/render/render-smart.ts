@@ -1,21 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { encodeSlots } from './encode-slots.ts';
-import { FilterGraph } from './filter-graph.ts';
-import { rateString } from './frame-rate.ts';
-import { buildVideo, type MediaLookup } from './graph-video.ts';
+import { encodeJoins, NotCopyableError, type EncodedJoin, type EncodePiece } from './encode-joins.ts';
+import { encodeSlots, joinProcesses } from './encode-slots.ts';
+import type { MediaLookup } from './graph-video.ts';
 import { aacSampleEntry } from './mp4-boxes.ts';
-import { readMp4Index, type Mp4Track } from './mp4-index.ts';
 import { writeMp4, type VideoSample } from './mp4-writer.ts';
-import { runFfmpeg } from './run-tool.ts';
 import { addWindow, audioSamples, encodeWindow, planAudio, readWindow, type AudioWindow, type EncodedWindow } from './smart-audio.ts';
 import { planPieces, type VideoPiece } from './smart-plan.ts';
 import type { SourceMedia } from './source-media.ts';
 import type { Timeline } from './timeline-types.ts';
 import { readX264Options, x264ArgsFor } from './x264-settings.ts';
 
-/** The list turned out not to be copyable after all; the caller renders it through the filter graph instead. */
-export class NotCopyableError extends Error {}
+export { NotCopyableError };
 
 export interface SmartArgs {
   timeline: Timeline;
@@ -28,8 +24,6 @@ export interface SmartArgs {
   /** Called once the output's moov and first samples are on disk (see writeMp4). */
   onHeadWritten?: () => void;
 }
-
-type EncodePiece = Extract<VideoPiece, { kind: 'encode' }>;
 
 /**
  * Copies every whole GOP it can and encodes only the frames around joins (with the sources' own
@@ -50,33 +44,36 @@ export async function renderSmart(args: SmartArgs): Promise<'stream-copy' | 'sma
     encoder = x264;
   }
 
-  // A dissolve's sound window is encoded by the same ffmpeg as the picture around it: one process per join.
-  const windowsOf = new Map<EncodePiece, number[]>();
+  // A dissolve's sound window is encoded by the same ffmpeg as the picture around it.
+  type OwnWindow = { index: number; window: AudioWindow; path: string };
+  const windowsOf = new Map<EncodePiece, OwnWindow[]>();
   const alone: number[] = [];
   audio.windows.forEach((window, w) => {
     const piece = encodes.find((p) => p.recordIn <= window.dissolveIn && window.dissolveOut <= p.recordOut);
-    if (piece) windowsOf.set(piece, [...(windowsOf.get(piece) ?? []), w]);
+    if (piece) windowsOf.set(piece, [...(windowsOf.get(piece) ?? []), { index: w, window, path: join(workDir, `window-${w}.aac`) }]);
     else alone.push(w);
   });
-  const slots = encodeSlots(encodes.length + alone.length, availableParallelism());
-  const joins = new Map<VideoPiece, { track: Mp4Track; path: string }>();
+  const cores = availableParallelism();
+  const batches = batchesOf(encodes, joinProcesses(encodes.length, cores));
+  const slots = encodeSlots(batches.length + alone.length, cores);
+  const joins = new Map<VideoPiece, EncodedJoin>();
   const windows: EncodedWindow[] = [];
   const jobs: Array<() => Promise<void>> = [
-    ...encodes.map((piece, i) => async () => {
-      const own = (windowsOf.get(piece) ?? []).map((w) => ({ index: w, window: audio.windows[w]!, path: join(workDir, `window-${w}.aac`) }));
-      joins.set(
-        piece,
-        await encodeJoin({
-          ...args,
-          piece,
-          encoder: [...encoder, '-threads', String(slots.threads)],
-          reference: plan.reference,
-          name: `join-${i}`,
-          windows: own,
-          addWindow: (graph, w) => addWindow({ graph, timeline, plan: audio, window: w.window, media: args.media, path: w.path }),
-        }),
-      );
-      for (const w of own) windows[w.index] = await readWindow(w.path, w.window);
+    ...batches.map((batch, i) => async () => {
+      const pieces = batch.map((piece) => ({ piece, windows: windowsOf.get(piece) ?? [] }));
+      const encoded = await encodeJoins<OwnWindow>({
+        timeline,
+        media: args.media,
+        reference: plan.reference,
+        encoder: [...encoder, '-threads', String(slots.threads)],
+        workDir,
+        name: `joins-${i}`,
+        pieces,
+        addWindow: (graph, w) => addWindow({ graph, timeline, plan: audio, window: w.window, media: args.media, path: w.path }),
+        signal,
+      });
+      batch.forEach((piece, k) => joins.set(piece, encoded[k]!));
+      for (const w of pieces.flatMap((p) => p.windows)) windows[w.index] = await readWindow(w.path, w.window);
     }),
     ...alone.map((w) => async () => {
       windows[w] = await encodeWindow({ timeline, plan: audio, window: audio.windows[w]!, media: args.media, workDir, name: `window-${w}`, signal });
@@ -105,8 +102,7 @@ export async function renderSmart(args: SmartArgs): Promise<'stream-copy' | 'sma
         height: reference.track.height,
         samples: plan.pieces.flatMap((piece) => {
           if (piece.kind === 'copy') return copiedSamples(piece, reference.frameTicks);
-          const join = joins.get(piece)!;
-          return trackSamples({ track: join.track, path: join.path, recordIn: piece.recordIn, frameTicks: reference.frameTicks });
+          return trackSamples({ join: joins.get(piece)!, recordIn: piece.recordIn, frameTicks: reference.frameTicks });
         }),
       },
       audio: { sampleEntry: soundSource?.audio?.track.sampleEntry ?? aacSampleEntry(audio.bitrate), samples: audioSamples(audio, windows), primed: true },
@@ -134,78 +130,33 @@ function copiedSamples(piece: Extract<VideoPiece, { kind: 'copy' }>, frameTicks:
   return samples;
 }
 
-/** Every sample of an encoded join, placed at its record frames. */
-function trackSamples(args: { track: Mp4Track; path: string; recordIn: number; frameTicks: number }): VideoSample[] {
-  const { track, frameTicks } = args;
+/** A join's samples, placed at its record frames. */
+function trackSamples(args: { join: EncodedJoin; recordIn: number; frameTicks: number }): VideoSample[] {
+  const { track, path, first, count } = args.join;
+  const { frameTicks } = args;
   const shift = track.edits[0]?.mediaTime ?? 0;
   const sync = track.sync ? new Set(track.sync) : null;
-  return track.sizes.map((size, i) => ({
-    data: { path: args.path, offset: track.offsets[i]!, size },
-    pts: args.recordIn * frameTicks + track.dts[i]! + track.cts[i]! - shift,
-    dts: (args.recordIn + i) * frameTicks,
-    sync: sync ? sync.has(i) : true,
-  }));
+  return Array.from({ length: count }, (_, k) => {
+    const i = first + k;
+    return {
+      data: { path, offset: track.offsets[i]!, size: track.sizes[i]! },
+      pts: (args.recordIn - first) * frameTicks + track.dts[i]! + track.cts[i]! - shift,
+      dts: (args.recordIn + k) * frameTicks,
+      sync: sync ? sync.has(i) : true,
+    };
+  });
 }
 
-/** Encodes record frames [recordIn, recordOut) with the sources' settings and checks the result shares their avcC. */
-async function encodeJoin(
-  args: SmartArgs & {
-    piece: EncodePiece;
-    encoder: string[];
-    reference: SourceMedia;
-    name: string;
-    windows: Array<{ window: AudioWindow; path: string }>;
-    addWindow: (graph: FilterGraph, w: { window: AudioWindow; path: string }) => string[];
-  },
-): Promise<{ track: Mp4Track; path: string }> {
-  const { timeline, piece, reference } = args;
-  const video = reference.video!;
-  const path = join(args.workDir, `${args.name}.mp4`);
-  const graph = new FilterGraph();
-  const stream = buildVideo({
-    graph,
-    timeline,
-    from: piece.recordIn,
-    to: piece.recordOut,
-    width: video.track.width,
-    height: video.track.height,
-    media: args.media,
-  });
-  const windowOutputs = args.windows.flatMap((w) => args.addWindow(graph, w));
-  await runFfmpeg({
-    args: [
-      ...(await graph.args(args.workDir, args.name)),
-      '-map',
-      `[${stream.label}]`,
-      ...args.encoder,
-      '-pix_fmt',
-      'yuv420p',
-      '-r',
-      rateString(timeline.fps),
-      '-video_track_timescale',
-      String(video.track.timescale),
-      '-an',
-      '-map_metadata',
-      '-1',
-      '-f',
-      'mp4',
-      path,
-      ...windowOutputs,
-    ],
-    signal: args.signal,
-  });
-  const track = (await readMp4Index(path))?.tracks.find((t) => t.handler === 'vide');
-  const frames = piece.recordOut - piece.recordIn;
-  if (
-    !track ||
-    !track.config?.equals(video.track.config!) ||
-    track.timescale !== video.track.timescale ||
-    track.sizes.length !== frames ||
-    (track.dts[1] !== undefined && track.dts[1] !== video.frameTicks)
-  ) {
-    throw new NotCopyableError(`re-encoded frames ${piece.recordIn}-${piece.recordOut} do not match the sources' parameter sets`);
+/** Pieces split into `n` batches of about equal frame counts (longest first onto the lightest), each in record order. */
+function batchesOf(pieces: EncodePiece[], n: number): EncodePiece[][] {
+  const batches = Array.from({ length: Math.min(n, pieces.length) }, () => ({ frames: 0, pieces: [] as EncodePiece[] }));
+  const length = (p: EncodePiece) => p.recordOut - p.recordIn;
+  for (const piece of [...pieces].sort((a, b) => length(b) - length(a))) {
+    const lightest = batches.reduce((a, b) => (b.frames < a.frames ? b : a));
+    lightest.frames += length(piece);
+    lightest.pieces.push(piece);
   }
-  return { track, path };
+  return batches.map((b) => b.pieces.sort((x, y) => x.recordIn - y.recordIn));
 }
 
 /** Runs jobs `limit` at a time; after a failure it starts no more, lets the running ones settle, then throws. */

@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeEdl, type WriteEdlEvent } from '../edl/index.ts';
+import { encodeJoins } from './encode-joins.ts';
 import { FfmpegRenderer } from './ffmpeg-renderer.ts';
 import { planPieces } from './smart-plan.ts';
 import { loadSources } from './source-lookup.ts';
 import { makeTake } from './test-media.ts';
 import { loadTimeline } from './timeline.ts';
+import { readX264Options, x264ArgsFor } from './x264-settings.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -72,6 +74,47 @@ describe('smart rendering of joins', () => {
       at = p.kind === 'encode' ? p.recordOut : recordIn + (p.to - p.from);
     }
     expect(at).toBe(timeline.frames);
+  });
+
+  it('encodes several joins back to back in one x264 stream, each a run of samples opening on an IDR that holds exactly its frames', async () => {
+    const timeline = await loadTimeline(request(join(dir, 'unused.mp4')));
+    const { media, lookup } = await loadSources(timeline);
+    const { pieces, reference } = await planPieces(timeline, media);
+    const encodes = pieces.filter((p) => p.kind === 'encode');
+    const encoder = x264ArgsFor((await readX264Options(reference.path, reference.video!))!)!;
+    const workDir = await mkdtemp(join(dir, 'batch-'));
+    const joins = await encodeJoins({
+      timeline,
+      media: lookup,
+      reference,
+      encoder: [...encoder, '-threads', '1'],
+      workDir,
+      name: 'batch',
+      pieces: encodes.map((piece) => ({ piece, windows: [] })),
+      addWindow: () => [],
+    });
+    // One file: the batch was not split up again into one process per join.
+    expect(new Set(joins.map((j) => j.path))).toEqual(new Set([join(workDir, 'batch.mp4')]));
+    let first = 0;
+    for (const [k, piece] of encodes.entries()) {
+      expect(joins[k]).toMatchObject({ first, count: piece.recordOut - piece.recordIn });
+      first += piece.recordOut - piece.recordIn;
+    }
+    // x264 put a keyframe where each join opens (and the stream has every frame once).
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v',
+      '-show_entries',
+      'frame=key_frame,pict_type',
+      '-of',
+      'json',
+      joins[0]!.path,
+    ]);
+    const frames = (JSON.parse(stdout) as { frames: Array<{ key_frame: number; pict_type: string }> }).frames;
+    expect(frames).toHaveLength(first);
+    for (const j of joins) expect(frames[j.first]).toMatchObject({ key_frame: 1, pict_type: 'I' });
   });
 
   it('encodes its joins in parallel into one file that has every frame and decodes without an error', async () => {
