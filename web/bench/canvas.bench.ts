@@ -7,15 +7,16 @@ import { spawnEngine, REPO_ROOT } from '@studio/engine/testing';
 import { launchChromium } from '../e2e/browser.ts';
 import { BARE_FLOW_PATH, buildBareFlow, serveBareFlow } from './bare-flow/build-bare-flow.ts';
 
-const N = 1000;
+export const N = 1000;
 const SHOTS_DIR = join(REPO_ROOT, 'test-artifacts', 'bench');
 const TYPES = ['shot', 'shot', 'shot', 'pipeline', 'audio', 'superResolution', 'videoRestoration', 'asset', 'motionSource', 'vseAssembler'];
 
 /**
  * A realistic 1,000-node project: shots with their pipelines, post chains and an assembler, in a
  * grid; every group of ten has its pipeline wired to a shot and its three shots to the assembler.
+ * pan-probe.ts draws the same graph.
  */
-function bigGraph() {
+export function bigGraph() {
   const columns = Math.ceil(Math.sqrt(N));
   const nodes = Array.from({ length: N }, (_, i) => {
     const type = TYPES[i % TYPES.length]!;
@@ -56,7 +57,7 @@ async function timeToAllRendered(page: Page, url: string, count: number): Promis
 }
 
 /** The canvas's viewport (pan and zoom) as Svelte Flow applies it, and where on screen the flow's origin is. */
-async function viewportOf(page: Page): Promise<{ x: number; y: number; zoom: number; left: number; top: number }> {
+export async function viewportOf(page: Page): Promise<{ x: number; y: number; zoom: number; left: number; top: number }> {
   return page.evaluate(() => {
     const viewport = document.querySelector('.svelte-flow__viewport') as HTMLElement;
     const root = viewport.closest('.svelte-flow')!.getBoundingClientRect();
@@ -80,7 +81,7 @@ async function drawn(page: Page) {
  * top-left on both pages, until the zoom is `target` within 1%; d3-zoom scales by
  * 2^(-deltaY * 0.002) a wheel event.
  */
-async function zoomTo(page: Page, target: number): Promise<number> {
+export async function zoomTo(page: Page, target: number): Promise<number> {
   for (let i = 0; i < 8; i++) {
     const v = await viewportOf(page);
     if (Math.abs(v.zoom - target) / target < 0.01) return v.zoom;
@@ -92,7 +93,7 @@ async function zoomTo(page: Page, target: number): Promise<number> {
 }
 
 /** A point on the bare pane (no node, edge or panel under it) with room to drag 180 px and 90 px either way. */
-async function emptySpot(page: Page): Promise<{ x: number; y: number }> {
+export async function emptySpot(page: Page): Promise<{ x: number; y: number }> {
   const pane = (await page.locator('.svelte-flow__pane').boundingBox())!;
   const spot = await page.evaluate((p) => {
     for (let y = p.y + p.height - 140; y > p.y + 140; y -= 17)

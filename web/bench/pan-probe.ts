@@ -8,65 +8,7 @@ import type { Page } from 'playwright-core';
 import { spawnEngine } from '@studio/engine/testing';
 import { launchChromium } from '../e2e/browser.ts';
 import { BARE_FLOW_PATH, buildBareFlow, serveBareFlow } from './bare-flow/build-bare-flow.ts';
-
-const N = 1000;
-const TYPES = ['shot', 'shot', 'shot', 'pipeline', 'audio', 'superResolution', 'videoRestoration', 'asset', 'motionSource', 'vseAssembler'];
-function bigGraph() {
-  const columns = Math.ceil(Math.sqrt(N));
-  const nodes = Array.from({ length: N }, (_, i) => {
-    const type = TYPES[i % TYPES.length]!;
-    const data: Record<string, unknown> =
-      type === 'shot'
-        ? {
-            scene: `SCENE_${String(1 + Math.floor(i / 100)).padStart(2, '0')}`,
-            shot: `SHOT_${String(10 + (i % 100) * 10).padStart(3, '0')}`,
-            prompt: `Shot ${i}`,
-          }
-        : type === 'pipeline'
-          ? { pipelineId: 'draft-image' }
-          : {};
-    return { id: `n${i}`, type, position: { x: (i % columns) * 320, y: Math.floor(i / columns) * 420 }, data };
-  });
-  const edges = [];
-  for (let i = 0; i + 9 < N; i += TYPES.length) {
-    edges.push({ id: `e${i}`, source: `n${i + 3}`, sourceHandle: 'pipeline', target: `n${i}`, targetHandle: 'pipeline' });
-    for (let k = 0; k < 3; k++) edges.push({ id: `e${i}-${k}`, source: `n${i + k}`, sourceHandle: 'output', target: `n${i + 9}`, targetHandle: 'sequence' });
-  }
-  return { nodes, edges };
-}
-
-async function viewportOf(page: Page) {
-  return page.evaluate(() => {
-    const viewport = document.querySelector('.svelte-flow__viewport') as HTMLElement;
-    const root = viewport.closest('.svelte-flow')!.getBoundingClientRect();
-    const m = /translate\(([-\d.e]+)px,\s*([-\d.e]+)px\)\s*scale\(([-\d.e]+)\)/.exec(viewport.style.transform);
-    return { x: Number(m?.[1]), y: Number(m?.[2]), zoom: Number(m?.[3]), left: root.left, top: root.top };
-  });
-}
-async function zoomTo(page: Page, target: number) {
-  for (let i = 0; i < 8; i++) {
-    const v = await viewportOf(page);
-    if (Math.abs(v.zoom - target) / target < 0.01) return;
-    await page.mouse.move(v.left + v.x + 20 * v.zoom, v.top + v.y + 20 * v.zoom);
-    await page.mouse.wheel(0, -Math.log2(target / v.zoom) / 0.002);
-    await page.waitForTimeout(400);
-  }
-}
-async function emptySpot(page: Page) {
-  const pane = (await page.locator('.svelte-flow__pane').boundingBox())!;
-  return page.evaluate((p) => {
-    for (let y = p.y + p.height - 140; y > p.y + 140; y -= 17)
-      for (let x = p.x + p.width - 260; x > p.x + 260; x -= 13) {
-        const el = document.elementFromPoint(x, y);
-        if (
-          el?.closest('.svelte-flow__pane') &&
-          !el.closest('.svelte-flow__node, .svelte-flow__edge, .svelte-flow__panel, .svelte-flow__minimap, .svelte-flow__controls')
-        )
-          return { x, y };
-      }
-    throw new Error('no spot');
-  }, pane);
-}
+import { bigGraph, emptySpot, N, zoomTo } from './canvas.bench.ts';
 
 interface Ev {
   name: string;
