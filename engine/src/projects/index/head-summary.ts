@@ -31,6 +31,14 @@ export function readHeadSummary(projectDir: string, head: string): HeadSummary |
   const hashBytes = head.length / 2;
   const packs = PackedObjects.open(gitDir, hashBytes);
   const read: ReadObject = packs.packCount ? (sha) => packs.read(sha) ?? readLooseObject(gitDir, sha) : (sha) => readLooseObject(gitDir, sha);
+  try {
+    return summarise(read, head, hashBytes);
+  } finally {
+    packs.close();
+  }
+}
+
+function summarise(read: ReadObject, head: string, hashBytes: number): HeadSummary | null {
   const top = readCommit(read, head);
   if (!top) return null;
   const seen = new Set([head]);

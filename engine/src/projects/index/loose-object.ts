@@ -5,7 +5,7 @@ import { inflateSync } from 'node:zlib';
 /** A SHA-1 or SHA-256 object name, lower-case hex. */
 const OBJECT_NAME = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 /** Commits and trees are small; a larger object (a blob named where a tree should be) is left to git. */
-const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+export const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 
 export interface GitObject {
   type: string;

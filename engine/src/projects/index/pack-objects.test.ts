@@ -65,6 +65,7 @@ describe('PackedObjects', () => {
       for (const object of objects) expect(packs.read(object.sha), object.sha).toEqual({ type: object.type, body: object.body });
       expect(packs.read('0'.repeat(40))).toBeNull();
       expect(packs.read('../../etc/passwd')).toBeNull();
+      packs.close();
     });
 
   it('reads a SHA-256 repository', async () => {
@@ -73,6 +74,7 @@ describe('PackedObjects', () => {
     git('repack', '-a', '-d', '-q', '-f');
     const packs = PackedObjects.open(join(dir, '.git'), 32);
     for (const object of everyObject()) expect(packs.read(object.sha)).toEqual({ type: object.type, body: object.body });
+    packs.close();
   });
 
   it('answers null, never throws, for an index or pack that does not parse', async () => {

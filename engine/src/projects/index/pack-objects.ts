@@ -1,10 +1,8 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import type { GitObject } from './loose-object.ts';
+import { MAX_OBJECT_BYTES, type GitObject } from './loose-object.ts';
 
-/** Commits and trees are small; a larger object (a blob named where a tree should be) is left to git. */
-const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 /** git's own default delta depth is 50; a longer chain than this is left to git. */
 const MAX_DELTA_DEPTH = 64;
 const TYPES = ['', 'commit', 'tree', 'blob', 'tag'] as const;
@@ -23,6 +21,8 @@ interface Pack {
   offsets: number[];
   /** Every object's start, sorted, then the pack's trailer: an object ends where the next begins. */
   sortedStarts?: number[];
+  /** The .pack file, opened at its first read and kept open until close(). */
+  file?: { fd: number; size: number };
 }
 
 /**
@@ -57,6 +57,14 @@ export class PackedObjects {
 
   get packCount(): number {
     return this.#packs.length;
+  }
+
+  /** Closes the pack files reads opened. */
+  close(): void {
+    for (const pack of this.#packs) {
+      if (pack.file) closeSync(pack.file.fd);
+      pack.file = undefined;
+    }
   }
 
   read(sha: string): GitObject | null {
@@ -169,28 +177,27 @@ function find(pack: Pack, name: Buffer, hashBytes: number): number {
 
 /** The bytes of the object starting at `offset`: up to where the next object (or the trailer) begins. */
 function readExtent(pack: Pack, offset: number): Buffer | null {
-  const fd = openSync(pack.packPath, 'r');
-  try {
-    const packSize = fstatSync(fd).size;
-    if (!pack.sortedStarts) pack.sortedStarts = [...pack.offsets].sort((a, b) => a - b);
-    const starts = pack.sortedStarts;
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid]! <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === 0 || starts[lo - 1] !== offset) return null;
-    // The trailer is the pack's checksum, as long as an object name.
-    const end = lo < starts.length ? starts[lo]! : packSize - pack.hashBytes;
-    if (offset < 12 || end <= offset || end > packSize || end - offset > MAX_OBJECT_BYTES * 2) return null;
-    const bytes = Buffer.allocUnsafe(end - offset);
-    if (readSync(fd, bytes, 0, bytes.length, offset) !== bytes.length) return null;
-    return bytes;
-  } finally {
-    closeSync(fd);
+  if (!pack.file) {
+    const fd = openSync(pack.packPath, 'r');
+    pack.file = { fd, size: fstatSync(fd).size };
   }
+  const { fd, size: packSize } = pack.file;
+  if (!pack.sortedStarts) pack.sortedStarts = [...pack.offsets].sort((a, b) => a - b);
+  const starts = pack.sortedStarts;
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid]! <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === 0 || starts[lo - 1] !== offset) return null;
+  // The trailer is the pack's checksum, as long as an object name.
+  const end = lo < starts.length ? starts[lo]! : packSize - pack.hashBytes;
+  if (offset < 12 || end <= offset || end > packSize || end - offset > MAX_OBJECT_BYTES * 2) return null;
+  const bytes = Buffer.allocUnsafe(end - offset);
+  if (readSync(fd, bytes, 0, bytes.length, offset) !== bytes.length) return null;
+  return bytes;
 }
 
 /** git's delta format: base size, result size, then copy (from the base) and insert instructions. */
