@@ -19,7 +19,7 @@ const sharedNames = new Set(shared.flatMap((f) => definitions(readFileSync(join(
 describe('one copy of the pipeline helpers (pipelines/_lib)', () => {
   it('finds the pipelines and the shared modules', () => {
     expect(pipelines.length).toBeGreaterThan(20);
-    expect(shared.sort()).toEqual(['contract.py', 'draftnet.py', 'gpu_lora_trainer.py', 'studio_job.py']);
+    expect(shared.sort()).toEqual(['contract.py', 'draftnet.py', 'gpu_lora_trainer.py', 'studio_job.py', 'warm_start.py']);
   });
 
   it.each(pipelines)('%s carries no copy of a shared module', (id) => {

@@ -122,6 +122,14 @@ export const PipelineManifest = z
     command: z.array(z.string()).min(1),
     /** Command for the process backend, relative to the pipeline folder; absent when host-unrunnable. */
     processCommand: z.array(z.string()).min(1).optional(),
+    /**
+     * Python modules the process backend may import ahead of a job, in a spare interpreter that then
+     * runs the entrypoint (processCommand must be `python3 script.py`): torch's import alone is ~1 s.
+     */
+    processPreload: z
+      .array(z.string().regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/, 'must be a Python module name'))
+      .max(16)
+      .optional(),
     backends: z.array(PipelineBackend).min(1),
     gpu: z
       .object({
@@ -140,5 +148,7 @@ export const PipelineManifest = z
   .strict()
   .superRefine((manifest, ctx) => {
     for (const message of shotSocketProblems(manifest)) ctx.addIssue({ code: 'custom', path: ['inputs'], message });
+    if (manifest.processPreload && !/(^|\/)python3?$/.test(manifest.processCommand?.[0] ?? ''))
+      ctx.addIssue({ code: 'custom', path: ['processPreload'], message: 'processPreload needs a processCommand run by python3' });
   });
 export type PipelineManifest = z.infer<typeof PipelineManifest>;

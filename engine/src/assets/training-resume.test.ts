@@ -5,11 +5,18 @@ import { createAsset, referenceImage, uploadImages } from '../testing/asset-fixt
 import { jobApp } from '../testing/job-app.ts';
 import { waitForTask } from '../testing/project-fixture.ts';
 import { testSettings } from '../testing/test-settings.ts';
+import { REPO_ROOT } from '../config.ts';
+import { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
+import { ProcessBackend } from '../runner/process-backend.ts';
 
 let studio: Awaited<ReturnType<typeof jobApp>>;
+// With spare interpreters, as `npm start` runs (STUDIO_WARM_START=1): both runs start in a spare that imported torch ahead of them.
+const settings = testSettings({ STUDIO_TRAIN_STEP_DELAY_S: '0.25', TRAIN_CANCEL_GRACE_MS: '20000' });
+const backend = new ProcessBackend({ path: settings.path, home: settings.home, warm: true });
+const trainer = new PipelineCatalogue([join(REPO_ROOT, 'pipelines')]).get('draft-lora-train');
 beforeAll(async () => {
   // Slow steps, so the cancel lands mid-run.
-  studio = await jobApp({ concurrency: 1, settings: testSettings({ STUDIO_TRAIN_STEP_DELAY_S: '0.25', TRAIN_CANCEL_GRACE_MS: '20000' }) });
+  studio = await jobApp({ concurrency: 1, settings, backends: [backend] });
 });
 afterAll(async () => {
   await studio?.close();
@@ -34,6 +41,9 @@ describe('cancel and resume a training run (real trainer)', () => {
       asset.id,
       await Promise.all(Array.from({ length: 4 }, async (_, i) => ({ name: `r${i}.png`, bytes: await referenceImage(i + 3) }))),
     );
+    // The worker made the trainer's spare when it started.
+    const spare = backend.sparePid(trainer);
+    expect(spare).toBeGreaterThan(0);
     const first = await train(asset.id, { base: 'draft', preset: 'cpu', params: { steps: 36 } });
     // Checkpoints every 6 steps (36 / 6): wait past the second one.
     await expect.poll(async () => (await status(first.task_id)).detail.curve.length, { timeout: 90_000, interval: 300 }).toBeGreaterThanOrEqual(14);
@@ -44,6 +54,11 @@ describe('cancel and resume a training run (real trainer)', () => {
     const doneSteps = (await status(first.task_id)).detail.curve.length;
     expect(doneSteps).toBeLessThan(36);
 
+    // The cancelled run was the spare's (it is gone), and the next run has a spare of its own.
+    expect(() => process.kill(spare!, 0)).toThrow();
+    const nextSpare = backend.sparePid(trainer);
+    expect(nextSpare).toBeGreaterThan(0);
+    expect(nextSpare).not.toBe(spare);
     const second = await train(asset.id, { base: 'draft', preset: 'cpu', params: { steps: 36 }, resume_from: first.task_id });
     const finished = await waitForTask(studio.base, second.task_id, ['succeeded', 'failed', 'cancelled'], 120_000);
     expect(finished.status).toBe('succeeded');

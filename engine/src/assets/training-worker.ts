@@ -250,6 +250,12 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
   // What this worker can start: it reads no other trainer's queue.
   const startable = new StartablePipelines(catalogue, backends, options.preference, undefined, options.pipelinesRefreshMs);
   await startable.start();
+  // Each trainer this worker can start gets its spare interpreter now (process backend, STUDIO_WARM_START): the first run does not wait for torch's import.
+  for (const pipeline of catalogue.all()) {
+    if (pipeline.manifest.taskType !== 'train-lora' || !startable.has(pipeline.manifest.id)) continue;
+    const backend = await chooseBackend(pipeline, backends, options.preference).catch(() => null);
+    backend?.prewarm?.(pipeline);
+  }
   const slot = await startTrainingSlot({
     redis: options.redis,
     lockDurationMs: lockDuration,

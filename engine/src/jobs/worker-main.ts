@@ -24,7 +24,7 @@ async function main() {
   const gpus = await detectGpus(settings);
   const backends = [
     new DockerBackend({ socketPath: settings.dockerSocket, modelsDir: settings.modelsDir }),
-    new ProcessBackend({ gpus: gpus.length > 0, path: settings.path, home: settings.home, modelsDir: settings.modelsDir }),
+    new ProcessBackend({ gpus: gpus.length > 0, path: settings.path, home: settings.home, modelsDir: settings.modelsDir, warm: settings.warmStart }),
   ];
   const name = settings.workerName ?? `${hostname()}:${process.pid}`;
   const worker = await startGenerationWorker({

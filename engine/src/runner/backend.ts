@@ -32,6 +32,8 @@ export interface RunnerBackend {
   /** null when it can run this pipeline, otherwise why not. */
   unavailableReason(pipeline: InstalledPipeline): Promise<string | null>;
   run(options: RunOptions): Promise<RunResult>;
+  /** Makes ready ahead of a job what its start would otherwise wait for (the process backend's spare interpreter); optional. */
+  prewarm?(pipeline: InstalledPipeline): void;
 }
 
 /** Every declared output must exist and be non-empty. */

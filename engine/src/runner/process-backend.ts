@@ -6,6 +6,7 @@ import { collectOutputs, failureMessage, type RunnerBackend, type RunOptions, ty
 import { PipelineCancelledError, PipelineFailedError, PipelineTimeoutError } from './errors.ts';
 import type { InstalledPipeline } from './pipeline-catalogue.ts';
 import { pipelineStdout } from './progress-lines.ts';
+import { WarmSpares } from './warm-spares.ts';
 
 const STDERR_KEEP = 8192;
 
@@ -19,8 +20,39 @@ export const PIPELINE_LIB = join(REPO_ROOT, 'pipelines', '_lib');
 export class ProcessBackend implements RunnerBackend {
   readonly name = 'process' as const;
 
-  /** path, home and modelsDir come from the settings (PATH, HOME, STUDIO_MODELS) and are all the environment a pipeline gets. */
-  constructor(private readonly options: { gpus?: boolean; env?: Record<string, string>; path?: string; home?: string; modelsDir?: string } = {}) {}
+  readonly #spares: WarmSpares | null;
+
+  /**
+   * path, home and modelsDir come from the settings (PATH, HOME, STUDIO_MODELS) and are all the
+   * environment a pipeline gets. warm (STUDIO_WARM_START, default off here): a pipeline whose manifest
+   * names processPreload starts from a spare interpreter that has imported those already.
+   */
+  constructor(
+    private readonly options: { gpus?: boolean; env?: Record<string, string>; path?: string; home?: string; modelsDir?: string; warm?: boolean } = {},
+  ) {
+    this.#spares = options.warm ? new WarmSpares({ lib: PIPELINE_LIB, env: () => this.#baseEnv() }) : null;
+  }
+
+  #baseEnv(): Record<string, string> {
+    return {
+      PATH: this.options.path ?? VARIABLES.PATH.default!,
+      HOME: this.options.home ?? VARIABLES.HOME.default!,
+      LANG: 'C.UTF-8',
+      PYTHONPATH: PIPELINE_LIB,
+      ...(this.options.modelsDir ? { STUDIO_MODELS: this.options.modelsDir } : {}),
+      ...this.options.env,
+    };
+  }
+
+  /** A spare interpreter for this pipeline, made now, so its first job does not wait for its imports. */
+  prewarm(pipeline: InstalledPipeline): void {
+    this.#spares?.fill(pipeline);
+  }
+
+  /** The pid of the spare waiting for this pipeline's next job, if any (tests). */
+  sparePid(pipeline: InstalledPipeline): number | null {
+    return this.#spares?.pid(pipeline) ?? null;
+  }
 
   async unavailableReason({ manifest }: InstalledPipeline): Promise<string | null> {
     if (!manifest.backends.includes('process') || !manifest.processCommand) return `${manifest.id} cannot run on the host`;
@@ -34,22 +66,13 @@ export class ProcessBackend implements RunnerBackend {
     const started = Date.now();
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new PipelineCancelledError('cancelled before it started'));
-      const child = spawn(command!, [...args, job.dir], {
-        cwd: dir,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: this.options.path ?? VARIABLES.PATH.default,
-          HOME: this.options.home ?? VARIABLES.HOME.default,
-          LANG: 'C.UTF-8',
-          PYTHONPATH: PIPELINE_LIB,
-          ...(this.options.modelsDir ? { STUDIO_MODELS: this.options.modelsDir } : {}),
-          // The GPU slot the job holds, and no other.
-          ...(gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {}),
-          ...this.options.env,
-        },
-      });
-      let stderr = '';
+      // The GPU slot the job holds, and no other.
+      const jobEnv: Record<string, string> = gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {};
+      const warm = this.#spares?.take(pipeline, [...args, job.dir], jobEnv) ?? null;
+      const child =
+        warm?.child ??
+        spawn(command!, [...args, job.dir], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...this.#baseEnv(), ...jobEnv } });
+      let stderr = warm?.stderr ?? '';
       let ending: 'timeout' | 'cancel' | null = null;
       const killGroup = () => {
         try {
@@ -70,6 +93,8 @@ export class ProcessBackend implements RunnerBackend {
       });
       child.on('close', (code, sig) => {
         clearTimeout(timer);
+        // The next job's interpreter, started once this one is done rather than beside it.
+        this.#spares?.fill(pipeline);
         signal?.removeEventListener('abort', onAbort);
         lines.end();
         if (ending === 'cancel') return reject(new PipelineCancelledError('cancelled'));

@@ -46,7 +46,7 @@ export async function startEngine(): Promise<void> {
   for (const problem of catalogue.problems) console.warn(`pipeline ${problem.dir} skipped: ${problem.message}`);
   const backends = [
     new DockerBackend({ socketPath: settings.dockerSocket, modelsDir: settings.modelsDir }),
-    new ProcessBackend({ path: settings.path, home: settings.home, modelsDir: settings.modelsDir }),
+    new ProcessBackend({ path: settings.path, home: settings.home, modelsDir: settings.modelsDir, warm: settings.warmStart }),
   ];
   const redis = settings.redisUrl ? null : await startPrivateRedis(workspace.home);
   const redisConnection = redisOptions(redis ? { socketPath: redis.socketPath } : { url: settings.redisUrl });

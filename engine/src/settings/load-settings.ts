@@ -58,6 +58,8 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>) 
     maxMediaUpload: v.STUDIO_MAX_MEDIA_UPLOAD,
     trainCancelGraceMs: v.TRAIN_CANCEL_GRACE_MS,
     trainStepDelayS: v.STUDIO_TRAIN_STEP_DELAY_S,
+    /** Spare interpreters for pipelines that name processPreload (runner/warm-spares.ts). */
+    warmStart: v.STUDIO_WARM_START,
     /** `users`: multi-user mode (docs/users-and-tenants.md). */
     auth: v.STUDIO_AUTH,
     tokenTtlS: v.STUDIO_TOKEN_TTL_S,

@@ -108,6 +108,12 @@ export const VARIABLES = {
     type: 'ms',
     doc: 'How long a cancelled training run may take to save its checkpoint before it is killed.',
   },
+  STUDIO_WARM_START: {
+    schema: onOff,
+    default: '1',
+    type: '0 or 1',
+    doc: '1: a process-backend pipeline whose manifest names `processPreload` (the draft trainer: torch) starts from a spare interpreter that imported it already.',
+  },
   STUDIO_TRAIN_STEP_DELAY_S: {
     schema: decimal(0),
     default: '0',
