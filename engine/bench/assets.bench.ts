@@ -81,7 +81,7 @@ const phases = (timing: string) =>
     .join(', ');
 
 /** Interleaved cp/upload pairs: one pair swings 5x on this kind of VM (a 1 GiB page-cache write cost 0.24-1.5 s back to back). */
-const PAIRS = Math.max(1, Number(process.env.ASSETS_BENCH_VIDEO_PAIRS ?? 3));
+const PAIRS = Math.max(1, Number(process.env.ASSETS_BENCH_VIDEO_PAIRS ?? 5));
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
