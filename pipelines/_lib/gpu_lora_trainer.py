@@ -1,77 +1,231 @@
-"""GPU LoRA trainer: kohya-ss sd-scripts (or musubi-tuner for Wan 2.1), launched the way their docs show.
+"""GPU LoRA trainer: kohya-ss sd-scripts (train_network.py, sdxl_train_network.py, flux_train_network.py),
+launched with accelerate as their docs show.
 
-Unverified here (no GPU, no weights, no PyPI). Job folder as for draft-lora-train: in/images/ with
-<name>.png + <name>.txt captions, params from the preset (params.args are the trainer's own flags),
-state/ for --save_state / --resume, out/lora.safetensors. tqdm's `steps: 33%| 10/30 [.., avr_loss=0.407]`
-on stderr becomes our progress lines, with the step count continued across resumes (the trainer's is not).
+Unverified on a GPU here (no GPU, weights or PyPI). Its own logic runs in the engine's tests against a
+test double of sd-scripts (engine/src/testing/sd-scripts-double/) written from sd-scripts at 48d368fa.
+
+Job folder: in/images/<name>.<ext> with <name>.txt captions (the engine's training-job-folder.ts),
+params from the preset (params.args are the trainer's own flags, params.optimizer its optimizer),
+state/ kept by the engine across attempts, out/lora.safetensors, out/samples/step_NNNNNN.png,
+out/train_log.json, events.jsonl. The image names the trainer (STUDIO_TRAINER, STUDIO_TRAINER_REPO)
+and its model files (STUDIO_MODEL_FLAGS, a JSON list of flags).
+
+What sd-scripts does (library/train_util.py, train_network.py at 48d368fa), and what this does about it:
+- Step LoRAs, the --save_state folders `lora-step{:08d}-state` and the samples (`sample/`) go to
+  --output_dir. That is state/, so they outlive an attempt; the final lora.safetensors moves to out/.
+- A resumed run counts its steps from 0 again, and without --initial_step it starts at the epoch the
+  saved step falls in, of the epochs its own --max_train_steps makes: with the steps left, it would
+  train only the last few. So a resume passes --initial_step 0 and --max_train_steps = the steps
+  left, and our count continues from the checkpoint's step. Each complete checkpoint is renamed
+  `step{our:08d}-state` (with its LoRA `step{our:08d}.safetensors`), recorded in state/resume.json,
+  and the older ones are removed.
+- A checkpoint is complete once the bar moves past its step (sd-scripts saves it before the next
+  update) or the trainer ends well.
+- Progress is tqdm on stderr, redrawn with \\r: `steps:  33%|...| 10/30 [..., avr_loss=0.407]`.
+- SIGINT is a KeyboardInterrupt that saves nothing: a cancel resumes from the last checkpoint.
 """
 import json
 import os
 import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 TRAINER = os.environ.get("STUDIO_TRAINER", "train_network.py")
 REPO = os.environ.get("STUDIO_TRAINER_REPO", "/opt/sd-scripts")
-MODEL = os.environ.get("STUDIO_BASE_MODEL", "/models/base.safetensors")
-TQDM = re.compile(r"steps:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+).*?avr_loss=([0-9.eE+-]+)")
+MODEL_FLAGS = json.loads(os.environ.get("STUDIO_MODEL_FLAGS", '["--pretrained_model_name_or_path", "/models/base.safetensors"]'))
+BAR = re.compile(r"steps:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
+LOSS = re.compile(r"avr_loss=([0-9.eE+-]+)")
+THEIR_STATE = re.compile(r"^lora-step(\d{8})-state$")
+OUR_STATE = re.compile(r"^step(\d{8})-state$")
+THEIR_SAMPLE = re.compile(r"^lora_(\d{6})_\d{2}_.*\.png$")
+CACHING = re.compile(r"caching (latents|text encoder outputs)", re.IGNORECASE)
+
+
+class Run:
+    """One attempt: the trainer's output read as it comes, turned into our progress, checkpoints and samples."""
+
+    def __init__(self, job, request):
+        self.job = job
+        self.p = request["params"]
+        self.steps = int(self.p["steps"])
+        self.state = os.path.join(job, "state")
+        self.out = os.path.join(job, "out")
+        self.events = open(os.path.join(job, "events.jsonl"), "a")
+        self.resume = self.read_resume()
+        self.offset = self.resume["step"] if self.resume else 0
+        self.curve = []
+        self.samples = []
+        self.seen_samples = set()
+        self.caching_told = False
+
+    def say(self, **fields):
+        line = json.dumps(fields)
+        print(line, flush=True)
+        self.events.write(line + "\n")
+        self.events.flush()
+
+    def clear_leftovers(self):
+        """What an attempt killed mid-way left unrecorded (a half-saved folder, samples by its own count) is not trusted."""
+        for name in os.listdir(self.state):
+            if THEIR_STATE.match(name) or name == "lora-state" or name == "sample" or re.match(r"^lora(-step\d{8})?\.safetensors$", name):
+                path = os.path.join(self.state, name)
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+
+    def read_resume(self):
+        path = os.path.join(self.state, "resume.json")
+        if not os.path.exists(path):
+            return None
+        resume = json.load(open(path))
+        return resume if os.path.isdir(os.path.join(self.state, resume["state"])) else None
+
+    def command(self):
+        p = self.p
+        dataset = os.path.join(self.job, "dataset.toml")
+        with open(dataset, "w") as f:
+            f.write(
+                "[general]\nshuffle_caption = false\ncaption_extension = \".txt\"\n\n[[datasets]]\n"
+                f"resolution = {int(p['resolution'])}\nbatch_size = {int(p['batch'])}\nenable_bucket = true\nbucket_no_upscale = true\n\n"
+                f"[[datasets.subsets]]\nimage_dir = \"{os.path.join(self.job, 'in', 'images')}\"\nclass_tokens = \"{p['trigger_word']}\"\nnum_repeats = 1\n"
+            )
+        prompts = os.path.join(self.job, "sample_prompts.txt")
+        with open(prompts, "w") as f:
+            f.write(f"photo of {p['trigger_word']} --w {int(p['resolution'])} --h {int(p['resolution'])} --d {int(p['seed'])} --s 20\n")
+        args = list(p.get("args") or [])
+        cmd = ["accelerate", "launch", "--num_cpu_threads_per_process", "1", os.path.join(REPO, TRAINER), *MODEL_FLAGS,
+               "--dataset_config", dataset, "--output_dir", self.state, "--output_name", "lora", "--save_model_as", "safetensors",
+               "--network_dim", str(p["rank"]), "--network_alpha", str(p["alpha"]), "--learning_rate", str(p["lr"]),
+               "--max_train_steps", str(self.steps - self.offset), "--seed", str(p["seed"]),
+               "--save_every_n_steps", str(p.get("checkpoint_every") or 100), "--save_state",
+               "--sample_prompts", prompts, "--sample_every_n_steps", str(p.get("sample_every") or 100)]
+        if p.get("optimizer") and "--optimizer_type" not in args:
+            cmd += ["--optimizer_type", str(p["optimizer"])]
+        if self.resume:
+            cmd += ["--resume", os.path.join(self.state, self.resume["state"]), "--initial_step", "0"]
+        return cmd + args
+
+    def on_line(self, text):
+        if not self.caching_told and CACHING.search(text):
+            self.caching_told = True
+            self.say(progress=self.offset / self.steps, step="caching latents and captions", phase="caching", train_step=self.offset, total_steps=self.steps)
+        bar = BAR.search(text)
+        loss = LOSS.search(text)
+        if not bar:
+            return
+        theirs = int(bar.group(1))
+        self.complete_checkpoints(below=theirs)
+        self.find_samples()
+        if loss and theirs > 0:
+            step = self.offset + theirs
+            self.curve.append([step, float(loss.group(1))])
+            self.say(progress=step / self.steps, step=f"training step {step}/{self.steps}", phase="training", train_step=step, total_steps=self.steps, loss=float(loss.group(1)))
+
+    def complete_checkpoints(self, below=None):
+        """Their step folders saved before the bar moved past them (or before a good end) become ours."""
+        for name in sorted(os.listdir(self.state)):
+            m = THEIR_STATE.match(name)
+            if not m or (below is not None and int(m.group(1)) >= below):
+                continue
+            ours = self.offset + int(m.group(1))
+            target = f"step{ours:08d}-state"
+            shutil.rmtree(os.path.join(self.state, target), ignore_errors=True)
+            os.rename(os.path.join(self.state, name), os.path.join(self.state, target))
+            lora = os.path.join(self.state, f"lora-step{int(m.group(1)):08d}.safetensors")
+            if os.path.exists(lora):
+                os.replace(lora, os.path.join(self.state, f"step{ours:08d}.safetensors"))
+            tmp = os.path.join(self.state, "resume.json.tmp")
+            with open(tmp, "w") as f:
+                json.dump({"state": target, "step": ours}, f)
+            os.replace(tmp, os.path.join(self.state, "resume.json"))
+            for old in os.listdir(self.state):
+                om = OUR_STATE.match(old) or re.match(r"^step(\d{8})\.safetensors$", old)
+                if om and int(om.group(1)) < ours:
+                    path = os.path.join(self.state, old)
+                    shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+            self.say(progress=ours / self.steps, step=f"checkpoint at step {ours}", phase="checkpoint", train_step=ours, total_steps=self.steps)
+
+    def find_samples(self):
+        folder = os.path.join(self.state, "sample")
+        if not os.path.isdir(folder):
+            return
+        for name in sorted(os.listdir(folder)):
+            m = THEIR_SAMPLE.match(name)
+            if not m or name in self.seen_samples:
+                continue
+            self.seen_samples.add(name)
+            step = self.offset + int(m.group(1))
+            rel = f"samples/step_{step:06d}.png"
+            os.makedirs(os.path.join(self.out, "samples"), exist_ok=True)
+            shutil.copyfile(os.path.join(folder, name), os.path.join(self.out, rel))
+            self.samples.append({"step": step, "path": rel})
+            self.say(progress=step / self.steps, step=f"sample at step {step}", phase="sample", train_step=step, total_steps=self.steps, sample=rel)
+
+    def finish(self):
+        """A good end: the last checkpoint and sample taken in, the LoRA to out/, the trainer's folders gone."""
+        self.complete_checkpoints()
+        self.find_samples()
+        self.say(progress=1.0, step="writing LoRA", phase="saving", train_step=self.steps, total_steps=self.steps)
+        final = os.path.join(self.state, "lora.safetensors")
+        if not os.path.exists(final):
+            last = os.path.join(self.state, f"step{self.steps:08d}.safetensors")
+            final = last if os.path.exists(last) else final
+        shutil.move(final, os.path.join(self.out, "lora.safetensors"))
+        # A finished run is not resumed: its optimizer states (gigabytes for FLUX) are not kept.
+        for name in os.listdir(self.state):
+            path = os.path.join(self.state, name)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+        with open(os.path.join(self.out, "train_log.json"), "w") as f:
+            json.dump({"steps": self.steps, "curve": self.curve, "samples": self.samples, "resumed_from": self.offset}, f)
 
 
 def main(job):
     request = json.load(open(os.path.join(job, "request.json")))
-    p = request["params"]
-    images = os.path.join(job, "in", "images")
-    state = os.path.join(job, "state")
-    out = os.path.join(job, "out")
-    os.makedirs(state, exist_ok=True)
-    events = open(os.path.join(job, "events.jsonl"), "a")
-
-    def say(**fields):
-        line = json.dumps(fields)
-        print(line, flush=True)
-        events.write(line + "\n")
-        events.flush()
-
-    offset = json.load(open(os.path.join(state, "step.json")))["step"] if os.path.exists(os.path.join(state, "step.json")) else 0
-    with open(os.path.join(job, "dataset.toml"), "w") as f:
-        f.write(f'[general]\nshuffle_caption = false\ncaption_extension = ".txt"\n\n[[datasets]]\nresolution = {int(p["resolution"])}\nbatch_size = {int(p["batch"])}\nenable_bucket = true\nbucket_no_upscale = true\n\n[[datasets.subsets]]\nimage_dir = "{images}"\nclass_tokens = "{p["trigger_word"]}"\nnum_repeats = 1\n')
-    cmd = ["accelerate", "launch", "--num_cpu_threads_per_process", "1", os.path.join(REPO, TRAINER),
-           "--pretrained_model_name_or_path", MODEL, "--dataset_config", os.path.join(job, "dataset.toml"),
-           "--output_dir", out, "--output_name", "lora", "--save_model_as", "safetensors",
-           "--network_dim", str(p["rank"]), "--network_alpha", str(p["alpha"]), "--learning_rate", str(p["lr"]),
-           "--max_train_steps", str(int(p["steps"]) - offset), "--seed", str(request["seed"]),
-           "--save_state", "--save_every_n_steps", str(p.get("checkpoint_every", 100)), "--sample_every_n_steps", str(p.get("sample_every", 100)),
-           *p.get("args", [])]
-    last_state = sorted(d for d in os.listdir(state) if d.endswith("-state")) if os.path.isdir(state) else []
-    if last_state:
-        cmd += ["--resume", os.path.join(state, last_state[-1])]
-    say(progress=offset / int(p["steps"]), step="loading base model", phase="loading", train_step=offset, total_steps=int(p["steps"]))
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, errors="replace")
-    buffer = ""
+    os.makedirs(os.path.join(job, "state"), exist_ok=True)
+    run = Run(job, request)
+    run.clear_leftovers()
+    run.say(progress=run.offset / run.steps, step="loading base model", phase="loading", train_step=run.offset, total_steps=run.steps)
+    if run.offset >= run.steps:
+        # The last checkpoint was the last step: its LoRA is the run's.
+        run.finish()
+        return
+    if run.resume:
+        run.say(progress=run.offset / run.steps, step=f"resumed at step {run.offset}/{run.steps}", phase="resumed", train_step=run.offset, total_steps=run.steps)
+    proc = subprocess.Popen(run.command(), stderr=subprocess.PIPE)
+    fd = proc.stderr.fileno()
+    buffer = b""
+    tail = []
+    cancelled = False
     while True:
-        chunk = proc.stderr.read(256)
-        if not chunk:
-            break
-        buffer += chunk
-        parts = re.split(r"[\r\n]", buffer)
-        buffer = parts.pop()
-        for part in parts:
-            m = TQDM.search(part)
-            if m:
-                step = offset + int(m.group(1))
-                say(progress=step / int(p["steps"]), step=f"training step {step}/{p['steps']}", phase="training", train_step=step, total_steps=int(p["steps"]), loss=float(m.group(3)))
-                json.dump({"step": step}, open(os.path.join(state, "step.json"), "w"))
-        if os.path.exists(os.path.join(job, "cancel")):
-            proc.send_signal(2)
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            buffer += chunk
+            parts = re.split(rb"[\r\n]", buffer)
+            buffer = parts.pop()
+            for part in parts:
+                text = part.decode("utf-8", "replace")
+                if text.strip():
+                    tail = (tail + [text])[-20:]
+                run.on_line(text)
+        if not cancelled and os.path.exists(os.path.join(job, "cancel")):
+            cancelled = True
+            # To the trainer's processes (accelerate and its python), not to this one.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            os.killpg(os.getpgrp(), signal.SIGINT)
     code = proc.wait()
+    if cancelled:
+        print(json.dumps({"error": "cancelled"}), flush=True)
+        sys.exit(3)
     if code != 0:
-        print(json.dumps({"error": f"{TRAINER} exited with code {code}"}), flush=True)
-        sys.exit(code)
-    for name in os.listdir(out):
-        if name.startswith("lora") and name.endswith(".safetensors") and name != "lora.safetensors":
-            shutil.move(os.path.join(out, name), os.path.join(out, "lora.safetensors"))
-    json.dump({"steps": int(p["steps"]), "curve": [], "samples": [], "resumed_from": offset}, open(os.path.join(out, "train_log.json"), "w"))
+        reason = next((line.strip() for line in reversed(tail) if re.search(r"error|exception", line, re.IGNORECASE)), tail[-1].strip() if tail else "")
+        print(json.dumps({"error": f"{TRAINER} exited with code {code}: {reason[:500]}"}), flush=True)
+        sys.exit(code if code > 0 else 1)
+    run.finish()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Queue, UnrecoverableError, type Job, type RedisOptions } from 'bullmq';
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
@@ -12,12 +12,10 @@ import { StartablePipelines } from '../jobs/worker-pipelines.ts';
 import type { RunnerBackend } from '../runner/backend.ts';
 import { chooseBackend, type BackendPreference } from '../runner/choose-backend.ts';
 import { PipelineCancelledError } from '../runner/errors.ts';
-import { makeJobFolder } from '../runner/job-folder.ts';
 import type { PipelineCatalogue } from '../runner/pipeline-catalogue.ts';
 import type { Workspace } from '../projects/workspace.ts';
 import { libraryRoot } from './asset-library.ts';
-import { draftPixels } from './draft-pixels.ts';
-import { inParallel } from './in-parallel.ts';
+import { makeTrainingJobFolder } from './training-job-folder.ts';
 import { sampleUrl } from './training-kind.ts';
 import { LORA_VERSIONS_QUEUE, curveKey, samplesKey, type LoraVersionJobData, TrainJobData } from './training-types.ts';
 import { startTrainingSlot } from './training-slot.ts';
@@ -43,16 +41,6 @@ export interface TrainingWorkerOptions {
   sharedGpus?: { gpus: GpuState[]; onChange?: () => void };
   /** How often the trainers it can start are looked at again (WORKER_PIPELINES_REFRESH_MS). */
   pipelinesRefreshMs?: number;
-}
-
-/** Each image decoded with its orientation, cropped square and resized: the dataset the draft trainer reads. */
-async function prepareDataset(workspace: Workspace, data: TrainJobData, target: string): Promise<void> {
-  const root = libraryRoot(workspace, data.tenant);
-  const items = await inParallel(data.images, async (image) => {
-    const rgb = await draftPixels(root, image.sha256, join(root, data.assetId, image.file));
-    return { caption: image.caption, rgb: rgb.toString('base64') };
-  });
-  await writeFile(target, JSON.stringify(items));
 }
 
 /** Follows the trainer's events.jsonl (every field of each progress line) from where it was last read. */
@@ -134,42 +122,15 @@ export async function startTrainingWorker(options: TrainingWorkerOptions) {
       await rm(stateDir, { recursive: true, force: true });
       await rename(join(runDir, 'state'), stateDir);
     }
-    if (data.resumeFrom && !(await stat(join(stateDir, 'checkpoint.pt')).catch(() => null))) {
-      const previous = join(jobsDir(workspace), data.resumeFrom, 'state', 'checkpoint.pt');
-      await mkdir(stateDir, { recursive: true });
-      await copyFile(previous, join(stateDir, 'checkpoint.pt')).catch(() => undefined);
+    // Resuming another task: a copy of its whole state (the draft trainer's checkpoint.pt, a GPU trainer's state folders), which stays as it was.
+    if (data.resumeFrom && !(await readdir(stateDir).catch(() => [])).length) {
+      const previous = join(jobsDir(workspace), data.resumeFrom, 'state');
+      if (await stat(previous).catch(() => null)) await cp(previous, stateDir, { recursive: true });
     }
     await job.updateProgress({ progress: 0, step: 'Preparing dataset', phase: 'preparing' });
     const pipeline = catalogue.get(data.pipelineId);
     const backend = await chooseBackend(pipeline, backends, options.preference);
-    const datasetFile = join(taskDir, 'dataset.json');
-    await prepareDataset(workspace, data, datasetFile);
-    const folder = await makeJobFolder({
-      dir: runDir,
-      manifest: pipeline.manifest,
-      inputFiles: { dataset: datasetFile },
-      request: {
-        job_id: job.id!,
-        pipeline: data.pipelineId,
-        task_type: 'train-lora',
-        quality: 'standard',
-        seed: data.params.seed,
-        prompt: `photo of ${data.triggerWord}`,
-        negative_prompt: '',
-        params: {
-          ...data.params,
-          checkpoint_every: data.checkpointEvery,
-          sample_every: data.sampleEvery,
-          trigger_word: data.triggerWord,
-          step_delay_s: data.stepDelayS,
-        },
-        width: data.params.resolution,
-        height: data.params.resolution,
-        aspect_ratio: '1:1',
-        fps: 0,
-        duration: 0,
-      },
-    });
+    const folder = await makeTrainingJobFolder({ libraryRoot: libraryRoot(workspace, data.tenant), data, pipeline, taskId: job.id!, taskDir, runDir });
     if (await stat(stateDir).catch(() => null)) await rename(stateDir, join(runDir, 'state'));
     const samplesDir = join(libraryRoot(workspace, job.data.tenant), '.samples', job.id!);
     await mkdir(samplesDir, { recursive: true });
