@@ -1,14 +1,16 @@
-"""GPU LoRA trainer: kohya-ss sd-scripts (train_network.py, sdxl_train_network.py, flux_train_network.py),
+"""GPU LoRA trainer: kohya-ss sd-scripts (train_network.py, sdxl_train_network.py, flux_train_network.py)
+and, for Wan 2.1, kohya-ss musubi-tuner (its latent and text-encoder caching, then wan_train_network.py),
 launched with accelerate as their docs show.
 
-Unverified on a GPU here (no GPU, weights or PyPI). Its own logic runs in the engine's tests against a
-test double of sd-scripts (engine/src/testing/sd-scripts-double/) written from sd-scripts at 48d368fa.
+Unverified on a GPU here (no GPU, weights or PyPI). Its own logic runs in the engine's tests against
+test doubles of both (engine/src/testing/trainer-doubles/), written from sd-scripts at 48d368fa and
+musubi-tuner at 30c658c4.
 
 Job folder: in/images/<name>.<ext> with <name>.txt captions (the engine's training-job-folder.ts),
 params from the preset (params.args are the trainer's own flags, params.optimizer its optimizer),
 state/ kept by the engine across attempts, out/lora.safetensors, out/samples/step_NNNNNN.png,
-out/train_log.json, events.jsonl. The image names the trainer (STUDIO_TRAINER, STUDIO_TRAINER_REPO)
-and its model files (STUDIO_MODEL_FLAGS, a JSON list of flags).
+out/train_log.json, events.jsonl. The image names the trainer (STUDIO_TRAINER, STUDIO_TRAINER_REPO,
+STUDIO_TRAINER_KIND: sd-scripts or musubi-wan) and its model files (STUDIO_MODEL_FLAGS, a JSON list of flags).
 
 What sd-scripts does (library/train_util.py, train_network.py at 48d368fa), and what this does about it:
 - Step LoRAs, the --save_state folders `lora-step{:08d}-state` and the samples (`sample/`) go to
@@ -16,7 +18,11 @@ What sd-scripts does (library/train_util.py, train_network.py at 48d368fa), and 
 - A resumed run counts its steps from 0 again, and without --initial_step it starts at the epoch the
   saved step falls in, of the epochs its own --max_train_steps makes: with the steps left, it would
   train only the last few. So a resume passes --initial_step 0 and --max_train_steps = the steps
-  left, and our count continues from the checkpoint's step. Each complete checkpoint is renamed
+  left, and our count continues from the checkpoint's step. musubi-tuner has no --initial_step: its
+  resume always starts at step 0 and trains --max_train_steps, the steps left.
+- musubi-tuner trains only from cached latents and text-encoder outputs, made first by its two
+  caching scripts into state/cache/ (kept across attempts, --skip_existing), and refuses any flag it
+  lacks (--save_model_as). Each complete checkpoint is renamed
   `step{our:08d}-state` (with its LoRA `step{our:08d}.safetensors`), recorded in state/resume.json,
   and the older ones are removed.
 - A checkpoint is complete once the bar moves past its step (sd-scripts saves it before the next
@@ -35,6 +41,7 @@ import sys
 import time
 
 TRAINER = os.environ.get("STUDIO_TRAINER", "train_network.py")
+KIND = os.environ.get("STUDIO_TRAINER_KIND", "sd-scripts")
 REPO = os.environ.get("STUDIO_TRAINER_REPO", "/opt/sd-scripts")
 MODEL_FLAGS = json.loads(os.environ.get("STUDIO_MODEL_FLAGS", '["--pretrained_model_name_or_path", "/models/base.safetensors"]'))
 BAR = re.compile(r"steps:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
@@ -71,7 +78,7 @@ class Run:
     def clear_leftovers(self):
         """What an attempt killed mid-way left unrecorded (a half-saved folder, samples by its own count) is not trusted."""
         for name in os.listdir(self.state):
-            if THEIR_STATE.match(name) or name == "lora-state" or name == "sample" or re.match(r"^lora(-step\d{8})?\.safetensors$", name):
+            if THEIR_STATE.match(name) or name in ("lora-state", "sample") or re.match(r"^lora(-step\d{8})?\.safetensors$", name):
                 path = os.path.join(self.state, name)
                 shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
@@ -82,29 +89,62 @@ class Run:
         resume = json.load(open(path))
         return resume if os.path.isdir(os.path.join(self.state, resume["state"])) else None
 
-    def command(self):
+    def flag(self, name):
+        """A model flag's value (musubi's caching takes the same --vae and --t5 as its training)."""
+        return MODEL_FLAGS[MODEL_FLAGS.index(name) + 1] if name in MODEL_FLAGS else None
+
+    def write_dataset(self):
         p = self.p
-        dataset = os.path.join(self.job, "dataset.toml")
-        with open(dataset, "w") as f:
-            f.write(
-                "[general]\nshuffle_caption = false\ncaption_extension = \".txt\"\n\n[[datasets]]\n"
-                f"resolution = {int(p['resolution'])}\nbatch_size = {int(p['batch'])}\nenable_bucket = true\nbucket_no_upscale = true\n\n"
-                f"[[datasets.subsets]]\nimage_dir = \"{os.path.join(self.job, 'in', 'images')}\"\nclass_tokens = \"{p['trigger_word']}\"\nnum_repeats = 1\n"
+        res, images = int(p["resolution"]), os.path.join(self.job, "in", "images")
+        path = os.path.join(self.job, "dataset.toml")
+        if KIND == "musubi-wan":
+            text = (
+                f"[general]\nresolution = [{res}, {res}]\ncaption_extension = \".txt\"\nbatch_size = {int(p['batch'])}\nenable_bucket = true\nbucket_no_upscale = true\n\n"
+                f"[[datasets]]\nimage_directory = \"{images}\"\ncache_directory = \"{os.path.join(self.state, 'cache')}\"\nnum_repeats = 1\n"
             )
+        else:
+            text = (
+                "[general]\nshuffle_caption = false\ncaption_extension = \".txt\"\n\n[[datasets]]\n"
+                f"resolution = {res}\nbatch_size = {int(p['batch'])}\nenable_bucket = true\nbucket_no_upscale = true\n\n"
+                f"[[datasets.subsets]]\nimage_dir = \"{images}\"\nclass_tokens = \"{p['trigger_word']}\"\nnum_repeats = 1\n"
+            )
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def caching_commands(self, dataset):
+        """musubi-tuner's caches, made before it trains; sd-scripts caches inside its run."""
+        if KIND != "musubi-wan":
+            return []
+        scripts = os.path.join(REPO, "src", "musubi_tuner")
+        return [
+            [sys.executable, os.path.join(scripts, "wan_cache_latents.py"), "--dataset_config", dataset, "--vae", self.flag("--vae") or "", "--skip_existing"],
+            [sys.executable, os.path.join(scripts, "wan_cache_text_encoder_outputs.py"), "--dataset_config", dataset, "--t5", self.flag("--t5") or "", "--batch_size", "16", "--skip_existing"],
+        ]
+
+    def command(self, dataset):
+        p = self.p
+        res = int(p["resolution"])
         prompts = os.path.join(self.job, "sample_prompts.txt")
+        frames = " --f 1" if KIND == "musubi-wan" else ""
         with open(prompts, "w") as f:
-            f.write(f"photo of {p['trigger_word']} --w {int(p['resolution'])} --h {int(p['resolution'])} --d {int(p['seed'])} --s 20\n")
+            f.write(f"photo of {p['trigger_word']} --w {res} --h {res}{frames} --d {int(p['seed'])} --s 20\n")
         args = list(p.get("args") or [])
-        cmd = ["accelerate", "launch", "--num_cpu_threads_per_process", "1", os.path.join(REPO, TRAINER), *MODEL_FLAGS,
-               "--dataset_config", dataset, "--output_dir", self.state, "--output_name", "lora", "--save_model_as", "safetensors",
+        launch = ["accelerate", "launch", "--num_cpu_threads_per_process", "1"] + (["--mixed_precision", "bf16"] if KIND == "musubi-wan" else [])
+        cmd = [*launch, os.path.join(REPO, TRAINER), *MODEL_FLAGS,
+               "--dataset_config", dataset, "--output_dir", self.state, "--output_name", "lora",
                "--network_dim", str(p["rank"]), "--network_alpha", str(p["alpha"]), "--learning_rate", str(p["lr"]),
                "--max_train_steps", str(self.steps - self.offset), "--seed", str(p["seed"]),
                "--save_every_n_steps", str(p.get("checkpoint_every") or 100), "--save_state",
                "--sample_prompts", prompts, "--sample_every_n_steps", str(p.get("sample_every") or 100)]
+        if KIND != "musubi-wan":
+            cmd += ["--save_model_as", "safetensors"]
         if p.get("optimizer") and "--optimizer_type" not in args:
             cmd += ["--optimizer_type", str(p["optimizer"])]
         if self.resume:
-            cmd += ["--resume", os.path.join(self.state, self.resume["state"]), "--initial_step", "0"]
+            cmd += ["--resume", os.path.join(self.state, self.resume["state"])]
+            if KIND != "musubi-wan":
+                cmd += ["--initial_step", "0"]
         return cmd + args
 
     def on_line(self, text):
@@ -181,19 +221,9 @@ class Run:
             json.dump({"steps": self.steps, "curve": self.curve, "samples": self.samples, "resumed_from": self.offset}, f)
 
 
-def main(job):
-    request = json.load(open(os.path.join(job, "request.json")))
-    os.makedirs(os.path.join(job, "state"), exist_ok=True)
-    run = Run(job, request)
-    run.clear_leftovers()
-    run.say(progress=run.offset / run.steps, step="loading base model", phase="loading", train_step=run.offset, total_steps=run.steps)
-    if run.offset >= run.steps:
-        # The last checkpoint was the last step: its LoRA is the run's.
-        run.finish()
-        return
-    if run.resume:
-        run.say(progress=run.offset / run.steps, step=f"resumed at step {run.offset}/{run.steps}", phase="resumed", train_step=run.offset, total_steps=run.steps)
-    proc = subprocess.Popen(run.command(), stderr=subprocess.PIPE)
+def stream(cmd, job, on_line):
+    """Runs one of the trainer's commands, its stderr line by line to on_line; a cancel flag SIGINTs it. (code, stderr tail, cancelled)."""
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
     fd = proc.stderr.fileno()
     buffer = b""
     tail = []
@@ -211,20 +241,48 @@ def main(job):
                 text = part.decode("utf-8", "replace")
                 if text.strip():
                     tail = (tail + [text])[-20:]
-                run.on_line(text)
+                on_line(text)
         if not cancelled and os.path.exists(os.path.join(job, "cancel")):
             cancelled = True
             # To the trainer's processes (accelerate and its python), not to this one.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             os.killpg(os.getpgrp(), signal.SIGINT)
-    code = proc.wait()
+    return proc.wait(), tail, cancelled
+
+
+def fail(cmd, code, tail):
+    reason = next((line.strip() for line in reversed(tail) if re.search(r"error|exception|no training items", line, re.IGNORECASE)), tail[-1].strip() if tail else "")
+    print(json.dumps({"error": f"{os.path.basename(cmd)} exited with code {code}: {reason[:500]}"}), flush=True)
+    sys.exit(code if code > 0 else 1)
+
+
+def main(job):
+    request = json.load(open(os.path.join(job, "request.json")))
+    os.makedirs(os.path.join(job, "state"), exist_ok=True)
+    run = Run(job, request)
+    run.clear_leftovers()
+    run.say(progress=run.offset / run.steps, step="loading base model", phase="loading", train_step=run.offset, total_steps=run.steps)
+    if run.offset >= run.steps:
+        # The last checkpoint was the last step: its LoRA is the run's.
+        run.finish()
+        return
+    dataset = run.write_dataset()
+    for cmd in run.caching_commands(dataset):
+        run.on_line("caching latents")
+        code, tail, cancelled = stream(cmd, job, lambda _line: None)
+        if cancelled:
+            print(json.dumps({"error": "cancelled"}), flush=True)
+            sys.exit(3)
+        if code != 0:
+            fail(cmd[1], code, tail)
+    if run.resume:
+        run.say(progress=run.offset / run.steps, step=f"resumed at step {run.offset}/{run.steps}", phase="resumed", train_step=run.offset, total_steps=run.steps)
+    code, tail, cancelled = stream(run.command(dataset), job, run.on_line)
     if cancelled:
         print(json.dumps({"error": "cancelled"}), flush=True)
         sys.exit(3)
     if code != 0:
-        reason = next((line.strip() for line in reversed(tail) if re.search(r"error|exception", line, re.IGNORECASE)), tail[-1].strip() if tail else "")
-        print(json.dumps({"error": f"{TRAINER} exited with code {code}: {reason[:500]}"}), flush=True)
-        sys.exit(code if code > 0 else 1)
+        fail(TRAINER, code, tail)
     run.finish()
 
 

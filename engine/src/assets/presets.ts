@@ -55,6 +55,21 @@ const FLUX_SHARED = [
   'networks.lora_flux',
 ];
 
+/** musubi-tuner's Wan 2.1 example (docs/wan.md): bf16, shift sampling at 3.0, two loader workers. */
+const WAN_SHARED = [
+  '--network_module',
+  'networks.lora_wan',
+  '--mixed_precision',
+  'bf16',
+  '--timestep_sampling',
+  'shift',
+  '--discrete_flow_shift',
+  '3.0',
+  '--max_data_loader_n_workers',
+  '2',
+  '--persistent_data_loader_workers',
+];
+
 export const TRAINING_BASES: TrainingBaseInfo[] = [
   {
     id: 'draft',
@@ -197,7 +212,7 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
         vramGB: 12,
         params: { rank: 16, alpha: 16, lr: 2e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
         optimizer: 'adamw8bit',
-        args: ['--network_module', 'networks.lora_wan', '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '36', '--sdpa'],
+        args: [...WAN_SHARED, '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '36', '--sdpa'],
       },
       {
         id: '16gb',
@@ -205,7 +220,7 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
         vramGB: 16,
         params: { rank: 32, alpha: 32, lr: 2e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
         optimizer: 'adamw8bit',
-        args: ['--network_module', 'networks.lora_wan', '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '20', '--sdpa'],
+        args: [...WAN_SHARED, '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '20', '--sdpa'],
       },
       {
         id: '24gb',
@@ -213,7 +228,7 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
         vramGB: 24,
         params: { rank: 32, alpha: 32, lr: 2e-4, steps: 1600, resolution: 768, batch: 1, seed: 42 },
         optimizer: 'adamw8bit',
-        args: ['--network_module', 'networks.lora_wan', '--fp8_base', '--gradient_checkpointing', '--sdpa'],
+        args: [...WAN_SHARED, '--fp8_base', '--gradient_checkpointing', '--sdpa'],
       },
     ],
   },
