@@ -54,3 +54,21 @@ describe('pipeline inputs fed from Shot sockets', () => {
     expect(shotSocketProblems({ taskType: 'motion-transfer', inputs: [{ name: 'motion', type: 'ControlMap', required: false }] })).toEqual([]);
   });
 });
+
+describe('processPreload (spare interpreters)', () => {
+  const preloading = (processCommand: string[], processPreload: string[] = ['numpy', 'torch']) =>
+    PipelineManifest.safeParse({ ...manifest('generate-image', []), backends: ['process'], processCommand, processPreload });
+
+  it('takes module names for a `python3 script.py` command', () => {
+    expect(preloading(['/usr/bin/python3', 'entrypoint.py']).success).toBe(true);
+  });
+
+  it('refuses another command shape, a shell, and what is not a module name', () => {
+    for (const command of [['python3', '-u', 'entrypoint.py'], ['sh', 'run.sh'], ['python3']]) {
+      const result = preloading(command);
+      expect(result.success, command.join(' ')).toBe(false);
+      expect(result.error!.issues[0]!.message).toBe('processPreload needs a processCommand of exactly [python3, script.py]');
+    }
+    expect(preloading(['python3', 'entrypoint.py'], ['torch; import os']).success).toBe(false);
+  });
+});

@@ -148,7 +148,9 @@ export const PipelineManifest = z
   .strict()
   .superRefine((manifest, ctx) => {
     for (const message of shotSocketProblems(manifest)) ctx.addIssue({ code: 'custom', path: ['inputs'], message });
-    if (manifest.processPreload && !/(^|\/)python3?$/.test(manifest.processCommand?.[0] ?? ''))
-      ctx.addIssue({ code: 'custom', path: ['processPreload'], message: 'processPreload needs a processCommand run by python3' });
+    // warm_start.py runs the one script it is given: `python3 -u script.py` would run '-u'.
+    const command = manifest.processCommand ?? [];
+    if (manifest.processPreload && !(command.length === 2 && /(^|\/)python3?$/.test(command[0]!) && /\.py$/.test(command[1]!)))
+      ctx.addIssue({ code: 'custom', path: ['processPreload'], message: 'processPreload needs a processCommand of exactly [python3, script.py]' });
   });
 export type PipelineManifest = z.infer<typeof PipelineManifest>;

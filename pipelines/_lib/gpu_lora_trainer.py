@@ -21,15 +21,20 @@ What sd-scripts does (library/train_util.py, train_network.py at 48d368fa), and 
   left, and our count continues from the checkpoint's step. musubi-tuner has no --initial_step: its
   resume always starts at step 0 and trains --max_train_steps, the steps left.
 - musubi-tuner trains only from cached latents and text-encoder outputs, made first by its two
-  caching scripts into state/cache/ (kept across attempts, --skip_existing), and refuses any flag it
-  lacks (--save_model_as). Each complete checkpoint is renamed
-  `step{our:08d}-state` (with its LoRA `step{our:08d}.safetensors`), recorded in state/resume.json,
+  caching scripts into state/cache-<fingerprint of the images, captions and resolution>/ (kept across
+  attempts and resumes, --skip_existing, since its cache names hold neither), and refuses any flag it
+  lacks (--save_model_as).
+- Each complete checkpoint is renamed `step{our:08d}-state` (with its LoRA `step{our:08d}.safetensors`), recorded in state/resume.json,
   and the older ones are removed.
 - A checkpoint is complete once the bar moves past its step (sd-scripts saves it before the next
   update) or the trainer ends well.
-- Progress is tqdm on stderr, redrawn with \\r: `steps:  33%|...| 10/30 [..., avr_loss=0.407]`.
+- Progress is tqdm on stderr, redrawn with \\r: `steps:  33%|...| 10/30 [..., avr_loss=0.407]`, twice a
+  step (at update(1) with the last step's loss, then at set_postfix): a step is told once its bar moves on.
+- accelerate re-raises a failed trainer as CalledProcessError naming the command: --quiet, and the
+  trainer's own last error line is the message.
 - SIGINT is a KeyboardInterrupt that saves nothing: a cancel resumes from the last checkpoint.
 """
+import hashlib
 import json
 import os
 import re
@@ -68,6 +73,8 @@ class Run:
         self.samples = []
         self.seen_samples = set()
         self.caching_told = False
+        self.step_loss = None  # (their step, loss) not yet told
+        self.cache = os.path.join(self.state, f"cache-{self.dataset_fingerprint()}")
 
     def say(self, **fields):
         line = json.dumps(fields)
@@ -75,10 +82,17 @@ class Run:
         self.events.write(line + "\n")
         self.events.flush()
 
+    def dataset_fingerprint(self):
+        """musubi's cache names hold neither the resolution nor the caption: a cache is only reused for the same images, captions and resolution."""
+        index = json.load(open(os.path.join(self.job, "in", "dataset.json")))
+        text = json.dumps([int(self.p["resolution"]), [[item["sha256"], item["caption"]] for item in index]])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def clear_leftovers(self):
         """What an attempt killed mid-way left unrecorded (a half-saved folder, samples by its own count) is not trusted."""
         for name in os.listdir(self.state):
-            if THEIR_STATE.match(name) or name in ("lora-state", "sample") or re.match(r"^lora(-step\d{8})?\.safetensors$", name):
+            stale_cache = name.startswith("cache") and name != os.path.basename(self.cache)
+            if stale_cache or THEIR_STATE.match(name) or name in ("lora-state", "sample") or re.match(r"^lora(-step\d{8})?\.safetensors$", name):
                 path = os.path.join(self.state, name)
                 shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
@@ -100,7 +114,7 @@ class Run:
         if KIND == "musubi-wan":
             text = (
                 f"[general]\nresolution = [{res}, {res}]\ncaption_extension = \".txt\"\nbatch_size = {int(p['batch'])}\nenable_bucket = true\nbucket_no_upscale = true\n\n"
-                f"[[datasets]]\nimage_directory = \"{images}\"\ncache_directory = \"{os.path.join(self.state, 'cache')}\"\nnum_repeats = 1\n"
+                f"[[datasets]]\nimage_directory = \"{images}\"\ncache_directory = \"{self.cache}\"\nnum_repeats = 1\n"
             )
         else:
             text = (
@@ -118,8 +132,10 @@ class Run:
             return []
         scripts = os.path.join(REPO, "src", "musubi_tuner")
         return [
-            [sys.executable, os.path.join(scripts, "wan_cache_latents.py"), "--dataset_config", dataset, "--vae", self.flag("--vae") or "", "--skip_existing"],
-            [sys.executable, os.path.join(scripts, "wan_cache_text_encoder_outputs.py"), "--dataset_config", dataset, "--t5", self.flag("--t5") or "", "--batch_size", "16", "--skip_existing"],
+            # The VAE on the CPU while it encodes, and T5 in fp8 where the preset trains with it (docs/wan.md: under 16 GB).
+            [sys.executable, os.path.join(scripts, "wan_cache_latents.py"), "--dataset_config", dataset, "--vae", self.flag("--vae") or "", "--vae_cache_cpu", "--skip_existing"],
+            [sys.executable, os.path.join(scripts, "wan_cache_text_encoder_outputs.py"), "--dataset_config", dataset, "--t5", self.flag("--t5") or "", "--batch_size", "16", "--skip_existing"]
+            + (["--fp8_t5"] if "--fp8_t5" in (self.p.get("args") or []) else []),
         ]
 
     def command(self, dataset):
@@ -130,7 +146,8 @@ class Run:
         with open(prompts, "w") as f:
             f.write(f"photo of {p['trigger_word']} --w {res} --h {res}{frames} --d {int(p['seed'])} --s 20\n")
         args = list(p.get("args") or [])
-        launch = ["accelerate", "launch", "--num_cpu_threads_per_process", "1"] + (["--mixed_precision", "bf16"] if KIND == "musubi-wan" else [])
+        # --quiet: a failed trainer is not re-raised as accelerate's CalledProcessError, whose last line names the command, not the cause.
+        launch = ["accelerate", "launch", "--quiet", "--num_cpu_threads_per_process", "1"] + (["--mixed_precision", "bf16"] if KIND == "musubi-wan" else [])
         cmd = [*launch, os.path.join(REPO, TRAINER), *MODEL_FLAGS,
                "--dataset_config", dataset, "--output_dir", self.state, "--output_name", "lora",
                "--network_dim", str(p["rank"]), "--network_alpha", str(p["alpha"]), "--learning_rate", str(p["lr"]),
@@ -156,12 +173,23 @@ class Run:
         if not bar:
             return
         theirs = int(bar.group(1))
+        if self.step_loss and theirs > self.step_loss[0]:
+            self.tell_step()
         self.complete_checkpoints(below=theirs)
         self.find_samples()
+        # Both trainers redraw the bar at update(1), still showing the last step's loss, then at set_postfix with this step's: a step's loss is its last line's.
         if loss and theirs > 0:
-            step = self.offset + theirs
-            self.curve.append([step, float(loss.group(1))])
-            self.say(progress=step / self.steps, step=f"training step {step}/{self.steps}", phase="training", train_step=step, total_steps=self.steps, loss=float(loss.group(1)))
+            self.step_loss = (theirs, float(loss.group(1)))
+
+    def tell_step(self):
+        """The step whose bar has moved on (or whose run ended), with its loss, once."""
+        if not self.step_loss:
+            return
+        theirs, loss = self.step_loss
+        self.step_loss = None
+        step = self.offset + theirs
+        self.curve.append([step, loss])
+        self.say(progress=step / self.steps, step=f"training step {step}/{self.steps}", phase="training", train_step=step, total_steps=self.steps, loss=loss)
 
     def complete_checkpoints(self, below=None):
         """Their step folders saved before the bar moved past them (or before a good end) become ours."""
@@ -205,12 +233,14 @@ class Run:
 
     def finish(self):
         """A good end: the last checkpoint and sample taken in, the LoRA to out/, the trainer's folders gone."""
+        self.tell_step()
         self.complete_checkpoints()
         self.find_samples()
         self.say(progress=1.0, step="writing LoRA", phase="saving", train_step=self.steps, total_steps=self.steps)
         final = os.path.join(self.state, "lora.safetensors")
         if not os.path.exists(final):
-            last = os.path.join(self.state, f"step{self.steps:08d}.safetensors")
+            # A resume whose checkpoint was already at (or past) the run's steps: that checkpoint's LoRA.
+            last = os.path.join(self.state, f"step{max(self.steps, self.offset):08d}.safetensors")
             final = last if os.path.exists(last) else final
         shutil.move(final, os.path.join(self.out, "lora.safetensors"))
         # A finished run is not resumed: its optimizer states (gigabytes for FLUX) are not kept.
@@ -251,7 +281,8 @@ def stream(cmd, job, on_line):
 
 
 def fail(cmd, code, tail):
-    reason = next((line.strip() for line in reversed(tail) if re.search(r"error|exception|no training items", line, re.IGNORECASE)), tail[-1].strip() if tail else "")
+    lines = [line for line in tail if not re.search(r"CalledProcessError|^Traceback|^\s+File \"", line)]
+    reason = next((line.strip() for line in reversed(lines) if re.search(r"error|exception|no training items", line, re.IGNORECASE)), lines[-1].strip() if lines else "")
     print(json.dumps({"error": f"{os.path.basename(cmd)} exited with code {code}: {reason[:500]}"}), flush=True)
     sys.exit(code if code > 0 else 1)
 
@@ -278,6 +309,7 @@ def main(job):
     if run.resume:
         run.say(progress=run.offset / run.steps, step=f"resumed at step {run.offset}/{run.steps}", phase="resumed", train_step=run.offset, total_steps=run.steps)
     code, tail, cancelled = stream(run.command(dataset), job, run.on_line)
+    run.tell_step()
     if cancelled:
         print(json.dumps({"error": "cancelled"}), flush=True)
         sys.exit(3)

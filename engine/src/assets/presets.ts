@@ -212,7 +212,7 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
         vramGB: 12,
         params: { rank: 16, alpha: 16, lr: 2e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
         optimizer: 'adamw8bit',
-        args: [...WAN_SHARED, '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '36', '--sdpa'],
+        args: [...WAN_SHARED, '--fp8_base', '--fp8_t5', '--gradient_checkpointing', '--blocks_to_swap', '36', '--sdpa'],
       },
       {
         id: '16gb',
@@ -220,7 +220,7 @@ export const TRAINING_BASES: TrainingBaseInfo[] = [
         vramGB: 16,
         params: { rank: 32, alpha: 32, lr: 2e-4, steps: 1600, resolution: 512, batch: 1, seed: 42 },
         optimizer: 'adamw8bit',
-        args: [...WAN_SHARED, '--fp8_base', '--gradient_checkpointing', '--blocks_to_swap', '20', '--sdpa'],
+        args: [...WAN_SHARED, '--fp8_base', '--fp8_t5', '--gradient_checkpointing', '--blocks_to_swap', '20', '--sdpa'],
       },
       {
         id: '24gb',

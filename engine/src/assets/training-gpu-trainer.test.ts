@@ -195,6 +195,9 @@ describe.each(TRAINERS)('the GPU LoRA trainer wrapper for $pipeline, against its
     const log = JSON.parse(await readFile(join(folder.dir, 'out', 'train_log.json'), 'utf8'));
     expect(log).toMatchObject({ steps: 12, resumed_from: 0 });
     expect(log.samples.map((s: { step: number }) => s.step)).toEqual([4, 8, 12]);
+    // One point a step, with that step's loss: the bar is drawn twice a step, first still with the last step's loss.
+    expect(log.curve.map((p: [number, number]) => p[0])).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(log.curve[2]).toEqual([3, 0.25]);
   });
 
   it('a cancelled run resumes from its last checkpoint, counting on from it, and trains exactly the steps left', async () => {

@@ -1,5 +1,6 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import type { TrainJobData } from '@studio/node-schemas';
 import { makeJobFolder, type JobFolder } from '../runner/job-folder.ts';
 import type { InstalledPipeline } from '../runner/pipeline-catalogue.ts';
@@ -16,13 +17,12 @@ async function draftDataset(libraryRoot: string, data: TrainJobData, target: str
   await writeFile(target, JSON.stringify(items));
 }
 
-/** `007_3fa1c2d4.png`: in the dataset's order, unique, and nothing of the name the user gave. */
-const imageName = (i: number, image: TrainJobData['images'][number]) =>
-  `${String(i + 1).padStart(3, '0')}_${image.sha256.slice(0, 8)}${extname(image.file).toLowerCase()}`;
+/** `007_3fa1c2d4`: in the dataset's order, unique, and nothing of the name the user gave. */
+const imageName = (i: number, image: TrainJobData['images'][number]) => `${String(i + 1).padStart(3, '0')}_${image.sha256.slice(0, 8)}`;
 
 /**
- * A GPU trainer's dataset as kohya sd-scripts and musubi-tuner read it: in/images/<name>.<ext> with
- * its caption beside it in <name>.txt, copied from the Library (a container sees only the job
+ * A GPU trainer's dataset as kohya sd-scripts and musubi-tuner read it: in/images/<name>.png with
+ * its caption beside it in <name>.txt, written from the Library's image (a container sees only the job
  * folder). The index, in/dataset.json, lists each image with its caption and hash.
  */
 async function imageFolder(libraryRoot: string, data: TrainJobData, jobDir: string): Promise<Array<{ image: string; caption: string; sha256: string }>> {
@@ -30,9 +30,13 @@ async function imageFolder(libraryRoot: string, data: TrainJobData, jobDir: stri
   await mkdir(dir, { recursive: true });
   return inParallel(data.images, async (image, i) => {
     const name = imageName(i, image);
-    await copyFile(join(libraryRoot, data.assetId, image.file), join(dir, name));
-    await writeFile(join(dir, `${name.slice(0, -extname(name).length)}.txt`), `${image.caption}\n`);
-    return { image: `images/${name}`, caption: image.caption, sha256: image.sha256 };
+    // As PNG, upright: the Library takes GIF, TIFF and AVIF, which sd-scripts skips, and neither trainer applies EXIF orientation.
+    await sharp(join(libraryRoot, data.assetId, image.file))
+      .rotate()
+      .png()
+      .toFile(join(dir, `${name}.png`));
+    await writeFile(join(dir, `${name}.txt`), `${image.caption}\n`);
+    return { image: `images/${name}.png`, caption: image.caption, sha256: image.sha256 };
   });
 }
 

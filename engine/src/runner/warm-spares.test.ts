@@ -10,7 +10,7 @@ import { TEST_PIPELINES } from '../testing/test-pipelines.ts';
 import { PipelineCancelledError, PipelineFailedError } from './errors.ts';
 import { makeJobFolder } from './job-folder.ts';
 import { PipelineCatalogue } from './pipeline-catalogue.ts';
-import { ProcessBackend } from './process-backend.ts';
+import { PIPELINE_LIB, ProcessBackend } from './process-backend.ts';
 
 const run = promisify(execFile);
 const catalogue = new PipelineCatalogue([join(REPO_ROOT, 'pipelines'), TEST_PIPELINES]);
@@ -132,14 +132,16 @@ describe('spare interpreters (STUDIO_WARM_START) for pipelines that name process
     const script = [
       `import { ProcessBackend } from ${JSON.stringify(join(REPO_ROOT, 'engine/src/runner/process-backend.ts'))};`,
       `import { PipelineCatalogue } from ${JSON.stringify(join(REPO_ROOT, 'engine/src/runner/pipeline-catalogue.ts'))};`,
-      `const pipeline = new PipelineCatalogue([${JSON.stringify(TEST_PIPELINES)}]).get('test-warm');`,
-      `const backend = new ProcessBackend({ warm: true });`,
+      `const found = new PipelineCatalogue([${JSON.stringify(TEST_PIPELINES)}]).get('test-warm');`,
+      // A spare still importing (60 s) when the engine exits: stdin's EOF would not end it, only the exit hook.
+      `const pipeline = { ...found, manifest: { ...found.manifest, processPreload: ['slow_import_double'] } };`,
+      `const backend = new ProcessBackend({ warm: true, env: { PYTHONPATH: ${JSON.stringify(`${PIPELINE_LIB}:${warmDouble.dir}`)} } });`,
       `backend.prewarm(pipeline);`,
       `console.log(backend.sparePid(pipeline));`,
     ].join('\n');
     const file = join(scratch, 'engine-that-exits.mts');
     await writeFile(file, script);
-    // The spare is unref'd: the process ends by itself, and takes the spare with it.
+    // The spare is unref'd: the process ends by itself, and its exit hook takes the spare with it.
     const { stdout } = await run(process.execPath, ['--import', 'tsx', file], { cwd: REPO_ROOT, timeout: 30_000 });
     const pid = Number(stdout.trim());
     expect(pid).toBeGreaterThan(0);

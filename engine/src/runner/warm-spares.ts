@@ -8,7 +8,7 @@ export type PipelineChild = ChildProcessByStdio<Writable, Readable, Readable>;
 /** What stderr a spare printed while it waited (import warnings) is kept, no more. */
 const WAITING_STDERR_KEEP = 8192;
 
-/** Every spare of this process, so none outlives it: the exit hook kills them (stdin's EOF would too, after their imports). */
+/** Every waiting spare of this process, so none outlives it: the exit hook kills them (stdin's EOF would too, after their imports). */
 const live = new Set<PipelineChild>();
 let exitHooked = false;
 
@@ -78,7 +78,8 @@ export class WarmSpares {
     // A spare that could not start (no python3, a missing module) is simply not there: the job runs cold.
     child.on('error', () => undefined);
     child.stdin.on('error', () => undefined);
-    child.once('exit', () => {
+    // 'close', not 'exit': a spawn that fails emits 'error' and 'close' but never 'exit'.
+    child.once('close', () => {
       live.delete(child);
       if (this.#spares.get(key)?.child === child) this.#spares.delete(key);
     });
@@ -113,6 +114,8 @@ export class WarmSpares {
     if (!held) return null;
     this.#spares.delete(key);
     if (!running(held.child)) return null;
+    // From here it is a job like any other: the exit hook is for waiting spares only.
+    live.delete(held.child);
     for (const h of handles(held.child)) h.ref();
     held.child.stdin.end(`${JSON.stringify({ argv, env })}\n`);
     return { child: held.child, stderr: held.stderr() };

@@ -2,7 +2,8 @@
 kohya-ss sd-scripts (train_network.py at 48d368fa) and musubi-tuner (wan_train_network.py at 30c658c4)
 share, as far as pipelines/_lib/gpu_lora_trainer.py depends on it:
 
-- tqdm on stderr, redrawn with \\r: `steps:  33%|###  | 10/30 [00:05<00:10,  2.00it/s, avr_loss=0.407]`;
+- tqdm on stderr, redrawn with \\r: `steps:  33%|###  | 10/30 [00:05<00:10,  2.00it/s, avr_loss=0.407]`,
+  twice a step: at update(1), still with the last step's loss, then at set_postfix with this one's;
 - after each step's bar update: the sample of that step, if --sample_prompts names a file and the
   step is a multiple of --sample_every_n_steps, in `<output_dir>/sample/<name>_{step:06d}_00_<YYYYmmddHHMMSS>_<seed><suffix>.png`;
   then, every --save_every_n_steps, `<output_dir>/<name>-step{:08d}.safetensors` and, with --save_state,
@@ -65,6 +66,8 @@ def train(args, steps_per_epoch, epoch_to_start=0, sample_suffix="", state_files
             if global_step == fail_at:
                 sys.stderr.write("\ntorch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB (test double)\n")
                 sys.exit(1)
+            # update(1) redraws with the last step's loss, then set_postfix with this one's (train_network.py:1487,1516).
+            bar(global_step, loss=1.0 / global_step if global_step > 1 else None)
             bar(global_step, loss=1.0 / (global_step + 1))
             if args.sample_prompts and os.path.isfile(args.sample_prompts) and args.sample_every_n_steps and global_step % args.sample_every_n_steps == 0:
                 os.makedirs(os.path.join(args.output_dir, "sample"), exist_ok=True)

@@ -22,7 +22,7 @@ for flag in ("--network_dim", "--max_train_steps", "--seed", "--save_every_n_ste
     parser.add_argument(flag, type=int)
 for flag in ("--network_alpha", "--learning_rate", "--discrete_flow_shift"):
     parser.add_argument(flag, type=float)
-for flag in ("--save_state", "--sdpa", "--fp8_base", "--gradient_checkpointing", "--persistent_data_loader_workers"):
+for flag in ("--save_state", "--sdpa", "--fp8_base", "--fp8_t5", "--gradient_checkpointing", "--persistent_data_loader_workers"):
     parser.add_argument(flag, action="store_true")
 args = parser.parse_args()
 double_loop.log_argv()
