@@ -53,6 +53,8 @@ BAR = re.compile(r"steps:\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 LOSS = re.compile(r"avr_loss=([0-9.eE+-]+)")
 THEIR_STATE = re.compile(r"^lora-step(\d{8})-state$")
 OUR_STATE = re.compile(r"^step(\d{8})-state$")
+THEIR_LORA = re.compile(r"^lora(-step\d{8})?\.safetensors$")
+OUR_LORA = re.compile(r"^step(\d{8})\.safetensors$")
 THEIR_SAMPLE = re.compile(r"^lora_(\d{6})_\d{2}_.*\.png$")
 CACHING = re.compile(r"caching (latents|text encoder outputs)", re.IGNORECASE)
 
@@ -92,7 +94,7 @@ class Run:
         """What an attempt killed mid-way left unrecorded (a half-saved folder, samples by its own count) is not trusted."""
         for name in os.listdir(self.state):
             stale_cache = name.startswith("cache") and name != os.path.basename(self.cache)
-            if stale_cache or THEIR_STATE.match(name) or name in ("lora-state", "sample") or re.match(r"^lora(-step\d{8})?\.safetensors$", name):
+            if stale_cache or THEIR_STATE.match(name) or name in ("lora-state", "sample") or THEIR_LORA.match(name):
                 path = os.path.join(self.state, name)
                 shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
 
@@ -209,7 +211,7 @@ class Run:
                 json.dump({"state": target, "step": ours}, f)
             os.replace(tmp, os.path.join(self.state, "resume.json"))
             for old in os.listdir(self.state):
-                om = OUR_STATE.match(old) or re.match(r"^step(\d{8})\.safetensors$", old)
+                om = OUR_STATE.match(old) or OUR_LORA.match(old)
                 if om and int(om.group(1)) < ours:
                     path = os.path.join(self.state, old)
                     shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
@@ -280,10 +282,16 @@ def stream(cmd, job, on_line):
     return proc.wait(), tail, cancelled
 
 
-def fail(cmd, code, tail):
+def stop_unless_done(name, code, tail, cancelled):
+    """Ends the wrapper after a command that was cancelled (exit 3) or failed (its own error line); returns when it went well."""
+    if cancelled:
+        print(json.dumps({"error": "cancelled"}), flush=True)
+        sys.exit(3)
+    if code == 0:
+        return
     lines = [line for line in tail if not re.search(r"CalledProcessError|^Traceback|^\s+File \"", line)]
     reason = next((line.strip() for line in reversed(lines) if re.search(r"error|exception|no training items", line, re.IGNORECASE)), lines[-1].strip() if lines else "")
-    print(json.dumps({"error": f"{os.path.basename(cmd)} exited with code {code}: {reason[:500]}"}), flush=True)
+    print(json.dumps({"error": f"{os.path.basename(name)} exited with code {code}: {reason[:500]}"}), flush=True)
     sys.exit(code if code > 0 else 1)
 
 
@@ -300,21 +308,12 @@ def main(job):
     dataset = run.write_dataset()
     for cmd in run.caching_commands(dataset):
         run.on_line("caching latents")
-        code, tail, cancelled = stream(cmd, job, lambda _line: None)
-        if cancelled:
-            print(json.dumps({"error": "cancelled"}), flush=True)
-            sys.exit(3)
-        if code != 0:
-            fail(cmd[1], code, tail)
+        stop_unless_done(cmd[1], *stream(cmd, job, lambda _line: None))
     if run.resume:
         run.say(progress=run.offset / run.steps, step=f"resumed at step {run.offset}/{run.steps}", phase="resumed", train_step=run.offset, total_steps=run.steps)
-    code, tail, cancelled = stream(run.command(dataset), job, run.on_line)
+    ended = stream(run.command(dataset), job, run.on_line)
     run.tell_step()
-    if cancelled:
-        print(json.dumps({"error": "cancelled"}), flush=True)
-        sys.exit(3)
-    if code != 0:
-        fail(TRAINER, code, tail)
+    stop_unless_done(TRAINER, *ended)
     run.finish()
 
 
