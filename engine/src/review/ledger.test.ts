@@ -186,6 +186,9 @@ describe('the cost ledger (real Redis, git, the process backend)', () => {
     const first = await generate(studio.base, id);
     await waitForTask(studio.base, first);
     const [charged] = (await ledgerWith(id, 1)).entries;
+    // The GET reads the line as soon as it is appended; the file is deleted only once it is committed
+    // (deleted before, the commit under way staged the deletion and HEAD never had the first entry).
+    await studio.ctx.queue.idle();
     const dir = join(studio.home, 'Projects', id);
     const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
     await rm(join(dir, LEDGER_FILE));
