@@ -86,7 +86,8 @@ class Run:
 
     def dataset_fingerprint(self):
         """musubi's cache names hold neither the resolution nor the caption: a cache is only reused for the same images, captions and resolution."""
-        index = json.load(open(os.path.join(self.job, "in", "dataset.json")))
+        with open(os.path.join(self.job, "in", "dataset.json")) as f:
+            index = json.load(f)
         text = json.dumps([int(self.p["resolution"]), [[item["sha256"], item["caption"]] for item in index]])
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -234,8 +235,7 @@ class Run:
             self.say(progress=step / self.steps, step=f"sample at step {step}", phase="sample", train_step=step, total_steps=self.steps, sample=rel)
 
     def finish(self):
-        """A good end: the last checkpoint and sample taken in, the LoRA to out/, the trainer's folders gone."""
-        self.tell_step()
+        """A good end (its last step told already): the last checkpoint and sample taken in, the LoRA to out/, the trainer's folders gone."""
         self.complete_checkpoints()
         self.find_samples()
         self.say(progress=1.0, step="writing LoRA", phase="saving", train_step=self.steps, total_steps=self.steps)
